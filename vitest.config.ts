@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests start real servers, LibreOffice workers and Chromium: generous timeouts, and at most two
+// test files at once on this 2-core machine.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    fileParallelism: true,
+    reporters: ['default'],
+  },
+});
