@@ -1,0 +1,126 @@
+import path from 'node:path';
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Base URL under which this service is reachable; used to build `uri`s it hands out. */
+  publicUrl: string;
+  /** Bearer keys accepted from the engine/service side. Empty means: a dev key is generated. */
+  engineKeys: string[];
+  /** InfoPlus Digest-style credentials (optional). */
+  digest: { code: string; domain: string; secret: string } | null;
+  ticketTtlSeconds: number;
+  /** Secret used to sign tickets; generated and persisted in dataDir when unset. */
+  ticketSecret: string | null;
+  jsonBodyLimitBytes: number;
+  uploadLimitBytes: number;
+  wsHeartbeatMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  production: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+
+/** Parses sizes like `1048576`, `512kb`, `20mb`. */
+export function parseSize(name: string, raw: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new ConfigError(name, `must be a size such as 1048576, 512kb or 20mb, got "${raw}"`);
+  const bytes = Math.floor(Number(match[1]) * unit);
+  if (bytes < 1024) throw new ConfigError(name, `must be at least 1kb, got "${raw}"`);
+  return bytes;
+}
+
+function size(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? fallback : parseSize(name, raw);
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = (env.HOST ?? '127.0.0.1').trim();
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
+  const dataDir = path.resolve(env.DATA_DIR?.trim() || 'data');
+
+  const engineKeys = list(env, 'ENGINE_KEYS');
+  for (const key of engineKeys) {
+    if (key.length < 16) throw new ConfigError('ENGINE_KEYS', 'has a key shorter than 16 characters');
+  }
+
+  const production = env.NODE_ENV === 'production';
+  if (production && engineKeys.length === 0) {
+    throw new ConfigError('ENGINE_KEYS', 'must be set when NODE_ENV=production (comma-separated keys of at least 16 characters)');
+  }
+
+  let digest: Config['digest'] = null;
+  const digestSecret = env.DIGEST_SECRET?.trim();
+  if (digestSecret) {
+    const code = env.DIGEST_CODE?.trim();
+    if (!code) throw new ConfigError('DIGEST_CODE', 'must be set when DIGEST_SECRET is set');
+    digest = { code, domain: env.DIGEST_DOMAIN?.trim() ?? '', secret: digestSecret };
+  }
+
+  const ticketSecret = env.TICKET_SECRET?.trim() || null;
+  if (ticketSecret !== null && ticketSecret.length < 32) {
+    throw new ConfigError('TICKET_SECRET', 'must be at least 32 characters');
+  }
+  if (production && ticketSecret === null) {
+    throw new ConfigError('TICKET_SECRET', 'must be set when NODE_ENV=production (at least 32 characters)');
+  }
+
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent, got "${logLevel}"`);
+  }
+
+  let publicUrl = env.PUBLIC_URL?.trim() || '';
+  if (publicUrl) {
+    try {
+      const parsed = new URL(publicUrl);
+      if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('protocol');
+    } catch {
+      throw new ConfigError('PUBLIC_URL', `must be an http(s) URL, got "${publicUrl}"`);
+    }
+    publicUrl = publicUrl.replace(/\/+$/, '');
+  }
+
+  return {
+    port,
+    host,
+    dataDir,
+    publicUrl,
+    engineKeys,
+    digest,
+    ticketTtlSeconds: integer(env, 'TICKET_TTL', 900, 30, 7 * 24 * 3600),
+    ticketSecret,
+    jsonBodyLimitBytes: size(env, 'BODY_LIMIT', 1024 * 1024),
+    uploadLimitBytes: size(env, 'UPLOAD_LIMIT', 20 * 1024 * 1024),
+    wsHeartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 100, 600_000),
+    logLevel,
+    production,
+  };
+}

@@ -1,0 +1,85 @@
+import type { Request } from 'express';
+import type { Config } from '../../config.js';
+import type { NonceRepository } from '../../store/nonces.js';
+import { ApiError, forbidden, unauthorized } from '../errors.js';
+import { secretInList } from './constant-time.js';
+import { NONCE_MEMORY_SECONDS, checkDigest, parseDigestHeader } from './digest.js';
+import { type TicketClaims, type TicketScope, verifyTicket } from './tickets.js';
+
+/** Who is calling: the engine (or another service holding an engine credential), or an end user with a ticket. */
+export type Principal = { kind: 'engine'; via: 'bearer' | 'digest' } | { kind: 'user'; claims: TicketClaims };
+
+export interface CredentialSource {
+  method: string;
+  /** Path and query exactly as requested (what a digest signs). */
+  uri: string;
+  authorization?: string;
+  ticket?: string;
+}
+
+/** Extracts credentials from an express request: the Authorization header, or a `ticket` in the query or JSON body. */
+export function credentialsOf(req: Request): CredentialSource {
+  const queryTicket = typeof req.query.ticket === 'string' ? req.query.ticket : undefined;
+  const body = req.body as { ticket?: unknown } | undefined;
+  const bodyTicket = body && typeof body === 'object' && typeof body.ticket === 'string' ? body.ticket : undefined;
+  return { method: req.method, uri: req.originalUrl, authorization: req.headers.authorization, ticket: queryTicket ?? bodyTicket };
+}
+
+export class Authenticator {
+  constructor(
+    private readonly config: Pick<Config, 'engineKeys' | 'digest'>,
+    private readonly ticketSecret: string,
+    private readonly nonces: NonceRepository,
+  ) {}
+
+  /** The caller's principal, null when no credential was presented; a presented bad credential is a 401. */
+  async authenticate(source: CredentialSource): Promise<Principal | null> {
+    const header = source.authorization?.trim();
+    if (header) {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+      if (bearer) {
+        if (secretInList(bearer[1], this.config.engineKeys)) return { kind: 'engine', via: 'bearer' };
+        throw unauthorized('The bearer key is not valid.');
+      }
+      if (/^Digest\s/i.test(header)) return this.digest(header, source);
+      throw unauthorized('Unsupported Authorization scheme; use Bearer or Digest.');
+    }
+    if (source.ticket !== undefined) return { kind: 'user', claims: this.ticket(source.ticket) };
+    return null;
+  }
+
+  private async digest(header: string, source: CredentialSource): Promise<Principal> {
+    const credentials = this.config.digest;
+    if (!credentials) throw unauthorized('Digest authentication is not configured on this service.');
+    const params = parseDigestHeader(header);
+    if (!params) throw unauthorized('The Digest header is malformed.');
+    const now = Math.floor(Date.now() / 1000);
+    const verdict = checkDigest(credentials, params, source.method, source.uri, now);
+    if (!verdict.ok) throw unauthorized(`The digest signature is not valid: ${verdict.reason}.`);
+    if (!(await this.nonces.claim(params.nonce, now + NONCE_MEMORY_SECONDS, now))) {
+      throw new ApiError(401, 'NONCE_REPLAYED', 'The digest nonce was already used.');
+    }
+    return { kind: 'engine', via: 'digest' };
+  }
+
+  private ticket(ticket: string): TicketClaims {
+    const verdict = verifyTicket(this.ticketSecret, ticket, Math.floor(Date.now() / 1000));
+    if (verdict.ok) return verdict.claims;
+    if (verdict.reason === 'expired') throw new ApiError(401, 'TICKET_EXPIRED', 'The ticket has expired; ask the form for a new one.');
+    throw new ApiError(401, 'TICKET_INVALID', 'The ticket is not valid.');
+  }
+}
+
+export function requireEngine(principal: Principal | null): void {
+  if (!principal) throw unauthorized();
+  if (principal.kind !== 'engine') throw forbidden('ENGINE_ONLY', 'This call needs an engine credential; a user ticket cannot make it.');
+}
+
+/** Engine credentials, or a ticket for exactly this signature carrying the scope. */
+export function requireSignatureAccess(principal: Principal | null, signatureId: string, scope: TicketScope): Principal {
+  if (!principal) throw unauthorized();
+  if (principal.kind === 'engine') return principal;
+  if (principal.claims.sid !== signatureId) throw forbidden('TICKET_SCOPE', 'The ticket is for another signature.');
+  if (!principal.claims.scopes.includes(scope)) throw forbidden('TICKET_SCOPE', `The ticket does not allow ${scope}.`);
+  return principal;
+}

@@ -1,0 +1,27 @@
+/** An error that the HTTP layer turns into the envelope with the given status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly ecode: string,
+    message: string,
+    readonly entities: unknown[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export const badRequest = (ecode: string, message: string, entities: unknown[] = []) => new ApiError(400, ecode, message, entities);
+export const validationFailed = (errors: FieldError[]) =>
+  new ApiError(400, 'INVALID_REQUEST', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+export const unauthorized = (message = 'Authentication is required.') =>
+  new ApiError(401, 'UNAUTHORIZED', message, [], { 'WWW-Authenticate': 'Bearer' });
+export const forbidden = (ecode: string, message: string) => new ApiError(403, ecode, message);
+export const notFound = (what: string, id: string) => new ApiError(404, `${what.toUpperCase()}_NOT_FOUND`, `No ${what} with id ${id}.`);
+export const conflict = (ecode: string, message: string) => new ApiError(409, ecode, message);

@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startService } from './service.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const service = await startService(config, logger);
+  logger.info({ url: service.url, dataDir: config.dataDir }, 'listening');
+
+  const key = service.engineKeys[0];
+  const lines = [
+    '',
+    `  InfoPlus signature service listening on ${service.url}`,
+    `  data directory: ${config.dataDir}`,
+    service.devKeyGenerated
+      ? `  ENGINE_KEYS is unset: generated dev engine key (kept in ${config.dataDir}/secrets.json):\n    ${key}`
+      : '  engine keys: from ENGINE_KEYS',
+    '',
+    '  Try it:',
+    `    curl -s ${service.url}/healthz`,
+    `    curl -s -H "Authorization: Bearer ${service.devKeyGenerated ? key : '<engine key>'}" -X PUT -F file=@document.pdf ${service.url}/file`,
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import { issueTicket } from '../http/auth/tickets.js';
+import { requireEngine, requireSignatureAccess } from '../http/auth/principal.js';
+import { stateOf } from '../http/context.js';
+import { success } from '../http/envelope.js';
+import { requireId } from '../http/ids.js';
+import { requireJsonBody } from '../http/middleware.js';
+import { validator } from '../validation/ajv.js';
+import { validateCreateSignature, validateSignaturePatch } from './schema.js';
+import type { SignatureService } from './service.js';
+
+const validateTicketRequest = validator<{ account: string; name?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['account'],
+  properties: { account: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', maxLength: 200 } },
+});
+
+export interface TicketSettings {
+  secret: string;
+  ttlSeconds: number;
+}
+
+/** SignatureAPI S1/S2, document creation and end-user tickets. */
+export function signatureRoutes(signatures: SignatureService, tickets: TicketSettings): Router {
+  const router = Router();
+
+  router.post('/signature', requireJsonBody, async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const body = validateCreateSignature(req.body);
+    const signature = await signatures.create({ name: body.name, fileId: body.file, seals: body.seals });
+    res.json(success([signature]));
+  });
+
+  // S1
+  router.get('/signature/:id', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    requireSignatureAccess(stateOf(req).principal, id, 'read');
+    res.json(success([await signatures.get(id)]));
+  });
+
+  // S2
+  router.post('/signature/:id', requireJsonBody, async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    requireEngine(stateOf(req).principal);
+    const patch = validateSignaturePatch(req.body);
+    res.json(success([await signatures.update(id, patch)]));
+  });
+
+  router.post('/signature/:id/tickets', requireJsonBody, async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    requireEngine(stateOf(req).principal);
+    const body = validateTicketRequest(req.body);
+    await signatures.get(id);
+    const exp = Math.floor(Date.now() / 1000) + tickets.ttlSeconds;
+    const ticket = issueTicket(tickets.secret, { sid: id, account: body.account, name: body.name ?? body.account, scopes: ['read', 'stamp'], exp });
+    res.json(success([{ ticket, signatureId: id, account: body.account, expiresAt: new Date(exp * 1000).toISOString() }]));
+  });
+
+  return router;
+}

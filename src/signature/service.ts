@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import { ApiError, badRequest, conflict, notFound, validationFailed, type FieldError } from '../http/errors.js';
+import { newId } from '../http/ids.js';
+import type { FileStore } from '../store/files.js';
+import type { FileUris } from '../store/file-uri.js';
+import type { SignatureRecord, SignatureRepository } from '../store/signatures.js';
+import { checkPublicKeyField } from './key-guard.js';
+import { normalizeSeal, normalizeSeals, present } from './model.js';
+import type { Seal, Signature, SignaturePatch } from './schema.js';
+
+export interface SignatureChange {
+  signature: Signature;
+  /** What caused it: an S2, a created document, a removed seal, … */
+  cause: string;
+}
+
+/**
+ * The engine side's Signature store (S1/S2 semantics): creation from an uploaded PDF, reads, and
+ * updates that either replace the whole Signature or merge changed seals by `index`. Every accepted
+ * change is emitted as `change` for live push.
+ */
+export class SignatureService extends EventEmitter<{ change: [SignatureChange] }> {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly repo: SignatureRepository,
+    private readonly files: FileStore,
+    private readonly uris: FileUris,
+  ) {
+    super();
+  }
+
+  async get(id: string): Promise<Signature> {
+    const record = await this.repo.get(id);
+    if (!record) throw notFound('signature', id);
+    return this.presentRecord(record);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.repo.get(id)) !== undefined;
+  }
+
+  private presentRecord(record: SignatureRecord): Signature {
+    return { ...present(record.signature), version: record.version, updateTime: record.updateTime };
+  }
+
+  async create(input: { name?: string; fileId: string; seals?: Partial<Seal>[] }, cause = 'created'): Promise<Signature> {
+    const file = await this.files.get(input.fileId);
+    if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${input.fileId}.`);
+    if (file.mime !== 'application/pdf') {
+      throw new ApiError(415, 'NOT_A_PDF', `File ${input.fileId} is ${file.mime}; a Signature needs a PDF (application/pdf).`);
+    }
+    const seals = normalizeSeals(input.seals);
+    assertSealsAcceptable(seals, '$.seals');
+    const now = Date.now();
+    const uri = this.uris.forFile(file.id);
+    const signature: Signature = {
+      id: newId(),
+      name: input.name ?? file.name,
+      size: file.size,
+      uri,
+      mime: 'application/pdf',
+      createTime: now,
+      seals,
+      fileId: file.id,
+      revisions: [{ fileId: file.id, uri, createTime: now }],
+    };
+    const record = await this.repo.insert(signature, this.referencedFiles(signature));
+    const presented = this.presentRecord(record);
+    this.emit('change', { signature: presented, cause });
+    return presented;
+  }
+
+  /** S2: stores the given Signature (whole, or only the changed seals with their `index`). */
+  async update(id: string, patch: SignaturePatch, cause = 's2'): Promise<Signature> {
+    return this.serialised(id, async () => {
+      const record = await this.repo.get(id);
+      if (!record) throw notFound('signature', id);
+      if (patch.version !== undefined && patch.version !== record.version) {
+        throw conflict('VERSION_CONFLICT', `The Signature is at version ${record.version}, the update was made against version ${patch.version}.`);
+      }
+      const next = await this.merge(record.signature, patch);
+      const written = await this.repo.replace(next, record.version, this.referencedFiles(next));
+      if (!written) throw conflict('VERSION_CONFLICT', 'The Signature was changed concurrently; fetch it again and retry.');
+      const presented = this.presentRecord(written);
+      this.emit('change', { signature: presented, cause });
+      return presented;
+    });
+  }
+
+  /** Runs updates of one Signature one after another (within this process). */
+  private async serialised<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(id) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.queues.set(id, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.queues.get(id) === settled) this.queues.delete(id);
+    }
+  }
+
+  private async merge(current: Signature, patch: SignaturePatch): Promise<Signature> {
+    if (patch.id !== undefined && patch.id !== current.id) {
+      throw badRequest('ID_MISMATCH', `The body's id ${patch.id} is not the id in the path (${current.id}).`);
+    }
+    const next: Signature = { ...current, seals: current.seals.map((seal) => ({ ...seal })) };
+    if (patch.name !== undefined) next.name = patch.name;
+    if (patch.seals !== undefined) next.seals = mergeSeals(current.seals, patch.seals);
+    assertSealsAcceptable(next.seals, '$.seals');
+
+    if (patch.uri !== undefined && patch.uri !== current.uri) {
+      if (patch.uri === '') {
+        next.uri = '';
+        delete next.fileId;
+      } else {
+        const fileId = this.uris.fileIdOf(patch.uri);
+        if (!fileId) {
+          throw validationFailed([{ path: '$.uri', message: 'must be the uri of a PDF in this service\'s file store (…/file/<id>)' }]);
+        }
+        const file = await this.files.get(fileId);
+        if (!file) throw validationFailed([{ path: '$.uri', message: `names file ${fileId}, which does not exist` }]);
+        if (file.mime !== 'application/pdf') throw validationFailed([{ path: '$.uri', message: `names a ${file.mime} file, not a PDF` }]);
+        next.uri = this.uris.forFile(fileId);
+        next.fileId = fileId;
+        next.size = file.size;
+        const sealIndex = changedSealIndex(current.seals, next.seals);
+        next.revisions = [
+          ...(current.revisions ?? []),
+          { fileId, uri: next.uri, createTime: Date.now(), ...(sealIndex === undefined ? {} : { sealIndex }) },
+        ];
+      }
+    } else if (patch.size !== undefined && patch.size !== current.size) {
+      throw validationFailed([{ path: '$.size', message: 'is the size of the file at uri and cannot be set on its own' }]);
+    }
+    return next;
+  }
+
+  /** Every file of our store this Signature names: current PDF, revisions, seal images and templates. */
+  private referencedFiles(signature: Signature): string[] {
+    const ids = new Set<string>();
+    if (signature.fileId) ids.add(signature.fileId);
+    for (const revision of signature.revisions ?? []) ids.add(revision.fileId);
+    for (const seal of signature.seals) {
+      for (const uri of [seal.image, seal.template]) {
+        const id = uri ? this.uris.fileIdOf(uri) : undefined;
+        if (id) ids.add(id);
+      }
+    }
+    return [...ids];
+  }
+}
+
+function mergeSeals(current: Seal[], incoming: Partial<Seal>[]): Seal[] {
+  const indexed = incoming.filter((seal) => seal.index !== undefined);
+  if (indexed.length === 0) return normalizeSeals(incoming);
+  if (indexed.length !== incoming.length) {
+    throw badRequest('MIXED_SEAL_UPDATE', 'Either every item of seals carries an index (update those seals) or none does (replace all seals).');
+  }
+  const merged = current.map((seal) => ({ ...seal }));
+  const errors: FieldError[] = [];
+  incoming.forEach((seal, position) => {
+    const index = seal.index as number;
+    if (index > merged.length) {
+      errors.push({ path: `$.seals[${position}].index`, message: `is ${index}, but the Signature has ${merged.length} seals` });
+      return;
+    }
+    const base = merged[index] ?? normalizeSeal();
+    merged[index] = normalizeSeal({
+      ...base,
+      ...seal,
+      signer: { ...base.signer, ...seal.signer },
+      permission: { ...base.permission, ...seal.permission },
+    });
+  });
+  if (errors.length > 0) throw validationFailed(errors);
+  return merged;
+}
+
+function assertSealsAcceptable(seals: Seal[], path: string): void {
+  const errors: FieldError[] = [];
+  seals.forEach((seal, i) => {
+    const verdict = checkPublicKeyField(seal.privateKey);
+    if (!verdict.ok) errors.push({ path: `${path}[${i}].privateKey`, message: verdict.reason });
+  });
+  if (errors.length > 0) throw new ApiError(400, errors.some((e) => e.message.includes('private key')) ? 'PRIVATE_KEY_REFUSED' : 'INVALID_REQUEST',
+    `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+}
+
+/** The one seal that went from unsigned to signed, if exactly one did. */
+function changedSealIndex(before: Seal[], after: Seal[]): number | undefined {
+  const changed = after.map((seal, i) => (seal.signature && seal.signature !== before[i]?.signature ? i : -1)).filter((i) => i >= 0);
+  return changed.length === 1 ? changed[0] : undefined;
+}

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Db } from './db.js';
+import { syncDir, writeFileDurably } from './durable-fs.js';
+import type { FilesTable } from './schema.js';
+import { newId } from '../http/ids.js';
+
+/** A file's metadata, as FileAPI names it. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  size: number;
+  mime: string;
+  sha256: string;
+  createTime: number;
+  lastModified: number;
+  tags: string[];
+}
+
+export type DeleteOutcome = 'deleted' | 'not-found' | 'in-use';
+
+function toStoredFile(row: FilesTable): StoredFile {
+  return {
+    id: row.id,
+    name: row.name,
+    size: Number(row.size),
+    mime: row.mime,
+    sha256: row.sha256,
+    createTime: Number(row.create_time),
+    lastModified: Number(row.last_modified),
+    tags: JSON.parse(row.tags) as string[],
+  };
+}
+
+/**
+ * Content-addressed file store: bytes live once per sha256 under `blobs/ab/<sha256>`, metadata rows
+ * in the database (several ids may share one blob). Blob operations on one digest are serialised so
+ * a delete never removes a blob another upload is adopting.
+ */
+export class FileStore {
+  private readonly blobDir: string;
+  readonly tempDir: string;
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly db: Db, dataDir: string) {
+    this.blobDir = path.join(dataDir, 'blobs');
+    this.tempDir = path.join(dataDir, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.blobDir, { recursive: true });
+    await fs.mkdir(this.tempDir, { recursive: true });
+    // Leftovers of uploads interrupted by a crash.
+    for (const entry of await fs.readdir(this.tempDir)) await fs.rm(path.join(this.tempDir, entry), { force: true });
+  }
+
+  blobPath(sha256: string): string {
+    return path.join(this.blobDir, sha256.slice(0, 2), sha256);
+  }
+
+  private async withDigestLock<T>(sha256: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(sha256) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(sha256, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(sha256) === settled) this.locks.delete(sha256);
+    }
+  }
+
+  /** Adopts an already-written, fsynced temp file (from an upload) as a new file. */
+  async adoptTempFile(tempPath: string, meta: { name: string; mime: string; sha256: string; size: number }): Promise<StoredFile> {
+    return this.withDigestLock(meta.sha256, async () => {
+      const target = this.blobPath(meta.sha256);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(tempPath, target);
+      await syncDir(path.dirname(target));
+      return this.insertRow(meta);
+    });
+  }
+
+  /** Stores bytes produced by the service itself (rendered or signed PDFs, seal images). */
+  async putBytes(bytes: Uint8Array, meta: { name: string; mime: string }): Promise<StoredFile> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return this.withDigestLock(sha256, async () => {
+      const target = this.blobPath(sha256);
+      const exists = await fs.stat(target).then((s) => s.size === bytes.byteLength, () => false);
+      if (!exists) await writeFileDurably(target, bytes);
+      return this.insertRow({ ...meta, sha256, size: bytes.byteLength });
+    });
+  }
+
+  private async insertRow(meta: { name: string; mime: string; sha256: string; size: number }): Promise<StoredFile> {
+    const now = Date.now();
+    const row: FilesTable = {
+      id: newId(),
+      sha256: meta.sha256,
+      name: meta.name,
+      size: meta.size,
+      mime: meta.mime,
+      create_time: now,
+      last_modified: now,
+      tags: '[]',
+    };
+    await this.db.insertInto('files').values(row).execute();
+    return toStoredFile(row);
+  }
+
+  async get(id: string): Promise<StoredFile | undefined> {
+    const row = await this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toStoredFile(row) : undefined;
+  }
+
+  async readBytes(file: StoredFile): Promise<Buffer> {
+    return fs.readFile(this.blobPath(file.sha256));
+  }
+
+  async isReferenced(id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('signature_files').select('signature_id').where('file_id', '=', id).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async delete(id: string): Promise<DeleteOutcome> {
+    const file = await this.get(id);
+    if (!file) return 'not-found';
+    return this.withDigestLock(file.sha256, async () => {
+      const outcome = await this.db.transaction().execute(async (trx) => {
+        const ref = await trx.selectFrom('signature_files').select('signature_id').where('file_id', '=', id).executeTakeFirst();
+        if (ref) return 'in-use' as const;
+        const result = await trx.deleteFrom('files').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0 ? ('deleted' as const) : ('not-found' as const);
+      });
+      if (outcome === 'deleted') {
+        const sharing = await this.db.selectFrom('files').select('id').where('sha256', '=', file.sha256).executeTakeFirst();
+        if (!sharing) await fs.rm(this.blobPath(file.sha256), { force: true });
+      }
+      return outcome;
+    });
+  }
+}

@@ -1,0 +1,23 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { core } from './0001-core.js';
+
+/**
+ * Schema migrations, in order, run at start-up. Written with the query builder so they run on
+ * SQLite and PostgreSQL alike. Add one file per migration and list it here; never edit a shipped one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-core': core,
+};
+
+class InlineProvider implements MigrationProvider {
+  async getMigrations() {
+    return migrations;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InlineProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
