@@ -66,9 +66,12 @@ export async function startService(config: Config, logger: Logger = createLogger
     (closing ??= (async () => {
       hub.close();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle as their last request finishes; close them as they do.
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await drained;
+      clearInterval(reaper);
       clearTimeout(timer);
       await db.destroy();
     })());

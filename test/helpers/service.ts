@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { type RunningService, startService } from '../../src/service.js';
+
+export const ENGINE_KEY = 'test-engine-key-0123456789abcdef';
+
+export interface TestService extends RunningService {
+  dataDir: string;
+  /** fetch against the service with the engine key unless `auth: false` or a header overrides it. */
+  api(pathname: string, init?: RequestInit & { auth?: boolean }): Promise<Response>;
+  json<T = any>(pathname: string, init?: RequestInit & { auth?: boolean }): Promise<{ status: number; body: T; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export function tempDataDir(prefix = 'sigsvc-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Starts the real service in this process on an ephemeral port with a fresh data directory. */
+export async function startTestService(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestService> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', ...env });
+  const running = await startService(config, createLogger('silent'));
+  const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${ENGINE_KEY}`);
+    return fetch(`${running.url}${pathname}`, { ...init, headers });
+  };
+  return {
+    ...running,
+    dataDir,
+    api,
+    async json(pathname, init) {
+      const response = await api(pathname, init);
+      const text = await response.text();
+      let body: any;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      return { status: response.status, body, headers: response.headers };
+    },
+    async stop() {
+      await running.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function jsonInit(method: string, body: unknown, extra: RequestInit & { auth?: boolean } = {}): RequestInit & { auth?: boolean } {
+  return { ...extra, method, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...(extra.headers as Record<string, string>) } };
+}
+
+export async function uploadFile(service: TestService, bytes: Uint8Array, filename: string, extra: { auth?: boolean; headers?: Record<string, string> } = {}) {
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), filename);
+  return service.json('/file', { method: 'PUT', body: form, ...extra });
+}
