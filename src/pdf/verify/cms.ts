@@ -26,7 +26,7 @@ export class CmsFormatError extends Error {
 }
 
 export interface SignedCms {
-  /** The CMS exactly as DER-encoded, without the zero padding of a /Contents placeholder. */
+  /** The CMS bytes as encoded, without the zero padding of a /Contents placeholder. */
   der: Uint8Array;
   signedData: pkijs.SignedData;
   signerInfo: pkijs.SignerInfo;
@@ -35,11 +35,13 @@ export interface SignedCms {
 }
 
 export function parseSignedCms(bytes: Uint8Array): SignedCms {
-  const length = derElementLength(bytes);
-  if (length === undefined) throw new CmsFormatError('not a DER-encoded CMS structure');
-  const der = bytes.subarray(0, length);
-  const asn1 = asn1js.fromBER(der);
-  if (asn1.offset === -1) throw new CmsFormatError(`unreadable CMS: ${asn1.result.error}`);
+  // BER: signers such as NSS (poppler's pdfsig) use indefinite lengths. The /Contents placeholder
+  // pads the CMS with zeros, so the structure ends where the first element ends.
+  const asn1 = asn1js.fromBER(bytes);
+  if (asn1.offset === -1 || !(asn1.result instanceof asn1js.Sequence)) {
+    throw new CmsFormatError(`not a CMS structure${asn1.offset === -1 ? `: ${asn1.result.error}` : ''}`);
+  }
+  const der = bytes.subarray(0, asn1.offset);
   let signedData: pkijs.SignedData;
   try {
     const contentInfo = new pkijs.ContentInfo({ schema: asn1.result });
@@ -55,17 +57,10 @@ export function parseSignedCms(bytes: Uint8Array): SignedCms {
   return { der, signedData, signerInfo, certificates, signerCertificate: findSignerCertificate(signerInfo, certificates) };
 }
 
-/** Length of the first DER element in `bytes` (definite lengths only), or undefined. */
-export function derElementLength(bytes: Uint8Array): number | undefined {
-  if (bytes.length < 2 || bytes[0] !== 0x30) return undefined;
-  const first = bytes[1];
-  if (first < 0x80) return 2 + first <= bytes.length ? 2 + first : undefined;
-  const lengthBytes = first & 0x7f;
-  if (lengthBytes === 0 || lengthBytes > 4 || 2 + lengthBytes > bytes.length) return undefined;
-  let length = 0;
-  for (let i = 0; i < lengthBytes; i++) length = length * 256 + bytes[2 + i];
-  const total = 2 + lengthBytes + length;
-  return total <= bytes.length ? total : undefined;
+/** Length of the first BER element of `bytes` (the CMS without its zero padding), or undefined. */
+export function berElementLength(bytes: Uint8Array): number | undefined {
+  const asn1 = asn1js.fromBER(bytes);
+  return asn1.offset === -1 ? undefined : asn1.offset;
 }
 
 function findSignerCertificate(signerInfo: pkijs.SignerInfo, certificates: pkijs.Certificate[]): pkijs.Certificate | undefined {

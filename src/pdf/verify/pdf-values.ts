@@ -63,7 +63,7 @@ export function pdfValuesEqual(a: PDFObject | undefined, b: PDFObject | undefine
   if (a instanceof PDFRef || b instanceof PDFRef) {
     return a instanceof PDFRef && b instanceof PDFRef && a.objectNumber === b.objectNumber && a.generationNumber === b.generationNumber;
   }
-  if (a instanceof PDFNumber) return b instanceof PDFNumber && a.asNumber() === b.asNumber();
+  if (a instanceof PDFNumber) return b instanceof PDFNumber && numbersEqual(a.asNumber(), b.asNumber());
   if (a instanceof PDFName || b instanceof PDFName) return false; // names are interned: a === b handled above
   if (a instanceof PDFBool) return b instanceof PDFBool && a.asBoolean() === b.asBoolean();
   if (a === PDFNull || b === PDFNull) return false;
@@ -90,6 +90,14 @@ export function pdfValuesEqual(a: PDFObject | undefined, b: PDFObject | undefine
     return aKeys.every((key) => pdfValuesEqual(a.get(key), b.get(key)));
   }
   return false;
+}
+
+/**
+ * Writers round reals differently when they rewrite an object (poppler writes 595.303937007874 as
+ * 595.3039370079); differences far below what a PDF consumer can resolve are not changes.
+ */
+function numbersEqual(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
 /** Names of the keys whose values differ between two dictionaries (added, removed or changed). */

@@ -4,11 +4,12 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { digest, hashFromOid, KeyCache, UnsupportedAlgorithmError } from './algorithms.js';
 import { bytesEqual } from './bytes.js';
-import { ChainValidator } from './certificate-chain.js';
+import { ChainValidator, type ChainCheck } from './certificate-chain.js';
 import { displayName } from './certificate-names.js';
-import { checkSigner, CmsFormatError, OID, parseSignedCms } from './cms.js';
+import { checkSigner, CmsFormatError, OID, parseSignedCms, type SignedCms } from './cms.js';
 
-export interface TimestampCheck {
+/** The part of a timestamp check that goes into reports. */
+export interface TimestampReport {
   /** The imprint matches, the token's signature verifies, and the TSA certificate is trusted. */
   valid: boolean;
   /** Time asserted by the timestamp authority. */
@@ -22,6 +23,18 @@ export interface TimestampCheck {
   problems: string[];
 }
 
+export interface TimestampCheck extends TimestampReport {
+  cms?: SignedCms;
+  chain?: ChainCheck;
+  digestAlgorithm?: string;
+  signatureAlgorithm?: string;
+}
+
+export function timestampReport(check: TimestampCheck): TimestampReport {
+  const { valid, genTime, authority, imprintMatches, signatureValid, trusted, problems } = check;
+  return { valid, genTime, authority, imprintMatches, signatureValid, trusted, problems };
+}
+
 /** Checks a timestamp token (DER ContentInfo) whose message imprint should cover `imprinted`. */
 export async function checkTimestampToken(
   token: Uint8Array,
@@ -32,6 +45,7 @@ export async function checkTimestampToken(
   const result: TimestampCheck = { valid: false, imprintMatches: false, signatureValid: false, trusted: false, problems: [] };
   try {
     const cms = parseSignedCms(token);
+    result.cms = cms;
     const encapsulated = cms.signedData.encapContentInfo;
     if (encapsulated.eContentType !== OID.tstInfo || !encapsulated.eContent) throw new CmsFormatError('token does not carry a TSTInfo');
     const tstInfoBytes = new Uint8Array(encapsulated.eContent.getValue());
@@ -43,12 +57,15 @@ export async function checkTimestampToken(
     if (!result.imprintMatches) result.problems.push('message imprint does not match');
 
     const signer = await checkSigner(cms, tstInfoBytes, keys);
+    result.digestAlgorithm = signer.digestAlgorithm;
+    result.signatureAlgorithm = signer.signatureAlgorithm;
     result.signatureValid = signer.contentDigestMatches && signer.signatureVerifies && signer.signingCertificateMatches !== false;
     if (!result.signatureValid) result.problems.push('token signature does not verify');
 
     if (cms.signerCertificate) {
       result.authority = displayName(cms.signerCertificate.subject);
       const chain = await chains.check(cms.signerCertificate, cms.certificates, tstInfo.genTime, 'timestamping');
+      result.chain = chain;
       result.trusted = chain.trusted;
       if (!chain.trusted) result.problems.push(`timestamp authority not trusted (${chain.states.join(', ')})`);
     }

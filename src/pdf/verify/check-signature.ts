@@ -1,0 +1,211 @@
+// Verifies one signature dictionary against the file bytes: /ByteRange, CMS signature, ESS
+// signing certificate, timestamp, certificate chain. Revision analysis is done by the caller.
+import * as asn1js from 'asn1js';
+import { KeyCache, UnsupportedAlgorithmError } from './algorithms.js';
+import { checkByteRange } from './byte-range.js';
+import { ChainValidator, type ChainCheck } from './certificate-chain.js';
+import { certificatePem, displayName } from './certificate-names.js';
+import { attributeValue, certificateDer, checkSigner, CmsFormatError, OID, parseSignedCms, type SignedCms } from './cms.js';
+import { parsePdfDate } from './pdf-date.js';
+import type { SignatureDictionary } from './signature-fields.js';
+import { checkTimestampToken, timestampReport, type TimestampCheck } from './timestamp.js';
+import type { SignatureReport, SignatureState } from './types.js';
+
+const CMS_SUBFILTERS = new Set(['adbe.pkcs7.detached', 'ETSI.CAdES.detached']);
+const DOCUMENT_TIMESTAMP_SUBFILTER = 'ETSI.RFC3161';
+
+export interface SignatureContext {
+  pdf: Uint8Array;
+  keys: KeyCache;
+  chains: ChainValidator;
+  now: Date;
+}
+
+/** The verdict on one signature, before the revision analysis. */
+export type SignatureCheck = Omit<SignatureReport, 'revision' | 'modifiedAfterSigning' | 'changes' | 'matchesRecord' | 'sealIndex'> & {
+  /** Offset just past the last signed byte. */
+  coveredEnd: number;
+  /** The CMS as DER, without /Contents padding (null when unreadable). */
+  cmsDer: Uint8Array | null;
+};
+
+export async function checkSignature(signature: SignatureDictionary, context: SignatureContext): Promise<SignatureCheck> {
+  const states = new Set<SignatureState>();
+  const problems: string[] = [];
+  const range = checkByteRange(context.pdf, signature.byteRange, signature.contents);
+  if (!range.wellFormed) {
+    states.add('BYTE_RANGE_INVALID');
+    problems.push(...range.problems);
+  }
+  const coversWholeDocument = range.wellFormed && range.coveredEnd === context.pdf.length;
+  states.add(coversWholeDocument ? 'COVERS_WHOLE_DOCUMENT' : 'PARTIAL_COVERAGE');
+
+  const result: SignatureCheck = {
+    field: signature.fieldName,
+    signer: null,
+    signerCertificatePem: null,
+    issuer: null,
+    signedAt: null,
+    signedAtSource: null,
+    timestamped: false,
+    timestamp: null,
+    subFilter: signature.subFilter ?? null,
+    digestAlgorithm: null,
+    signatureAlgorithm: null,
+    byteRange: signature.byteRange ?? [],
+    intact: false,
+    valid: false,
+    trusted: false,
+    coversWholeDocument,
+    states: [],
+    problems,
+    reason: signature.reason ?? null,
+    location: signature.location ?? null,
+    coveredEnd: range.coveredEnd,
+    cmsDer: null,
+  };
+
+  const contents = signature.contents;
+  const subFilter = signature.subFilter ?? '';
+  let cryptographicallyValid = false;
+  if (!contents || contents.length === 0) {
+    states.add('CMS_UNREADABLE');
+    problems.push('the signature dictionary has no /Contents');
+  } else if (subFilter === DOCUMENT_TIMESTAMP_SUBFILTER) {
+    cryptographicallyValid = await checkDocumentTimestamp(contents, range.signedBytes, context, result, states);
+  } else if (CMS_SUBFILTERS.has(subFilter)) {
+    cryptographicallyValid = await checkCmsSignature(contents, range.signedBytes, signature, context, result, states);
+  } else {
+    states.add('UNSUPPORTED_SUBFILTER');
+    problems.push(`unsupported /SubFilter ${subFilter || '(none)'}`);
+  }
+
+  result.valid = cryptographicallyValid && range.wellFormed;
+  states.add(result.valid ? 'SIGNATURE_VALID' : 'SIGNATURE_INVALID');
+  states.add('REVOCATION_NOT_CHECKED');
+  result.states = [...states];
+  return result;
+}
+
+async function checkCmsSignature(
+  contents: Uint8Array,
+  signedBytes: Uint8Array<ArrayBuffer> | undefined,
+  signature: SignatureDictionary,
+  context: SignatureContext,
+  result: SignatureCheck,
+  states: Set<SignatureState>,
+): Promise<boolean> {
+  let cms: SignedCms;
+  try {
+    cms = parseSignedCms(contents);
+  } catch (error) {
+    states.add('CMS_UNREADABLE');
+    result.problems.push(String(error instanceof Error ? error.message : error));
+    let end = contents.length;
+    while (end > 0 && contents[end - 1] === 0) end--;
+    result.cmsDer = contents.subarray(0, end);
+    return false;
+  }
+  result.cmsDer = cms.der;
+  const signerCertificate = cms.signerCertificate;
+  if (!signerCertificate) {
+    states.add('SIGNER_CERT_MISSING');
+    result.problems.push('the signer certificate is not included in the CMS');
+    return false;
+  }
+  describeSigner(result, signerCertificate);
+
+  let cryptographicallyValid = false;
+  let signingTimeAttribute: Date | undefined;
+  if (signedBytes) {
+    try {
+      const signer = await checkSigner(cms, signedBytes, context.keys);
+      result.digestAlgorithm = signer.digestAlgorithm;
+      result.signatureAlgorithm = signer.signatureAlgorithm;
+      result.intact = signer.contentDigestMatches;
+      signingTimeAttribute = signer.signingTime;
+      if (!signer.contentDigestMatches) {
+        states.add('DIGEST_MISMATCH');
+        result.problems.push(signer.hasSignedAttributes ? 'the signed bytes do not match the message digest' : 'the signature does not verify over the signed bytes');
+      }
+      if (!signer.signatureVerifies) result.problems.push('the signature does not verify with the signer certificate');
+      if (signer.signingCertificateMatches === false) {
+        states.add('SIGNING_CERT_MISMATCH');
+        result.problems.push('the signing-certificate attribute names a different certificate');
+      }
+      cryptographicallyValid = signer.contentDigestMatches && signer.signatureVerifies && signer.signingCertificateMatches !== false;
+    } catch (error) {
+      if (!(error instanceof UnsupportedAlgorithmError || error instanceof CmsFormatError)) throw error;
+      states.add(error instanceof UnsupportedAlgorithmError ? 'UNSUPPORTED_ALGORITHM' : 'CMS_UNREADABLE');
+      result.problems.push(error.message);
+    }
+  }
+
+  const token = attributeValue(cms.signerInfo.unsignedAttrs, OID.timestampToken);
+  let timestamp: TimestampCheck | undefined;
+  if (token instanceof asn1js.Sequence) {
+    const signatureValue = new Uint8Array(cms.signerInfo.signature.valueBlock.valueHexView);
+    timestamp = await checkTimestampToken(new Uint8Array(token.toBER(false)), signatureValue, context.keys, context.chains);
+    result.timestamp = timestampReport(timestamp);
+    states.add(timestamp.valid ? 'TIMESTAMP_VALID' : 'TIMESTAMP_INVALID');
+    if (!timestamp.valid) result.problems.push(...timestamp.problems.map((problem) => `timestamp: ${problem}`));
+  }
+
+  const claimedTime = parsePdfDate(signature.signingTimeText);
+  if (timestamp?.valid && timestamp.genTime) {
+    result.signedAt = timestamp.genTime;
+    result.signedAtSource = 'timestamp';
+    result.timestamped = true;
+  } else if (claimedTime) {
+    result.signedAt = claimedTime;
+    result.signedAtSource = 'signature-dictionary';
+  } else if (signingTimeAttribute) {
+    result.signedAt = signingTimeAttribute.toISOString();
+    result.signedAtSource = 'signing-time-attribute';
+  }
+
+  const chain = await context.chains.check(signerCertificate, cms.certificates, result.signedAt ? new Date(result.signedAt) : context.now, 'document-signing');
+  applyChain(result, chain, states);
+  return cryptographicallyValid;
+}
+
+/** /SubFilter /ETSI.RFC3161: the /Contents is a timestamp token over the /ByteRange bytes. */
+async function checkDocumentTimestamp(
+  contents: Uint8Array,
+  signedBytes: Uint8Array<ArrayBuffer> | undefined,
+  context: SignatureContext,
+  result: SignatureCheck,
+  states: Set<SignatureState>,
+): Promise<boolean> {
+  if (!signedBytes) return false;
+  const timestamp = await checkTimestampToken(contents, signedBytes, context.keys, context.chains);
+  result.timestamp = timestampReport(timestamp);
+  result.cmsDer = timestamp.cms?.der ?? null;
+  result.digestAlgorithm = timestamp.digestAlgorithm ?? null;
+  result.signatureAlgorithm = timestamp.signatureAlgorithm ?? null;
+  result.intact = timestamp.imprintMatches;
+  if (timestamp.cms?.signerCertificate) describeSigner(result, timestamp.cms.signerCertificate);
+  if (timestamp.genTime) {
+    result.signedAt = timestamp.genTime;
+    result.signedAtSource = 'timestamp';
+  }
+  result.timestamped = timestamp.valid;
+  states.add(timestamp.valid ? 'TIMESTAMP_VALID' : 'TIMESTAMP_INVALID');
+  if (!timestamp.imprintMatches && timestamp.cms) states.add('DIGEST_MISMATCH');
+  if (!timestamp.cms) states.add('CMS_UNREADABLE');
+  result.problems.push(...timestamp.problems);
+  if (timestamp.chain) applyChain(result, timestamp.chain, states);
+  else states.add('CERT_ISSUER_UNKNOWN');
+  return timestamp.imprintMatches && timestamp.signatureValid;
+}
+
+function describeSigner(result: SignatureCheck, certificate: SignedCms['certificates'][number]): void {
+  result.signer = displayName(certificate.subject);
+  result.issuer = displayName(certificate.issuer);
+  result.signerCertificatePem = certificatePem(certificateDer(certificate));
+}
+
+function applyChain(result: SignatureCheck, chain: ChainCheck, states: Set<SignatureState>): void {
+  result.trusted = chain.trusted;
+  for (const state of chain.states) states.add(state);
+}

@@ -1,0 +1,375 @@
+// What an incremental update changed, judged the way PAdES / DocMDP level 2 does: adding
+// signatures is fine, anything that can change what the signed document shows or does is not.
+//
+// Allowed in a later revision: new objects that nothing older pointed to; signature dictionaries,
+// signature fields and their widgets (appearance streams included); the AcroForm gaining signature
+// fields, SigFlags, DR, DA; page dictionaries whose only change is /Annots gaining signature
+// widgets; the catalog gaining or updating /AcroForm or /DSS; DSS contents; byte-identical
+// rewrites of existing objects. Everything else is reported as a change, in words.
+import { PDFArray, PDFDict, PDFObject, PDFRawStream } from '@cantoo/pdf-lib';
+import type { PdfFile, Revision } from './pdf-file.js';
+import { changedKeys, dictOf, get, isArray, isDict, isRef, nameOf, pdfValuesEqual, textOf } from './pdf-values.js';
+
+type Role =
+  | { kind: 'catalog' }
+  | { kind: 'pageTree' }
+  | { kind: 'page'; page: number }
+  | { kind: 'pageContent'; page: number }
+  | { kind: 'pageAnnots'; page: number }
+  | { kind: 'pageResources'; page: number }
+  | { kind: 'annotation'; page: number }
+  | { kind: 'acroForm' }
+  | { kind: 'formFields' }
+  | { kind: 'formResources' }
+  | { kind: 'signatureField'; name: string; signed: boolean }
+  | { kind: 'signatureAppearance'; name: string; signed: boolean }
+  | { kind: 'signatureValue'; name: string }
+  | { kind: 'formField'; name: string }
+  | { kind: 'dss' }
+  | { kind: 'info' }
+  | { kind: 'metadata' };
+
+const ALLOWED_ACROFORM_KEYS = new Set(['Fields', 'SigFlags', 'DR', 'DA']);
+const ALLOWED_CATALOG_KEYS = new Set(['AcroForm', 'DSS']);
+const MAX_DEPTH = 64;
+
+export class ModificationAnalyzer {
+  private readonly roles = new Map<number, Map<number, Role>>();
+  private readonly references = new Map<number, Set<number>>();
+  private readonly referencesByLocation = new Map<string, number[]>();
+
+  constructor(private readonly file: PdfFile) {}
+
+  /** Changes made by revision `after` to revision `before` that are not signature additions. */
+  disallowedChanges(before: Revision, after: Revision): string[] {
+    return new RevisionComparison(this.file, before, after, this.rolesOf(before), () => this.referencedNumbers(before)).run();
+  }
+
+  private rolesOf(revision: Revision): Map<number, Role> {
+    let roles = this.roles.get(revision.index);
+    if (!roles) {
+      roles = assignRoles(this.file, revision);
+      this.roles.set(revision.index, roles);
+    }
+    return roles;
+  }
+
+  /** Every object number that some in-use object of the revision refers to. */
+  private referencedNumbers(revision: Revision): Set<number> {
+    let numbers = this.references.get(revision.index);
+    if (numbers) return numbers;
+    numbers = new Set();
+    for (const [objectNumber, entry] of revision.table) {
+      if (entry.kind === 'free') continue;
+      const location = this.file.locationKey(revision, objectNumber);
+      if (location === undefined) continue;
+      let refs = this.referencesByLocation.get(location);
+      if (!refs) {
+        refs = [];
+        collectReferences(this.file.resolve(revision, objectNumber), refs, 0);
+        this.referencesByLocation.set(location, refs);
+      }
+      for (const ref of refs) numbers.add(ref);
+    }
+    if (revision.root) numbers.add(revision.root.objectNumber);
+    if (revision.info) numbers.add(revision.info.objectNumber);
+    this.references.set(revision.index, numbers);
+    return numbers;
+  }
+}
+
+function collectReferences(value: PDFObject | undefined, out: number[], depth: number): void {
+  if (value === undefined || depth > MAX_DEPTH) return;
+  if (isRef(value)) out.push(value.objectNumber);
+  else if (value instanceof PDFRawStream) collectReferences(value.dict, out, depth + 1);
+  else if (isDict(value)) for (const [, entry] of value.entries()) collectReferences(entry, out, depth + 1);
+  else if (isArray(value)) for (const entry of value.asArray()) collectReferences(entry, out, depth + 1);
+}
+
+class RevisionComparison {
+  private readonly changes = new Set<string>();
+
+  constructor(
+    private readonly file: PdfFile,
+    private readonly before: Revision,
+    private readonly after: Revision,
+    private readonly roles: Map<number, Role>,
+    private readonly referencedBefore: () => Set<number>,
+  ) {}
+
+  run(): string[] {
+    const { file, before, after } = this;
+    if (before.encrypted !== after.encrypted) this.changes.add('encryption');
+    if (before.root?.objectNumber !== after.root?.objectNumber) {
+      this.compareCatalogs(this.resolveBefore(before.root), this.resolveAfter(after.root));
+    }
+    if (before.info?.objectNumber !== after.info?.objectNumber) {
+      if (!pdfValuesEqual(this.resolveBefore(before.info), this.resolveAfter(after.info))) this.changes.add('document information');
+    }
+    const objectNumbers = new Set([...before.table.keys(), ...after.table.keys()]);
+    for (const objectNumber of objectNumbers) {
+      if (objectNumber === 0) continue;
+      const locationBefore = file.locationKey(before, objectNumber);
+      const locationAfter = file.locationKey(after, objectNumber);
+      if (locationBefore === locationAfter) continue;
+      const oldValue = locationBefore === undefined ? undefined : file.resolve(before, objectNumber);
+      const newValue = locationAfter === undefined ? undefined : file.resolve(after, objectNumber);
+      if (pdfValuesEqual(oldValue, newValue)) continue;
+      if (oldValue === undefined) {
+        // A new object matters only through what refers to it, unless something signed already did.
+        if (this.referencedBefore().has(objectNumber)) this.changes.add(`object ${objectNumber}, missing when signed, defined later`);
+        continue;
+      }
+      this.compareObject(objectNumber, oldValue, newValue);
+    }
+    return [...this.changes];
+  }
+
+  private resolveBefore(value: PDFObject | undefined): PDFObject | undefined {
+    return this.file.deref(this.before, value);
+  }
+
+  private resolveAfter(value: PDFObject | undefined): PDFObject | undefined {
+    return this.file.deref(this.after, value);
+  }
+
+  private compareObject(objectNumber: number, oldValue: PDFObject, newValue: PDFObject | undefined): void {
+    const role = this.roles.get(objectNumber);
+    const removed = newValue === undefined;
+    switch (role?.kind) {
+      case 'catalog':
+        if (removed) this.changes.add('document catalog removed');
+        else this.compareCatalogs(oldValue, newValue);
+        return;
+      case 'acroForm':
+        this.compareAcroForms(dictOf(oldValue), dictOf(newValue));
+        return;
+      case 'formFields':
+        this.compareFieldLists(oldValue, newValue);
+        return;
+      case 'formResources':
+      case 'dss':
+        return;
+      case 'page':
+        if (removed) this.changes.add(`page ${role.page} removed`);
+        else this.comparePages(role.page, oldValue, newValue);
+        return;
+      case 'pageAnnots':
+        this.compareAnnotationLists(role.page, oldValue, newValue);
+        return;
+      case 'pageContent':
+        this.changes.add(`page ${role.page} content`);
+        return;
+      case 'pageResources':
+        this.changes.add(`page ${role.page} resources`);
+        return;
+      case 'annotation':
+        this.changes.add(removed ? `page ${role.page} annotation removed` : `page ${role.page} annotation changed`);
+        return;
+      case 'pageTree':
+        this.changes.add('page tree');
+        return;
+      case 'signatureField':
+      case 'signatureAppearance':
+        // Signing an empty signature field fills it in; a signed one must stay as it was.
+        if (role.signed || removed) this.changes.add(`signature field ${role.name} ${removed ? 'removed' : 'changed'}`);
+        return;
+      case 'signatureValue':
+        this.changes.add(`signature ${role.name} ${removed ? 'removed' : 'replaced'}`);
+        return;
+      case 'formField':
+        this.changes.add(`form field ${role.name} ${removed ? 'removed' : 'changed'}`);
+        return;
+      case 'info':
+        this.changes.add('document information');
+        return;
+      case 'metadata':
+        this.changes.add('document metadata');
+        return;
+      default: {
+        const type = nameOf(get(dictOf(oldValue), 'Type')) ?? nameOf(get(dictOf(oldValue), 'Subtype'));
+        this.changes.add(`object ${objectNumber}${type ? ` (${type})` : ''} ${removed ? 'removed' : 'changed'}`);
+      }
+    }
+  }
+
+  private compareCatalogs(oldValue: PDFObject | undefined, newValue: PDFObject | undefined): void {
+    const oldCatalog = dictOf(oldValue);
+    const newCatalog = dictOf(newValue);
+    if (!oldCatalog || !newCatalog) {
+      this.changes.add('document catalog replaced');
+      return;
+    }
+    for (const key of changedKeys(oldCatalog, newCatalog)) {
+      if (key === 'AcroForm') {
+        this.compareAcroForms(dictOf(this.resolveBefore(get(oldCatalog, key))), dictOf(this.resolveAfter(get(newCatalog, key))));
+      } else if (!ALLOWED_CATALOG_KEYS.has(key)) {
+        this.changes.add(key === 'Pages' ? 'page tree' : `catalog /${key}`);
+      }
+    }
+  }
+
+  private compareAcroForms(oldForm: PDFDict | undefined, newForm: PDFDict | undefined): void {
+    if (!newForm) {
+      if (oldForm) this.changes.add('form removed');
+      return;
+    }
+    if (oldForm) {
+      for (const key of changedKeys(oldForm, newForm)) if (!ALLOWED_ACROFORM_KEYS.has(key)) this.changes.add(`form /${key}`);
+    }
+    this.compareFieldLists(oldForm && this.resolveBefore(get(oldForm, 'Fields')), this.resolveAfter(get(newForm, 'Fields')));
+  }
+
+  private compareFieldLists(oldValue: PDFObject | undefined, newValue: PDFObject | undefined): void {
+    const { removed, added } = listDifference(oldValue, newValue);
+    for (const entry of removed) this.changes.add(`form field ${this.fieldName(entry, this.before)} removed`);
+    for (const entry of added) {
+      if (!this.isSignatureField(this.resolveAfter(entry), 0)) this.changes.add(`form field ${this.fieldName(entry, this.after)} added`);
+    }
+  }
+
+  private comparePages(page: number, oldValue: PDFObject, newValue: PDFObject): void {
+    const oldPage = dictOf(oldValue);
+    const newPage = dictOf(newValue);
+    if (!oldPage || !newPage) {
+      this.changes.add(`page ${page} replaced`);
+      return;
+    }
+    for (const key of changedKeys(oldPage, newPage)) {
+      if (key === 'Annots') this.compareAnnotationLists(page, this.resolveBefore(get(oldPage, key)), this.resolveAfter(get(newPage, key)));
+      else if (key === 'Contents') this.changes.add(`page ${page} content`);
+      else if (key === 'Resources') this.changes.add(`page ${page} resources`);
+      else this.changes.add(`page ${page} /${key}`);
+    }
+  }
+
+  private compareAnnotationLists(page: number, oldValue: PDFObject | undefined, newValue: PDFObject | undefined): void {
+    const { removed, added } = listDifference(this.resolveBefore(oldValue), this.resolveAfter(newValue));
+    if (removed.length > 0) this.changes.add(`page ${page} annotation removed`);
+    for (const entry of added) {
+      const annotation = dictOf(this.resolveAfter(entry));
+      if (nameOf(get(annotation, 'Subtype')) === 'Widget' && this.isSignatureField(annotation, 0)) continue;
+      this.changes.add(`page ${page} annotation added (${nameOf(get(annotation, 'Subtype')) ?? 'unknown'})`);
+    }
+  }
+
+  /** A field (or widget) whose own or inherited /FT is /Sig. */
+  private isSignatureField(value: PDFObject | undefined, depth: number): boolean {
+    const field = dictOf(value);
+    if (!field || depth > MAX_DEPTH) return false;
+    const fieldType = nameOf(get(field, 'FT'));
+    if (fieldType !== undefined) return fieldType === 'Sig';
+    const kids = this.resolveAfter(get(field, 'Kids'));
+    if (isArray(kids) && kids.size() > 0) return kids.asArray().every((kid) => this.isSignatureField(this.resolveAfter(kid), depth + 1));
+    return this.isSignatureField(this.resolveAfter(get(field, 'Parent')), depth + 1);
+  }
+
+  private fieldName(entry: PDFObject, revision: Revision): string {
+    const name = textOf(get(dictOf(this.file.deref(revision, entry)), 'T'));
+    return name ?? (isRef(entry) ? `(object ${entry.objectNumber})` : '(unnamed)');
+  }
+}
+
+/** Entries of two arrays compared as sets (references by number, direct values by value). */
+function listDifference(oldValue: PDFObject | undefined, newValue: PDFObject | undefined): { removed: PDFObject[]; added: PDFObject[] } {
+  const oldEntries = oldValue instanceof PDFArray ? oldValue.asArray() : [];
+  const newEntries = newValue instanceof PDFArray ? newValue.asArray() : [];
+  const contains = (list: PDFObject[], entry: PDFObject) => list.some((other) => pdfValuesEqual(other, entry));
+  return {
+    removed: oldEntries.filter((entry) => !contains(newEntries, entry)),
+    added: newEntries.filter((entry) => !contains(oldEntries, entry)),
+  };
+}
+
+/** What each indirect object of a revision is for. The first role assigned wins. */
+function assignRoles(file: PdfFile, revision: Revision): Map<number, Role> {
+  const roles = new Map<number, Role>();
+  const assign = (value: PDFObject | undefined, role: Role) => {
+    if (isRef(value) && !roles.has(value.objectNumber)) roles.set(value.objectNumber, role);
+  };
+  const resolve = (value: PDFObject | undefined) => file.deref(revision, value);
+  if (revision.root) assign(revision.root, { kind: 'catalog' });
+  if (revision.info) assign(revision.info, { kind: 'info' });
+  const catalog = dictOf(resolve(revision.root));
+  if (!catalog) return roles;
+  assign(get(catalog, 'Metadata'), { kind: 'metadata' });
+
+  let pageNumber = 0;
+  const visitPages = (value: PDFObject | undefined, depth: number) => {
+    const node = dictOf(resolve(value));
+    if (!node || depth > MAX_DEPTH || (isRef(value) && roles.has(value.objectNumber) && depth > 0)) return;
+    const kids = resolve(get(node, 'Kids'));
+    if (nameOf(get(node, 'Type')) === 'Pages' || isArray(kids)) {
+      assign(value, { kind: 'pageTree' });
+      if (isArray(kids)) for (const kid of kids.asArray()) visitPages(kid, depth + 1);
+      return;
+    }
+    const page = ++pageNumber;
+    assign(value, { kind: 'page', page });
+    const contents = get(node, 'Contents');
+    assign(contents, { kind: 'pageContent', page });
+    const contentList = resolve(contents);
+    if (isArray(contentList)) for (const stream of contentList.asArray()) assign(stream, { kind: 'pageContent', page });
+    const annots = get(node, 'Annots');
+    assign(annots, { kind: 'pageAnnots', page });
+    const annotList = resolve(annots);
+    if (isArray(annotList)) for (const annotation of annotList.asArray()) assign(annotation, { kind: 'annotation', page });
+    const resources = get(node, 'Resources');
+    assign(resources, { kind: 'pageResources', page });
+    for (const [, category] of dictOf(resolve(resources))?.entries() ?? []) {
+      assign(category, { kind: 'pageResources', page });
+      for (const [, resource] of dictOf(resolve(category))?.entries() ?? []) assign(resource, { kind: 'pageResources', page });
+    }
+  };
+  // Interactive form first: a signature widget is also a page annotation, and its role as a
+  // signature decides what may change.
+  const acroForm = get(catalog, 'AcroForm');
+  assign(acroForm, { kind: 'acroForm' });
+  const form = dictOf(resolve(acroForm));
+  assign(get(form, 'Fields'), { kind: 'formFields' });
+  const fields = resolve(get(form, 'Fields'));
+  const visitField = (value: PDFObject, parentName: string, inheritedType: string | undefined, depth: number) => {
+    const field = dictOf(resolve(value));
+    if (!field || depth > MAX_DEPTH) return;
+    const partial = textOf(get(field, 'T'));
+    const name = partial === undefined ? parentName : parentName ? `${parentName}.${partial}` : partial;
+    const fieldType = nameOf(get(field, 'FT')) ?? inheritedType;
+    if (fieldType === 'Sig') {
+      const signatureValue = get(field, 'V');
+      const signed = signatureValue !== undefined;
+      assign(value, { kind: 'signatureField', name, signed });
+      assign(signatureValue, { kind: 'signatureValue', name });
+      const appearances = dictOf(resolve(get(field, 'AP')));
+      for (const [, appearance] of appearances?.entries() ?? []) {
+        assign(appearance, { kind: 'signatureAppearance', name, signed });
+        const states = resolve(appearance);
+        if (isDict(states) && !(states instanceof PDFRawStream)) {
+          for (const [, state] of states.entries()) assign(state, { kind: 'signatureAppearance', name, signed });
+        }
+      }
+    } else {
+      assign(value, { kind: 'formField', name });
+    }
+    const kids = resolve(get(field, 'Kids'));
+    if (isArray(kids)) for (const kid of kids.asArray()) visitField(kid, name, fieldType, depth + 1);
+  };
+  if (isArray(fields)) for (const field of fields.asArray()) visitField(field, '', undefined, 0);
+
+  // Pages before the form resources and DSS: a font shared by a page and /DR is page content.
+  visitPages(get(catalog, 'Pages'), 0);
+
+  const formResources = get(form, 'DR');
+  assign(formResources, { kind: 'formResources' });
+  for (const [, entry] of dictOf(resolve(formResources))?.entries() ?? []) assign(entry, { kind: 'formResources' });
+
+  const dss = get(catalog, 'DSS');
+  assign(dss, { kind: 'dss' });
+  for (const [, entry] of dictOf(resolve(dss))?.entries() ?? []) {
+    assign(entry, { kind: 'dss' });
+    const list = resolve(entry);
+    if (isArray(list)) for (const item of list.asArray()) assign(item, { kind: 'dss' });
+    if (isDict(list)) for (const [, item] of list.entries()) assign(item, { kind: 'dss' });
+  }
+
+  return roles;
+}
