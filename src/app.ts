@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { fileRoutes } from './files/routes.js';
 import type { Authenticator } from './http/auth/principal.js';
+import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
 import { authenticate, errorHandler, notFoundHandler, requestContext } from './http/middleware.js';
 import { signatureRoutes } from './signature/routes.js';
@@ -32,6 +33,7 @@ export function createApp(parts: AppParts): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestContext(parts.logger));
+  app.use(cors(config.corsOrigins));
   app.use(express.json({ limit: config.jsonBodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   app.use(authenticate(parts.authenticator));
 

@@ -17,6 +17,8 @@ export interface Config {
   jsonBodyLimitBytes: number;
   uploadLimitBytes: number;
   wsHeartbeatMs: number;
+  /** Origins (scheme://host[:port]) whose pages may call the service from a browser, HTTP and ws. */
+  corsOrigins: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
 }
@@ -108,6 +110,16 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl = publicUrl.replace(/\/+$/, '');
   }
 
+  const corsOrigins = list(env, 'CORS_ORIGINS').map((origin) => {
+    try {
+      const parsed = new URL(origin);
+      if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
+      return parsed.origin;
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `must list origins such as https://form.example.edu.cn, got "${origin}"`);
+    }
+  });
+
   return {
     port,
     host,
@@ -120,6 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     jsonBodyLimitBytes: size(env, 'BODY_LIMIT', 1024 * 1024),
     uploadLimitBytes: size(env, 'UPLOAD_LIMIT', 20 * 1024 * 1024),
     wsHeartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 100, 600_000),
+    corsOrigins,
     logLevel,
     production,
   };

@@ -45,7 +45,7 @@ export async function startService(config: Config, logger: Logger = createLogger
 
   const app = createApp({ config, logger, db, files, uris, signatureRepo, signatures, authenticator, ticketSecret });
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
-  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs);
+  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
 

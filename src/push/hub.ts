@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Authenticator, requireSignatureAccess } from '../http/auth/principal.js';
+import { originAllowed } from '../http/cors.js';
 import { ApiError } from '../http/errors.js';
 import { isId } from '../http/ids.js';
 import type { Signature } from '../signature/schema.js';
@@ -37,6 +38,7 @@ export class PushHub {
     private readonly loadSignature: (id: string) => Promise<Signature | undefined>,
     private readonly log: Logger,
     heartbeatMs: number,
+    private readonly allowedOrigins: readonly string[],
   ) {
     this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
     this.heartbeat.unref();
@@ -57,6 +59,7 @@ export class PushHub {
     if (!match) return refuse(socket, 404, 'Not Found');
     const id = match[1];
     if (!isId(id)) return refuse(socket, 400, 'Bad Request');
+    if (!originAllowed(req.headers.origin, req.headers.host, this.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
     let expiresAt: number | undefined;
     try {
       const principal = await this.authenticator.authenticate({

@@ -6,7 +6,7 @@ import type { FileUris } from '../store/file-uri.js';
 import type { SignatureRecord, SignatureRepository } from '../store/signatures.js';
 import { checkPublicKeyField } from './key-guard.js';
 import { normalizeSeal, normalizeSeals, present } from './model.js';
-import type { Seal, Signature, SignaturePatch } from './schema.js';
+import type { Revision, Seal, Signature, SignaturePatch } from './schema.js';
 
 export interface SignatureChange {
   signature: Signature;
@@ -125,11 +125,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
         next.uri = this.uris.forFile(fileId);
         next.fileId = fileId;
         next.size = file.size;
-        const sealIndex = changedSealIndex(current.seals, next.seals);
-        next.revisions = [
-          ...(current.revisions ?? []),
-          { fileId, uri: next.uri, createTime: Date.now(), ...(sealIndex === undefined ? {} : { sealIndex }) },
-        ];
+        next.revisions = nextRevisions(current.revisions ?? [], fileId, next.uri, changedSealIndex(current.seals, next.seals));
       }
     } else if (patch.size !== undefined && patch.size !== current.size) {
       throw validationFailed([{ path: '$.size', message: 'is the size of the file at uri and cannot be set on its own' }]);
@@ -186,6 +182,17 @@ function assertSealsAcceptable(seals: Seal[], path: string): void {
   });
   if (errors.length > 0) throw new ApiError(400, errors.some((e) => e.message.includes('private key')) ? 'PRIVATE_KEY_REFUSED' : 'INVALID_REQUEST',
     `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+}
+
+/**
+ * `revisions` is the chain of PDF revisions the current `uri` grew from. Pointing `uri` back at a
+ * revision already in the chain (a removed seal) cuts the chain there; any other file extends it.
+ * Files cut from the chain stay stored and referenced, so they remain retrievable by id.
+ */
+function nextRevisions(chain: Revision[], fileId: string, uri: string, sealIndex: number | undefined): Revision[] {
+  const existing = chain.findIndex((revision) => revision.fileId === fileId);
+  if (existing >= 0) return chain.slice(0, existing + 1);
+  return [...chain, { fileId, uri, createTime: Date.now(), ...(sealIndex === undefined ? {} : { sealIndex }) }];
 }
 
 /** The one seal that went from unsigned to signed, if exactly one did. */

@@ -32,9 +32,44 @@ export interface UsedNoncesTable {
 }
 
 
+export interface SealsTable {
+  id: string;
+  name: string;
+  type: string;
+  owner_kind: string;
+  owner: string;
+  holders: string;
+  image_file_id: string;
+  provider: string;
+  certificate_pem: string | null;
+  chain_pem: string;
+  key_algorithm: string | null;
+  encrypted_key: string | null;
+  provider_ref: string;
+  disabled: number;
+  create_time: number;
+}
+
+export interface AuthoritiesTable {
+  name: string;
+  certificate_pem: string;
+  encrypted_key: string;
+  create_time: number;
+}
+
+export interface DirectoryUsersTable {
+  account: string;
+  name: string;
+  organization: string;
+  title: string;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
   signature_files: SignatureFilesTable;
   used_nonces: UsedNoncesTable;
+  seals: SealsTable;
+  authorities: AuthoritiesTable;
+  directory_users: DirectoryUsersTable;
 }

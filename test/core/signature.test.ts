@@ -84,6 +84,13 @@ describe('SignatureAPI S1/S2', () => {
     expect(stored.revisions.map((r: any) => r.fileId)).toEqual([pdfId, revisionId]);
     expect(stored.revisions[1].sealIndex).toBe(0);
     for (const id of [pdfId, revisionId]) expect((await service.json(`/file/${id}`, { method: 'DELETE' })).status).toBe(409);
+
+    // Pointing back at the original (a removed seal) cuts the chain; the cut revision stays retrievable.
+    const reverted = await service.json(`/signature/${signature.id}`, jsonInit('POST', { uri: `/file/${pdfId}`, seals: [{ index: 0, signature: '' }] }));
+    expect(reverted.body.entities[0].revisions.map((r: any) => r.fileId)).toEqual([pdfId]);
+    expect(reverted.body.entities[0].state).toBe('unsigned');
+    expect((await service.api(`/file/${revisionId}`)).status).toBe(200);
+    expect((await service.json(`/file/${revisionId}`, { method: 'DELETE' })).status).toBe(409);
   });
 
   it('refuses anything that looks like a private key in privateKey, and stores nothing', async () => {

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { core } from './0001-core.js';
+import { seals } from './0002-seals.js';
 
 /**
  * Schema migrations, in order, run at start-up. Written with the query builder so they run on
@@ -7,6 +8,7 @@ import { core } from './0001-core.js';
  */
 const migrations: Record<string, Migration> = {
   '0001-core': core,
+  '0002-seals': seals,
 };
 
 class InlineProvider implements MigrationProvider {

@@ -1,0 +1,104 @@
+import type { Signature, SignaturePatch } from '../signature/schema.js';
+import type { Envelope } from '../http/envelope.js';
+
+/** What the signature service needs from the engine side: SignatureAPI S1/S2 and FileAPI. */
+export interface EngineApi {
+  getSignature(id: string): Promise<Signature>;
+  putSignature(id: string, patch: SignaturePatch): Promise<Signature>;
+  /** Downloads a PDF named by a Signature's `uri`; only URIs under the engine's base URL are fetched. */
+  downloadFile(uri: string): Promise<Uint8Array>;
+  uploadFile(bytes: Uint8Array, name: string): Promise<{ id: string; uri: string }>;
+}
+
+export class EngineApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly ecode: string,
+    message: string,
+    readonly entities: unknown[] = [],
+  ) {
+    super(message);
+    this.name = 'EngineApiError';
+  }
+}
+
+export interface EngineClientOptions {
+  /** Base URL of the engine's SignatureAPI/FileAPI, e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  /** Bearer key the engine accepts. */
+  key: string;
+  timeoutMs?: number;
+  maxDownloadBytes?: number;
+}
+
+/**
+ * An HTTP client of the InfoPlus SignatureAPI (S1/S2) and FileAPI. The signature service reaches the
+ * engine only through it, so it can be pointed at a real engine by configuration.
+ */
+export class EngineClient implements EngineApi {
+  private readonly base: URL;
+
+  constructor(private readonly options: EngineClientOptions) {
+    this.base = new URL(options.baseUrl.replace(/\/*$/, '/'));
+  }
+
+  private async call<T>(method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}): Promise<T> {
+    const response = await fetch(new URL(path.replace(/^\//, ''), this.base), {
+      method,
+      body,
+      headers: { authorization: `Bearer ${this.options.key}`, accept: 'application/json', ...headers },
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+      redirect: 'error',
+    });
+    const text = await response.text();
+    let envelope: Envelope<T>;
+    try {
+      envelope = JSON.parse(text) as Envelope<T>;
+    } catch {
+      throw new EngineApiError(response.status, 'ENGINE_BAD_RESPONSE', `The engine answered ${method} ${path} with HTTP ${response.status} and no envelope.`);
+    }
+    if (!response.ok || envelope.errno !== 0) {
+      throw new EngineApiError(response.status, envelope.ecode ?? 'ENGINE_ERROR', envelope.error ?? `HTTP ${response.status}`, envelope.entities ?? []);
+    }
+    return envelope.entities[0];
+  }
+
+  getSignature(id: string): Promise<Signature> {
+    return this.call<Signature>('GET', `signature/${encodeURIComponent(id)}`);
+  }
+
+  putSignature(id: string, patch: SignaturePatch): Promise<Signature> {
+    return this.call<Signature>('POST', `signature/${encodeURIComponent(id)}`, JSON.stringify(patch), { 'content-type': 'application/json' });
+  }
+
+  /** Resolves a file uri against the engine base, refusing anything outside it (no arbitrary fetches). */
+  resolveFileUri(uri: string): URL {
+    const url = new URL(uri, this.base);
+    if (url.origin !== this.base.origin || !url.pathname.startsWith(this.base.pathname)) {
+      throw new EngineApiError(400, 'URI_NOT_ALLOWED', `Refusing to fetch ${url.origin}: only files of the engine at ${this.base.origin} are fetched.`);
+    }
+    return url;
+  }
+
+  async downloadFile(uri: string): Promise<Uint8Array> {
+    const url = this.resolveFileUri(uri);
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${this.options.key}` },
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+      redirect: 'error',
+    });
+    if (!response.ok) throw new EngineApiError(response.status, 'FILE_DOWNLOAD_FAILED', `Downloading ${url.pathname} failed with HTTP ${response.status}.`);
+    const limit = this.options.maxDownloadBytes ?? 100 * 1024 * 1024;
+    const declared = Number(response.headers.get('content-length') ?? '0');
+    if (declared > limit) throw new EngineApiError(413, 'FILE_TOO_LARGE', `The file is larger than ${limit} bytes.`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > limit) throw new EngineApiError(413, 'FILE_TOO_LARGE', `The file is larger than ${limit} bytes.`);
+    return bytes;
+  }
+
+  async uploadFile(bytes: Uint8Array, name: string): Promise<{ id: string; uri: string }> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), name);
+    return this.call<{ id: string; uri: string }>('PUT', 'file', form);
+  }
+}
