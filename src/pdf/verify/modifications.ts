@@ -8,7 +8,9 @@
 // rewrites of existing objects. Everything else is reported as a change, in words.
 import { PDFArray, PDFDict, PDFObject, PDFRawStream } from '@cantoo/pdf-lib';
 import type { PdfFile, Revision } from './pdf-file.js';
-import { changedKeys, dictOf, get, isArray, isDict, isRef, nameOf, pdfValuesEqual, textOf } from './pdf-values.js';
+import { latin1 } from './bytes.js';
+import { changedKeys, dictOf, get, isArray, isDict, isRef, keysOf, nameOf, pdfValuesEqual, textOf } from './pdf-values.js';
+import { decodeStreamData } from './stream-data.js';
 
 type Role =
   | { kind: 'catalog' }
@@ -161,7 +163,7 @@ class RevisionComparison {
         this.changes.add(`page ${role.page} content`);
         return;
       case 'pageResources':
-        this.changes.add(`page ${role.page} resources`);
+        if (removed || !this.sameResources(oldValue, newValue, 0)) this.changes.add(`page ${role.page} resources`);
         return;
       case 'annotation':
         this.changes.add(removed ? `page ${role.page} annotation removed` : `page ${role.page} annotation changed`);
@@ -237,10 +239,79 @@ class RevisionComparison {
     }
     for (const key of changedKeys(oldPage, newPage)) {
       if (key === 'Annots') this.compareAnnotationLists(page, this.resolveBefore(get(oldPage, key)), this.resolveAfter(get(newPage, key)));
-      else if (key === 'Contents') this.changes.add(`page ${page} content`);
-      else if (key === 'Resources') this.changes.add(`page ${page} resources`);
-      else this.changes.add(`page ${page} /${key}`);
+      else if (key === 'Contents') {
+        if (!this.sameContentStreams(get(oldPage, key), get(newPage, key))) this.changes.add(`page ${page} content`);
+      } else if (key === 'Resources') {
+        if (!this.sameResources(get(oldPage, key), get(newPage, key), 0)) this.changes.add(`page ${page} resources`);
+      } else this.changes.add(`page ${page} /${key}`);
     }
+  }
+
+  /**
+   * pdf-lib "normalizes" a page it touches: a single content stream becomes an array and is
+   * wrapped between a stream holding only `q` and one holding only `Q` (again on every later
+   * update). That draws nothing new; any other difference in the list of content streams is a
+   * content change.
+   */
+  private sameContentStreams(oldValue: PDFObject | undefined, newValue: PDFObject | undefined): boolean {
+    const oldStreams = contentStreamNumbers(oldValue, this.resolveBefore(oldValue));
+    const newStreams = contentStreamNumbers(newValue, this.resolveAfter(newValue));
+    if (!oldStreams || !newStreams) return false;
+    const count = (numbers: number[], operator: 'q' | 'Q') => {
+      let total = 0;
+      for (const n of numbers) {
+        const repeats = this.operatorOnlyCount(n, operator);
+        if (repeats === undefined) return undefined;
+        total += repeats;
+      }
+      return total;
+    };
+    for (let start = 0; start + oldStreams.length <= newStreams.length; start++) {
+      const end = start + oldStreams.length;
+      if (!oldStreams.every((n, i) => newStreams[start + i] === n)) continue;
+      const saves = count(newStreams.slice(0, start), 'q');
+      if (saves !== undefined && saves === count(newStreams.slice(end), 'Q')) return true;
+    }
+    return false;
+  }
+
+  /** How many times a stream repeats `operator` and nothing else; undefined for any other content. */
+  private operatorOnlyCount(objectNumber: number, operator: 'q' | 'Q'): number | undefined {
+    const stream = this.file.resolve(this.after, objectNumber);
+    if (!(stream instanceof PDFRawStream)) return undefined;
+    let data: Uint8Array;
+    try {
+      data = decodeStreamData(stream);
+    } catch {
+      return undefined;
+    }
+    const tokens = latin1(data).split(/[\0\t\n\f\r ]+/).filter(Boolean);
+    return tokens.length > 0 && tokens.every((token) => token === operator) ? tokens.length : undefined;
+  }
+
+  /**
+   * Resource dictionaries compared by meaning: a reference and an inline copy of the same
+   * dictionary are equal, and an empty category (/Font << >>) equals an absent one. Objects kept
+   * under the same number are judged on their own when they change.
+   */
+  private sameResources(oldValue: PDFObject | undefined, newValue: PDFObject | undefined, depth: number): boolean {
+    if (isRef(oldValue) && isRef(newValue) && oldValue.objectNumber === newValue.objectNumber) return true;
+    const oldResolved = this.resolveBefore(oldValue);
+    const newResolved = this.resolveAfter(newValue);
+    if (depth > 1 || !isDict(oldResolved) || !isDict(newResolved) || oldResolved instanceof PDFRawStream || newResolved instanceof PDFRawStream) {
+      return pdfValuesEqual(oldResolved, newResolved);
+    }
+    const isEmpty = (value: PDFObject | undefined) => {
+      const dict = value === undefined ? undefined : depth === 0 ? dictOf(value) : undefined;
+      return value === undefined || (dict !== undefined && dict.keys().length === 0);
+    };
+    const keys = new Set([...keysOf(oldResolved), ...keysOf(newResolved)]);
+    return [...keys].every((key) => {
+      const before = get(oldResolved, key);
+      const after = get(newResolved, key);
+      if (isEmpty(this.resolveBefore(before)) && isEmpty(this.resolveAfter(after))) return true;
+      return this.sameResources(before, after, depth + 1);
+    });
   }
 
   private compareAnnotationLists(page: number, oldValue: PDFObject | undefined, newValue: PDFObject | undefined): void {
@@ -268,6 +339,14 @@ class RevisionComparison {
     const name = textOf(get(dictOf(this.file.deref(revision, entry)), 'T'));
     return name ?? (isRef(entry) ? `(object ${entry.objectNumber})` : '(unnamed)');
   }
+}
+
+/** Object numbers of a page's content streams (/Contents is one stream or an array of them). */
+function contentStreamNumbers(value: PDFObject | undefined, resolved: PDFObject | undefined): number[] | undefined {
+  if (resolved instanceof PDFRawStream) return isRef(value) ? [value.objectNumber] : undefined;
+  if (!isArray(resolved)) return undefined;
+  const entries = resolved.asArray();
+  return entries.every(isRef) ? entries.map((entry) => entry.objectNumber) : undefined;
 }
 
 /** Entries of two arrays compared as sets (references by number, direct values by value). */
