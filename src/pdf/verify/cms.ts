@@ -80,8 +80,16 @@ function findSignerCertificate(signerInfo: pkijs.SignerInfo, certificates: pkijs
   return undefined;
 }
 
+const derCache = new WeakMap<pkijs.Certificate, Uint8Array<ArrayBuffer>>();
+
+/** The certificate's DER encoding (re-encoded by PKI.js once, then cached). */
 export function certificateDer(cert: pkijs.Certificate): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(cert.toSchema().toBER(false));
+  let der = derCache.get(cert);
+  if (!der) {
+    der = new Uint8Array(cert.toSchema().toBER(false));
+    derCache.set(cert, der);
+  }
+  return der;
 }
 
 export function attributeValue(attributes: pkijs.SignedAndUnsignedAttributes | undefined, oid: string): unknown {

@@ -38,7 +38,6 @@ const MAX_DEPTH = 64;
 export class ModificationAnalyzer {
   private readonly roles = new Map<number, Map<number, Role>>();
   private readonly references = new Map<number, Set<number>>();
-  private readonly referencesByLocation = new Map<string, number[]>();
 
   constructor(private readonly file: PdfFile) {}
 
@@ -59,33 +58,17 @@ export class ModificationAnalyzer {
   /** Every object number that some in-use object of the revision refers to. */
   private referencedNumbers(revision: Revision): Set<number> {
     let numbers = this.references.get(revision.index);
-    if (numbers) return numbers;
-    numbers = new Set();
-    for (const [objectNumber, entry] of revision.table) {
-      if (entry.kind === 'free') continue;
-      const location = this.file.locationKey(revision, objectNumber);
-      if (location === undefined) continue;
-      let refs = this.referencesByLocation.get(location);
-      if (!refs) {
-        refs = [];
-        collectReferences(this.file.resolve(revision, objectNumber), refs, 0);
-        this.referencesByLocation.set(location, refs);
+    if (!numbers) {
+      numbers = new Set();
+      for (const [objectNumber, entry] of revision.table) {
+        if (entry.kind !== 'free') for (const ref of this.file.referencesOf(revision, objectNumber)) numbers.add(ref);
       }
-      for (const ref of refs) numbers.add(ref);
+      if (revision.root) numbers.add(revision.root.objectNumber);
+      if (revision.info) numbers.add(revision.info.objectNumber);
+      this.references.set(revision.index, numbers);
     }
-    if (revision.root) numbers.add(revision.root.objectNumber);
-    if (revision.info) numbers.add(revision.info.objectNumber);
-    this.references.set(revision.index, numbers);
     return numbers;
   }
-}
-
-function collectReferences(value: PDFObject | undefined, out: number[], depth: number): void {
-  if (value === undefined || depth > MAX_DEPTH) return;
-  if (isRef(value)) out.push(value.objectNumber);
-  else if (value instanceof PDFRawStream) collectReferences(value.dict, out, depth + 1);
-  else if (isDict(value)) for (const [, entry] of value.entries()) collectReferences(entry, out, depth + 1);
-  else if (isArray(value)) for (const entry of value.asArray()) collectReferences(entry, out, depth + 1);
 }
 
 class RevisionComparison {
@@ -114,15 +97,16 @@ class RevisionComparison {
       const locationBefore = file.locationKey(before, objectNumber);
       const locationAfter = file.locationKey(after, objectNumber);
       if (locationBefore === locationAfter) continue;
-      const oldValue = locationBefore === undefined ? undefined : file.resolve(before, objectNumber);
-      const newValue = locationAfter === undefined ? undefined : file.resolve(after, objectNumber);
-      if (pdfValuesEqual(oldValue, newValue)) continue;
-      if (oldValue === undefined) {
+      if (locationBefore === undefined) {
         // A new object matters only through what refers to it, unless something signed already did.
         if (this.referencedBefore().has(objectNumber)) this.changes.add(`object ${objectNumber}, missing when signed, defined later`);
         continue;
       }
-      this.compareObject(objectNumber, oldValue, newValue);
+      const oldValue = file.resolve(before, objectNumber);
+      const newValue = locationAfter === undefined ? undefined : file.resolve(after, objectNumber);
+      if (pdfValuesEqual(oldValue, newValue)) continue;
+      if (oldValue === undefined) this.changes.add(`object ${objectNumber} changed`);
+      else this.compareObject(objectNumber, oldValue, newValue);
     }
     return [...this.changes];
   }

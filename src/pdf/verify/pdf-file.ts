@@ -7,6 +7,7 @@ import { PDFContext, PDFDict, PDFObject, PDFObjectParser, PDFRawStream, PDFRef }
 import { asciiBytes, indexOfBytes, isPdfWhitespace, latin1 } from './bytes.js';
 import { PdfParseError } from './errors.js';
 import { get, isArray, isRef, nameOf, numberOf } from './pdf-values.js';
+import { scanReferences } from './reference-scan.js';
 import { decodeStreamData } from './stream-data.js';
 
 export type XrefEntry =
@@ -46,6 +47,7 @@ export class PdfFile {
   private readonly sections = new Map<number, XrefSection | Error>();
   private readonly objects = new Map<string, PDFObject | null>();
   private readonly objectStreams = new Map<string, ObjectStreamIndex | null>();
+  private readonly references = new Map<string, number[]>();
   private scannedObjects?: Map<number, number[]>;
 
   constructor(readonly bytes: Uint8Array) {
@@ -89,6 +91,28 @@ export class PdfFile {
     if (entry.kind === 'offset') return `@${entry.offset}`;
     const container = revision.table.get(entry.stream);
     return container?.kind === 'offset' ? `@${container.offset}#${entry.index}` : undefined;
+  }
+
+  /** Object numbers that the object refers to (in its dictionary or value, not in stream data). */
+  referencesOf(revision: Revision, objectNumber: number): number[] {
+    const key = this.locationKey(revision, objectNumber);
+    if (key === undefined) return [];
+    let references = this.references.get(key);
+    if (!references) {
+      references = [];
+      const entry = revision.table.get(objectNumber);
+      if (entry?.kind === 'offset') scanReferences(this.bytes, entry.offset, this.bytes.length, references);
+      if (entry?.kind === 'compressed') {
+        const index = this.objectStreamIndex(revision, entry.stream);
+        const start = index?.offsets[entry.index];
+        if (index && start !== undefined) {
+          const end = index.offsets.filter((offset) => offset > start).reduce((a, b) => Math.min(a, b), index.data.length);
+          scanReferences(index.data, start, end, references);
+        }
+      }
+      this.references.set(key, references);
+    }
+    return references;
   }
 
   // ---------------------------------------------------------------------------------------------
