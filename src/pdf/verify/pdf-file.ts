@@ -283,41 +283,51 @@ export class PdfFile {
     return { entries, trailer: dict, next: prev === undefined ? [] : [prev] };
   }
 
-  /** Rebuilds an object table for the prefix `[0, end)` by scanning for `N G obj` headers. */
+  /**
+   * Rebuilds an object table for the prefix `[0, end)` by scanning for `N G obj` headers. The
+   * definition furthest into the file wins; an object inside an object stream counts as defined
+   * where its object stream is.
+   */
   private reconstructTable(end: number): Omit<Revision, 'index' | 'eofMarkerEnd' | 'end' | 'reconstructed'> {
     const table = new Map<number, XrefEntry>();
-    let root: PDFRef | undefined;
-    let info: PDFRef | undefined;
-    let encrypted = false;
+    const definedAt = new Map<number, number>();
     for (const [objectNumber, offsets] of this.scanObjects()) {
       const before = offsets.filter((offset) => offset < end);
-      if (before.length > 0) table.set(objectNumber, { kind: 'offset', offset: before[before.length - 1] });
+      const last = before[before.length - 1];
+      if (last === undefined) continue;
+      table.set(objectNumber, { kind: 'offset', offset: last });
+      definedAt.set(objectNumber, last);
     }
-    const readTrailer = (trailer: PDFDict) => {
-      const rootRef = get(trailer, 'Root');
-      const infoRef = get(trailer, 'Info');
-      if (isRef(rootRef)) root = rootRef;
-      if (isRef(infoRef)) info = infoRef;
-      if (get(trailer, 'Encrypt') !== undefined) encrypted = true;
-    };
+    const trailers: { at: number; dict: PDFDict }[] = [];
     const text = latin1(this.bytes, 0, end);
     for (const match of text.matchAll(/trailer\s*<</g)) {
       const trailer = this.tryParseValueAt(this.bytes, match.index + 'trailer'.length);
-      if (trailer instanceof PDFDict) readTrailer(trailer);
+      if (trailer instanceof PDFDict) trailers.push({ at: match.index, dict: trailer });
     }
-    const partial: Revision = { index: 0, eofMarkerEnd: end, end, table, encrypted, reconstructed: true };
+    const partial: Revision = { index: 0, eofMarkerEnd: end, end, table, encrypted: false, reconstructed: true };
     for (const [objectNumber, entry] of [...table]) {
       if (entry.kind !== 'offset') continue;
       const value = this.tryParseIndirectObjectAt(entry.offset)?.value;
       if (!(value instanceof PDFRawStream)) continue;
       const type = nameOf(get(value.dict, 'Type'));
-      if (type === 'XRef') readTrailer(value.dict);
+      if (type === 'XRef') trailers.push({ at: entry.offset, dict: value.dict });
       if (type === 'ObjStm') {
-        const index = this.objectStreamIndex(partial, objectNumber);
-        index?.objectNumbers.forEach((contained, i) => {
-          if (!table.has(contained)) table.set(contained, { kind: 'compressed', stream: objectNumber, index: i });
+        this.objectStreamIndex(partial, objectNumber)?.objectNumbers.forEach((contained, i) => {
+          if ((definedAt.get(contained) ?? -1) >= entry.offset) return;
+          table.set(contained, { kind: 'compressed', stream: objectNumber, index: i });
+          definedAt.set(contained, entry.offset);
         });
       }
+    }
+    let root: PDFRef | undefined;
+    let info: PDFRef | undefined;
+    let encrypted = false;
+    for (const { dict } of trailers.sort((a, b) => a.at - b.at)) {
+      const rootRef = get(dict, 'Root');
+      const infoRef = get(dict, 'Info');
+      if (isRef(rootRef)) root = rootRef;
+      if (isRef(infoRef)) info = infoRef;
+      if (get(dict, 'Encrypt') !== undefined) encrypted = true;
     }
     if (!root) {
       for (const objectNumber of table.keys()) {

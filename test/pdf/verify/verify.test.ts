@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfParseError, verifyPdf, type VerifyReport } from '../../../src/pdf/verify/index.js';
-import { addNoteAndPage, buildFixtures, drawOnFirstPage, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
+import { addNoteAndPage, buildFixtures, createFormPdf, drawOnFirstPage, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
 
 let fx: VerifyFixtures;
 
@@ -82,6 +82,26 @@ describe('verifyPdf', () => {
     ]);
     expect(signedAgain.signatures[3]).toMatchObject({ valid: true, trusted: true, coversWholeDocument: true, changes: [] });
     expect(signedAgain.valid).toBe(false);
+  });
+
+  it('reads object streams and cross-reference streams, and rebuilds a broken cross-reference', async () => {
+    let pdf = await createFormPdf({ objectStreams: true });
+    expect(Buffer.from(pdf).includes('/ObjStm')).toBe(true);
+    for (const field of ['Seal1', 'Seal2']) pdf = pdfsigSign(fx.pki.nssDir, fx.pki.rsa.nick, field, pdf, fx.workDir);
+    const signed = await verify(pdf);
+    expect(signed.valid).toBe(true);
+    expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir).map((s) => s.signatureValidation)).toEqual(['Signature is Valid.', 'Signature is Valid.']);
+
+    // An update drawing on page 1 whose startxref points nowhere: the table is rebuilt by scanning.
+    const drawn = Buffer.from(await drawOnFirstPage(pdf, 'Approved: 30 days')).toString('latin1');
+    const broken = drawn.replace(/startxref\s+(\d+)\s+%%EOF\s*$/, (match, offset: string) => match.replace(offset, '10'.padStart(offset.length, ' ')));
+    expect(broken).not.toBe(drawn);
+    const report = await verify(new Uint8Array(Buffer.from(broken, 'latin1')));
+    expect(report.documentStates).toContain('XREF_RECONSTRUCTED');
+    expect(report.signatures.map((s) => [s.valid, s.modifiedAfterSigning, s.changes.includes('page 1 content')])).toEqual([
+      [true, true, true],
+      [true, true, true],
+    ]);
   });
 
   it('names a new non-widget annotation and a new page as changes after signing', async () => {
