@@ -132,10 +132,17 @@ export async function verifySignature(
   data: Uint8Array<ArrayBuffer>,
   signature: Uint8Array<ArrayBuffer>,
 ): Promise<boolean> {
-  const key = await keys.import(publicKey, scheme.importParams);
   const rawSignature = scheme.ecdsaFieldSize ? ecdsaDerToRaw(signature, scheme.ecdsaFieldSize) : signature;
   if (!rawSignature) return false;
-  return globalThis.crypto.subtle.verify(scheme.verifyParams, key, rawSignature, data);
+  try {
+    const key = await keys.import(publicKey, scheme.importParams);
+    return await globalThis.crypto.subtle.verify(scheme.verifyParams, key, rawSignature, data);
+  } catch (error) {
+    // WebCrypto rejects malformed keys and signatures with DOMExceptions (DataError, ...): such a
+    // signature simply does not verify. Anything else is a bug and must surface.
+    if (error instanceof DOMException) return false;
+    throw error;
+  }
 }
 
 /** DER `SEQUENCE { r INTEGER, s INTEGER }` → fixed-size r||s. Null when malformed. */

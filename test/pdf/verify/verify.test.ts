@@ -1,8 +1,11 @@
 // The verifier against PDFs signed by independent implementations (poppler's pdfsig with NSS,
 // openssl cms / openssl ts), every verdict cross-checked with pdfsig where it has an opinion.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfParseError, verifyPdf, type VerifyReport } from '../../../src/pdf/verify/index.js';
+import { loadTrustAnchorsPem } from '../../../src/pdf/verify/node.js';
 import { addNoteAndPage, buildFixtures, createFormPdf, drawOnFirstPage, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
 
 let fx: VerifyFixtures;
@@ -122,6 +125,20 @@ describe('verifyPdf', () => {
     expect(signature.states).toContain('CERT_ISSUER_UNKNOWN');
     expect(signature.states).not.toContain('CERT_TRUSTED');
     expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir)[0].certificateValidation).toBe("Certificate issuer isn't Trusted.");
+  });
+
+  it('trusts anchors loaded from a directory of PEM files, and nothing without them', async () => {
+    const dir = join(fx.workDir, 'anchors');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'root.pem'), fx.pki.rootPem);
+    writeFileSync(join(dir, 'notes.txt'), 'not a certificate');
+
+    const anchors = await loadTrustAnchorsPem([dir]);
+    expect(anchors).toEqual([fx.pki.rootPem]);
+    expect((await verifyPdf(fx.threeSigned, { trustAnchorsPem: anchors })).valid).toBe(true);
+    const untrusted = await verifyPdf(fx.threeSigned, { trustAnchorsPem: [] });
+    expect(untrusted.valid).toBe(false);
+    expect(untrusted.signatures.every((s) => s.valid && !s.trusted && s.states.includes('CERT_ISSUER_UNKNOWN'))).toBe(true);
   });
 
   it('says CERT_EXPIRED for a certificate that expired before the signing time', async () => {
