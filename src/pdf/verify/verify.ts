@@ -7,7 +7,7 @@ import { berElementLength } from './cms.js';
 import { PdfParseError } from './errors.js';
 import { ModificationAnalyzer } from './modifications.js';
 import { PdfFile, type Revision } from './pdf-file.js';
-import { findSignatureFields } from './signature-fields.js';
+import { findSignatureFields, type SignatureDictionary } from './signature-fields.js';
 import { SIGNATURE_STATES, type DocumentState, type RevisionReport, type SignatureReport, type VerifyOptions, type VerifyReport } from './types.js';
 
 /**
@@ -26,7 +26,7 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
   const context = { pdf, keys, chains: new ChainValidator(anchors, keys), now: options.now ?? new Date() };
 
   const form = findSignatureFields(file, file.lastRevision);
-  const checks = await Promise.all(form.signed.map((signature) => checkSignature(signature, context)));
+  const checks = await Promise.all(allSignatures(file).map((signature) => checkSignature(signature, context)));
   checks.sort((a, b) => a.coveredEnd - b.coveredEnd);
 
   const analyzer = new ModificationAnalyzer(file);
@@ -54,6 +54,22 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
   const report: VerifyReport = { valid, signatureCount: signatures.length, signatures, documentStates, revisions };
   if (matchesRecord !== undefined) report.matchesRecord = matchesRecord;
   return report;
+}
+
+/**
+ * The signatures of every revision, newest first: a later revision may re-point or drop a field,
+ * and the signature it displaced must still be reported (as modified after signing).
+ */
+function allSignatures(file: PdfFile): SignatureDictionary[] {
+  const signatures = new Map<string, SignatureDictionary>();
+  for (const revision of [...file.revisions].reverse()) {
+    for (const signature of findSignatureFields(file, revision).signed) {
+      const location = signature.objectNumber === undefined ? undefined : file.locationKey(revision, signature.objectNumber);
+      const key = location ?? `${signature.fieldName}|${signature.byteRange?.join(' ')}`;
+      if (!signatures.has(key)) signatures.set(key, signature);
+    }
+  }
+  return [...signatures.values()];
 }
 
 function openPdf(pdf: Uint8Array): PdfFile {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfParseError, verifyPdf, type VerifyReport } from '../../../src/pdf/verify/index.js';
 import { loadTrustAnchorsPem } from '../../../src/pdf/verify/node.js';
-import { addNoteAndPage, buildFixtures, createFormPdf, drawOnFirstPage, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
+import { addNoteAndPage, buildFixtures, createFormPdf, drawOnFirstPage, repointSignatureField, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
 
 let fx: VerifyFixtures;
 
@@ -125,6 +125,16 @@ describe('verifyPdf', () => {
     expect(signature.states).toContain('CERT_ISSUER_UNKNOWN');
     expect(signature.states).not.toContain('CERT_TRUSTED');
     expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir)[0].certificateValidation).toBe("Certificate issuer isn't Trusted.");
+  });
+
+  it('still reports a signature whose field a later update points elsewhere, as modified after signing', async () => {
+    const report = await verify(await repointSignatureField(fx.threeSigned, 'Seal1', 'Seal2'));
+
+    expect(report.valid).toBe(false);
+    expect(report.signatureCount).toBe(3);
+    const displaced = report.signatures[0];
+    expect(displaced).toMatchObject({ revision: 2, valid: true, modifiedAfterSigning: true });
+    expect(displaced.changes).toContain('signature field Seal1 changed');
   });
 
   it('trusts anchors loaded from a directory of PEM files, and nothing without them', async () => {
