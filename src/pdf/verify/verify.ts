@@ -16,6 +16,7 @@ import { SIGNATURE_STATES, type DocumentState, type RevisionReport, type Signatu
  * changed. Throws PdfParseError when the bytes are not a readable PDF.
  */
 export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promise<VerifyReport> {
+  if (!Array.isArray(options?.trustAnchorsPem)) throw new TypeError('verifyPdf needs options.trustAnchorsPem: an array of PEM strings');
   const file = openPdf(pdf);
   const anchors = options.trustAnchorsPem.flatMap((pem, i) => {
     const certificates = certificatesFromPem(pem);

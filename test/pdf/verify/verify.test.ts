@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfParseError, verifyPdf, type VerifyReport } from '../../../src/pdf/verify/index.js';
 import { loadTrustAnchorsPem } from '../../../src/pdf/verify/node.js';
-import { addNoteAndPage, buildFixtures, createFormPdf, drawOnFirstPage, repointSignatureField, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
+import { addNoteAndPage, buildFixtures, createFormPdf, createLibreOfficePdf, drawOnFirstPage, repointSignatureField, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
 
 let fx: VerifyFixtures;
 
@@ -43,6 +43,25 @@ describe('verifyPdf', () => {
     expect(pdfsig.map((s) => [s.field, s.signatureValidation, s.certificateValidation, s.totalDocumentSigned])).toEqual(
       report.signatures.map((s) => [s.field, 'Signature is Valid.', 'Certificate is Trusted.', s.coversWholeDocument]),
     );
+  });
+
+  it('keeps LibreOffice output valid through pdf-lib signing updates (which rewrite the page) and pdfsig', async () => {
+    let pdf = createLibreOfficePdf(fx.workDir);
+    pdf = await opensslSign(pdf, { signer: fx.pki.rsa, fieldName: 'Applicant', subFilter: 'ETSI.CAdES.detached', workDir: fx.workDir });
+    pdf = await opensslSign(pdf, { signer: fx.pki.ec, fieldName: 'Department', subFilter: 'ETSI.CAdES.detached', workDir: fx.workDir });
+    pdf = pdfsigSign(fx.pki.nssDir, fx.pki.rsa.nick, 'Office', pdf, fx.workDir);
+
+    const report = await verify(pdf);
+    expect(report.valid).toBe(true);
+    expect(report.revisions.map((revision) => revision.changes)).toEqual([[], [], [], []]);
+    expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir).map((s) => [s.field, s.signatureValidation, s.certificateValidation])).toEqual([
+      ['Applicant', 'Signature is Valid.', 'Certificate is Trusted.'],
+      ['Department', 'Signature is Valid.', 'Certificate is Trusted.'],
+      ['Office', 'Signature is Valid.', 'Certificate is Trusted.'],
+    ]);
+
+    const tampered = await verify(await drawOnFirstPage(pdf, 'Days: 30'));
+    expect(tampered.signatures.map((s) => s.changes.includes('page 1 content'))).toEqual([true, true, true]);
   });
 
   it('reports DIGEST_MISMATCH for every signature when one signed byte is flipped', async () => {
