@@ -1,6 +1,7 @@
 // Verifies one signature dictionary against the file bytes: /ByteRange, CMS signature, ESS
 // signing certificate, timestamp, certificate chain. Revision analysis is done by the caller.
 import * as asn1js from 'asn1js';
+import type * as pkijs from 'pkijs';
 import { KeyCache, UnsupportedAlgorithmError } from './algorithms.js';
 import { checkByteRange } from './byte-range.js';
 import { ChainValidator, type ChainCheck } from './certificate-chain.js';
@@ -199,7 +200,7 @@ async function checkDocumentTimestamp(
   return timestamp.imprintMatches && timestamp.signatureValid;
 }
 
-function describeSigner(result: SignatureCheck, certificate: SignedCms['certificates'][number]): void {
+function describeSigner(result: SignatureCheck, certificate: pkijs.Certificate): void {
   result.signer = displayName(certificate.subject);
   result.issuer = displayName(certificate.issuer);
   result.signerCertificatePem = certificatePem(certificateDer(certificate));

@@ -4,36 +4,18 @@
 // Allowed in a later revision: new objects that nothing older pointed to; signature dictionaries,
 // signature fields and their widgets (appearance streams included); the AcroForm gaining signature
 // fields, SigFlags, DR, DA; page dictionaries whose only change is /Annots gaining signature
-// widgets; the catalog gaining or updating /AcroForm or /DSS; DSS contents; byte-identical
-// rewrites of existing objects. Everything else is reported as a change, in words.
+// widgets (plus the neutral page normalisation pdf-lib performs); the catalog gaining or updating
+// /AcroForm or /DSS; DSS contents; rewrites of existing objects with equal values. Everything else
+// is reported as a change, in words ("page 1 content", "catalog /OpenAction", ...).
 import { PDFArray, PDFDict, PDFObject, PDFRawStream } from '@cantoo/pdf-lib';
 import type { PdfFile, Revision } from './pdf-file.js';
 import { latin1 } from './bytes.js';
 import { changedKeys, dictOf, get, isArray, isDict, isRef, keysOf, nameOf, pdfValuesEqual, textOf } from './pdf-values.js';
+import { assignRoles, MAX_DEPTH, type Role } from './object-roles.js';
 import { decodeStreamData } from './stream-data.js';
-
-type Role =
-  | { kind: 'catalog' }
-  | { kind: 'pageTree' }
-  | { kind: 'page'; page: number }
-  | { kind: 'pageContent'; page: number }
-  | { kind: 'pageAnnots'; page: number }
-  | { kind: 'pageResources'; page: number }
-  | { kind: 'annotation'; page: number }
-  | { kind: 'acroForm' }
-  | { kind: 'formFields' }
-  | { kind: 'formResources' }
-  | { kind: 'signatureField'; name: string; signed: boolean }
-  | { kind: 'signatureAppearance'; name: string; signed: boolean }
-  | { kind: 'signatureValue'; name: string }
-  | { kind: 'formField'; name: string }
-  | { kind: 'dss' }
-  | { kind: 'info' }
-  | { kind: 'metadata' };
 
 const ALLOWED_ACROFORM_KEYS = new Set(['Fields', 'SigFlags', 'DR', 'DA']);
 const ALLOWED_CATALOG_KEYS = new Set(['AcroForm', 'DSS']);
-const MAX_DEPTH = 64;
 
 export class ModificationAnalyzer {
   private readonly roles = new Map<number, Map<number, Role>>();
@@ -342,97 +324,4 @@ function listDifference(oldValue: PDFObject | undefined, newValue: PDFObject | u
     removed: oldEntries.filter((entry) => !contains(newEntries, entry)),
     added: newEntries.filter((entry) => !contains(oldEntries, entry)),
   };
-}
-
-/** What each indirect object of a revision is for. The first role assigned wins. */
-function assignRoles(file: PdfFile, revision: Revision): Map<number, Role> {
-  const roles = new Map<number, Role>();
-  const assign = (value: PDFObject | undefined, role: Role) => {
-    if (isRef(value) && !roles.has(value.objectNumber)) roles.set(value.objectNumber, role);
-  };
-  const resolve = (value: PDFObject | undefined) => file.deref(revision, value);
-  if (revision.root) assign(revision.root, { kind: 'catalog' });
-  if (revision.info) assign(revision.info, { kind: 'info' });
-  const catalog = dictOf(resolve(revision.root));
-  if (!catalog) return roles;
-  assign(get(catalog, 'Metadata'), { kind: 'metadata' });
-
-  let pageNumber = 0;
-  const visitPages = (value: PDFObject | undefined, depth: number) => {
-    const node = dictOf(resolve(value));
-    if (!node || depth > MAX_DEPTH || (isRef(value) && roles.has(value.objectNumber) && depth > 0)) return;
-    const kids = resolve(get(node, 'Kids'));
-    if (nameOf(get(node, 'Type')) === 'Pages' || isArray(kids)) {
-      assign(value, { kind: 'pageTree' });
-      if (isArray(kids)) for (const kid of kids.asArray()) visitPages(kid, depth + 1);
-      return;
-    }
-    const page = ++pageNumber;
-    assign(value, { kind: 'page', page });
-    const contents = get(node, 'Contents');
-    assign(contents, { kind: 'pageContent', page });
-    const contentList = resolve(contents);
-    if (isArray(contentList)) for (const stream of contentList.asArray()) assign(stream, { kind: 'pageContent', page });
-    const annots = get(node, 'Annots');
-    assign(annots, { kind: 'pageAnnots', page });
-    const annotList = resolve(annots);
-    if (isArray(annotList)) for (const annotation of annotList.asArray()) assign(annotation, { kind: 'annotation', page });
-    const resources = get(node, 'Resources');
-    assign(resources, { kind: 'pageResources', page });
-    for (const [, category] of dictOf(resolve(resources))?.entries() ?? []) {
-      assign(category, { kind: 'pageResources', page });
-      for (const [, resource] of dictOf(resolve(category))?.entries() ?? []) assign(resource, { kind: 'pageResources', page });
-    }
-  };
-  // Interactive form first: a signature widget is also a page annotation, and its role as a
-  // signature decides what may change.
-  const acroForm = get(catalog, 'AcroForm');
-  assign(acroForm, { kind: 'acroForm' });
-  const form = dictOf(resolve(acroForm));
-  assign(get(form, 'Fields'), { kind: 'formFields' });
-  const fields = resolve(get(form, 'Fields'));
-  const visitField = (value: PDFObject, parentName: string, inheritedType: string | undefined, depth: number) => {
-    const field = dictOf(resolve(value));
-    if (!field || depth > MAX_DEPTH) return;
-    const partial = textOf(get(field, 'T'));
-    const name = partial === undefined ? parentName : parentName ? `${parentName}.${partial}` : partial;
-    const fieldType = nameOf(get(field, 'FT')) ?? inheritedType;
-    if (fieldType === 'Sig') {
-      const signatureValue = get(field, 'V');
-      const signed = signatureValue !== undefined;
-      assign(value, { kind: 'signatureField', name, signed });
-      assign(signatureValue, { kind: 'signatureValue', name });
-      const appearances = dictOf(resolve(get(field, 'AP')));
-      for (const [, appearance] of appearances?.entries() ?? []) {
-        assign(appearance, { kind: 'signatureAppearance', name, signed });
-        const states = resolve(appearance);
-        if (isDict(states) && !(states instanceof PDFRawStream)) {
-          for (const [, state] of states.entries()) assign(state, { kind: 'signatureAppearance', name, signed });
-        }
-      }
-    } else {
-      assign(value, { kind: 'formField', name });
-    }
-    const kids = resolve(get(field, 'Kids'));
-    if (isArray(kids)) for (const kid of kids.asArray()) visitField(kid, name, fieldType, depth + 1);
-  };
-  if (isArray(fields)) for (const field of fields.asArray()) visitField(field, '', undefined, 0);
-
-  // Pages before the form resources and DSS: a font shared by a page and /DR is page content.
-  visitPages(get(catalog, 'Pages'), 0);
-
-  const formResources = get(form, 'DR');
-  assign(formResources, { kind: 'formResources' });
-  for (const [, entry] of dictOf(resolve(formResources))?.entries() ?? []) assign(entry, { kind: 'formResources' });
-
-  const dss = get(catalog, 'DSS');
-  assign(dss, { kind: 'dss' });
-  for (const [, entry] of dictOf(resolve(dss))?.entries() ?? []) {
-    assign(entry, { kind: 'dss' });
-    const list = resolve(entry);
-    if (isArray(list)) for (const item of list.asArray()) assign(item, { kind: 'dss' });
-    if (isDict(list)) for (const [, item] of list.entries()) assign(item, { kind: 'dss' });
-  }
-
-  return roles;
 }

@@ -3,17 +3,15 @@
 // that revision's cross-reference chain (classic tables, cross-reference streams, hybrids).
 // Objects are parsed lazily and cached by their physical location, so an object shared by several
 // revisions is parsed once.
-import { PDFContext, PDFDict, PDFObject, PDFObjectParser, PDFRawStream, PDFRef } from '@cantoo/pdf-lib';
+import { PDFDict, PDFObject, PDFRawStream, PDFRef } from '@cantoo/pdf-lib';
 import { asciiBytes, indexOfBytes, isPdfWhitespace, latin1 } from './bytes.js';
+import { CrossReferenceSections, type XrefEntry } from './cross-reference.js';
 import { PdfParseError } from './errors.js';
-import { get, isArray, isRef, nameOf, numberOf } from './pdf-values.js';
+import { ObjectParser, readObjectStreamIndex, type ObjectStreamIndex } from './object-parser.js';
+import { get, isRef, nameOf } from './pdf-values.js';
 import { scanReferences } from './reference-scan.js';
-import { decodeStreamData } from './stream-data.js';
 
-export type XrefEntry =
-  | { kind: 'free' }
-  | { kind: 'offset'; offset: number }
-  | { kind: 'compressed'; stream: number; index: number };
+export type { XrefEntry };
 
 export interface Revision {
   /** 1-based position in the file. */
@@ -30,27 +28,21 @@ export interface Revision {
   reconstructed: boolean;
 }
 
-interface XrefSection {
-  entries: Map<number, XrefEntry>;
-  trailer: PDFDict;
-  /** Offsets of further sections, newest first (/XRefStm of a hybrid file, then /Prev). */
-  next: number[];
-}
-
 const EOF_MARKER = asciiBytes('%%EOF');
 const STARTXREF = 'startxref';
 const MAX_SECTIONS_PER_CHAIN = 1000;
 
 export class PdfFile {
   readonly revisions: Revision[];
-  private readonly context = PDFContext.create();
-  private readonly sections = new Map<number, XrefSection | Error>();
+  private readonly parser = new ObjectParser();
+  private readonly sections: CrossReferenceSections;
   private readonly objects = new Map<string, PDFObject | null>();
   private readonly objectStreams = new Map<string, ObjectStreamIndex | null>();
   private readonly references = new Map<string, number[]>();
   private scannedObjects?: Map<number, number[]>;
 
   constructor(readonly bytes: Uint8Array) {
+    this.sections = new CrossReferenceSections(bytes, this.parser);
     if (indexOfBytes(bytes.subarray(0, 1024), asciiBytes('%PDF-')) < 0) {
       throw new PdfParseError('Not a PDF: no %PDF- header in the first 1024 bytes');
     }
@@ -180,7 +172,7 @@ export class PdfFile {
       if (seen.has(offset) || seen.size > MAX_SECTIONS_PER_CHAIN) continue;
       seen.add(offset);
       if (offset >= limit) return undefined;
-      const section = this.section(offset);
+      const section = this.sections.get(offset);
       if (section instanceof Error) return undefined;
       for (const [objectNumber, entry] of section.entries) if (!table.has(objectNumber)) table.set(objectNumber, entry);
       trailers.push(section.trailer);
@@ -190,97 +182,6 @@ export class PdfFile {
     const root = first('Root');
     const info = first('Info');
     return { table, root: isRef(root) ? root : undefined, info: isRef(info) ? info : undefined, encrypted: first('Encrypt') !== undefined };
-  }
-
-  private section(offset: number): XrefSection | Error {
-    let section = this.sections.get(offset);
-    if (!section) {
-      try {
-        section = this.readSection(offset);
-      } catch (error) {
-        section = error instanceof Error ? error : new Error(String(error));
-      }
-      this.sections.set(offset, section);
-    }
-    return section;
-  }
-
-  private readSection(offset: number): XrefSection {
-    const cursor = new Cursor(this.bytes, offset);
-    cursor.skipWhitespace();
-    if (cursor.keyword('xref')) return this.readXrefTable(cursor);
-    return this.readXrefStream(offset);
-  }
-
-  private readXrefTable(cursor: Cursor): XrefSection {
-    const entries = new Map<number, XrefEntry>();
-    for (;;) {
-      cursor.skipWhitespace();
-      if (cursor.keyword('trailer')) break;
-      const first = cursor.integer();
-      const count = cursor.integer();
-      for (let i = 0; i < count; i++) {
-        const offset = cursor.integer();
-        cursor.integer(); // generation
-        cursor.skipWhitespace();
-        const type = cursor.byte();
-        const objectNumber = first + i;
-        if (entries.has(objectNumber)) continue;
-        if (type === 0x6e /* n */) entries.set(objectNumber, { kind: 'offset', offset });
-        else if (type === 0x66 /* f */) entries.set(objectNumber, { kind: 'free' });
-        else throw new Error(`Bad cross-reference entry type at ${cursor.offset - 1}`);
-      }
-    }
-    const trailer = this.parseValueAt(this.bytes, cursor.offset);
-    if (!(trailer instanceof PDFDict)) throw new Error('Cross-reference table without a trailer dictionary');
-    const next: number[] = [];
-    const hybridStream = numberOf(get(trailer, 'XRefStm'));
-    if (hybridStream !== undefined) {
-      const streamSection = this.section(hybridStream);
-      if (!(streamSection instanceof Error)) {
-        for (const [objectNumber, entry] of streamSection.entries) if (!entries.has(objectNumber)) entries.set(objectNumber, entry);
-      }
-    }
-    const prev = numberOf(get(trailer, 'Prev'));
-    if (prev !== undefined) next.push(prev);
-    return { entries, trailer, next };
-  }
-
-  private readXrefStream(offset: number): XrefSection {
-    const parsed = this.parseIndirectObjectAt(offset);
-    const stream = parsed?.value;
-    if (!(stream instanceof PDFRawStream) || nameOf(get(stream.dict, 'Type')) !== 'XRef') {
-      throw new Error(`No cross-reference table or stream at offset ${offset}`);
-    }
-    const dict = stream.dict;
-    const widths = get(dict, 'W');
-    if (!isArray(widths) || widths.size() < 3) throw new Error('Cross-reference stream without /W');
-    const [typeWidth, fieldWidth, indexWidth] = [0, 1, 2].map((i) => numberOf(widths.get(i)) ?? 0);
-    const size = numberOf(get(dict, 'Size')) ?? 0;
-    const indexArray = get(dict, 'Index');
-    const ranges: number[] = isArray(indexArray) ? indexArray.asArray().map((value) => numberOf(value) ?? 0) : [0, size];
-    const data = decodeStreamData(stream);
-    const entryWidth = typeWidth + fieldWidth + indexWidth;
-    const readField = (at: number, width: number) => {
-      let value = 0;
-      for (let i = 0; i < width; i++) value = value * 256 + data[at + i];
-      return value;
-    };
-    const entries = new Map<number, XrefEntry>();
-    let at = 0;
-    for (let r = 0; r + 1 < ranges.length; r += 2) {
-      for (let i = 0; i < ranges[r + 1] && at + entryWidth <= data.length; i++, at += entryWidth) {
-        const type = typeWidth === 0 ? 1 : readField(at, typeWidth);
-        const field2 = readField(at + typeWidth, fieldWidth);
-        const field3 = readField(at + typeWidth + fieldWidth, indexWidth);
-        const objectNumber = ranges[r] + i;
-        if (type === 0) entries.set(objectNumber, { kind: 'free' });
-        else if (type === 1) entries.set(objectNumber, { kind: 'offset', offset: field2 });
-        else if (type === 2) entries.set(objectNumber, { kind: 'compressed', stream: field2, index: field3 });
-      }
-    }
-    const prev = numberOf(get(dict, 'Prev'));
-    return { entries, trailer: dict, next: prev === undefined ? [] : [prev] };
   }
 
   /**
@@ -301,13 +202,13 @@ export class PdfFile {
     const trailers: { at: number; dict: PDFDict }[] = [];
     const text = latin1(this.bytes, 0, end);
     for (const match of text.matchAll(/trailer\s*<</g)) {
-      const trailer = this.tryParseValueAt(this.bytes, match.index + 'trailer'.length);
+      const trailer = this.parser.tryParseValueAt(this.bytes, match.index + 'trailer'.length);
       if (trailer instanceof PDFDict) trailers.push({ at: match.index, dict: trailer });
     }
     const partial: Revision = { index: 0, eofMarkerEnd: end, end, table, encrypted: false, reconstructed: true };
     for (const [objectNumber, entry] of [...table]) {
       if (entry.kind !== 'offset') continue;
-      const value = this.tryParseIndirectObjectAt(entry.offset)?.value;
+      const value = this.parser.tryParseIndirectObjectAt(this.bytes, entry.offset)?.value;
       if (!(value instanceof PDFRawStream)) continue;
       const type = nameOf(get(value.dict, 'Type'));
       if (type === 'XRef') trailers.push({ at: entry.offset, dict: value.dict });
@@ -362,14 +263,14 @@ export class PdfFile {
     if (entry.kind === 'compressed') {
       const index = this.objectStreamIndex(revision, entry.stream);
       if (!index || index.objectNumbers[entry.index] !== objectNumber) return undefined;
-      return this.tryParseValueAt(index.data, index.offsets[entry.index]);
+      return this.parser.tryParseValueAt(index.data, index.offsets[entry.index]);
     }
-    const parsed = this.tryParseIndirectObjectAt(entry.offset);
+    const parsed = this.parser.tryParseIndirectObjectAt(this.bytes, entry.offset);
     if (parsed?.objectNumber === objectNumber) return parsed.value;
     // A wrong offset in the cross-reference data: fall back to the last definition before the revision end.
     const offsets = (this.scanObjects().get(objectNumber) ?? []).filter((offset) => offset < revision.eofMarkerEnd);
     const fallback = offsets[offsets.length - 1];
-    return fallback === undefined ? undefined : this.tryParseIndirectObjectAt(fallback)?.value;
+    return fallback === undefined ? undefined : this.parser.tryParseIndirectObjectAt(this.bytes, fallback)?.value;
   }
 
   private objectStreamIndex(revision: Revision, streamNumber: number): ObjectStreamIndex | undefined {
@@ -389,91 +290,5 @@ export class PdfFile {
       this.objectStreams.set(key, index);
     }
     return index ?? undefined;
-  }
-
-  private tryParseIndirectObjectAt(offset: number): { objectNumber: number; value: PDFObject } | undefined {
-    try {
-      return this.parseIndirectObjectAt(offset);
-    } catch {
-      return undefined;
-    }
-  }
-
-  private parseIndirectObjectAt(offset: number): { objectNumber: number; value: PDFObject } | undefined {
-    const cursor = new Cursor(this.bytes, offset);
-    cursor.skipWhitespace();
-    const objectNumber = cursor.integer();
-    cursor.integer();
-    cursor.skipWhitespace();
-    if (!cursor.keyword('obj')) return undefined;
-    return { objectNumber, value: this.parseValueAt(this.bytes, cursor.offset) };
-  }
-
-  private tryParseValueAt(bytes: Uint8Array, offset: number): PDFObject | undefined {
-    try {
-      return this.parseValueAt(bytes, offset);
-    } catch {
-      return undefined;
-    }
-  }
-
-  private parseValueAt(bytes: Uint8Array, offset: number): PDFObject {
-    return PDFObjectParser.forBytes(bytes.subarray(offset), this.context).parseObject();
-  }
-}
-
-interface ObjectStreamIndex {
-  data: Uint8Array;
-  objectNumbers: number[];
-  offsets: number[];
-}
-
-function readObjectStreamIndex(stream: PDFRawStream): ObjectStreamIndex {
-  const count = numberOf(get(stream.dict, 'N')) ?? 0;
-  const first = numberOf(get(stream.dict, 'First')) ?? 0;
-  const data = decodeStreamData(stream);
-  const cursor = new Cursor(data, 0);
-  const objectNumbers: number[] = [];
-  const offsets: number[] = [];
-  for (let i = 0; i < count; i++) {
-    objectNumbers.push(cursor.integer());
-    offsets.push(first + cursor.integer());
-  }
-  return { data, objectNumbers, offsets };
-}
-
-/** Minimal tokenizer for the fixed-format parts of a PDF (cross-reference tables, object headers). */
-class Cursor {
-  constructor(
-    private readonly bytes: Uint8Array,
-    public offset: number,
-  ) {}
-
-  skipWhitespace(): void {
-    while (this.offset < this.bytes.length) {
-      const byte = this.bytes[this.offset];
-      if (isPdfWhitespace(byte)) this.offset++;
-      else if (byte === 0x25 /* % */) {
-        while (this.offset < this.bytes.length && this.bytes[this.offset] !== 0x0a && this.bytes[this.offset] !== 0x0d) this.offset++;
-      } else break;
-    }
-  }
-
-  integer(): number {
-    this.skipWhitespace();
-    const start = this.offset;
-    while (this.bytes[this.offset] >= 0x30 && this.bytes[this.offset] <= 0x39) this.offset++;
-    if (this.offset === start) throw new Error(`Expected an integer at offset ${start}`);
-    return Number(latin1(this.bytes, start, this.offset));
-  }
-
-  keyword(word: string): boolean {
-    if (latin1(this.bytes, this.offset, this.offset + word.length) !== word) return false;
-    this.offset += word.length;
-    return true;
-  }
-
-  byte(): number {
-    return this.bytes[this.offset++];
   }
 }
