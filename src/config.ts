@@ -19,6 +19,20 @@ export interface Config {
   wsHeartbeatMs: number;
   /** Origins (scheme://host[:port]) whose pages may call the service from a browser, HTTP and ws. */
   corsOrigins: string[];
+  /** 32-byte key that encrypts seal private keys at rest; generated in dataDir when unset (dev). */
+  sealMasterKey: Buffer | null;
+  /** Base URL of the engine's SignatureAPI/FileAPI the signature service calls; '' = this service. */
+  signatureApiUrl: string;
+  /** Bearer key for those calls; null = the first engine key. */
+  signatureApiKey: string | null;
+  /** RFC 3161 time-stamping authority; every local signature is timestamped when set. */
+  tsaUrl: string | null;
+  /** Extra PEM files whose certificates verifiers trust (the built-in CA is always trusted). */
+  trustAnchorFiles: string[];
+  /** Default seal diameter in PDF points. */
+  sealSizePt: number;
+  /** Seed demo organisations, users and seals into an empty registry. */
+  demoData: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
 }
@@ -120,6 +134,30 @@ export function loadConfig(env: Env = process.env): Config {
     }
   });
 
+  let sealMasterKey: Buffer | null = null;
+  const rawMasterKey = env.SEAL_MASTER_KEY?.trim();
+  if (rawMasterKey) {
+    sealMasterKey = /^[0-9a-f]{64}$/i.test(rawMasterKey) ? Buffer.from(rawMasterKey, 'hex') : Buffer.from(rawMasterKey, 'base64');
+    if (sealMasterKey.length !== 32) throw new ConfigError('SEAL_MASTER_KEY', 'must be 32 bytes, as 64 hex digits or base64');
+  } else if (production) {
+    throw new ConfigError('SEAL_MASTER_KEY', 'must be set when NODE_ENV=production (32 bytes, hex or base64)');
+  }
+
+  const optionalUrl = (name: string): string | null => {
+    const raw = env[name]?.trim();
+    if (!raw) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('protocol');
+    } catch {
+      throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+    }
+    return raw.replace(/\/+$/, '');
+  };
+
+  const demoRaw = env.DEMO_DATA?.trim();
+  if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
+
   return {
     port,
     host,
@@ -133,6 +171,13 @@ export function loadConfig(env: Env = process.env): Config {
     uploadLimitBytes: size(env, 'UPLOAD_LIMIT', 20 * 1024 * 1024),
     wsHeartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 100, 600_000),
     corsOrigins,
+    sealMasterKey,
+    signatureApiUrl: optionalUrl('SIGNATURE_API_URL') ?? '',
+    signatureApiKey: env.SIGNATURE_API_KEY?.trim() || null,
+    tsaUrl: optionalUrl('TSA_URL'),
+    trustAnchorFiles: list(env, 'TRUST_ANCHORS').map((file) => path.resolve(file)),
+    sealSizePt: integer(env, 'SEAL_SIZE_PT', 119, 20, 400),
+    demoData: demoRaw ? demoRaw === 'true' || demoRaw === '1' : !production,
     logLevel,
     production,
   };

@@ -7,6 +7,8 @@ import { writeFileDurably } from './store/durable-fs.js';
 export interface LocalSecrets {
   ticketSecret: string;
   devEngineKey: string;
+  /** base64 of 32 random bytes. */
+  sealMasterKey: string;
 }
 
 /**
@@ -15,13 +17,12 @@ export interface LocalSecrets {
  */
 export async function loadLocalSecrets(dataDir: string): Promise<LocalSecrets> {
   const file = path.join(dataDir, 'secrets.json');
-  if (fs.existsSync(file)) {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
-    if (parsed.ticketSecret && parsed.devEngineKey) return parsed as LocalSecrets;
-  }
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>) : {};
+  if (previous.ticketSecret && previous.devEngineKey && previous.sealMasterKey) return previous as LocalSecrets;
   const secrets: LocalSecrets = {
-    ticketSecret: randomBytes(32).toString('base64url'),
-    devEngineKey: `dev-${randomBytes(24).toString('base64url')}`,
+    ticketSecret: previous.ticketSecret ?? randomBytes(32).toString('base64url'),
+    devEngineKey: previous.devEngineKey ?? `dev-${randomBytes(24).toString('base64url')}`,
+    sealMasterKey: previous.sealMasterKey ?? randomBytes(32).toString('base64'),
   };
   await writeFileDurably(file, Buffer.from(JSON.stringify(secrets, null, 2)));
   return secrets;

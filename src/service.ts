@@ -1,18 +1,34 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
+import { fileRoutes } from './files/routes.js';
 import { Authenticator } from './http/auth/principal.js';
+import { healthRoutes } from './http/health.js';
 import { createLogger } from './log.js';
+import { LocalSigner } from './providers/local.js';
+import type { SealProvider } from './providers/provider.js';
 import { PushHub } from './push/hub.js';
+import { BuiltinAuthority } from './seals/authority.js';
+import { seedDemoData } from './seals/demo.js';
+import { SealRegistry } from './seals/registry.js';
+import { sealRoutes } from './seals/routes.js';
 import { loadLocalSecrets } from './secrets.js';
+import { signatureRoutes } from './signature/routes.js';
 import { SignatureService } from './signature/service.js';
+import { EngineClient } from './signing/engine-client.js';
+import { PagePreviewer } from './signing/preview.js';
+import { signingRoutes } from './signing/routes.js';
+import { StampService } from './signing/stamp-service.js';
 import { openSqlite } from './store/db.js';
 import { FileUris } from './store/file-uri.js';
 import { FileStore } from './store/files.js';
 import { NonceRepository } from './store/nonces.js';
+import { SealRepository } from './store/seals.js';
 import { SignatureRepository } from './store/signatures.js';
+import { verificationRoutes } from './verification/routes.js';
 
 export interface RunningService {
   url: string;
@@ -22,6 +38,8 @@ export interface RunningService {
   devKeyGenerated: boolean;
   server: http.Server;
   signatures: SignatureService;
+  registry: SealRegistry;
+  authority: BuiltinAuthority;
   hub: PushHub;
   logger: Logger;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
@@ -35,7 +53,9 @@ export async function startService(config: Config, logger: Logger = createLogger
   const secrets = await loadLocalSecrets(config.dataDir);
   const engineKeys = config.engineKeys.length > 0 ? config.engineKeys : [secrets.devEngineKey];
   const ticketSecret = config.ticketSecret ?? secrets.ticketSecret;
+  const masterKey = config.sealMasterKey ?? Buffer.from(secrets.sealMasterKey, 'base64');
 
+  // Engine side: Signatures, files, push.
   const files = new FileStore(db, config.dataDir);
   await files.init();
   const uris = new FileUris();
@@ -43,11 +63,35 @@ export async function startService(config: Config, logger: Logger = createLogger
   const signatures = new SignatureService(signatureRepo, files, uris);
   const authenticator = new Authenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
 
-  const app = createApp({ config, logger, db, files, uris, signatureRepo, signatures, authenticator, ticketSecret });
+  // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
+  const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' });
+  const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey);
+  const providers = new Map<string, SealProvider>([['local', new LocalSigner(registry, { tsaUrl: config.tsaUrl ?? undefined, defaultSealSize: config.sealSizePt })]]);
+  let engineBase = config.signatureApiUrl;
+  const engine = new EngineClient({
+    baseUrl: () => engineBase,
+    key: config.signatureApiKey ?? engineKeys[0],
+    publicBaseUrls: () => (config.signatureApiUrl ? [] : [uris.publicUrl]),
+  });
+  const stamps = new StampService(engine, registry, providers, logger);
+  const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
+  const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors];
+
+  const app = createApp(config, logger, authenticator, [
+    healthRoutes(db, config.dataDir),
+    fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
+    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }),
+    sealRoutes(registry, authority, uris),
+    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+    verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
+  ]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
+
+  await authority.get();
+  if (config.demoData) await seedDemoData(db, registry, logger);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -60,6 +104,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${shownHost}:${port}`;
   uris.setBase(config.publicUrl || url);
+  engineBase ||= `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : shownHost}:${port}`;
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -76,5 +121,5 @@ export async function startService(config: Config, logger: Logger = createLogger
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, hub, logger, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, close };
 }

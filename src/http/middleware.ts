@@ -5,7 +5,7 @@ import { redactUrl } from '../log.js';
 import { type Authenticator, credentialsOf } from './auth/principal.js';
 import { setState, stateOf } from './context.js';
 import { failure } from './envelope.js';
-import { ApiError } from './errors.js';
+import { ApiError, fromCodedError } from './errors.js';
 
 /** Request id (taken from X-Request-Id when sane), a child logger, and one log line per request. */
 export function requestContext(logger: Logger): RequestHandler {
@@ -49,8 +49,9 @@ interface BodyParserError {
   limit?: number;
 }
 
-export const errorHandler: ErrorRequestHandler = (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+export const errorHandler: ErrorRequestHandler = (thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
   const log = stateOf(req)?.log;
+  const error = fromCodedError(thrown) ?? thrown;
   if (res.headersSent) {
     log?.error({ err: error }, 'error after headers were sent');
     res.destroy();

@@ -6,7 +6,8 @@ import { success } from '../http/envelope.js';
 import { requireId } from '../http/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
-import { validateCreateSignature, validateSignaturePatch } from './schema.js';
+import { type CreateSignatureRequest, type Signature, validateCreateSignature, validateSignaturePatch } from './schema.js';
+import { ApiError } from '../http/errors.js';
 import type { SignatureService } from './service.js';
 
 const validateTicketRequest = validator<{ account: string; name?: string }>({
@@ -22,13 +23,24 @@ export interface TicketSettings {
 }
 
 /** SignatureAPI S1/S2, document creation and end-user tickets. */
-export function signatureRoutes(signatures: SignatureService, tickets: TicketSettings): Router {
+/** Creation from a Word template (the export pipeline); absent when export is not configured. */
+export interface TemplateDocuments {
+  createFromTemplate(input: NonNullable<CreateSignatureRequest> & { template: string }): Promise<Signature>;
+}
+
+export function signatureRoutes(signatures: SignatureService, tickets: TicketSettings, documents?: TemplateDocuments): Router {
   const router = Router();
 
   router.post('/signature', requireJsonBody, async (req, res) => {
     requireEngine(stateOf(req).principal);
     const body = validateCreateSignature(req.body);
-    const signature = await signatures.create({ name: body.name, fileId: body.file, seals: body.seals });
+    let signature: Signature;
+    if (body.file) {
+      signature = await signatures.create({ name: body.name, fileId: body.file, seals: body.seals });
+    } else {
+      if (!documents) throw new ApiError(501, 'EXPORT_UNAVAILABLE', 'Creating documents from templates is not available on this service.');
+      signature = await documents.createFromTemplate({ ...body, template: body.template as string });
+    }
     res.json(success([signature]));
   });
 

@@ -43,6 +43,7 @@ export interface Seal {
   stateReason?: string;
   fieldName?: string;
   revision?: string;
+  signedBy?: { account: string; name: string };
 }
 
 export interface Revision {
@@ -63,6 +64,8 @@ export interface Signature {
   seals: Seal[];
   // Extensions
   fileId?: string;
+  /** The Word template the document is generated from (a name in templates/, or a file uri). */
+  template?: string;
   state?: 'unsigned' | 'signed';
   version?: number;
   updateTime?: number;
@@ -113,6 +116,14 @@ export const sealSchema = {
     stateReason: { ...text(2000), 'x-extension': true },
     fieldName: { ...text(200), 'x-extension': true, description: 'Name of the PDF signature field.' },
     revision: { ...text(200), 'x-extension': true, description: 'File id of the PDF revision this seal produced.' },
+    signedBy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['account'],
+      properties: { account: text(200), name: text(200) },
+      'x-extension': true,
+      description: 'Who applied the seal (signer names who is designated to).',
+    },
   },
 } as const;
 
@@ -137,6 +148,7 @@ export const signatureSchema = {
     createTime: { type: 'integer', minimum: 0 },
     seals: { type: 'array', maxItems: 200, items: { $ref: 'seal.json' } },
     fileId: { ...uuid, 'x-extension': true, description: 'File id of the current PDF revision.' },
+    template: { ...text(2048), 'x-extension': true, description: 'Word template the document is generated from (name in templates/ or file uri).' },
     state: { enum: ['unsigned', 'signed'], 'x-extension': true, description: 'Derived; ignored on input.' },
     version: { type: 'integer', minimum: 1, 'x-extension': true, description: 'Optimistic concurrency: an S2 naming a stale version is refused with 409.' },
     updateTime: { type: 'integer', minimum: 0, 'x-extension': true, description: 'Derived; ignored on input.' },
@@ -148,10 +160,17 @@ export const createSignatureSchema = {
   $id: 'https://infoplus-signature/schemas/create-signature.json',
   type: 'object',
   additionalProperties: false,
-  required: ['file'],
+  // Exactly one source: an uploaded PDF or a Word template.
+  oneOf: [
+    { type: 'object', properties: { file: true }, required: ['file'] },
+    { type: 'object', properties: { template: true }, required: ['template'] },
+  ],
   properties: {
     name: text(255),
     file: { ...uuid, description: 'Id of an uploaded PDF in the file store.' },
+    template: { ...text(2048), description: 'A template name in templates/, a file uri of a .docx, or an allow-listed URL.' },
+    data: { type: 'object', description: 'Form data for the template.' },
+    generate: { type: 'boolean', description: 'With template: false creates the Signature without a document (generated later from form data).' },
     seals: { type: 'array', maxItems: 200, items: { $ref: 'seal.json' } },
   },
 } as const;
@@ -159,7 +178,10 @@ export const createSignatureSchema = {
 export type SignaturePatch = Partial<Omit<Signature, 'seals'>> & { seals?: Partial<Seal>[] };
 export interface CreateSignatureRequest {
   name?: string;
-  file: string;
+  file?: string;
+  template?: string;
+  data?: Record<string, unknown>;
+  generate?: boolean;
   seals?: Partial<Seal>[];
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { KeyedQueue } from '../util/keyed-queue.js';
 import { ApiError, badRequest, conflict, notFound, validationFailed, type FieldError } from '../http/errors.js';
 import { newId } from '../http/ids.js';
 import type { FileStore } from '../store/files.js';
@@ -20,7 +21,7 @@ export interface SignatureChange {
  * change is emitted as `change` for live push.
  */
 export class SignatureService extends EventEmitter<{ change: [SignatureChange] }> {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     private readonly repo: SignatureRepository,
@@ -44,27 +45,38 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
     return { ...present(record.signature), version: record.version, updateTime: record.updateTime };
   }
 
-  async create(input: { name?: string; fileId: string; seals?: Partial<Seal>[] }, cause = 'created'): Promise<Signature> {
+  /** A Signature over an uploaded PDF. */
+  async create(input: { name?: string; fileId: string; seals?: Partial<Seal>[]; template?: string }, cause = 'created'): Promise<Signature> {
     const file = await this.files.get(input.fileId);
     if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${input.fileId}.`);
     if (file.mime !== 'application/pdf') {
       throw new ApiError(415, 'NOT_A_PDF', `File ${input.fileId} is ${file.mime}; a Signature needs a PDF (application/pdf).`);
     }
-    const seals = normalizeSeals(input.seals);
-    assertSealsAcceptable(seals, '$.seals');
-    const now = Date.now();
     const uri = this.uris.forFile(file.id);
-    const signature: Signature = {
-      id: newId(),
-      name: input.name ?? file.name,
-      size: file.size,
-      uri,
-      mime: 'application/pdf',
-      createTime: now,
-      seals,
-      fileId: file.id,
-      revisions: [{ fileId: file.id, uri, createTime: now }],
-    };
+    const now = Date.now();
+    return this.insert(
+      {
+        name: input.name ?? file.name,
+        size: file.size,
+        uri,
+        fileId: file.id,
+        revisions: [{ fileId: file.id, uri, createTime: now }],
+        ...(input.template ? { template: input.template } : {}),
+      },
+      input.seals,
+      cause,
+    );
+  }
+
+  /** A Signature whose document is generated later (from its template and form data): `uri` stays empty. */
+  async createPending(input: { name: string; template: string; seals?: Partial<Seal>[] }, cause = 'created'): Promise<Signature> {
+    return this.insert({ name: input.name, size: 0, uri: '', template: input.template, revisions: [] }, input.seals, cause);
+  }
+
+  private async insert(fields: Omit<Signature, 'id' | 'mime' | 'createTime' | 'seals'>, sealsInput: Partial<Seal>[] | undefined, cause: string): Promise<Signature> {
+    const seals = normalizeSeals(sealsInput);
+    assertSealsAcceptable(seals, '$.seals');
+    const signature: Signature = { id: newId(), mime: 'application/pdf', createTime: Date.now(), seals, ...fields };
     const record = await this.repo.insert(signature, this.referencedFiles(signature));
     const presented = this.presentRecord(record);
     this.emit('change', { signature: presented, cause });
@@ -73,7 +85,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
 
   /** S2: stores the given Signature (whole, or only the changed seals with their `index`). */
   async update(id: string, patch: SignaturePatch, cause = 's2'): Promise<Signature> {
-    return this.serialised(id, async () => {
+    return this.queue.run(id, async () => {
       const record = await this.repo.get(id);
       if (!record) throw notFound('signature', id);
       if (patch.version !== undefined && patch.version !== record.version) {
@@ -86,19 +98,6 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
       this.emit('change', { signature: presented, cause });
       return presented;
     });
-  }
-
-  /** Runs updates of one Signature one after another (within this process). */
-  private async serialised<T>(id: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(id) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.queues.set(id, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.queues.get(id) === settled) this.queues.delete(id);
-    }
   }
 
   private async merge(current: Signature, patch: SignaturePatch): Promise<Signature> {

@@ -23,12 +23,14 @@ export class EngineApiError extends Error {
 }
 
 export interface EngineClientOptions {
-  /** Base URL of the engine's SignatureAPI/FileAPI, e.g. http://127.0.0.1:8080 */
-  baseUrl: string;
+  /** Base URL of the engine's SignatureAPI/FileAPI, e.g. http://127.0.0.1:8080 (a function when known only after listen). */
+  baseUrl: string | (() => string);
   /** Bearer key the engine accepts. */
   key: string;
   timeoutMs?: number;
   maxDownloadBytes?: number;
+  /** Other base URLs under which the engine's files are published (its public URL), also fetched. */
+  publicBaseUrls?: () => string[];
 }
 
 /**
@@ -36,10 +38,11 @@ export interface EngineClientOptions {
  * engine only through it, so it can be pointed at a real engine by configuration.
  */
 export class EngineClient implements EngineApi {
-  private readonly base: URL;
+  constructor(private readonly options: EngineClientOptions) {}
 
-  constructor(private readonly options: EngineClientOptions) {
-    this.base = new URL(options.baseUrl.replace(/\/*$/, '/'));
+  private get base(): URL {
+    const raw = typeof this.options.baseUrl === 'function' ? this.options.baseUrl() : this.options.baseUrl;
+    return new URL(raw.replace(/\/*$/, '/'));
   }
 
   private async call<T>(method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}): Promise<T> {
@@ -71,10 +74,11 @@ export class EngineClient implements EngineApi {
     return this.call<Signature>('POST', `signature/${encodeURIComponent(id)}`, JSON.stringify(patch), { 'content-type': 'application/json' });
   }
 
-  /** Resolves a file uri against the engine base, refusing anything outside it (no arbitrary fetches). */
+  /** Resolves a file uri against the engine base, refusing anything outside the engine (no arbitrary fetches). */
   resolveFileUri(uri: string): URL {
     const url = new URL(uri, this.base);
-    if (url.origin !== this.base.origin || !url.pathname.startsWith(this.base.pathname)) {
+    const bases = [this.base, ...(this.options.publicBaseUrls?.() ?? []).map((base) => new URL(base.replace(/\/*$/, '/')))];
+    if (!bases.some((base) => url.origin === base.origin && url.pathname.startsWith(base.pathname))) {
       throw new EngineApiError(400, 'URI_NOT_ALLOWED', `Refusing to fetch ${url.origin}: only files of the engine at ${this.base.origin} are fetched.`);
     }
     return url;

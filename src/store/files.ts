@@ -5,6 +5,7 @@ import type { Db } from './db.js';
 import { syncDir, writeFileDurably } from './durable-fs.js';
 import type { FilesTable } from './schema.js';
 import { newId } from '../http/ids.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 
 /** A file's metadata, as FileAPI names it. */
 export interface StoredFile {
@@ -41,7 +42,7 @@ function toStoredFile(row: FilesTable): StoredFile {
 export class FileStore {
   private readonly blobDir: string;
   readonly tempDir: string;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly digestQueue = new KeyedQueue();
 
   constructor(private readonly db: Db, dataDir: string) {
     this.blobDir = path.join(dataDir, 'blobs');
@@ -59,21 +60,9 @@ export class FileStore {
     return path.join(this.blobDir, sha256.slice(0, 2), sha256);
   }
 
-  private async withDigestLock<T>(sha256: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(sha256) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.locks.set(sha256, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(sha256) === settled) this.locks.delete(sha256);
-    }
-  }
-
   /** Adopts an already-written, fsynced temp file (from an upload) as a new file. */
   async adoptTempFile(tempPath: string, meta: { name: string; mime: string; sha256: string; size: number }): Promise<StoredFile> {
-    return this.withDigestLock(meta.sha256, async () => {
+    return this.digestQueue.run(meta.sha256, async () => {
       const target = this.blobPath(meta.sha256);
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.rename(tempPath, target);
@@ -85,7 +74,7 @@ export class FileStore {
   /** Stores bytes produced by the service itself (rendered or signed PDFs, seal images). */
   async putBytes(bytes: Uint8Array, meta: { name: string; mime: string }): Promise<StoredFile> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return this.withDigestLock(sha256, async () => {
+    return this.digestQueue.run(sha256, async () => {
       const target = this.blobPath(sha256);
       const exists = await fs.stat(target).then((s) => s.size === bytes.byteLength, () => false);
       if (!exists) await writeFileDurably(target, bytes);
@@ -126,7 +115,7 @@ export class FileStore {
   async delete(id: string): Promise<DeleteOutcome> {
     const file = await this.get(id);
     if (!file) return 'not-found';
-    return this.withDigestLock(file.sha256, async () => {
+    return this.digestQueue.run(file.sha256, async () => {
       const outcome = await this.db.transaction().execute(async (trx) => {
         const ref = await trx.selectFrom('signature_files').select('signature_id').where('file_id', '=', id).executeTakeFirst();
         if (ref) return 'in-use' as const;

@@ -91,11 +91,13 @@ describe('the service as a process', () => {
   });
 
   it('refuses to start on a bad variable, naming it', () => {
-    for (const [name, value] of [['PORT', 'eighty'], ['BODY_LIMIT', 'lots'], ['TICKET_TTL', '5'], ['ENGINE_KEYS', 'short']]) {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env: { ...process.env, DATA_DIR: tempDataDir(), [name]: value }, encoding: 'utf8', timeout: 20_000 });
+    const dataDir = tempDataDir();
+    for (const [name, value] of [['PORT', 'eighty'], ['BODY_LIMIT', 'lots'], ['TICKET_TTL', '5'], ['ENGINE_KEYS', 'short'], ['SEAL_MASTER_KEY', 'too-short']]) {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env: { ...process.env, DATA_DIR: dataDir, [name]: value }, encoding: 'utf8', timeout: 20_000 });
       expect(result.status, name).toBe(78);
       expect(result.stderr).toContain(`Invalid configuration: ${name}`);
     }
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('prints where it listens and a generated dev key when ENGINE_KEYS is unset', async () => {

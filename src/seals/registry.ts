@@ -1,0 +1,156 @@
+import { createPrivateKey } from 'node:crypto';
+import { ApiError, notFound } from '../http/errors.js';
+import { newId } from '../http/ids.js';
+import { decryptPrivateKey, encryptPrivateKey, importPkcs12, issueSigningCertificate } from '../pki/index.js';
+import type { FileStore } from '../store/files.js';
+import { ALLOWED_MIME } from '../store/sniff.js';
+import type { OwnerKind, SealRecord, SealRepository } from '../store/seals.js';
+import type { BuiltinAuthority } from './authority.js';
+import { officialSealSvg, personalSealSvg, rasterizeSvg } from './seal-image.js';
+
+export const SEAL_TYPES = ['公章', '合同专用章', '财务专用章', '个人签名', '手写'] as const;
+const PERSONAL_TYPES = new Set(['个人签名', '手写']);
+
+export interface CreateSealInput {
+  name: string;
+  type: string;
+  owner: string;
+  ownerKind?: OwnerKind;
+  holders: string[];
+  /** File id of a PNG, JPEG or SVG image; generated when absent. */
+  image?: string;
+  /** File id of a PKCS#12 bundle with the seal's key and certificate; issued by the built-in CA when absent. */
+  p12?: string;
+  passphrase?: string;
+  provider?: string;
+}
+
+export interface SigningMaterial {
+  privateKeyPem: string;
+  certificatePem: string;
+  chainPem: string[];
+}
+
+/**
+ * The seal registry: seals with their owner, holders, image and — for the local signer — a private
+ * key (encrypted at rest with the master key, never returned) and X.509 certificate.
+ */
+export class SealRegistry {
+  private readonly pngCache = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly repo: SealRepository,
+    private readonly files: FileStore,
+    private readonly authority: BuiltinAuthority,
+    private readonly masterKey: Buffer,
+  ) {}
+
+  list(): Promise<SealRecord[]> {
+    return this.repo.list();
+  }
+
+  async get(id: string): Promise<SealRecord> {
+    const seal = await this.repo.get(id);
+    if (!seal) throw notFound('seal', id);
+    return seal;
+  }
+
+  async create(input: CreateSealInput): Promise<SealRecord> {
+    const ownerKind: OwnerKind = input.ownerKind ?? (PERSONAL_TYPES.has(input.type) ? 'person' : 'organization');
+    const provider = input.provider ?? 'local';
+    const imageFileId = input.image ? await this.checkImage(input.image) : await this.generateImage(input, ownerKind);
+
+    let certificatePem: string | null = null;
+    let chainPem: string[] = [];
+    let privateKeyPem: string | null = null;
+    let keyAlgorithm: string | null = null;
+    if (provider === 'local') {
+      if (input.p12) {
+        const file = await this.files.get(input.p12);
+        if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${input.p12}.`);
+        const imported = await importPkcs12(await this.files.readBytes(file), input.passphrase ?? '');
+        ({ certificatePem, chainPem, privateKeyPem } = imported);
+        keyAlgorithm = keyAlgorithmOf(privateKeyPem);
+      } else {
+        const ca = await this.authority.get();
+        const issued = await issueSigningCertificate(ca, {
+          commonName: input.name,
+          organization: ownerKind === 'organization' ? input.owner : undefined,
+          keyAlgorithm: 'ECDSA-P256',
+          validDays: 3 * 365,
+        });
+        ({ certificatePem, chainPem, privateKeyPem } = issued);
+        keyAlgorithm = 'ECDSA-P256';
+      }
+    }
+    return this.repo.insert({
+      id: newId(),
+      name: input.name,
+      type: input.type,
+      ownerKind,
+      owner: input.owner,
+      holders: [...new Set(input.holders)],
+      imageFileId,
+      provider,
+      certificatePem,
+      chainPem,
+      keyAlgorithm,
+      providerRef: {},
+      encryptedKey: privateKeyPem ? encryptPrivateKey(privateKeyPem, this.masterKey) : null,
+    });
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<SealRecord> {
+    const seal = await this.repo.setDisabled(id, disabled);
+    if (!seal) throw notFound('seal', id);
+    return seal;
+  }
+
+  /** The key and certificate for the local signer; the decrypted key lives only in the caller's hands. */
+  async signingMaterial(seal: SealRecord): Promise<SigningMaterial> {
+    const encrypted = await this.repo.encryptedKey(seal.id);
+    if (!encrypted || !seal.certificatePem) {
+      throw new ApiError(409, 'SEAL_HAS_NO_KEY', `The seal ${seal.name} has no key for the local signer (provider ${seal.provider}).`);
+    }
+    return { privateKeyPem: decryptPrivateKey(encrypted, this.masterKey), certificatePem: seal.certificatePem, chainPem: seal.chainPem };
+  }
+
+  /** The seal image as PNG (SVG images are rasterised once and cached). */
+  async imagePng(seal: SealRecord): Promise<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }> {
+    const file = await this.files.get(seal.imageFileId);
+    if (!file) throw new ApiError(500, 'SEAL_IMAGE_MISSING', `The image of seal ${seal.name} is missing.`);
+    if (file.mime === ALLOWED_MIME.png || file.mime === ALLOWED_MIME.jpeg) {
+      return { bytes: await this.files.readBytes(file), mime: file.mime as 'image/png' | 'image/jpeg' };
+    }
+    let png = this.pngCache.get(file.sha256);
+    if (!png) {
+      png = await rasterizeSvg((await this.files.readBytes(file)).toString('utf8'), 512);
+      this.pngCache.set(file.sha256, png);
+    }
+    return { bytes: png, mime: 'image/png' };
+  }
+
+  private async checkImage(fileId: string): Promise<string> {
+    const file = await this.files.get(fileId);
+    if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${fileId}.`);
+    if (![ALLOWED_MIME.png, ALLOWED_MIME.jpeg, ALLOWED_MIME.svg].includes(file.mime as never)) {
+      throw new ApiError(415, 'NOT_AN_IMAGE', `File ${fileId} is ${file.mime}; a seal image is PNG, JPEG or SVG.`);
+    }
+    return file.id;
+  }
+
+  private async generateImage(input: CreateSealInput, ownerKind: OwnerKind): Promise<string> {
+    const svg = ownerKind === 'person' ? personalSealSvg({ name: input.owner }) : officialSealSvg({ organization: input.owner, kind: input.type === '公章' ? '' : input.type });
+    const png = await rasterizeSvg(svg, 512);
+    const stored = await this.files.putBytes(png, { name: `${input.name}.png`, mime: ALLOWED_MIME.png });
+    return stored.id;
+  }
+}
+
+function keyAlgorithmOf(privateKeyPem: string): string {
+  const key = createPrivateKey(privateKeyPem);
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') return `RSA-${details.modulusLength ?? '?'}`;
+  if (key.asymmetricKeyType === 'ec') return `ECDSA-${details.namedCurve === 'prime256v1' ? 'P256' : details.namedCurve === 'secp384r1' ? 'P384' : details.namedCurve}`;
+  return key.asymmetricKeyType ?? 'unknown';
+}

@@ -1,0 +1,75 @@
+import { Router } from 'express';
+import { requireEngine } from '../http/auth/principal.js';
+import { stateOf } from '../http/context.js';
+import { success } from '../http/envelope.js';
+import { requireId } from '../http/ids.js';
+import { requireJsonBody } from '../http/middleware.js';
+import type { FileUris } from '../store/file-uri.js';
+import type { SealRecord } from '../store/seals.js';
+import { validator } from '../validation/ajv.js';
+import type { BuiltinAuthority } from './authority.js';
+import type { CreateSealInput, SealRegistry } from './registry.js';
+
+const accountList = { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 200 } };
+const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' };
+
+const validateCreateSeal = validator<CreateSealInput>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'type', 'owner', 'holders'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    type: { type: 'string', minLength: 1, maxLength: 50 },
+    owner: { type: 'string', minLength: 1, maxLength: 100 },
+    ownerKind: { enum: ['organization', 'person'] },
+    holders: accountList,
+    image: uuid,
+    p12: uuid,
+    passphrase: { type: 'string', maxLength: 1000 },
+    provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
+  },
+});
+
+/** A seal as the API shows it: public data only, the image as a uri. */
+export function sealEntity(seal: SealRecord, uris: FileUris) {
+  const { imageFileId, providerRef: _providerRef, ...rest } = seal;
+  return { ...rest, image: uris.forFile(imageFileId) };
+}
+
+/** Engine-authenticated admin API of the seal registry, and the built-in CA's root for verifiers. */
+export function sealRoutes(registry: SealRegistry, authority: BuiltinAuthority, uris: FileUris): Router {
+  const router = Router();
+
+  router.get('/seals', async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const seals = await registry.list();
+    res.json(success(seals.map((seal) => sealEntity(seal, uris)), seals.length));
+  });
+
+  router.get('/seals/:id', async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    res.json(success([sealEntity(await registry.get(requireId(req.params.id, 'seal')), uris)]));
+  });
+
+  router.post('/seals', requireJsonBody, async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const input = validateCreateSeal(req.body);
+    const seal = await registry.create(input);
+    stateOf(req).log.info({ sealId: seal.id, name: seal.name, type: seal.type }, 'seal registered');
+    res.json(success([sealEntity(seal, uris)]));
+  });
+
+  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+    router.post(`/seals/:id/${action}`, async (req, res) => {
+      requireEngine(stateOf(req).principal);
+      const seal = await registry.setDisabled(requireId(req.params.id, 'seal'), disabled);
+      res.json(success([sealEntity(seal, uris)]));
+    });
+  }
+
+  router.get('/ca.pem', async (_req, res) => {
+    res.type('application/x-pem-file').send(await authority.rootCertificatePem());
+  });
+
+  return router;
+}

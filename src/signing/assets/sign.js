@@ -1,0 +1,35 @@
+// The signing page's only script: posts the choice with the ticket, then closes (popup) or returns (redirect).
+const form = document.getElementById('sign-form');
+if (form) {
+  const result = form.querySelector('.result');
+  const button = form.querySelector('button[type=submit]');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    button.disabled = true;
+    result.textContent = form.dataset.signing;
+    result.classList.remove('error');
+    try {
+      const response = await fetch(`/sign/${form.dataset.signature}/seals/${form.dataset.seal}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ticket: form.dataset.ticket, sealId: data.get('sealId'), comment: data.get('comment') || undefined }),
+      });
+      const envelope = await response.json();
+      if (envelope.errno !== 0) throw new Error(envelope.error);
+      result.textContent = form.dataset.done;
+      form.classList.add('done');
+      document.body.dataset.state = 'signed';
+      if (window.opener) {
+        window.opener.postMessage({ type: 'infoplus-signature:signed', signatureId: form.dataset.signature, seal: Number(form.dataset.seal) }, '*');
+        setTimeout(() => window.close(), 800);
+      } else if (form.dataset.return) {
+        setTimeout(() => window.location.assign(form.dataset.return), 800);
+      }
+    } catch (error) {
+      result.textContent = form.dataset.failed + (error instanceof Error ? error.message : String(error));
+      result.classList.add('error');
+      button.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,92 @@
+import type { Seal, Signature } from '../signature/schema.js';
+import type { SealRecord } from '../store/seals.js';
+import { escapeHtml as e } from './html.js';
+import type { Locale, Strings } from './i18n.js';
+
+export interface SignPageModel {
+  locale: Locale;
+  strings: Strings;
+  signature: Signature;
+  sealIndex: number;
+  slot: Seal;
+  user: { account: string; name: string };
+  seals: SealRecord[];
+  /** Why this user may not stamp this slot at all, if so. */
+  denial?: string;
+  ticket: string;
+  previewUrl: string;
+  sealImageUrl: (seal: SealRecord) => string;
+  /** Where to go after signing (redirect mode), already checked against the allow-list. */
+  returnUrl?: string;
+}
+
+function where(model: SignPageModel): string {
+  const { slot, strings: t } = model;
+  if (slot.crossPage) return t.crossPage;
+  if (slot.x !== undefined && slot.y !== undefined) return t.byCoordinates(slot.page ? t.page(slot.page) : t.lastPage, slot.x, slot.y);
+  if (slot.placeHolder) return t.byPlaceholder(slot.placeHolder);
+  return t.lastPage;
+}
+
+/** The signing address: the document, the seals this user may use here, an optional comment, confirm. */
+export function renderSignPage(model: SignPageModel): string {
+  const { strings: t, signature, slot } = model;
+  const signed = Boolean(slot.signature);
+  const canSign = !signed && !model.denial && model.seals.length > 0;
+  const sealOptions = model.seals
+    .map(
+      (seal, i) => `
+        <label class="seal">
+          <input type="radio" name="sealId" value="${e(seal.id)}"${i === 0 ? ' checked' : ''}>
+          <img src="${e(model.sealImageUrl(seal))}" alt="" width="96" height="96">
+          <span class="seal-name">${e(seal.name)}</span>
+          <span class="seal-type">${e(seal.type)}</span>
+        </label>`,
+    )
+    .join('');
+  const status = signed
+    ? `<p class="notice" role="status">${e(t.alreadySigned)}</p>`
+    : model.denial
+      ? `<p class="notice error" role="alert">${e(t.denied)}${e(model.denial)}</p>`
+      : model.seals.length === 0
+        ? `<p class="notice error" role="alert">${e(t.noSeals)}</p>`
+        : '';
+  return `<!doctype html>
+<html lang="${model.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(t.title)} · ${e(signature.name)}</title>
+<link rel="stylesheet" href="/sign/assets/sign.css">
+<script type="module" src="/sign/assets/sign.js"></script>
+</head>
+<body>
+<main>
+  <h1>${e(t.title)}</h1>
+  <p class="who">${e(t.signedAs(model.user.name || model.user.account))}</p>
+  <dl class="facts">
+    <dt>${e(t.document)}</dt><dd>${e(signature.name)}</dd>
+    <dt>${e(t.sealSlot)}</dt><dd>${e(where(model))}</dd>
+    ${slot.signer.account ? `<dt>${e(t.designatedSigner)}</dt><dd>${e(slot.signer.name || slot.signer.account)}</dd>` : ''}
+    <dt>${e(t.sealTypes)}</dt><dd>${e(slot.permission.sealTypes.length ? slot.permission.sealTypes.join('、') : t.any)}</dd>
+  </dl>
+  ${status}
+  <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-ticket="${e(model.ticket)}"
+        data-return="${e(model.returnUrl ?? '')}" data-signing="${e(t.signing)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
+    <fieldset>
+      <legend>${e(t.chooseSeal)}</legend>
+      <div class="seals">${sealOptions}</div>
+    </fieldset>
+    <label class="comment">${e(t.comment)}
+      <input name="comment" maxlength="200" placeholder="${e(t.commentHint)}" autocomplete="off">
+    </label>
+    <button type="submit">${e(t.confirm)}</button>
+    <p class="result" role="status" aria-live="polite"></p>
+  </form>
+  <figure class="preview">
+    <img src="${e(model.previewUrl)}" alt="${e(t.preview)}">
+  </figure>
+</main>
+</body>
+</html>`;
+}

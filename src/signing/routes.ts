@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Request, Router } from 'express';
+import { type Authenticator, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
+import { success } from '../http/envelope.js';
+import { ApiError, badRequest, unauthorized } from '../http/errors.js';
+import { requireId } from '../http/ids.js';
+import { requireJsonBody } from '../http/middleware.js';
+import { validator } from '../validation/ajv.js';
+import type { SealRegistry } from '../seals/registry.js';
+import { pickLocale, stringsFor } from './i18n.js';
+import { renderSignPage } from './page.js';
+import type { PagePreviewer } from './preview.js';
+import type { StampService, StampUser } from './stamp-service.js';
+import type { EngineApi } from './engine-client.js';
+
+const ASSETS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
+const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *";
+
+const validateStamp = validator<{ ticket: string; sealId: string; comment?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['ticket', 'sealId'],
+  properties: {
+    ticket: { type: 'string', maxLength: 4096 },
+    sealId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' },
+    comment: { type: 'string', maxLength: 200 },
+  },
+});
+
+export interface SigningRouteOptions {
+  stamps: StampService;
+  engine: EngineApi;
+  authenticator: Authenticator;
+  previews: PagePreviewer;
+  registry: SealRegistry;
+  /** Origins a `return` URL may point at (redirect mode). */
+  returnOrigins: () => string[];
+}
+
+function sealIndexOf(raw: unknown): number {
+  const text = String(raw ?? '0');
+  if (!/^\d{1,3}$/.test(text)) throw badRequest('INVALID_SEAL_INDEX', `The seal index "${text.slice(0, 16)}" is not a number from 0.`);
+  return Number(text);
+}
+
+/** The user behind a ticket that allows stamping this signature. */
+async function stampingUser(options: SigningRouteOptions, req: Request, signatureId: string): Promise<{ user: StampUser; ticket: string }> {
+  const credentials = credentialsOf(req);
+  if (!credentials.ticket) throw unauthorized('A ticket is required to stamp.');
+  const principal = await options.authenticator.authenticate({ ...credentials, authorization: undefined });
+  requireSignatureAccess(principal, signatureId, 'stamp');
+  if (principal?.kind !== 'user') throw unauthorized('A ticket is required to stamp.');
+  return { user: { account: principal.claims.account, name: principal.claims.name }, ticket: credentials.ticket };
+}
+
+/** The signing address (`/sign/:id?seal=i&ticket=…`), its preview and assets, and the stamp/remove calls. */
+export function signingRoutes(options: SigningRouteOptions): Router {
+  const router = Router();
+
+  router.get('/sign/assets/:name', (req, res) => {
+    const type = ASSET_TYPES[req.params.name];
+    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such asset.');
+    res.setHeader('Content-Type', type);
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    fs.createReadStream(path.join(ASSETS_DIR, req.params.name)).pipe(res);
+  });
+
+  router.get('/sign/:id', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    const sealIndex = sealIndexOf(req.query.seal);
+    const { user, ticket } = await stampingUser(options, req, id);
+    const locale = pickLocale(req.query.lang, req.headers['accept-language']);
+    const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
+    const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;
+    const page = slot.page ?? 1;
+    const html = renderSignPage({
+      locale,
+      strings: stringsFor(locale),
+      signature,
+      sealIndex,
+      slot,
+      user,
+      seals,
+      denial,
+      ticket,
+      returnUrl,
+      previewUrl: `/sign/${id}/preview?page=${page}&ticket=${encodeURIComponent(ticket)}`,
+      sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}?ticket=${encodeURIComponent(ticket)}`,
+    });
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(html);
+  });
+
+  router.get('/sign/:id/preview', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    await stampingUser(options, req, id);
+    const page = Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1);
+    const signature = await options.engine.getSignature(id);
+    if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The document has not been generated yet.');
+    const pdf = await options.engine.downloadFile(signature.uri);
+    const png = await options.previews.render(pdf, signature.uri, page);
+    res.setHeader('Cache-Control', 'private, max-age=60');
+    res.type('png').send(png);
+  });
+
+  // Seal images for the picker: only seals the ticket's user holds.
+  router.get('/sign/:id/seal-images/:sealId', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    const { user } = await stampingUser(options, req, id);
+    const seal = await options.registry.get(requireId(req.params.sealId, 'seal'));
+    if (!seal.holders.includes(user.account)) throw new ApiError(403, 'NOT_SEAL_HOLDER', 'You do not hold this seal.');
+    const image = await options.registry.imagePng(seal);
+    res.setHeader('Cache-Control', 'private, max-age=300');
+    res.type(image.mime).send(Buffer.from(image.bytes));
+  });
+
+  router.post('/sign/:id/seals/:index', requireJsonBody, async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    const sealIndex = sealIndexOf(req.params.index);
+    const body = validateStamp(req.body);
+    const { user } = await stampingUser(options, req, id);
+    const signature = await options.stamps.stamp(id, sealIndex, user, body.sealId, body.comment?.trim() || undefined);
+    res.json(success([signature]));
+  });
+
+  router.delete('/sign/:id/seals/:index', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    const sealIndex = sealIndexOf(req.params.index);
+    const { user } = await stampingUser(options, req, id);
+    res.json(success([await options.stamps.remove(id, sealIndex, user)]));
+  });
+
+  return router;
+}
+
+function allowedReturn(raw: string, origins: string[]): string | undefined {
+  try {
+    const url = new URL(raw);
+    return origins.includes(url.origin) ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
