@@ -19,7 +19,9 @@ let fontBytes: Uint8Array | undefined;
 export async function embedCommentFont(doc: PDFDocument): Promise<PDFFont> {
   fontBytes ??= new Uint8Array(fs.readFileSync(cjkFontFile(COMMENT_FONT_FILE)));
   doc.registerFontkit(fontkit);
-  return doc.embedFont(fontBytes, { subset: true, postscriptName: COMMENT_FONT_NAME });
+  // A subset's BaseFont carries a six-letter tag (ISO 32000 9.6.4), so readers know it is partial.
+  const tag = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (byte) => String.fromCharCode(65 + (byte % 26))).join('');
+  return doc.embedFont(fontBytes, { subset: true, postscriptName: COMMENT_FONT_NAME, customName: `${tag}+${COMMENT_FONT_NAME}` });
 }
 
 const number = (value: number) => (Math.round(value * 1000) / 1000).toString();

@@ -79,7 +79,13 @@ export async function requestTimestamp(signature: Uint8Array, options: TsaOption
     throw new TsaError(`The time-stamping authority refused the request (status ${status}${text ? `: ${text}` : ''}).`);
   }
   const token = reply.timeStampToken;
-  const tstInfo = pkijs.TSTInfo.fromBER((token.content as pkijs.SignedData).encapContentInfo.eContent!.getValue());
+  let tstInfo: pkijs.TSTInfo;
+  try {
+    const signedData = new pkijs.SignedData({ schema: token.content });
+    tstInfo = pkijs.TSTInfo.fromBER(signedData.encapContentInfo.eContent!.getValue());
+  } catch {
+    throw new TsaError('The timestamp token from the time-stamping authority is unreadable.');
+  }
   if (tstInfo.messageImprint.hashAlgorithm.algorithmId !== SHA256 || !sameBytes(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView, imprint)) {
     throw new TsaError('The timestamp does not cover this signature (message imprint differs).');
   }
