@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
@@ -85,6 +86,59 @@ describe('stamping through the signing address', () => {
     // The first revision is an exact prefix of the final PDF: nothing earlier was rewritten.
     const original = new Uint8Array(await (await service.api(`/file/${pdfId}`)).arrayBuffer());
     expect(Buffer.from(pdf.subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
+  });
+
+  it('three users apply three seals in turn; all valid in pdfsig and the verify routes, which catch a flipped byte and a later drawing', async () => {
+    const form = sofficePdf(docxOf(['请假申请表', '申请人：张三', '申请人签名：【申请人签名】', '辅导员意见：【辅导员签章】', '学院意见：【学院盖章】']));
+    const fileId = (await uploadFile(service, form, '请假申请表.pdf')).body.entities[0].id;
+    const created = await service.json('/signature', jsonInit('POST', {
+      file: fileId,
+      seals: [
+        { placeHolder: '【申请人签名】', signer: { account: 'zhangsan', name: '张三' }, permission: { sealTypes: ['个人签名'] } },
+        { placeHolder: '【辅导员签章】', permission: { signers: ['lisi'], sealTypes: ['个人签名'] } },
+        { placeHolder: '【学院盖章】', permission: { sealTypes: ['公章'] } },
+      ],
+    }));
+    const id = created.body.entities[0].id;
+    const steps: Array<[number, string, string, string, string | undefined]> = [
+      [0, 'zhangsan', '张三', '张三', undefined],
+      [1, 'lisi', '李四', '李四', '情况属实，同意请假。'],
+      [2, 'wangwu', '王五', '计算机科学与技术学院公章', '同意'],
+    ];
+    let latest: any;
+    for (const [index, account, name, sealName, comment] of steps) {
+      const result = await stamp(id, index, { ticket: await ticket(id, account, name), sealId: sealNamed(sealName).id, comment });
+      expect(result.status, JSON.stringify(result.body)).toBe(200);
+      latest = result.body.entities[0];
+    }
+    expect(latest.state).toBe('signed');
+    expect(latest.revisions?.length ?? 3).toBeGreaterThanOrEqual(3);
+
+    const pdf = new Uint8Array(await (await service.api(new URL(latest.uri).pathname)).arrayBuffer());
+    const poppler = pdfsig(nss, pdf);
+    expect(poppler.map((s) => [s.signatureValidation, s.certificateValidation])).toEqual(Array(3).fill(['Signature is Valid.', 'Certificate is Trusted.']));
+    expect(poppler.map((s) => s.totalDocumentSigned)).toEqual([false, false, true]);
+    const stored = (await service.json(`/signature/${id}/verify`)).body.entities[0];
+    expect(stored).toMatchObject({ valid: true, matchesRecord: true });
+    expect(stored.signatures.map((s: any) => [s.sealIndex, s.valid, s.trusted, s.intact, s.modifiedAfterSigning])).toEqual([
+      [0, true, true, true, false],
+      [1, true, true, true, false],
+      [2, true, true, true, false],
+    ]);
+
+    const verifyUpload = async (bytes: Uint8Array) =>
+      (await service.json('/verify', { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/pdf' } })).body.entities[0];
+    const flipped = pdf.slice();
+    flipped[Math.floor(form.length / 2)] ^= 0x01;
+    const broken = await verifyUpload(flipped);
+    expect(broken.valid).toBe(false);
+    expect(broken.signatures.every((s: any) => s.intact === false && s.states.includes('DIGEST_MISMATCH'))).toBe(true);
+
+    const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
+    doc.getPage(0).drawText('APPROVED', { x: 300, y: 300, size: 40, font: await doc.embedFont(StandardFonts.Helvetica) });
+    const drawn = await verifyUpload(await doc.commit({ useObjectStreams: false }));
+    expect(drawn.valid).toBe(false);
+    expect(drawn.signatures.map((s: any) => [s.valid, s.modifiedAfterSigning])).toEqual(Array(3).fill([true, true]));
   });
 
   it('denies each permission rule with its own ecode, and changes nothing', async () => {
