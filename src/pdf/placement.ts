@@ -61,8 +61,11 @@ export async function resolvePlacement(pdf: Uint8Array, slot: PlacementSlot, siz
   const page = slot.page ? slot.page - 1 : 'last';
   if (hasCoordinates(slot)) return { kind: 'anchors', anchors: [{ page, x: slot.x!, y: slot.y!, origin: 'top-left' }], width, height };
   if (slot.placeHolder && slot.placeHolder.trim()) {
-    const matches = await findText(pdf, slot.placeHolder.trim());
-    const chosen = chooseMatches(matches, slot.keywordOrder ?? 2, slot.keywordSeq ?? 1);
+    const order = slot.keywordOrder ?? 2;
+    const seq = slot.keywordSeq ?? 1;
+    // Pages are read from the end for order 2 and stop once enough matches are found.
+    const matches = await findText(pdf, slot.placeHolder.trim(), order === 0 ? {} : { fromEnd: order === 2, enough: seq });
+    const chosen = chooseMatches(matches, order, seq);
     if (chosen.length === 0) {
       const detail = matches.length === 0 ? 'does not occur in the document' : `occurs ${matches.length} time(s), fewer than keywordSeq ${slot.keywordSeq}`;
       throw new PlacementError('PLACEHOLDER_NOT_FOUND', `The placeholder "${slot.placeHolder}" ${detail}; the seal was not applied.`);
@@ -122,7 +125,7 @@ function loadPdfJs(): Promise<PdfJs> {
  * left to right). Text runs on one baseline are joined first, so a placeholder that the PDF
  * producer split into several runs is still found; whitespace is ignored when matching.
  */
-export async function findText(pdf: Uint8Array, needle: string): Promise<TextMatch[]> {
+export async function findText(pdf: Uint8Array, needle: string, scan: { fromEnd?: boolean; enough?: number } = {}): Promise<TextMatch[]> {
   const lib = await loadPdfJs();
   const cMapUrl = pathToFileURL(path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'cmaps') + path.sep).href;
   let document: Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
@@ -142,13 +145,22 @@ export async function findText(pdf: Uint8Array, needle: string): Promise<TextMat
   const target = needle.replace(/\s+/g, '');
   const matches: TextMatch[] = [];
   try {
-    for (let pageNumber = 1; pageNumber <= document.numPages; pageNumber++) {
+    const pageNumbers = Array.from({ length: document.numPages }, (_, i) => (scan.fromEnd ? document.numPages - i : i + 1));
+    const pagesMatches: TextMatch[][] = [];
+    let found = 0;
+    for (const pageNumber of pageNumbers) {
       const page = await document.getPage(pageNumber);
       const content = await page.getTextContent();
       const items = (content.items as TextItemLike[]).filter((item) => typeof item.str === 'string' && item.str.length > 0);
-      for (const line of groupLines(items)) matches.push(...matchLine(line, target, pageNumber - 1));
+      const onPage = groupLines(items).flatMap((line) => matchLine(line, target, pageNumber - 1));
+      pagesMatches[pageNumber - 1] = onPage;
       page.cleanup();
+      found += onPage.length;
+      if (scan.enough && found >= scan.enough) break;
     }
+    // In reading order; when scanning from the end, the skipped leading pages count as no matches
+    // for keywordOrder 2 (it counts from the end), which is what the early stop relies on.
+    for (const onPage of pagesMatches) if (onPage) matches.push(...onPage);
   } finally {
     await document.destroy();
   }

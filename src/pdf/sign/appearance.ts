@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import fontkit from '@cantoo/fontkit';
-import type { PDFDocument, PDFFont, PDFImage, PDFObject, PDFRef } from '@cantoo/pdf-lib';
+import type { PDFDocument, PDFFont, PDFObject, PDFRef } from '@cantoo/pdf-lib';
 import { cjkFontFile } from '../../seals/fonts.js';
 
 /** A rectangle in PDF user space: [x1, y1, x2, y2]. */
@@ -14,11 +14,26 @@ const GAP = 6;
 const MAX_TEXT_WIDTH = 170;
 
 let fontBytes: Uint8Array | undefined;
+const parsedFonts = new Map<string, unknown>();
+
+/**
+ * fontkit with its parse memoised: parsing the 20 MB CJK collection costs ~80 ms, and a parsed font
+ * is not changed by subsetting (each subset is a new object), so one parse serves every document.
+ */
+const memoisedFontkit = {
+  ...fontkit,
+  create(buffer: Uint8Array, postscriptName?: string) {
+    if (buffer !== fontBytes) return fontkit.create(buffer, postscriptName as string);
+    const key = postscriptName ?? '';
+    if (!parsedFonts.has(key)) parsedFonts.set(key, fontkit.create(buffer, postscriptName as string));
+    return parsedFonts.get(key);
+  },
+} as typeof fontkit;
 
 /** The CJK font for approval comments, embedded as a subset (only the glyphs used). */
 export async function embedCommentFont(doc: PDFDocument): Promise<PDFFont> {
   fontBytes ??= new Uint8Array(fs.readFileSync(cjkFontFile(COMMENT_FONT_FILE)));
-  doc.registerFontkit(fontkit);
+  doc.registerFontkit(memoisedFontkit);
   // A subset's BaseFont carries a six-letter tag (ISO 32000 9.6.4), so readers know it is partial.
   const tag = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (byte) => String.fromCharCode(65 + (byte % 26))).join('');
   return doc.embedFont(fontBytes, { subset: true, postscriptName: COMMENT_FONT_NAME, customName: `${tag}+${COMMENT_FONT_NAME}` });
@@ -60,7 +75,8 @@ export function layoutComment(font: PDFFont, comment: string, caption: string): 
 }
 
 export interface AppearanceInput {
-  image: PDFImage;
+  /** The seal image XObject. */
+  image: PDFRef;
   /** Seal size in points. */
   sealWidth: number;
   sealHeight: number;
@@ -84,7 +100,7 @@ export function appearanceSize(input: Omit<AppearanceInput, 'image'>): { width: 
 export function createAppearance(doc: PDFDocument, input: AppearanceInput): { ref: PDFRef; width: number; height: number } {
   const { width, height } = appearanceSize(input);
   const ops: string[] = [];
-  const resources: Record<string, Record<string, PDFObject>> = { XObject: { Seal: input.image.ref } };
+  const resources: Record<string, Record<string, PDFObject>> = { XObject: { Seal: input.image } };
   if (input.slice) {
     const offset = -(input.slice.index * width);
     ops.push(`q ${number(input.sealWidth)} 0 0 ${number(input.sealHeight)} ${number(offset)} 0 cm /Seal Do Q`);

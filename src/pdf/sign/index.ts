@@ -9,7 +9,6 @@ import {
   PDFRef,
   PDFString,
   type PDFFont,
-  type PDFImage,
   type PDFPage,
 } from '@cantoo/pdf-lib';
 import { registerErrorStatuses } from '../../http/errors.js';
@@ -17,6 +16,7 @@ import { importSigningKey } from '../../pki/certificates.js';
 import { fromPem, x509 } from '../../pki/webcrypto.js';
 import type { Anchor, Placement } from '../placement.js';
 import { appearanceSize, createAppearance, embedCommentFont, layoutComment, type CommentBlock, type Rect } from './appearance.js';
+import { embedSealImage } from './image.js';
 import { addSignatureTimestamp, createCms, encodeCms, signatureValue } from './cms.js';
 import { requestTimestamp, type TsaOptions } from './tsa.js';
 
@@ -89,7 +89,7 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
   const key = await importSigningKey(material.privateKeyPem, certificate);
 
   const fieldName = options.fieldName ?? nextFieldName(doc);
-  const image = options.image.mime === 'image/png' ? await doc.embedPng(options.image.bytes) : await doc.embedJpg(options.image.bytes);
+  const image = await embedSealImage(doc, options.image);
   const widgets = await placeWidgets(doc, image, options, signedAt);
 
   const chainDer = material.chainPem.map((pem) => fromPem(pem, 'CERTIFICATE'));
@@ -128,7 +128,7 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
   if ((sigFlags & 3) !== 3) acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(sigFlags | 3));
 
   // Classic cross-reference table: readers and our verifier follow it most reliably in updates.
-  const bytes = await doc.commit({ useObjectStreams: false });
+  const bytes = await doc.commit({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
   const { byteRange, contentsStart, contentsEnd } = patchByteRange(bytes, input.length);
 
   const hash = createHash('sha256');
@@ -158,7 +158,14 @@ async function load(input: Uint8Array): Promise<PDFDocument> {
   let doc: PDFDocument;
   try {
     // updateMetadata false: the Info dictionary and XMP must not change (a verifier flags that).
-    doc = await PDFDocument.load(input, { forIncrementalUpdate: true, updateMetadata: false, ignoreEncryption: true, throwOnInvalidObject: false });
+    doc = await PDFDocument.load(input, {
+      forIncrementalUpdate: true,
+      updateMetadata: false,
+      ignoreEncryption: true,
+      throwOnInvalidObject: false,
+      // Parse without yielding to the event loop every 100 objects: the whole parse is a few ms.
+      parseSpeed: Number.POSITIVE_INFINITY,
+    });
   } catch (error) {
     throw new SignPdfError('PDF_UNREADABLE', `The document is not a readable PDF: ${(error as Error).message}`);
   }
@@ -188,7 +195,7 @@ interface PlacedWidget {
   appearance: PDFRef;
 }
 
-async function placeWidgets(doc: PDFDocument, image: PDFImage, options: SignPdfOptions, signedAt: Date): Promise<PlacedWidget[]> {
+async function placeWidgets(doc: PDFDocument, image: PDFRef, options: SignPdfOptions, signedAt: Date): Promise<PlacedWidget[]> {
   const { placement } = options;
   const pageCount = doc.getPageCount();
   if (placement.kind === 'cross-page') {
