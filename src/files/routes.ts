@@ -44,7 +44,7 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     try {
       const mime = await sniffMime(upload.head, upload.tempPath);
       if (!mime) {
-        throw new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `The file is not one of the accepted types (PDF, DOCX, PNG, JPEG, SVG), judged by its content.`);
+        throw new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `The file is not one of the accepted types (PDF, DOCX, PNG, JPEG, SVG, PKCS#12), judged by its content.`);
       }
       const name = upload.fields.name ? cleanFilename(upload.fields.name) : upload.filename;
       const stored = await files.adoptTempFile(upload.tempPath, { name, mime, sha256: upload.sha256, size: upload.size });
@@ -67,6 +67,9 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     await requireFileRead(stateOf(req).principal, id, referencedBy);
     const file = await files.get(id);
     if (!file) throw notFound('file', id);
+    if (file.mime === ALLOWED_MIME.p12) {
+      throw new ApiError(403, 'PRIVATE_KEY_FILE', 'A PKCS#12 bundle holds a private key; it is only imported into the seal registry, never served.');
+    }
     const etag = `"${file.sha256}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');

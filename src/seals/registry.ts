@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, notFound, registerErrorStatuses } from '../http/errors.js';
 import { newId } from '../http/ids.js';
 import { decryptPrivateKey, encryptPrivateKey, importPkcs12, issueSigningCertificate } from '../pki/index.js';
 import type { FileStore } from '../store/files.js';
@@ -10,6 +10,8 @@ import { officialSealSvg, personalSealSvg, rasterizeSvg } from './seal-image.js'
 
 export const SEAL_TYPES = ['公章', '合同专用章', '财务专用章', '个人签名', '手写'] as const;
 const PERSONAL_TYPES = new Set(['个人签名', '手写']);
+
+registerErrorStatuses({ P12_BAD_PASSPHRASE: 422, P12_NO_KEY: 422, P12_NO_CERTIFICATE: 422, P12_UNREADABLE: 422, KEY_DECRYPT_FAILED: 500 });
 
 export interface CreateSealInput {
   name: string;
@@ -22,6 +24,8 @@ export interface CreateSealInput {
   /** File id of a PKCS#12 bundle with the seal's key and certificate; issued by the built-in CA when absent. */
   p12?: string;
   passphrase?: string;
+  /** Key type when the built-in CA issues the certificate (default ECDSA P-256). */
+  keyAlgorithm?: 'ECDSA-P256' | 'RSA-2048';
   provider?: string;
 }
 
@@ -64,26 +68,29 @@ export class SealRegistry {
     let chainPem: string[] = [];
     let privateKeyPem: string | null = null;
     let keyAlgorithm: string | null = null;
+    let p12FileToDelete: string | null = null;
     if (provider === 'local') {
       if (input.p12) {
         const file = await this.files.get(input.p12);
         if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${input.p12}.`);
+        if (file.mime !== ALLOWED_MIME.p12) throw new ApiError(415, 'NOT_PKCS12', `File ${file.id} is ${file.mime}, not a PKCS#12 bundle.`);
         const imported = await importPkcs12(await this.files.readBytes(file), input.passphrase ?? '');
         ({ certificatePem, chainPem, privateKeyPem } = imported);
         keyAlgorithm = keyAlgorithmOf(privateKeyPem);
+        p12FileToDelete = file.id;
       } else {
         const ca = await this.authority.get();
         const issued = await issueSigningCertificate(ca, {
           commonName: input.name,
           organization: ownerKind === 'organization' ? input.owner : undefined,
-          keyAlgorithm: 'ECDSA-P256',
+          keyAlgorithm: input.keyAlgorithm ?? 'ECDSA-P256',
           validDays: 3 * 365,
         });
         ({ certificatePem, chainPem, privateKeyPem } = issued);
-        keyAlgorithm = 'ECDSA-P256';
+        keyAlgorithm = input.keyAlgorithm ?? 'ECDSA-P256';
       }
     }
-    return this.repo.insert({
+    const seal = await this.repo.insert({
       id: newId(),
       name: input.name,
       type: input.type,
@@ -98,6 +105,9 @@ export class SealRegistry {
       providerRef: {},
       encryptedKey: privateKeyPem ? encryptPrivateKey(privateKeyPem, this.masterKey) : null,
     });
+    // The bundle's key now lives encrypted in the registry; the plain upload must not linger.
+    if (p12FileToDelete) await this.files.delete(p12FileToDelete);
+    return seal;
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<SealRecord> {

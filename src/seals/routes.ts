@@ -26,6 +26,7 @@ const validateCreateSeal = validator<CreateSealInput>({
     image: uuid,
     p12: uuid,
     passphrase: { type: 'string', maxLength: 1000 },
+    keyAlgorithm: { enum: ['ECDSA-P256', 'RSA-2048'] },
     provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
   },
 });

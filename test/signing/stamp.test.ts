@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import { docxOf, sofficePdf } from '../helpers/office.js';
@@ -226,5 +230,44 @@ describe('stamping through the signing address', () => {
     expect(seal.certificatePem).toContain('BEGIN CERTIFICATE');
     const image = await service.api(new URL(seal.image).pathname);
     expect(image.headers.get('content-type')).toBe('image/png');
+  });
+
+  it('imports a seal key from PKCS#12 (never served, deleted after import) and stamps with it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p12-'));
+    const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=External Seal CA',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'seal.key', '-out', 'seal.csr', '-subj', '/O=示范大学/CN=示范大学财务专用章', '-utf8');
+    fs.writeFileSync(path.join(dir, 'ext.cnf'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
+    run('x509', '-req', '-in', 'seal.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'seal.pem', '-days', '30', '-extfile', 'ext.cnf');
+    run('pkcs12', '-export', '-inkey', 'seal.key', '-in', 'seal.pem', '-certfile', 'ca.pem', '-passout', 'pass:correct horse', '-out', 'seal.p12');
+    const p12 = new Uint8Array(fs.readFileSync(path.join(dir, 'seal.p12')));
+    const caPem = fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8');
+    fs.rmSync(dir, { recursive: true, force: true });
+
+    const upload = await uploadFile(service, p12, 'seal.p12');
+    expect(upload.body.entities[0].mime).toBe('application/x-pkcs12');
+    const p12Id = upload.body.entities[0].id;
+    expect((await service.json(`/file/${p12Id}`)).body.ecode).toBe('PRIVATE_KEY_FILE');
+
+    const input = { name: '示范大学财务专用章', type: '财务专用章', owner: '示范大学', holders: ['zhaoliu'], p12: p12Id };
+    const wrong = await service.json('/seals', jsonInit('POST', { ...input, passphrase: 'wrong' }));
+    expect(wrong).toMatchObject({ status: 422, body: { ecode: 'P12_BAD_PASSPHRASE' } });
+    expect((await service.json(`/file/${p12Id}/meta`)).status).toBe(200);
+
+    const created = await service.json('/seals', jsonInit('POST', { ...input, passphrase: 'correct horse' }));
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(created.body.entities[0]).toMatchObject({ keyAlgorithm: 'RSA-2048', type: '财务专用章' });
+    expect(JSON.stringify(created.body)).not.toMatch(/PRIVATE KEY/);
+    expect((await service.json(`/file/${p12Id}/meta`)).status).toBe(404);
+
+    const signature = await agreement([{ placeHolder: '【甲方盖章】', permission: { sealTypes: ['财务专用章'] } }]);
+    const result = await stamp(signature.id, 0, { ticket: await ticket(signature.id, 'zhaoliu'), sealId: created.body.entities[0].id });
+    expect(result.status, JSON.stringify(result.body)).toBe(200);
+    expect(result.body.entities[0].seals[0].algorithm).toBe('SHA256withRSA; PAdES-B-B');
+    const pdf = new Uint8Array(await (await service.api(new URL(result.body.entities[0].uri).pathname)).arrayBuffer());
+    const external = nssDbTrusting([caPem]);
+    expect(pdfsig(external, pdf).map((s) => [s.signatureValidation, s.certificateValidation])).toEqual([['Signature is Valid.', 'Certificate is Trusted.']]);
+    fs.rmSync(external, { recursive: true, force: true });
   });
 });
