@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Request, Router } from 'express';
+import { PDFDocument } from '@cantoo/pdf-lib';
+import { resolvePlacement } from '../pdf/placement.js';
+import type { Seal } from '../signature/schema.js';
 import { type Authenticator, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
 import { ApiError, badRequest, unauthorized } from '../http/errors.js';
@@ -75,7 +78,6 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
     const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;
-    const page = slot.page ?? 1;
     const html = renderSignPage({
       locale,
       strings: stringsFor(locale),
@@ -87,7 +89,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       denial,
       ticket,
       returnUrl,
-      previewUrl: `/sign/${id}/preview?page=${page}&ticket=${encodeURIComponent(ticket)}`,
+      previewUrl: `/sign/${id}/preview?seal=${sealIndex}&ticket=${encodeURIComponent(ticket)}`,
       sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}?ticket=${encodeURIComponent(ticket)}`,
     });
     res.setHeader('Content-Security-Policy', PAGE_CSP);
@@ -100,10 +102,11 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   router.get('/sign/:id/preview', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     await stampingUser(options, req, id);
-    const page = Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1);
     const signature = await options.engine.getSignature(id);
     if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The document has not been generated yet.');
     const pdf = await options.engine.downloadFile(signature.uri);
+    // `?page=n`, or `?seal=i`: the page where seal i will go (its placeholder's page, else its page, else the last).
+    const page = req.query.page !== undefined ? Math.max(1, Number.parseInt(String(req.query.page), 10) || 1) : await previewPage(pdf, signature.seals[sealIndexOf(req.query.seal)]);
     const png = await options.previews.render(pdf, signature.uri, page);
     res.setHeader('Cache-Control', 'private, max-age=60');
     res.type('png').send(png);
@@ -137,6 +140,22 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   });
 
   return router;
+}
+
+async function previewPage(pdf: Uint8Array, slot: Seal | undefined): Promise<number> {
+  if (!slot) throw new ApiError(404, 'SEAL_NOT_FOUND', 'No such seal in this Signature.');
+  try {
+    const placement = await resolvePlacement(pdf, slot, { width: 1, height: 1 });
+    const anchor = placement.kind === 'anchors' ? placement.anchors[0].page : 0;
+    return anchor === 'last' ? await pageCount(pdf) : anchor + 1;
+  } catch {
+    return 1; // the stamping call reports a missing placeholder; the preview just shows page 1
+  }
+}
+
+async function pageCount(pdf: Uint8Array): Promise<number> {
+  const doc = await PDFDocument.load(pdf, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+  return doc.getPageCount();
 }
 
 function allowedReturn(raw: string, origins: string[]): string | undefined {
