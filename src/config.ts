@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -33,6 +36,18 @@ export interface Config {
   sealSizePt: number;
   /** Seed demo organisations, users and seals into an empty registry. */
   demoData: boolean;
+  /** Word templates by name (`<name>.docx` plus optional schema, seals and sample JSON). */
+  templatesDir: string;
+  /** Origins from which templates may be fetched by URL (allow-list; nothing else is fetched). */
+  templateOrigins: string[];
+  /** LibreOffice conversion workers (soffice.bin each). */
+  officeWorkers: number;
+  /** Start the pool at start-up (`eager`) or on the first conversion (`lazy`). */
+  officeStart: 'eager' | 'lazy';
+  convertTimeoutMs: number;
+  convertQueueLimit: number;
+  /** Largest total uncompressed size of a DOCX (zip-bomb guard). */
+  docxMaxUnzippedBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
 }
@@ -155,6 +170,18 @@ export function loadConfig(env: Env = process.env): Config {
     return raw.replace(/\/+$/, '');
   };
 
+  const templateOrigins = list(env, 'TEMPLATE_ORIGINS').map((origin) => {
+    try {
+      const parsed = new URL(origin);
+      if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
+      return parsed.origin;
+    } catch {
+      throw new ConfigError('TEMPLATE_ORIGINS', `must list origins such as https://engine.example.edu.cn, got "${origin}"`);
+    }
+  });
+  const officeStart = (env.OFFICE_START?.trim() || 'eager') as Config['officeStart'];
+  if (!['eager', 'lazy'].includes(officeStart)) throw new ConfigError('OFFICE_START', `must be eager or lazy, got "${officeStart}"`);
+
   const demoRaw = env.DEMO_DATA?.trim();
   if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
 
@@ -178,7 +205,24 @@ export function loadConfig(env: Env = process.env): Config {
     trustAnchorFiles: list(env, 'TRUST_ANCHORS').map((file) => path.resolve(file)),
     sealSizePt: integer(env, 'SEAL_SIZE_PT', 119, 20, 400),
     demoData: demoRaw ? demoRaw === 'true' || demoRaw === '1' : !production,
+    templatesDir: path.resolve(env.TEMPLATES_DIR?.trim() || path.join(projectRoot(), 'templates')),
+    templateOrigins,
+    officeWorkers: integer(env, 'OFFICE_WORKERS', Math.max(1, Math.min(os.availableParallelism(), 8)), 1, 32),
+    officeStart,
+    convertTimeoutMs: integer(env, 'CONVERT_TIMEOUT_MS', 30_000, 1000, 600_000),
+    convertQueueLimit: integer(env, 'CONVERT_QUEUE_LIMIT', 64, 1, 10_000),
+    docxMaxUnzippedBytes: size(env, 'DOCX_MAX_UNZIPPED', 50 * 1024 * 1024),
     logLevel,
     production,
   };
+}
+
+/** The directory holding package.json (the repository or installed package), from src/ or dist/src/. */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
 }

@@ -4,6 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
+import { ServiceConverter } from './export/converter.js';
+import { DocumentService } from './export/documents.js';
+import { ExportPipeline } from './export/pipeline.js';
+import { exportRoutes } from './export/routes.js';
+import { TemplateSource } from './export/template-source.js';
 import { fileRoutes } from './files/routes.js';
 import { Authenticator } from './http/auth/principal.js';
 import { healthRoutes } from './http/health.js';
@@ -77,20 +82,42 @@ export async function startService(config: Config, logger: Logger = createLogger
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
   const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors];
 
+  // Word templates → PDF on the LibreOffice pool.
+  const converter = new ServiceConverter({
+    workers: config.officeWorkers,
+    queueLimit: config.convertQueueLimit,
+    conversionTimeoutMs: config.convertTimeoutMs,
+    start: config.officeStart,
+    dataDir: config.dataDir,
+    logger,
+  });
+  const templates = new TemplateSource({
+    templatesDir: config.templatesDir,
+    files,
+    uris,
+    allowedOrigins: config.templateOrigins,
+    maxTemplateBytes: config.uploadLimitBytes,
+    fetchTimeoutMs: 15_000,
+  });
+  const pipeline = new ExportPipeline({ templates, converter, files, uris, production: config.production, log: logger, maxUnzippedBytes: config.docxMaxUnzippedBytes });
+  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
+  const documents = new DocumentService(pipeline, signatures, files, hub);
+
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
-    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }),
+    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
+    exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
     sealRoutes(registry, authority, uris),
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
   ]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
-  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
 
   await authority.get();
+  await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
   if (config.demoData) await seedDemoData(db, registry, logger);
 
   await new Promise<void>((resolve, reject) => {
@@ -118,6 +145,7 @@ export async function startService(config: Config, logger: Logger = createLogger
       await drained;
       clearInterval(reaper);
       clearTimeout(timer);
+      await converter.close();
       await db.destroy();
     })());
 

@@ -14,7 +14,7 @@ export interface ChildService {
 export async function startChildService(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildService> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', OFFICE_START: 'lazy', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

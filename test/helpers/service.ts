@@ -21,7 +21,7 @@ export function tempDataDir(prefix = 'sigsvc-'): string {
 
 /** Starts the real service in this process on an ephemeral port with a fresh data directory. */
 export async function startTestService(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestService> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...env });
   const running = await startService(config, createLogger('silent'));
   const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
     const headers = new Headers(init.headers);

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ApiError } from '../../http/errors.js';
+import type { Seal } from '../../signature/schema.js';
+import { compileTemplate } from './index.js';
+import { compileTemplateSchema } from './validate.js';
+
+/** Template names: lowercase words joined by hyphens (also the file stem in `templates/`). */
+export const TEMPLATE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+export interface LoadedTemplate {
+  name: string;
+  title: string;
+  docx: Buffer;
+  /** JSON Schema of the form data (`<name>.schema.json`). */
+  schema?: object;
+  /** Default seals of Signatures created from the template (`<name>.seals.json`). */
+  seals?: Partial<Seal>[];
+  /** Sample form data (`<name>.sample.json`). */
+  sample?: unknown;
+  description?: string;
+}
+
+export interface TemplateSummary {
+  name: string;
+  title: string;
+  description?: string;
+  hasSchema: boolean;
+  seals: number;
+  size: number;
+  updatedAt: string;
+}
+
+function checkName(name: string): void {
+  if (!TEMPLATE_NAME.test(name)) {
+    throw new ApiError(400, 'INVALID_TEMPLATE_NAME', `"${name.slice(0, 80)}" is not a template name (lowercase letters, digits and hyphens, up to 64).`);
+  }
+}
+
+async function readJson(file: string): Promise<unknown | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(500, 'TEMPLATE_BROKEN', `${path.basename(file)} is not valid JSON.`);
+  }
+}
+
+export async function loadTemplate(dir: string, name: string): Promise<LoadedTemplate> {
+  checkName(name);
+  let docx: Buffer;
+  try {
+    docx = await fs.readFile(path.join(dir, `${name}.docx`));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError(404, 'TEMPLATE_NOT_FOUND', `There is no template named "${name}".`);
+    throw error;
+  }
+  const [schema, seals, sample] = await Promise.all(['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))));
+  const info = (schema ?? {}) as { title?: unknown; description?: unknown };
+  return {
+    name,
+    title: typeof info.title === 'string' ? info.title : name,
+    docx,
+    ...(schema && typeof schema === 'object' ? { schema } : {}),
+    ...(Array.isArray(seals) ? { seals: seals as Partial<Seal>[] } : {}),
+    ...(sample === undefined ? {} : { sample }),
+    ...(typeof info.description === 'string' ? { description: info.description } : {}),
+  };
+}
+
+export async function listTemplates(dir: string): Promise<TemplateSummary[]> {
+  let names: string[];
+  try {
+    names = (await fs.readdir(dir)).filter((file) => file.endsWith('.docx')).map((file) => file.slice(0, -5)).filter((name) => TEMPLATE_NAME.test(name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const summaries = await Promise.all(
+    names.sort().map(async (name) => {
+      const template = await loadTemplate(dir, name);
+      const stat = await fs.stat(path.join(dir, `${name}.docx`));
+      return {
+        name,
+        title: template.title,
+        ...(template.description ? { description: template.description } : {}),
+        hasSchema: Boolean(template.schema),
+        seals: template.seals?.length ?? 0,
+        size: stat.size,
+        updatedAt: stat.mtime.toISOString(),
+      };
+    }),
+  );
+  return summaries;
+}
+
+async function writeAtomically(file: string, bytes: Buffer | string): Promise<void> {
+  const temp = `${file}.${randomUUID()}.tmp`;
+  const handle = await fs.open(temp, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(temp, file);
+}
+
+/**
+ * Stores an uploaded template under its name after checking it: a real .docx within the zip
+ * limits, no macros, tags that docxtemplater compiles, and a valid JSON Schema when one is given.
+ * A refused upload leaves the catalogue as it was.
+ */
+export async function saveTemplate(dir: string, name: string, docx: Buffer, schema?: object): Promise<TemplateSummary> {
+  checkName(name);
+  compileTemplate(docx, { production: true });
+  if (schema !== undefined) {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new ApiError(422, 'INVALID_SCHEMA', 'The schema must be a JSON object.');
+    compileTemplateSchema(schema);
+  }
+  await fs.mkdir(dir, { recursive: true });
+  if (schema !== undefined) await writeAtomically(path.join(dir, `${name}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`);
+  await writeAtomically(path.join(dir, `${name}.docx`), docx);
+  const directory = await fs.open(dir, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+  return (await listTemplates(dir)).find((template) => template.name === name)!;
+}

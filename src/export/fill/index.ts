@@ -1,0 +1,86 @@
+import Docxtemplater from 'docxtemplater';
+import PizZip from 'pizzip';
+import { ImageModule, type ImageLoader } from './image-module.js';
+import { templateError } from './errors.js';
+import { sanitizeDocx } from './sanitize.js';
+import { DEFAULT_ZIP_LIMITS, guardZip, type ZipLimits } from './zip-guard.js';
+
+export { guardZip, DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip-guard.js';
+export { templateError, type TemplateErrorDetail } from './errors.js';
+
+export interface RenderOptions {
+  /** Production turns docxtemplater's error logging off (errors still reach the caller). */
+  production: boolean;
+  loadImage: ImageLoader;
+  limits?: Partial<ZipLimits>;
+}
+
+const RELS = 'word/_rels/document.xml.rels';
+const RELS_EMPTY = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>';
+const IMAGE_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/image';
+
+/** Opens a template safely: zip-bomb guard, macro and external-link removal. */
+export function openTemplate(template: Uint8Array, limits?: Partial<ZipLimits>): PizZip {
+  guardZip(template, { ...DEFAULT_ZIP_LIMITS, ...limits });
+  let zip: PizZip;
+  try {
+    zip = new PizZip(template);
+  } catch {
+    throw Object.assign(new Error('The file is not a readable Word document (.docx).'), { code: 'NOT_DOCX' });
+  }
+  sanitizeDocx(zip);
+  return zip;
+}
+
+function createTemplater(zip: PizZip, production: boolean, modules: object[]): Docxtemplater {
+  try {
+    return new Docxtemplater(zip, {
+      paragraphLoop: true,
+      linebreaks: true,
+      // Missing data renders as empty text, as a form with an empty field would.
+      nullGetter: () => '',
+      errorLogging: production ? false : 'jsonl',
+      modules,
+    });
+  } catch (error) {
+    throw templateError(error);
+  }
+}
+
+/** Compiles a template without data: syntax errors surface as 422 TEMPLATE_ERROR (used on upload). */
+export function compileTemplate(template: Uint8Array, options: { production: boolean; limits?: Partial<ZipLimits> }): void {
+  createTemplater(openTemplate(template, options.limits), options.production, [new ImageModule(async () => { throw new Error('no data'); })]);
+}
+
+/**
+ * Fills a Word template with form data (docxtemplater's default parser: no code runs from a
+ * template) — loops, conditions, nested sections, repeating table rows, line breaks, images — and
+ * returns the DOCX.
+ */
+export async function renderDocx(template: Uint8Array, data: unknown, options: RenderOptions): Promise<Buffer> {
+  const zip = openTemplate(template, options.limits);
+  const images = new ImageModule(options.loadImage);
+  const doc = createTemplater(zip, options.production, [images]);
+  try {
+    await doc.renderAsync((data ?? {}) as object);
+  } catch (error) {
+    throw templateError(error);
+  }
+  const out = doc.getZip();
+  if (images.rendered.length > 0) addImageParts(out, images.rendered);
+  return out.generate({ type: 'nodebuffer', compression: 'DEFLATE' }) as Buffer;
+}
+
+function addImageParts(zip: PizZip, images: ReadonlyArray<{ id: string; path: string; bytes: Uint8Array; extension: string }>): void {
+  const rels = zip.file(RELS)?.asText() ?? RELS_EMPTY;
+  const added = images.map((image) => `<Relationship Id="${image.id}" Type="${IMAGE_REL}" Target="${image.path}"/>`).join('');
+  zip.file(RELS, rels.replace('</Relationships>', `${added}</Relationships>`));
+  for (const image of images) zip.file(`word/${image.path}`, image.bytes);
+  let types = zip.file('[Content_Types].xml')!.asText();
+  for (const [extension, mime] of [['png', 'image/png'], ['jpeg', 'image/jpeg']] as const) {
+    if (images.some((image) => image.extension === extension) && !new RegExp(`Extension="${extension}"`, 'i').test(types)) {
+      types = types.replace('<Default ', `<Default Extension="${extension}" ContentType="${mime}"/><Default `);
+    }
+  }
+  zip.file('[Content_Types].xml', types);
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs/promises';
+import { type Request, Router } from 'express';
+import { requireEngine, requireSignatureAccess } from '../http/auth/principal.js';
+import { stateOf } from '../http/context.js';
+import { success } from '../http/envelope.js';
+import { ApiError, badRequest } from '../http/errors.js';
+import { requireId } from '../http/ids.js';
+import { receiveUpload } from '../files/upload.js';
+import type { FileStore } from '../store/files.js';
+import type { FileUris } from '../store/file-uri.js';
+import { ALLOWED_MIME } from '../store/sniff.js';
+import { validator } from '../validation/ajv.js';
+import type { DocumentService } from './documents.js';
+import './errors.js';
+import { listTemplates, loadTemplate, saveTemplate } from './fill/catalogue.js';
+import type { ExportPipeline } from './pipeline.js';
+
+const validateExport = validator<{ template: string; data?: Record<string, unknown>; fields?: unknown }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['template'],
+  properties: { template: { type: 'string', minLength: 1, maxLength: 2048 }, data: { type: 'object' }, fields: {} },
+});
+
+const validateGenerate = validator<{ data?: Record<string, unknown>; ticket?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { data: { type: 'object' }, ticket: { type: 'string', maxLength: 4096 } },
+});
+
+export interface ExportRouteOptions {
+  pipeline: ExportPipeline;
+  documents: DocumentService;
+  files: FileStore;
+  uris: FileUris;
+  templatesDir: string;
+  uploadLimit: number;
+}
+
+/** ExportAPI's request in either form: JSON body, or `?template=…&data={json}` in the query string. */
+function exportRequest(req: Request) {
+  if (req.is('application/json')) return validateExport(req.body);
+  const data = typeof req.query.data === 'string' ? parseJsonParameter('data', req.query.data) : undefined;
+  const fields = typeof req.query.fields === 'string' ? parseJsonParameter('fields', req.query.fields) : undefined;
+  return validateExport({ template: req.query.template, ...(data === undefined ? {} : { data }), ...(fields === undefined ? {} : { fields }) });
+}
+
+function parseJsonParameter(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw badRequest('MALFORMED_JSON', `The ${name} parameter is not valid JSON.`);
+  }
+}
+
+async function countPages(pdf: Buffer): Promise<number> {
+  const { PDFDocument } = await import('@cantoo/pdf-lib');
+  return (await PDFDocument.load(pdf, { ignoreEncryption: true, updateMetadata: false })).getPageCount();
+}
+
+/** ExportAPI (`POST /export/:format`), template upload and listing, and document generation for a Signature. */
+export function exportRoutes(options: ExportRouteOptions): Router {
+  const router = Router();
+
+  router.post('/export/:format', async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const format = req.params.format;
+    if (format !== 'pdf' && format !== 'docx') throw new ApiError(400, 'UNSUPPORTED_FORMAT', `The format "${String(format).slice(0, 20)}" is not supported; use pdf or docx.`);
+    const { template, data } = exportRequest(req);
+    const output = format === 'pdf' ? (await options.pipeline.renderPdf(template, data ?? {})).pdf : (await options.pipeline.renderDocx(template, data ?? {})).docx;
+    const mime = format === 'pdf' ? ALLOWED_MIME.pdf : ALLOWED_MIME.docx;
+    if (req.accepts(['application/octet-stream', 'application/json']) === 'application/json' && req.get('accept')?.includes('application/json')) {
+      const file = await options.files.putBytes(output, { name: `export.${format}`, mime });
+      const page = format === 'pdf' ? await countPages(output) : 1;
+      res.json({ files: [{ uri: options.uris.forFile(file.id), page }] });
+      return;
+    }
+    res.setHeader('Content-Type', mime);
+    res.setHeader('Content-Disposition', `attachment; filename="export.${format}"`);
+    res.send(output);
+  });
+
+  router.get('/templates', async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const templates = await listTemplates(options.templatesDir);
+    res.json(success(templates, templates.length));
+  });
+
+  router.get('/templates/:name', async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const template = await loadTemplate(options.templatesDir, String(req.params.name));
+    res.setHeader('Content-Type', ALLOWED_MIME.docx);
+    res.setHeader('Content-Disposition', `attachment; filename="${template.name}.docx"`);
+    res.send(template.docx);
+  });
+
+  router.put('/templates/:name', async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const upload = await receiveUpload(req, options.files.tempDir, options.uploadLimit);
+    try {
+      const docx = await fs.readFile(upload.tempPath);
+      const schema = upload.fields.schema ? parseJsonParameter('schema', upload.fields.schema) : undefined;
+      const saved = await saveTemplate(options.templatesDir, String(req.params.name), docx, schema as object | undefined);
+      res.json(success([saved]));
+    } finally {
+      await fs.rm(upload.tempPath, { force: true });
+    }
+  });
+
+  router.post('/signature/:id/document', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    requireSignatureAccess(stateOf(req).principal, id, 'stamp');
+    const body = validateGenerate(req.body ?? {});
+    res.json(success([await options.documents.generate(id, body.data ?? {})]));
+  });
+
+  return router;
+}
