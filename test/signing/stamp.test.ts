@@ -45,8 +45,19 @@ describe('stamping through the signing address', () => {
     (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name }))).body.entities[0].ticket as string;
   const stamp = (id: string, index: number, body: Record<string, unknown>) => service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', body, { auth: false }));
 
-  it('two users stamp the agreement (one with a comment, one by keyword): pdfsig and our verifier accept every signature', async () => {
-    const signature = await agreement();
+  it('two users stamp the sample agreement (one with a comment, one by keyword): pdfsig and our verifier accept every signature', async () => {
+    // The shipped two-page agreement template, rendered with its sample data (as the dev start does).
+    const sample = JSON.parse(fs.readFileSync(path.resolve('templates/agreement.sample.json'), 'utf8'));
+    const created = await service.json('/signature', jsonInit('POST', {
+      template: 'agreement',
+      data: sample,
+      seals: [
+        { placeHolder: '【甲方盖章】', permission: { sealTypes: ['合同专用章'] } },
+        { placeHolder: '【乙方盖章】', signer: { account: 'chenqi', name: '陈七' } },
+      ],
+    }));
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const signature = created.body.entities[0];
     const zhaoliu = await ticket(signature.id, 'zhaoliu', '赵六');
     const page = await service.api(`/sign/${signature.id}?seal=0&ticket=${encodeURIComponent(zhaoliu)}`, { auth: false });
     expect(page.status).toBe(200);
@@ -88,7 +99,7 @@ describe('stamping through the signing address', () => {
     ]);
 
     // The first revision is an exact prefix of the final PDF: nothing earlier was rewritten.
-    const original = new Uint8Array(await (await service.api(`/file/${pdfId}`)).arrayBuffer());
+    const original = new Uint8Array(await (await service.api(new URL(signature.uri).pathname)).arrayBuffer());
     expect(Buffer.from(pdf.subarray(0, original.length)).equals(Buffer.from(original))).toBe(true);
   });
 
