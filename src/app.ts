@@ -14,7 +14,16 @@ export function createApp(config: Config, logger: Logger, authenticator: Authent
   app.set('trust proxy', false);
   app.use(requestContext(logger));
   app.use(cors(config.corsOrigins));
-  app.use(express.json({ limit: config.jsonBodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({
+      limit: config.jsonBodyLimitBytes,
+      type: ['application/json', 'application/*+json'],
+      // Signed callbacks are verified over the exact bytes received.
+      verify: (req, _res, buffer) => {
+        (req as unknown as { rawBody?: Buffer }).rawBody = buffer;
+      },
+    }),
+  );
   app.use(authenticate(authenticator));
   for (const router of routers) app.use(router);
   app.use(notFoundHandler);

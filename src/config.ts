@@ -48,6 +48,14 @@ export interface Config {
   convertQueueLimit: number;
   /** Largest total uncompressed size of a DOCX (zip-bomb guard). */
   docxMaxUnzippedBytes: number;
+  /** e签宝 open API v3; null when not configured. `sandbox`: run the local e签宝 sandbox in-process (dev). */
+  esign: { baseUrl: string; projectId: string; projectSecret: string; fileOrigins: string[] } | null;
+  esignSandbox: boolean;
+  /** Baidu xuper e-contract; null when not configured. */
+  xuper: { baseUrl: string; appId: string; secret: string; imageOrigins: string[] } | null;
+  /** Reconciliation of provider flows whose callback did not come. */
+  reconcileIntervalMs: number;
+  reconcileAfterMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
 }
@@ -182,6 +190,30 @@ export function loadConfig(env: Env = process.env): Config {
   const officeStart = (env.OFFICE_START?.trim() || 'eager') as Config['officeStart'];
   if (!['eager', 'lazy'].includes(officeStart)) throw new ConfigError('OFFICE_START', `must be eager or lazy, got "${officeStart}"`);
 
+  const originsOf = (name: string) =>
+    list(env, name).map((origin) => {
+      try {
+        return new URL(origin).origin;
+      } catch {
+        throw new ConfigError(name, `must list origins such as https://files.example.com, got "${origin}"`);
+      }
+    });
+  const group = <K extends string>(names: K[], label: string): Record<K, string> | null => {
+    const values = names.map((name) => env[name]?.trim() ?? '');
+    if (values.every((value) => !value)) return null;
+    const missing = names.filter((_, i) => !values[i]);
+    if (missing.length) throw new ConfigError(missing[0], `must be set together with the other ${label} variables (${names.join(', ')})`);
+    return Object.fromEntries(names.map((name, i) => [name, values[i]])) as Record<K, string>;
+  };
+  const esignSandboxRaw = env.ESIGN_SANDBOX?.trim();
+  if (esignSandboxRaw && !['true', 'false', '1', '0'].includes(esignSandboxRaw)) throw new ConfigError('ESIGN_SANDBOX', `must be true or false, got "${esignSandboxRaw}"`);
+  const esignSandbox = esignSandboxRaw === 'true' || esignSandboxRaw === '1';
+  if (esignSandbox && production) throw new ConfigError('ESIGN_SANDBOX', 'cannot be used when NODE_ENV=production');
+  const esignVars = group(['ESIGN_BASE_URL', 'ESIGN_PROJECT_ID', 'ESIGN_PROJECT_SECRET'], 'e签宝');
+  if (esignVars) optionalUrl('ESIGN_BASE_URL');
+  const xuperVars = group(['XUPER_BASE_URL', 'XUPER_APP_ID', 'XUPER_SECRET'], 'xuper');
+  if (xuperVars) optionalUrl('XUPER_BASE_URL');
+
   const demoRaw = env.DEMO_DATA?.trim();
   if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
 
@@ -212,6 +244,13 @@ export function loadConfig(env: Env = process.env): Config {
     convertTimeoutMs: integer(env, 'CONVERT_TIMEOUT_MS', 30_000, 1000, 600_000),
     convertQueueLimit: integer(env, 'CONVERT_QUEUE_LIMIT', 64, 1, 10_000),
     docxMaxUnzippedBytes: size(env, 'DOCX_MAX_UNZIPPED', 50 * 1024 * 1024),
+    esign: esignVars
+      ? { baseUrl: esignVars.ESIGN_BASE_URL.replace(/\/+$/, ''), projectId: esignVars.ESIGN_PROJECT_ID, projectSecret: esignVars.ESIGN_PROJECT_SECRET, fileOrigins: originsOf('ESIGN_FILE_ORIGINS') }
+      : null,
+    esignSandbox,
+    xuper: xuperVars ? { baseUrl: xuperVars.XUPER_BASE_URL.replace(/\/+$/, ''), appId: xuperVars.XUPER_APP_ID, secret: xuperVars.XUPER_SECRET, imageOrigins: originsOf('XUPER_IMAGE_ORIGINS') } : null,
+    reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 60_000, 100, 86_400_000),
+    reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 120_000, 0, 86_400_000),
     logLevel,
     production,
   };

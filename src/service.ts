@@ -13,12 +13,20 @@ import { fileRoutes } from './files/routes.js';
 import { Authenticator } from './http/auth/principal.js';
 import { healthRoutes } from './http/health.js';
 import { createLogger } from './log.js';
+import { EsignClient } from './providers/esign/client.js';
+import { esignCallbackRoutes, processEsignEvent } from './providers/esign/callbacks.js';
+import { EsignProvider } from './providers/esign/provider.js';
+import { type DevEsignSandbox, startDevEsignSandbox } from './providers/esign/dev-sandbox.js';
 import { LocalSigner } from './providers/local.js';
-import type { SealProvider } from './providers/provider.js';
+import type { FlowStatus, SealProvider } from './providers/provider.js';
+import { FlowReconciler } from './providers/reconciler.js';
+import { providerAccountRoutes } from './providers/routes.js';
+import { XuperClient } from './providers/xuper/client.js';
+import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
 import { PushHub } from './push/hub.js';
 import { BuiltinAuthority } from './seals/authority.js';
 import { seedDemoData } from './seals/demo.js';
-import { SealRegistry } from './seals/registry.js';
+import { type SealRegistrar, SealRegistry } from './seals/registry.js';
 import { sealRoutes } from './seals/routes.js';
 import { loadLocalSecrets } from './secrets.js';
 import { signatureRoutes } from './signature/routes.js';
@@ -31,6 +39,7 @@ import { openSqlite } from './store/db.js';
 import { FileUris } from './store/file-uri.js';
 import { FileStore } from './store/files.js';
 import { NonceRepository } from './store/nonces.js';
+import { ProviderAccountRepository, ProviderEventRepository, ProviderFlowRepository } from './store/provider-flows.js';
 import { SealRepository } from './store/seals.js';
 import { SignatureRepository } from './store/signatures.js';
 import { verificationRoutes } from './verification/routes.js';
@@ -47,6 +56,10 @@ export interface RunningService {
   authority: BuiltinAuthority;
   hub: PushHub;
   logger: Logger;
+  reconciler: FlowReconciler;
+  stamps: StampService;
+  /** The in-process e签宝 sandbox when ESIGN_SANDBOX is on. */
+  esignSandbox: DevEsignSandbox['sandbox'] | null;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
   close(): Promise<void>;
 }
@@ -70,17 +83,44 @@ export async function startService(config: Config, logger: Logger = createLogger
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
   const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' });
-  const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey);
-  const providers = new Map<string, SealProvider>([['local', new LocalSigner(registry, { tsaUrl: config.tsaUrl ?? undefined, defaultSealSize: config.sealSizePt })]]);
+  const flows = new ProviderFlowRepository(db);
+  const providerEvents = new ProviderEventRepository(db);
+  const providerAccounts = new ProviderAccountRepository(db);
+  const providers = new Map<string, SealProvider>();
+  const registrars = new Map<string, SealRegistrar>();
+  const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey, { names: () => [...providers.keys()], registrars });
+  providers.set('local', new LocalSigner(registry, { tsaUrl: config.tsaUrl ?? undefined, defaultSealSize: config.sealSizePt }));
+  const esignSandbox = config.esignSandbox && !config.esign ? await startDevEsignSandbox(logger) : null;
+  const esignConfig = config.esign ?? esignSandbox?.config ?? null;
+  if (esignConfig) {
+    const client = new EsignClient({ baseUrl: esignConfig.baseUrl, projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, downloadOrigins: esignConfig.fileOrigins });
+    providers.set('esign', new EsignProvider(client, providerAccounts, { sealWidth: config.sealSizePt }));
+  }
+  if (config.xuper) {
+    const client = new XuperClient({ baseUrl: config.xuper.baseUrl, appId: config.xuper.appId, secret: config.xuper.secret, imageOrigins: config.xuper.imageOrigins });
+    providers.set('xuper', new XuperProvider());
+    registrars.set('xuper', new XuperRegistrar(client));
+  }
   let engineBase = config.signatureApiUrl;
   const engine = new EngineClient({
     baseUrl: () => engineBase,
     key: config.signatureApiKey ?? engineKeys[0],
     publicBaseUrls: () => (config.signatureApiUrl ? [] : [uris.publicUrl]),
   });
-  const stamps = new StampService(engine, registry, providers, logger);
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
-  const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors];
+  const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors, ...(esignSandbox ? [esignSandbox.caPem] : [])];
+  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, publicBaseUrl: () => uris.publicUrl });
+  const settle = (flowId: string, status: FlowStatus) => stamps.settleFlow(flowId, status);
+  const reconciler = new FlowReconciler({
+    flows,
+    events: providerEvents,
+    providers,
+    settle,
+    processEvent: (event) => (event.provider === 'esign' ? processEsignEvent(event, { flows, settle }) : Promise.resolve('ignored: unknown provider')),
+    intervalMs: config.reconcileIntervalMs,
+    staleAfterMs: config.reconcileAfterMs,
+    log: logger,
+  });
 
   // Word templates → PDF on the LibreOffice pool.
   const converter = new ServiceConverter({
@@ -111,6 +151,8 @@ export async function startService(config: Config, logger: Logger = createLogger
     sealRoutes(registry, authority, uris),
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
+    providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
+    ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
   ]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   hub.attach(server);
@@ -132,11 +174,14 @@ export async function startService(config: Config, logger: Logger = createLogger
   const url = `http://${shownHost}:${port}`;
   uris.setBase(config.publicUrl || url);
   engineBase ||= `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : shownHost}:${port}`;
+  esignSandbox?.setCallbackUrl(`${engineBase}/callbacks/esign`);
+  reconciler.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       hub.close();
+      await reconciler.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
@@ -146,8 +191,9 @@ export async function startService(config: Config, logger: Logger = createLogger
       clearInterval(reaper);
       clearTimeout(timer);
       await converter.close();
+      await esignSandbox?.close();
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, close };
 }

@@ -131,7 +131,8 @@ export async function findText(pdf: Uint8Array, needle: string, scan: { fromEnd?
   let document: Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
   try {
     document = await lib.getDocument({
-      data: pdf.slice(),
+      // A copy in a plain Uint8Array: pdf.js rejects Buffers and detaches the array it is given.
+      data: new Uint8Array(pdf),
       cMapUrl,
       cMapPacked: true,
       isEvalSupported: false,

@@ -18,6 +18,7 @@ export class LocalSigner implements SealProvider {
     placements: ['coordinates', 'keyword', 'cross-page'],
     enforces: ['signers', 'sealIds', 'sealTypes'],
     comment: true,
+    silent: false,
   };
 
   constructor(

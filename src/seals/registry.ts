@@ -26,7 +26,14 @@ export interface CreateSealInput {
   passphrase?: string;
   /** Key type when the built-in CA issues the certificate (default ECDSA P-256). */
   keyAlgorithm?: 'ECDSA-P256' | 'RSA-2048';
+  /** Provider-specific settings: `autoSign` (e签宝: apply this organisation seal silently), `address` (xuper identity). */
+  providerOptions?: { autoSign?: boolean; address?: string };
   provider?: string;
+}
+
+/** A provider that must know a seal before it can be used (e.g. xuper's signature/create). */
+export interface SealRegistrar {
+  register(input: { seal: CreateSealInput; ownerKind: OwnerKind; png: Uint8Array }): Promise<{ providerRef: Record<string, unknown>; image?: Uint8Array }>;
 }
 
 export interface SigningMaterial {
@@ -47,6 +54,8 @@ export class SealRegistry {
     private readonly files: FileStore,
     private readonly authority: BuiltinAuthority,
     private readonly masterKey: Buffer,
+    /** Configured providers (seals naming another one are refused) and their registration hooks. */
+    private readonly providers: { names: () => string[]; registrars: Map<string, SealRegistrar> } = { names: () => ['local'], registrars: new Map() },
   ) {}
 
   list(): Promise<SealRecord[]> {
@@ -62,7 +71,23 @@ export class SealRegistry {
   async create(input: CreateSealInput): Promise<SealRecord> {
     const ownerKind: OwnerKind = input.ownerKind ?? (PERSONAL_TYPES.has(input.type) ? 'person' : 'organization');
     const provider = input.provider ?? 'local';
-    const imageFileId = input.image ? await this.checkImage(input.image) : await this.generateImage(input, ownerKind);
+    if (!this.providers.names().includes(provider)) {
+      throw new ApiError(422, 'PROVIDER_UNAVAILABLE', `The seal provider "${provider}" is not configured on this service (configured: ${this.providers.names().join(', ')}).`);
+    }
+    let imageFileId = input.image ? await this.checkImage(input.image) : await this.generateImage(input, ownerKind);
+    let providerRef: Record<string, unknown> = provider === 'esign' ? { autoSign: ownerKind === 'organization' && input.providerOptions?.autoSign === true } : {};
+    const registrar = this.providers.registrars.get(provider);
+    if (registrar) {
+      const png = await this.pngOfFile(imageFileId);
+      const registered = await registrar.register({ seal: input, ownerKind, png });
+      providerRef = { ...providerRef, ...registered.providerRef };
+      // The image the provider keeps is the one it will stamp; show that one.
+      if (registered.image) {
+        const stored = await this.files.putBytes(registered.image, { name: `${input.name}.png`, mime: ALLOWED_MIME.png });
+        imageFileId = stored.id;
+        providerRef.imageFileId = stored.id;
+      }
+    }
 
     let certificatePem: string | null = null;
     let chainPem: string[] = [];
@@ -102,7 +127,7 @@ export class SealRegistry {
       certificatePem,
       chainPem,
       keyAlgorithm,
-      providerRef: {},
+      providerRef,
       encryptedKey: privateKeyPem ? encryptPrivateKey(privateKeyPem, this.masterKey) : null,
     });
     // The bundle's key now lives encrypted in the registry; the plain upload must not linger.
@@ -138,6 +163,15 @@ export class SealRegistry {
       this.pngCache.set(file.sha256, png);
     }
     return { bytes: png, mime: 'image/png' };
+  }
+
+  /** A stored seal image as PNG (SVG rasterised); JPEG cannot carry a seal's transparency. */
+  private async pngOfFile(fileId: string): Promise<Uint8Array> {
+    const file = await this.files.get(fileId);
+    if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${fileId}.`);
+    if (file.mime === ALLOWED_MIME.png) return this.files.readBytes(file);
+    if (file.mime === ALLOWED_MIME.svg) return rasterizeSvg((await this.files.readBytes(file)).toString('utf8'), 512);
+    throw new ApiError(415, 'NOT_AN_IMAGE', 'This provider needs the seal image as PNG (or SVG).');
   }
 
   private async checkImage(fileId: string): Promise<string> {

@@ -27,6 +27,11 @@ const validateCreateSeal = validator<CreateSealInput>({
     p12: uuid,
     passphrase: { type: 'string', maxLength: 1000 },
     keyAlgorithm: { enum: ['ECDSA-P256', 'RSA-2048'] },
+    providerOptions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { autoSign: { type: 'boolean' }, address: { type: 'string', minLength: 1, maxLength: 200 } },
+    },
     provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
   },
 });

@@ -72,7 +72,7 @@ export function renderSignPage(model: SignPageModel): string {
   </dl>
   ${status}
   <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-ticket="${e(model.ticket)}"
-        data-return="${e(model.returnUrl ?? '')}" data-signing="${e(t.signing)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
+        data-return="${e(model.returnUrl ?? '')}" data-signing="${e(t.signing)}" data-redirecting="${e(t.redirecting)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
     <fieldset>
       <legend>${e(t.chooseSeal)}</legend>
       <div class="seals">${sealOptions}</div>
@@ -86,6 +86,39 @@ export function renderSignPage(model: SignPageModel): string {
   <figure class="preview">
     <img src="${e(model.previewUrl)}" alt="${e(t.preview)}">
   </figure>
+</main>
+</body>
+</html>`;
+}
+
+export interface ReturnPageModel {
+  locale: Locale;
+  strings: Strings;
+  state: string;
+  reason: string;
+  provider: string;
+}
+
+/** The page a provider sends the signer back to: the flow's state; refreshes itself while pending. */
+export function renderReturnPage(model: ReturnPageModel): string {
+  const t = model.strings;
+  const pending = model.state === 'pending' || model.state === 'starting';
+  const message = t.flowStates[model.state] ?? model.state;
+  return `<!doctype html>
+<html lang="${model.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${pending ? '<meta http-equiv="refresh" content="3">' : ''}
+<title>${e(t.returnTitle)}</title>
+<link rel="stylesheet" href="/sign/assets/sign.css">
+</head>
+<body data-state="${e(model.state)}">
+<main>
+  <h1>${e(t.returnTitle)}</h1>
+  <p class="notice${['refused', 'failed', 'expired', 'cancelled'].includes(model.state) ? ' error' : ''}" role="status">${e(message)}</p>
+  ${model.reason && !pending ? `<p class="reason">${e(model.reason)}</p>` : ''}
+  <p class="who">${e(model.provider)}</p>
 </main>
 </body>
 </html>`;

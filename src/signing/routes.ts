@@ -13,7 +13,7 @@ import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
 import type { SealRegistry } from '../seals/registry.js';
 import { pickLocale, stringsFor } from './i18n.js';
-import { renderSignPage } from './page.js';
+import { renderReturnPage, renderSignPage } from './page.js';
 import type { PagePreviewer } from './preview.js';
 import type { StampService, StampUser } from './stamp-service.js';
 import type { EngineApi } from './engine-client.js';
@@ -123,13 +123,28 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     res.type(image.mime).send(Buffer.from(image.bytes));
   });
 
+  // Where a provider sends the signer back: shows how the flow stands, without needing a ticket
+  // (the provider's redirect must not carry one) and without any document content.
+  router.get('/sign/:id/return', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    const flowId = requireId(String(req.query.flow ?? ''), 'flow');
+    const flow = await options.stamps.flow(flowId);
+    if (!flow || flow.signatureId !== id) throw new ApiError(404, 'FLOW_NOT_FOUND', 'No such signing flow.');
+    const locale = pickLocale(req.query.lang, req.headers['accept-language']);
+    res.setHeader('Content-Security-Policy', PAGE_CSP);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.type('html').send(renderReturnPage({ locale, strings: stringsFor(locale), state: flow.state, reason: flow.stateReason, provider: flow.provider }));
+  });
+
   router.post('/sign/:id/seals/:index', requireJsonBody, async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);
     const body = validateStamp(req.body);
     const { user } = await stampingUser(options, req, id);
-    const signature = await options.stamps.stamp(id, sealIndex, user, body.sealId, body.comment?.trim() || undefined);
-    res.json(success([signature]));
+    const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, body.comment?.trim() || undefined);
+    // A redirect provider: the second entity says where the signer completes the seal.
+    res.json(success(result.signUrl ? [result.signature, { signUrl: result.signUrl }] : [result.signature]));
   });
 
   router.delete('/sign/:id/seals/:index', async (req, res) => {

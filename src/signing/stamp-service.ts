@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
-import type { SealProvider } from '../providers/provider.js';
+import { verifyPdf } from '../pdf/verify/index.js';
+import { checkProviderCanHonour, type FlowStatus, type SealProvider } from '../providers/provider.js';
+import { FlowAlreadyOpenError, type ProviderFlow, type ProviderFlowRepository } from '../store/provider-flows.js';
 import { allowedSeals, checkPermission, checkSigner } from '../seals/permission.js';
 import type { SealRegistry } from '../seals/registry.js';
 import type { Seal, Signature } from '../signature/schema.js';
@@ -20,6 +22,20 @@ const RESULT_FIELDS = [
 ] as const;
 
 const MAX_ATTEMPTS = 3;
+
+export interface StampResult {
+  signature: Signature;
+  /** For redirect providers: where the signer completes the seal. */
+  signUrl?: string;
+}
+
+export interface StampServiceOptions {
+  flows: ProviderFlowRepository;
+  /** Trust anchors for checking a provider's signed PDF. */
+  trustAnchors: () => Promise<string[]>;
+  /** Our public base URL, for the provider's redirect back. */
+  publicBaseUrl: () => string;
+}
 
 function formatTime(date: Date): string {
   return new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
@@ -40,6 +56,7 @@ export class StampService {
     private readonly registry: SealRegistry,
     private readonly providers: Map<string, SealProvider>,
     private readonly log: Logger,
+    private readonly settings: StampServiceOptions,
   ) {}
 
   async slotOf(signatureId: string, sealIndex: number): Promise<{ signature: Signature; slot: Seal }> {
@@ -57,7 +74,7 @@ export class StampService {
     return { signature, slot, seals: allowedSeals(user.account, slot, await this.registry.list()) };
   }
 
-  async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<Signature> {
+  async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<StampResult> {
     return this.queue.run(signatureId, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -71,7 +88,7 @@ export class StampService {
     });
   }
 
-  private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<Signature> {
+  private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<StampResult> {
     const { signature, slot } = await this.slotOf(signatureId, sealIndex);
     const seal = await this.registry.get(sealId);
     const verdict = checkPermission(user.account, slot, seal);
@@ -80,9 +97,11 @@ export class StampService {
 
     const provider = this.providers.get(seal.provider);
     if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${seal.provider} of seal ${seal.name} is not configured.`);
+    checkProviderCanHonour(provider, slot, seal, comment);
+    if (provider.capabilities.mode === 'redirect') return this.startFlow(provider, signature, sealIndex, slot, seal, user, comment);
     const pdf = await this.engine.downloadFile(signature.uri);
-    const outcome = await provider.start({ signature, sealIndex, slot, seal, user, comment, pdf });
-    if (outcome.kind !== 'signed') throw new ApiError(501, 'REDIRECT_NOT_HANDLED', 'This provider signs by redirect; use the provider flow.');
+    const outcome = await provider.start({ signature, sealIndex, slot, seal, user, comment, pdf, flowId: '', returnUrl: '' });
+    if (outcome.kind !== 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
 
     const revision = await this.engine.uploadFile(outcome.pdf, signature.name || 'document.pdf');
     const image = await this.registry.imagePng(seal);
@@ -113,7 +132,187 @@ export class StampService {
       ],
     });
     this.log.info({ signatureId, sealIndex, sealId: seal.id, account: user.account, provider: provider.name }, 'seal applied');
-    return updated;
+    return { signature: updated };
+  }
+
+  /**
+   * A redirect provider's flow: one open flow per seal (a second click by the same user gets the same
+   * signing address back), persisted before the provider is called, the seal marked pending via S2.
+   */
+  private async startFlow(provider: SealProvider, signature: Signature, sealIndex: number, slot: Seal, seal: SealRecord, user: StampUser, comment?: string): Promise<StampResult> {
+    const { flows } = this.settings;
+    const existing = await flows.openFor(signature.id, sealIndex);
+    if (existing) return this.resumeOpenFlow(existing, signature, user);
+    let flow: ProviderFlow;
+    try {
+      flow = await flows.open({ provider: provider.name, signatureId: signature.id, sealIndex, sealId: seal.id, account: user.account, accountName: user.name, baseUri: signature.uri });
+    } catch (error) {
+      const open = error instanceof FlowAlreadyOpenError ? await flows.openFor(signature.id, sealIndex) : undefined;
+      if (open) return this.resumeOpenFlow(open, signature, user);
+      throw error;
+    }
+    const pdf = await this.engine.downloadFile(signature.uri);
+    const returnUrl = `${this.settings.publicBaseUrl()}/sign/${signature.id}/return?flow=${flow.id}`;
+    let outcome;
+    try {
+      outcome = await provider.start({ signature, sealIndex, slot, seal, user, comment, pdf, flowId: flow.id, returnUrl });
+    } catch (error) {
+      await flows.update(flow.id, { state: 'failed', stateReason: (error as Error).message.slice(0, 500) });
+      throw error;
+    }
+    if (outcome.kind === 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
+    const signUrl = outcome.kind === 'redirect' ? outcome.url : '';
+    flow = await flows.update(flow.id, { state: 'pending', externalId: outcome.externalId, signUrl, providerRef: outcome.providerRef });
+    const updated = await this.engine.putSignature(signature.id, {
+      seals: [
+        {
+          index: sealIndex,
+          state: 'pending',
+          stateReason: signUrl ? `等待 ${user.name || user.account} 在 ${provider.name} 完成签署` : `${provider.name} 正在自动签署`,
+          provider: provider.name,
+          sealId: seal.id,
+          sealName: seal.name,
+          sealType: seal.type,
+        },
+      ],
+    });
+    this.log.info({ signatureId: signature.id, sealIndex, flowId: flow.id, externalId: outcome.externalId, provider: provider.name, account: user.account }, 'provider flow started');
+    return { signature: updated, ...(signUrl ? { signUrl } : {}) };
+  }
+
+  private resumeOpenFlow(flow: ProviderFlow, signature: Signature, user: StampUser): StampResult {
+    if (flow.account !== user.account) {
+      throw conflict('FLOW_IN_PROGRESS', `${flow.accountName || flow.account} is already applying this seal at ${flow.provider}.`);
+    }
+    if (!flow.signUrl) throw conflict('FLOW_IN_PROGRESS', `This seal is being applied at ${flow.provider}; wait for it to finish.`);
+    return { signature, signUrl: flow.signUrl };
+  }
+
+  async flow(id: string): Promise<ProviderFlow | undefined> {
+    return this.settings.flows.get(id);
+  }
+
+  /**
+   * Applies what a provider reports for a flow, exactly once: a signed result is downloaded,
+   * checked (a new, cryptographically valid signature on top of the revision the flow started
+   * from), stored as the new revision and written with S2; any other end state is written to the
+   * seal. A flow that is already final is left alone.
+   */
+  async settleFlow(flowId: string, status: FlowStatus): Promise<ProviderFlow> {
+    const { flows } = this.settings;
+    const initial = await flows.get(flowId);
+    if (!initial) throw new ApiError(404, 'FLOW_NOT_FOUND', `No provider flow ${flowId}.`);
+    return this.queue.run(initial.signatureId, async () => {
+      const flow = (await flows.get(flowId))!;
+      if (flow.state !== 'pending' && flow.state !== 'starting') return flow;
+      if (status.state === 'pending') {
+        await flows.touch(flow.id);
+        return flow;
+      }
+      const provider = this.providers.get(flow.provider);
+      if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${flow.provider} is not configured.`);
+      if (status.state === 'signed') return this.applySignedFlow(provider, flow);
+      await this.writeSealState(flow, status.state, status.reason);
+      return flows.update(flow.id, { state: status.state, stateReason: status.reason });
+    });
+  }
+
+  private async applySignedFlow(provider: SealProvider, flow: ProviderFlow): Promise<ProviderFlow> {
+    const { flows } = this.settings;
+    for (let attempt = 1; ; attempt++) {
+      const signature = await this.engine.getSignature(flow.signatureId);
+      const slot = signature.seals[flow.sealIndex];
+      if (!slot) return flows.update(flow.id, { state: 'failed', stateReason: 'The seal slot no longer exists.' });
+      if (slot.signature) return flows.update(flow.id, { state: 'signed' });
+      if (signature.uri !== flow.baseUri) {
+        const reason = 'The document changed while the seal was being applied at the provider; apply it again.';
+        await this.writeSealState(flow, 'failed', reason);
+        return flows.update(flow.id, { state: 'failed', stateReason: reason });
+      }
+      if (!provider.download) throw new ApiError(500, 'PROVIDER_CANNOT_DOWNLOAD', `The provider ${provider.name} cannot return the signed document.`);
+      const pdf = await provider.download(flow);
+      const checked = await this.checkProviderPdf(flow, pdf);
+      if ('reason' in checked) {
+        await this.writeSealState(flow, 'failed', checked.reason);
+        return flows.update(flow.id, { state: 'failed', stateReason: checked.reason });
+      }
+      const seal = await this.registry.get(flow.sealId);
+      const revision = await this.engine.uploadFile(pdf, signature.name || 'document.pdf');
+      const image = await this.registry.imagePng(seal);
+      const imageFile = await this.engine.uploadFile(image.bytes, `${seal.name}.png`);
+      const signedAt = checked.signedAt;
+      try {
+        await this.engine.putSignature(flow.signatureId, {
+          version: signature.version,
+          uri: revision.uri,
+          seals: [
+            {
+              index: flow.sealIndex,
+              signature: Buffer.from(checked.cms).toString('base64'),
+              algorithm: checked.algorithm,
+              privateKey: checked.certificatePem,
+              image: imageFile.uri,
+              description: `${seal.name}（${seal.type}），${flow.accountName || flow.account}，${formatTime(signedAt)}，${provider.name}`,
+              sealId: seal.id,
+              sealName: seal.name,
+              sealType: seal.type,
+              signedAt: signedAt.toISOString(),
+              provider: provider.name,
+              state: 'signed',
+              stateReason: '',
+              fieldName: checked.fieldName,
+              revision: revision.id,
+              signedBy: { account: flow.account, name: flow.accountName },
+            },
+          ],
+        });
+      } catch (error) {
+        if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+      this.log.info({ signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, provider: provider.name }, 'provider seal applied');
+      return flows.update(flow.id, { state: 'signed', stateReason: '' });
+    }
+  }
+
+  /** The provider's PDF must add exactly what we expect: a new, valid signature after the base revision. */
+  private async checkProviderPdf(flow: ProviderFlow, pdf: Uint8Array): Promise<{ cms: Uint8Array; certificatePem: string; algorithm: string; signedAt: Date; fieldName: string } | { reason: string }> {
+    const base = await this.engine.downloadFile(flow.baseUri);
+    const anchors = await this.settings.trustAnchors();
+    let report;
+    try {
+      report = await verifyPdf(pdf, { trustAnchorsPem: anchors });
+    } catch {
+      return { reason: 'The provider returned a document that is not a readable PDF.' };
+    }
+    const before = await verifyPdf(base, { trustAnchorsPem: anchors }).catch(() => undefined);
+    const added = report.signatures.slice(before?.signatureCount ?? 0);
+    const newest = added[added.length - 1];
+    if (!newest) return { reason: 'The provider returned the document without a new signature.' };
+    if (!newest.valid || !newest.intact) return { reason: `The provider's signature is not valid (${newest.states.join(', ')}).` };
+    if (!newest.signerCertificatePem) return { reason: "The provider's signature carries no signer certificate." };
+    const cms = cmsOf(pdf, newest.byteRange);
+    if (!cms) return { reason: "The provider's signature could not be read." };
+    const signedAt = newest.signedAt ? new Date(newest.signedAt) : new Date();
+    return {
+      cms,
+      certificatePem: newest.signerCertificatePem,
+      algorithm: `${newest.signatureAlgorithm ?? 'unknown'}; ${newest.subFilter === 'ETSI.CAdES.detached' ? (newest.timestamped ? 'PAdES-B-T' : 'PAdES-B-B') : (newest.subFilter ?? '')}`,
+      signedAt,
+      fieldName: newest.field,
+    };
+  }
+
+  private async writeSealState(flow: ProviderFlow, state: 'refused' | 'failed' | 'cancelled' | 'expired', reason: string): Promise<void> {
+    await this.engine.putSignature(flow.signatureId, { seals: [{ index: flow.sealIndex, state, stateReason: reason, provider: flow.provider }] });
+    this.log.info({ signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, state, provider: flow.provider }, 'provider flow ended');
+  }
+
+  /** Cancels an open flow at the provider (the signer or an admin gave up). */
+  async cancelFlow(flow: ProviderFlow): Promise<void> {
+    const provider = this.providers.get(flow.provider);
+    if (provider?.cancel && flow.externalId) await provider.cancel(flow);
+    await this.settleFlow(flow.id, { state: 'cancelled', reason: '已撤销' });
   }
 
   /**
@@ -138,6 +337,26 @@ export class StampService {
       return updated;
     });
   }
+}
+
+/** The CMS in /Contents: the hex between the two byte ranges, without its zero padding. */
+function cmsOf(pdf: Uint8Array, byteRange: number[]): Uint8Array | undefined {
+  if (byteRange.length !== 4) return undefined;
+  const hex = Buffer.from(pdf.subarray(byteRange[1] + 1, byteRange[2] - 1)).toString('latin1');
+  const der = Buffer.from(hex, 'hex');
+  if (der[0] !== 0x30) return undefined;
+  const lengthByte = der[1];
+  let length: number;
+  let header = 2;
+  if (lengthByte < 0x80) length = lengthByte;
+  else {
+    const count = lengthByte & 0x7f;
+    if (count === 0) return der; // indefinite length (BER): keep it all
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + der[2 + i];
+    header += count;
+  }
+  return new Uint8Array(der.subarray(0, header + length));
 }
 
 function clearResult(seal: Seal): Seal {

@@ -64,6 +64,43 @@ export interface DirectoryUsersTable {
   title: string;
 }
 
+export interface ProviderFlowsTable {
+  id: string;
+  provider: string;
+  signature_id: string;
+  seal_index: number;
+  seal_id: string;
+  account: string;
+  account_name: string;
+  state: string;
+  state_reason: string;
+  external_id: string | null;
+  sign_url: string;
+  provider_ref: string;
+  base_uri: string;
+  create_time: number;
+  update_time: number;
+}
+
+export interface ProviderEventsTable {
+  id: string;
+  provider: string;
+  event_key: string;
+  payload: string;
+  received_time: number;
+  processed_time: number | null;
+  outcome: string;
+}
+
+export interface ProviderAccountsTable {
+  provider: string;
+  account: string;
+  profile: string;
+  external_id: string | null;
+  organization_external_id: string | null;
+  update_time: number;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -72,4 +109,7 @@ export interface Database {
   seals: SealsTable;
   authorities: AuthoritiesTable;
   directory_users: DirectoryUsersTable;
+  provider_flows: ProviderFlowsTable;
+  provider_events: ProviderEventsTable;
+  provider_accounts: ProviderAccountsTable;
 }

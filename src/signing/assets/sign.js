@@ -17,6 +17,13 @@ if (form) {
       });
       const envelope = await response.json();
       if (envelope.errno !== 0) throw new Error(envelope.error);
+      const redirect = envelope.entities && envelope.entities[1] && envelope.entities[1].signUrl;
+      if (redirect) {
+        // A third-party provider: the signer finishes there and is sent back to our return page.
+        result.textContent = form.dataset.redirecting;
+        window.location.assign(redirect);
+        return;
+      }
       result.textContent = form.dataset.done;
       form.classList.add('done');
       document.body.dataset.state = 'signed';

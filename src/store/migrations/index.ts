@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { core } from './0001-core.js';
 import { seals } from './0002-seals.js';
+import { providerFlows } from './0003-provider-flows.js';
 
 /**
  * Schema migrations, in order, run at start-up. Written with the query builder so they run on
@@ -9,6 +10,7 @@ import { seals } from './0002-seals.js';
 const migrations: Record<string, Migration> = {
   '0001-core': core,
   '0002-seals': seals,
+  '0003-provider-flows': providerFlows,
 };
 
 class InlineProvider implements MigrationProvider {
