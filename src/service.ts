@@ -20,6 +20,7 @@ import { type DevEsignSandbox, startDevEsignSandbox } from './providers/esign/de
 import { LocalSigner } from './providers/local.js';
 import type { FlowStatus, SealProvider } from './providers/provider.js';
 import { FlowReconciler } from './providers/reconciler.js';
+import { pluginUiRoutes } from './plugin-ui/routes.js';
 import { providerAccountRoutes } from './providers/routes.js';
 import { XuperClient } from './providers/xuper/client.js';
 import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
@@ -152,6 +153,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
+    pluginUiRoutes({ demo: config.demoData && !config.production, signatures, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
   ]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);

@@ -1,0 +1,49 @@
+// The demo page's glue: a demo-only "login" (POST /demo/session) gives a ticket for the demo
+// Signature; both controls share it. Everything else is the web component.
+const userSelect = document.getElementById('user');
+const controls = [document.getElementById('applicant'), document.getElementById('college')];
+const result = document.getElementById('verify-result');
+const serverVerify = document.getElementById('server-verify');
+let session = null;
+
+async function login(account, reset = false) {
+  const response = await fetch('/demo/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ account, reset, ...(session && !reset ? { signatureId: session.signatureId } : {}) }),
+  });
+  const envelope = await response.json();
+  if (envelope.errno !== 0) throw new Error(envelope.error);
+  session = envelope.entities[0];
+  if (userSelect.options.length === 0) {
+    for (const user of session.users) userSelect.add(new Option(`${user.name}（${user.title}）`, user.account));
+  }
+  userSelect.value = session.account;
+  for (const control of controls) {
+    control.setAttribute('service', window.location.origin);
+    control.setAttribute('signature-id', session.signatureId);
+    control.setAttribute('ticket', session.ticket);
+  }
+  serverVerify.href = `/signature/${session.signatureId}/verify?ticket=${encodeURIComponent(session.ticket)}`;
+  result.textContent = '';
+  localStorage.setItem('infoplus-demo-account', session.account);
+}
+
+userSelect.addEventListener('change', () => login(userSelect.value).catch(showError));
+document.getElementById('reset').addEventListener('click', () => login(userSelect.value || 'zhangsan', true).catch(showError));
+document.getElementById('verify').addEventListener('click', async () => {
+  result.textContent = '正在验证…';
+  try {
+    const verdict = await controls[0].verify();
+    const lines = verdict.seals.map((s) => `#${s.index + 1} ${s.signer ?? ''}：${s.valid ? '有效' : s.modifiedAfterSigning ? '签名后被修改' : '无效'}${s.trusted === undefined ? '' : s.trusted ? '，证书可信' : '，证书未获信任'}`);
+    result.textContent = verdict.seals.length ? `${verdict.valid ? '全部签名有效' : '存在无效签名'}。${lines.join('；')}` : '还没有签名。';
+  } catch (error) {
+    showError(error);
+  }
+});
+
+function showError(error) {
+  result.textContent = `出错了：${error instanceof Error ? error.message : String(error)}`;
+}
+
+login(localStorage.getItem('infoplus-demo-account') || 'zhangsan').catch(showError);

@@ -1,0 +1,126 @@
+// The element's view of the service: S1 reads, document generation, seal removal, verification
+// verdicts, files — all with the user's ticket, cross-origin when the page lives elsewhere.
+export interface SealSlot {
+  index?: number;
+  placeHolder?: string;
+  signer?: { account?: string; name?: string };
+  permission?: { sealTypes?: string[]; sealIds?: string[]; signers?: string[] };
+  image?: string;
+  description?: string;
+  algorithm?: string;
+  signature?: string;
+  privateKey?: string;
+  signedAt?: string;
+  sealName?: string;
+  sealType?: string;
+  comment?: string;
+  signedBy?: { account?: string; name?: string };
+  state?: string;
+  stateReason?: string;
+  provider?: string;
+}
+
+export interface Signature {
+  id: string;
+  name: string;
+  uri: string;
+  state: string;
+  version?: number;
+  seals: SealSlot[];
+  revisions?: Array<{ uri: string; sealIndex?: number }>;
+}
+
+export class ApiFailure extends Error {
+  constructor(readonly status: number, readonly ecode: string, message: string) {
+    super(message);
+  }
+}
+
+export interface TicketInfo {
+  account: string;
+  name: string;
+  signatureId: string;
+  expiresAt: number;
+}
+
+/** Reads the (unverified) claims of a ticket `v1.<payload>.<mac>`; the service checks the MAC. */
+export function ticketInfo(ticket: string): TicketInfo | null {
+  const payload = ticket.split('.')[1];
+  if (!payload) return null;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
+    return { account: String(json.account ?? ''), name: String(json.name ?? ''), signatureId: String(json.sid ?? ''), expiresAt: Number(json.exp ?? 0) * 1000 };
+  } catch {
+    return null;
+  }
+}
+
+export class ServiceApi {
+  constructor(
+    readonly base: string,
+    private readonly ticket: () => string,
+  ) {}
+
+  url(path: string, query: Record<string, string> = {}): string {
+    const url = new URL(path, this.base);
+    url.searchParams.set('ticket', this.ticket());
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    return url.toString();
+  }
+
+  /** A file uri of the service with the ticket added (so a browser can open it). */
+  fileUrl(uri: string): string {
+    const url = new URL(uri, this.base);
+    return this.url(url.pathname);
+  }
+
+  private async call<T>(path: string, init: RequestInit = {}, query: Record<string, string> = {}): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.url(path, query), { ...init, credentials: 'omit' });
+    } catch {
+      throw new ApiFailure(0, 'NETWORK', 'network');
+    }
+    let envelope: { errno?: number; ecode?: string; error?: string; entities?: unknown[] };
+    try {
+      envelope = await response.json();
+    } catch {
+      throw new ApiFailure(response.status, 'BAD_RESPONSE', `HTTP ${response.status}`);
+    }
+    if (envelope.errno !== 0) throw new ApiFailure(response.status, envelope.ecode ?? 'ERROR', envelope.error ?? `HTTP ${response.status}`);
+    return (envelope.entities ?? []) as T;
+  }
+
+  async signature(id: string): Promise<Signature> {
+    return (await this.call<Signature[]>(`/signature/${id}`))[0];
+  }
+
+  async generate(id: string, data: Record<string, unknown>): Promise<Signature> {
+    const body = JSON.stringify({ ticket: this.ticket(), data });
+    return (await this.call<Signature[]>(`/signature/${id}/document`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }))[0];
+  }
+
+  async removeSeal(id: string, index: number): Promise<Signature> {
+    return (await this.call<Signature[]>(`/sign/${id}/seals/${index}`, { method: 'DELETE' }))[0];
+  }
+
+  async serverVerdict(id: string): Promise<{ valid: boolean; signatures: Array<{ sealIndex?: number; trusted: boolean; valid: boolean }> }> {
+    return (await this.call<Array<{ valid: boolean; signatures: Array<{ sealIndex?: number; trusted: boolean; valid: boolean }> }>>(`/signature/${id}/verify`))[0];
+  }
+
+  async pdf(uri: string): Promise<Uint8Array> {
+    const response = await fetch(this.fileUrl(uri), { credentials: 'omit' });
+    if (!response.ok) throw new ApiFailure(response.status, 'FILE', `HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  eventsUrl(id: string): string {
+    const url = new URL(this.url(`/signature/${id}/events`));
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url.toString();
+  }
+
+  signingUrl(id: string, seal: number, locale: string, returnUrl?: string): string {
+    return this.url(`/sign/${id}`, { seal: String(seal), lang: locale, ...(returnUrl ? { return: returnUrl } : {}) });
+  }
+}

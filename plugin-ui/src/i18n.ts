@@ -1,0 +1,91 @@
+export type Locale = 'zh-CN' | 'en';
+
+const zh = {
+  stamp: '点击盖章',
+  stampLabel: (name: string) => `为“${name}”盖章`,
+  waitingFor: (who: string) => `等待 ${who} 盖章`,
+  waiting: '等待盖章',
+  notYours: '您不能在此处盖章',
+  pending: '盖章处理中…',
+  signed: '已盖章',
+  refused: '已拒绝',
+  failed: '盖章失败',
+  expired: '已过期',
+  cancelled: '已撤销',
+  retry: '重新盖章',
+  remove: '删除印章',
+  removeConfirm: '确定删除这枚印章吗？文件将恢复到盖章前的版本。',
+  verify: '验证签名',
+  verifying: '正在验证…',
+  viewPdf: '查看 PDF',
+  signer: '签署人',
+  seal: '印章',
+  time: '时间',
+  comment: '意见',
+  valid: '签名有效',
+  invalid: '签名无效',
+  modified: '签名后文件被修改',
+  trusted: '证书可信',
+  untrusted: '证书未获信任',
+  notFound: '文件中未找到此签名',
+  progress: { queued: '排队生成文件…', filling: '正在填写表单…', converting: '正在生成 PDF…', stored: '文件已生成' } as Record<string, string>,
+  offline: '连接已断开，正在重新连接…',
+  loading: '正在加载…',
+  seals: (n: number, signed: number) => `${n} 处盖章，已完成 ${signed} 处`,
+  popupBlocked: '浏览器阻止了盖章窗口，请允许弹出窗口后重试。',
+  errors: {
+    network: '无法连接签章服务，请检查网络后重试。',
+    ticket: '登录已过期，请刷新页面。',
+    forbidden: '您没有权限执行此操作。',
+    generic: '操作失败，请稍后重试。',
+  },
+};
+
+type Strings = typeof zh;
+
+const en: Strings = {
+  stamp: 'Click to stamp',
+  stampLabel: (name: string) => `Stamp “${name}”`,
+  waitingFor: (who: string) => `Waiting for ${who}`,
+  waiting: 'Waiting for a seal',
+  notYours: 'You may not stamp here',
+  pending: 'Applying the seal…',
+  signed: 'Stamped',
+  refused: 'Refused',
+  failed: 'Stamping failed',
+  expired: 'Expired',
+  cancelled: 'Cancelled',
+  retry: 'Stamp again',
+  remove: 'Remove seal',
+  removeConfirm: 'Remove this seal? The document goes back to the version before it.',
+  verify: 'Verify',
+  verifying: 'Verifying…',
+  viewPdf: 'View PDF',
+  signer: 'Signer',
+  seal: 'Seal',
+  time: 'Time',
+  comment: 'Comment',
+  valid: 'Signature valid',
+  invalid: 'Signature invalid',
+  modified: 'Changed after signing',
+  trusted: 'Certificate trusted',
+  untrusted: 'Certificate not trusted',
+  notFound: 'Signature not found in the document',
+  progress: { queued: 'Waiting to generate the document…', filling: 'Filling in the form…', converting: 'Making the PDF…', stored: 'Document ready' },
+  offline: 'Connection lost, reconnecting…',
+  loading: 'Loading…',
+  seals: (n: number, signed: number) => `${n} seal(s), ${signed} applied`,
+  popupBlocked: 'The browser blocked the signing window; allow pop-ups and try again.',
+  errors: {
+    network: 'The signature service cannot be reached; check the network and try again.',
+    ticket: 'Your session has expired; reload the page.',
+    forbidden: 'You are not allowed to do this.',
+    generic: 'Something went wrong; please try again later.',
+  },
+};
+
+export function stringsFor(locale: string | null | undefined): Strings {
+  return locale === 'en' ? en : zh;
+}
+
+export type { Strings };

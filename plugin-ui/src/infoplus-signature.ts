@@ -1,0 +1,463 @@
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { ApiFailure, ServiceApi, type SealSlot, type Signature, ticketInfo } from './api.js';
+import { stringsFor, type Strings } from './i18n.js';
+import { type BrowserVerdict, type SealVerdict, verifyInBrowser } from './verify.js';
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * `<infoplus-signature>`: the signature control of an InfoPlus-style form. Shows each seal of a
+ * Signature unsigned (with a stamp action for the user whose ticket it holds) or signed (seal image,
+ * signer, time, comment, PDF link, delete, verify), follows changes live over the service's
+ * WebSocket, and verifies the PDF's signatures in the browser.
+ *
+ * Attributes: service, signature-id, ticket, seal, locale (zh-CN | en), readonly, mode (popup |
+ * redirect), form (id of a <form> whose fields are the data for generating the document).
+ * Events: signature-change, seal-signed, seal-removed, verify-result, error.
+ */
+export class InfoplusSignature extends LitElement {
+  static override properties = {
+    service: { type: String },
+    signatureId: { type: String, attribute: 'signature-id' },
+    ticket: { type: String },
+    seal: { type: String },
+    locale: { type: String },
+    readonly: { type: Boolean, reflect: true },
+    mode: { type: String },
+    form: { type: String },
+    signature: { state: true },
+    status: { state: true },
+    progress: { state: true },
+    busy: { state: true },
+    verdict: { state: true },
+    connected: { state: true },
+  };
+
+  // Reactive properties are declared, not initialised as class fields: a class field would shadow
+  // Lit's accessor under standard (define) semantics.
+  declare service: string;
+  declare signatureId: string;
+  declare ticket: string;
+  declare seal: string | null;
+  declare locale: string;
+  declare readonly: boolean;
+  declare mode: 'popup' | 'redirect';
+  declare form: string;
+  declare signature: Signature | null;
+  declare status: string;
+  declare progress: string;
+  declare busy: boolean;
+  declare verdict: BrowserVerdict | null;
+  declare connected: boolean;
+  /** Form data for generating the document on first click (instead of the `form` attribute). */
+  data: Record<string, unknown> | null = null;
+
+  constructor() {
+    super();
+    this.service = '';
+    this.signatureId = '';
+    this.ticket = '';
+    this.seal = null;
+    this.locale = 'zh-CN';
+    this.readonly = false;
+    this.mode = 'popup';
+    this.form = '';
+    this.signature = null;
+    this.status = '';
+    this.progress = '';
+    this.busy = false;
+    this.verdict = null;
+    this.connected = false;
+  }
+
+  private socket: WebSocket | null = null;
+  private retryDelay = 1000;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private disposed = false;
+  private readonly onMessage = (event: MessageEvent) => {
+    if (event.data?.type === 'infoplus-signature:signed' && event.data.signatureId === this.signatureId) void this.refresh();
+  };
+
+  private get t(): Strings {
+    return stringsFor(this.locale);
+  }
+
+  private get api(): ServiceApi {
+    return new ServiceApi(this.service || window.location.origin, () => this.ticket);
+  }
+
+  private get user() {
+    return ticketInfo(this.ticket);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.disposed = false;
+    window.addEventListener('message', this.onMessage);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.disposed = true;
+    window.removeEventListener('message', this.onMessage);
+    this.closeSocket();
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if ((changed.has('signatureId') || changed.has('ticket') || changed.has('service')) && this.signatureId && this.ticket) {
+      this.verdict = null;
+      void this.refresh();
+      this.openSocket();
+    }
+  }
+
+  /** Reads the Signature again (S1). */
+  async refresh(): Promise<void> {
+    try {
+      this.apply(await this.api.signature(this.signatureId));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private apply(next: Signature): void {
+    const previous = this.signature;
+    this.signature = next;
+    if (previous && previous.id === next.id) {
+      next.seals.forEach((slot, index) => {
+        const before = previous.seals[index];
+        if (slot.signature && !before?.signature) this.emit('seal-signed', { index, seal: slot, signature: next });
+        if (!slot.signature && before?.signature) this.emit('seal-removed', { index, signature: next });
+      });
+    }
+    if (!previous || previous.version !== next.version || previous.uri !== next.uri) this.verdict = null;
+    this.emit('signature-change', { signature: next });
+    this.announce(this.summary(next));
+  }
+
+  private summary(signature: Signature): string {
+    const shown = this.indexes(signature);
+    const signed = shown.filter((i) => signature.seals[i]?.signature).length;
+    return this.t.seals(shown.length, signed);
+  }
+
+  private openSocket(): void {
+    this.closeSocket();
+    if (this.disposed || !this.signatureId || !this.ticket) return;
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.api.eventsUrl(this.signatureId));
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      this.connected = true;
+      this.retryDelay = 1000;
+    });
+    socket.addEventListener('message', (event) => {
+      let message: { type?: string; signature?: Signature; stage?: string };
+      try {
+        message = JSON.parse(String(event.data));
+      } catch {
+        return;
+      }
+      if (message.type === 'signature' && message.signature) {
+        this.apply(message.signature);
+        if (message.signature.uri) this.progress = '';
+      } else if (message.type === 'progress' && message.stage) {
+        this.progress = this.t.progress[message.stage] ?? message.stage;
+        this.announce(this.progress);
+      }
+    });
+    socket.addEventListener('close', () => {
+      if (this.socket !== socket) return;
+      this.connected = false;
+      this.socket = null;
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.disposed || this.retryTimer) return;
+    const delay = this.retryDelay * (0.75 + Math.random() * 0.5);
+    this.retryDelay = Math.min(this.retryDelay * 2, MAX_BACKOFF_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      // Catch up on what happened while disconnected, then listen again.
+      void this.refresh();
+      this.openSocket();
+    }, delay);
+  }
+
+  private closeSocket(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close();
+    this.connected = false;
+  }
+
+  private indexes(signature: Signature): number[] {
+    if (this.seal !== null && this.seal !== '' && this.seal !== undefined) {
+      const index = Number(this.seal);
+      return Number.isInteger(index) && index >= 0 && index < signature.seals.length ? [index] : [];
+    }
+    return signature.seals.map((_, i) => i);
+  }
+
+  /** May the ticket's user stamp this slot, as far as the page can tell (the service re-checks everything). */
+  private mayStamp(slot: SealSlot): boolean {
+    const account = this.user?.account;
+    if (!account || this.readonly) return false;
+    if (slot.signer?.account && slot.signer.account !== account) return false;
+    const signers = slot.permission?.signers ?? [];
+    return signers.length === 0 || signers.includes(account);
+  }
+
+  private formData(): Record<string, unknown> {
+    if (this.data) return this.data;
+    const form = this.form ? (this.getRootNode() as Document | ShadowRoot).getElementById?.(this.form) ?? document.getElementById(this.form) : null;
+    if (!(form instanceof HTMLFormElement)) return {};
+    const data: Record<string, unknown> = {};
+    for (const element of Array.from(form.elements) as Array<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) {
+      if (!element.name || element.disabled) continue;
+      if (element instanceof HTMLInputElement && element.type === 'checkbox') data[element.name] = element.checked;
+      else if (element instanceof HTMLInputElement && element.type === 'number') data[element.name] = element.value === '' ? undefined : Number(element.value);
+      else data[element.name] = element.value;
+    }
+    return data;
+  }
+
+  private async stamp(index: number): Promise<void> {
+    if (!this.signature || this.busy) return;
+    this.busy = true;
+    // Open the window inside the click, before any await: browsers block pop-ups opened later.
+    const popup = this.mode === 'popup' ? window.open('', `infoplus-sign-${this.signatureId}-${index}`, 'width=760,height=860') : null;
+    try {
+      if (!this.signature.uri) {
+        this.progress = this.t.progress.queued;
+        this.apply(await this.api.generate(this.signatureId, this.formData()));
+        this.progress = '';
+      }
+      if (this.mode === 'redirect') {
+        window.location.assign(this.api.signingUrl(this.signatureId, index, this.locale, window.location.href));
+        return;
+      }
+      if (!popup) {
+        this.showError(this.t.popupBlocked);
+        return;
+      }
+      popup.location.href = this.api.signingUrl(this.signatureId, index, this.locale);
+      popup.focus();
+    } catch (error) {
+      popup?.close();
+      this.progress = '';
+      this.fail(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async removeSeal(index: number): Promise<void> {
+    if (!this.signature || this.busy || !window.confirm(this.t.removeConfirm)) return;
+    this.busy = true;
+    try {
+      this.apply(await this.api.removeSeal(this.signatureId, index));
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Verifies the current PDF in this browser; resolves with
+   * `{valid, seals:[{index, valid, intact, modifiedAfterSigning, signer, signedAt, …}]}` and fires `verify-result`.
+   */
+  async verify(): Promise<BrowserVerdict> {
+    const signature = this.signature ?? (await this.api.signature(this.signatureId));
+    this.status = this.t.verifying;
+    try {
+      const [pdf, server] = await Promise.all([
+        this.api.pdf(signature.uri),
+        this.api.serverVerdict(signature.id).catch(() => null),
+      ]);
+      const trusted = new Map<number, boolean>();
+      for (const entry of server?.signatures ?? []) if (typeof entry.sealIndex === 'number') trusted.set(entry.sealIndex, entry.trusted);
+      const all = await verifyInBrowser(pdf, signature.seals, trusted);
+      const shown = new Set(this.indexes(signature));
+      const verdict = { valid: all.valid, seals: all.seals.filter((s) => shown.has(s.index)) };
+      this.verdict = verdict;
+      this.status = '';
+      this.announce(verdict.valid ? this.t.valid : this.t.invalid);
+      this.emit('verify-result', verdict);
+      return verdict;
+    } catch (error) {
+      this.status = '';
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  private fail(error: unknown): void {
+    const t = this.t.errors;
+    let message = t.generic;
+    if (error instanceof ApiFailure) {
+      if (error.status === 0) message = t.network;
+      else if (error.status === 401) message = t.ticket;
+      else if (error.status === 403) message = t.forbidden;
+      else if (error.message && !/^HTTP \d+$/.test(error.message)) message = error.message;
+    }
+    this.showError(message);
+    this.emit('error', { message, code: error instanceof ApiFailure ? error.ecode : 'ERROR' });
+  }
+
+  private showError(message: string): void {
+    this.status = message;
+    this.announce(message);
+  }
+
+  private announce(text: string): void {
+    const live = this.renderRoot?.querySelector?.('[aria-live]');
+    if (live) live.textContent = text;
+  }
+
+  private emit(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const t = this.t;
+    const signature = this.signature;
+    return html`
+      <div class="root" part="root" lang=${this.locale}>
+        <div class="live" aria-live="polite" role="status"></div>
+        ${signature ? this.indexes(signature).map((index) => this.renderSeal(signature, index)) : html`<p class="muted">${t.loading}</p>`}
+        ${this.progress ? html`<p class="progress" part="progress">${this.progress}</p>` : nothing}
+        ${this.status ? html`<p class="status" part="status" role="alert">${this.status}</p>` : nothing}
+        ${signature && !this.connected && this.signatureId ? html`<p class="muted offline" part="offline">${t.offline}</p>` : nothing}
+      </div>
+    `;
+  }
+
+  private renderSeal(signature: Signature, index: number) {
+    const t = this.t;
+    const slot = signature.seals[index];
+    const name = slot.description || slot.placeHolder || `#${index + 1}`;
+    if (slot.signature) {
+      const verdict = this.verdict?.seals.find((v) => v.index === index);
+      const last = signature.revisions?.at(-1);
+      const canRemove = !this.readonly && slot.signedBy?.account === this.user?.account && last?.sealIndex === index;
+      return html`
+        <section class="seal signed" part="seal seal-signed" aria-label=${`${t.signed}: ${slot.sealName ?? name}`} data-state="signed" data-index=${index}>
+          <div class="image" part="image">${slot.image ? html`<img src=${this.api.fileUrl(slot.image)} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}</div>
+          <div class="details">
+            <p class="state ok" part="state">${t.signed}</p>
+            <dl>
+              <dt>${t.seal}</dt><dd>${slot.sealName ?? ''}</dd>
+              <dt>${t.signer}</dt><dd>${slot.signedBy?.name || slot.signedBy?.account || ''}</dd>
+              <dt>${t.time}</dt><dd>${slot.signedAt ? new Date(slot.signedAt).toLocaleString(this.locale) : ''}</dd>
+              ${slot.comment ? html`<dt>${t.comment}</dt><dd>${slot.comment}</dd>` : nothing}
+            </dl>
+            ${verdict ? this.renderVerdict(verdict) : nothing}
+            <div class="actions">
+              <a part="button link" href=${this.api.fileUrl(signature.uri)} target="_blank" rel="noopener">${t.viewPdf}</a>
+              <button part="button" type="button" @click=${() => this.verify().catch(() => undefined)} ?disabled=${this.busy}>${t.verify}</button>
+              ${canRemove ? html`<button part="button danger" class="danger" type="button" @click=${() => this.removeSeal(index)} ?disabled=${this.busy}>${t.remove}</button>` : nothing}
+            </div>
+          </div>
+        </section>
+      `;
+    }
+    const state = slot.state && slot.state !== 'unsigned' ? slot.state : 'unsigned';
+    const mine = this.mayStamp(slot);
+    const waitingFor = slot.signer?.name || slot.signer?.account || (slot.permission?.signers ?? []).join('、');
+    const stateText: Record<string, string> = { pending: t.pending, refused: t.refused, failed: t.failed, expired: t.expired, cancelled: t.cancelled };
+    return html`
+      <section class="seal unsigned" part="seal seal-unsigned" aria-label=${name} data-state=${state} data-index=${index}>
+        <div class="image placeholder" part="image" aria-hidden="true"></div>
+        <div class="details">
+          <p class="name">${name}</p>
+          ${state !== 'unsigned' ? html`<p class="state" part="state">${stateText[state] ?? state}${slot.stateReason && state !== 'pending' ? html`：${slot.stateReason}` : nothing}</p>` : nothing}
+          ${mine && state !== 'pending'
+            ? html`<button part="button stamp" class="stamp" type="button" aria-label=${t.stampLabel(name)} @click=${() => this.stamp(index)} ?disabled=${this.busy}>${state === 'unsigned' ? t.stamp : t.retry}</button>`
+            : state === 'unsigned'
+              ? html`<p class="muted" part="waiting">${waitingFor ? t.waitingFor(waitingFor) : this.user ? t.waiting : t.notYours}</p>`
+              : nothing}
+        </div>
+      </section>
+    `;
+  }
+
+  private renderVerdict(verdict: SealVerdict) {
+    const t = this.t;
+    const text = !verdict.found ? t.notFound : verdict.modifiedAfterSigning ? t.modified : verdict.valid ? t.valid : t.invalid;
+    return html`<p class="verdict ${verdict.valid ? 'ok' : 'bad'}" part="verdict" data-valid=${String(verdict.valid)}>
+      ${text}${verdict.trusted === undefined ? nothing : html` · ${verdict.trusted ? t.trusted : t.untrusted}`}
+    </p>`;
+  }
+
+  static override styles = css`
+    :host {
+      display: block;
+      font: var(--infoplus-signature-font, 14px/1.5 system-ui, 'Noto Sans CJK SC', sans-serif);
+      color: var(--infoplus-signature-color, #1f2328);
+      --accent: var(--infoplus-signature-accent, #b42318);
+    }
+    .root { display: grid; gap: 0.75rem; }
+    .seal {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.75rem;
+      align-items: flex-start;
+      padding: 0.75rem;
+      border: 1px solid var(--infoplus-signature-border, #d0d7de);
+      border-radius: var(--infoplus-signature-radius, 8px);
+      background: var(--infoplus-signature-background, #fff);
+      min-width: 0;
+    }
+    .image { width: 96px; height: 96px; flex: none; }
+    .image img { width: 96px; height: 96px; object-fit: contain; display: block; }
+    .placeholder { border: 2px dashed #d0d7de; border-radius: 50%; box-sizing: border-box; }
+    .details { flex: 1 1 12rem; min-width: 0; }
+    .name { margin: 0 0 0.5rem; font-weight: 600; overflow-wrap: anywhere; }
+    .state { margin: 0 0 0.25rem; font-weight: 600; }
+    .state.ok { color: #1a7f37; }
+    dl { display: grid; grid-template-columns: auto 1fr; gap: 0.1rem 0.75rem; margin: 0 0 0.5rem; }
+    dt { color: #57606a; }
+    dd { margin: 0; overflow-wrap: anywhere; }
+    .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+    button, a[part~='button'] {
+      font: inherit;
+      border-radius: 6px;
+      padding: 0.35rem 0.9rem;
+      border: 1px solid #d0d7de;
+      background: #f6f8fa;
+      color: inherit;
+      cursor: pointer;
+      text-decoration: none;
+    }
+    button.stamp { background: var(--accent); border-color: var(--accent); color: #fff; font-weight: 600; }
+    button.danger { color: #b42318; }
+    button:disabled { opacity: 0.6; cursor: progress; }
+    button:focus-visible, a:focus-visible { outline: 3px solid var(--infoplus-signature-focus, #0969da); outline-offset: 2px; }
+    .muted { color: #57606a; margin: 0; }
+    .progress { margin: 0; color: #0969da; }
+    .status { margin: 0; color: #b42318; }
+    .verdict { margin: 0 0 0.5rem; font-weight: 600; }
+    .verdict.ok { color: #1a7f37; }
+    .verdict.bad { color: #b42318; }
+    .live { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  `;
+}
+
+if (!customElements.get('infoplus-signature')) customElements.define('infoplus-signature', InfoplusSignature);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'infoplus-signature': InfoplusSignature;
+  }
+}
