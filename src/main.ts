@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     service.devKeyGenerated
       ? `  ENGINE_KEYS is unset: generated dev engine key (kept in ${config.dataDir}/secrets.json):\n    ${key}`
       : '  engine keys: from ENGINE_KEYS',
+    ...(config.demoData && !config.production ? ['', `  Demo (leave application form with the <infoplus-signature> control): ${service.url}/demo`] : []),
+    ...(service.esignSandbox ? [`  e签宝 sandbox (ESIGN_SANDBOX): ${service.esignSandbox.url}`] : []),
     '',
     '  Try it:',
     `    curl -s ${service.url}/healthz`,

@@ -26,7 +26,7 @@ import { XuperClient } from './providers/xuper/client.js';
 import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
 import { PushHub } from './push/hub.js';
 import { BuiltinAuthority } from './seals/authority.js';
-import { seedDemoData } from './seals/demo.js';
+import { seedDemoData, seedSandboxDemo } from './seals/demo.js';
 import { type SealRegistrar, SealRegistry } from './seals/registry.js';
 import { sealRoutes } from './seals/routes.js';
 import { loadLocalSecrets } from './secrets.js';
@@ -163,6 +163,11 @@ export async function startService(config: Config, logger: Logger = createLogger
   await authority.get();
   await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
   if (config.demoData) await seedDemoData(db, registry, logger);
+  if (esignSandbox) {
+    // The in-process sandbox starts empty every time: forget account ids from an earlier run.
+    await providerAccounts.forgetExternalIds('esign');
+    if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -53,17 +53,21 @@ export class EsignProvider implements SealProvider {
     private readonly options: { sealWidth: number },
   ) {}
 
-  /** e签宝's `sealType` only tells hand-drawn (0) from template (1) seals: finer seal types cannot be held there. */
-  check(slot: Seal): void {
+  /**
+   * e签宝's `sealType` only tells hand-drawn (0) from template (1) seals, and the signer picks the
+   * seal at e签宝. A `sealTypes` restriction therefore holds only for a hand-drawn seal sent with
+   * sealType 0 where hand-drawn types are allowed; anything finer is refused before sending.
+   */
+  check(slot: Seal, seal: SealRecord): void {
     const types = slot.permission?.sealTypes ?? [];
-    if (types.length > 0 && !types.every((type) => HAND_DRAWN.test(type))) {
-      throw new ApiError(
-        422,
-        'PROVIDER_CANNOT_ENFORCE',
-        `e签宝 cannot restrict the seal to the types ${types.join('、')} (it only tells hand-drawn from template seals), so this seal is not sent there.`,
-        [{ rule: 'sealTypes', provider: this.name }],
-      );
-    }
+    if (types.length === 0) return;
+    if (HAND_DRAWN.test(seal.type) && types.some((type) => HAND_DRAWN.test(type))) return;
+    throw new ApiError(
+      422,
+      'PROVIDER_CANNOT_ENFORCE',
+      `e签宝 cannot restrict the seal to the types ${types.join('、')} (it only tells hand-drawn from template seals, and the signer picks the seal there), so this seal is not sent there.`,
+      [{ rule: 'sealTypes', provider: this.name }],
+    );
   }
 
   async start(request: StampRequest): Promise<StampOutcome> {

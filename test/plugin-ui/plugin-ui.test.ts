@@ -1,0 +1,154 @@
+// The <infoplus-signature> web component in real Chromium against the real service: the demo flow,
+// permissions, live updates, in-browser verification, reconnection, cross-origin use.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { PDFDocument, StandardFonts, rgb } from '@cantoo/pdf-lib';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
+
+const SCREENSHOTS = path.resolve('test-output/screenshots');
+
+describe('<infoplus-signature> in Chromium', () => {
+  let service: TestService;
+  let browser: Browser;
+  let foreign: http.Server;
+  let foreignOrigin: string;
+  let foreignPage = '';
+
+  beforeAll(async () => {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    // Another origin, as an engine's form page would be.
+    foreign = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(foreignPage));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    foreignOrigin = `http://localhost:${(foreign.address() as AddressInfo).port}`;
+    service = await startTestService({ DEMO_DATA: 'true', OFFICE_START: 'eager', OFFICE_WORKERS: '1', CORS_ORIGINS: foreignOrigin });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    foreign?.close();
+  });
+
+  async function demoPage(account: string, reset = false): Promise<{ page: Page; signatureId: string; ticket: string }> {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1000 }, locale: 'zh-CN' });
+    await page.goto(`${service.url}/demo`);
+    await page.evaluate(([a, r]) => {
+      localStorage.setItem('infoplus-demo-account', a as string);
+      return r;
+    }, [account, reset]);
+    if (reset) await page.locator('#reset').click();
+    else await page.reload();
+    await page.waitForFunction((a) => (document.getElementById('user') as HTMLSelectElement).value === a, account);
+    await page.waitForSelector('#applicant [data-index="0"]');
+    const { signatureId, ticket } = await page.evaluate(() => {
+      const el = document.getElementById('applicant')!;
+      return { signatureId: el.getAttribute('signature-id')!, ticket: el.getAttribute('ticket')! };
+    });
+    return { page, signatureId, ticket };
+  }
+
+  const sealState = (page: Page, control: string) => page.locator(`#${control} section.seal`).getAttribute('data-state');
+
+  it('stamps through the signing page: unsigned → signed over ws, verified in the browser', async () => {
+    const { page, signatureId } = await demoPage('zhangsan', true);
+    expect(await sealState(page, 'applicant')).toBe('unsigned');
+    await expect.poll(() => page.locator('#college section').textContent()).toContain('等待 王五 盖章');
+    expect(await page.locator('#college button.stamp').count()).toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'unsigned.png'), fullPage: true });
+
+    // Keyboard: focus the stamp action and press Enter; the signing page opens in a popup.
+    const stampButton = page.locator('#applicant button.stamp');
+    await stampButton.focus();
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.keyboard.press('Enter')]);
+    await popup.waitForSelector('#sign-form:not([hidden])', { timeout: 30_000 });
+    await popup.locator('input[name=comment]').fill('本人申请，情况属实');
+    await popup.locator('#sign-form button[type=submit]').click();
+
+    await page.waitForSelector('#applicant section[data-state="signed"]', { timeout: 30_000 });
+    expect(await page.locator('#applicant section').textContent()).toContain('本人申请，情况属实');
+    const verdict = await page.evaluate(() => (document.getElementById('applicant') as any).verify());
+    expect(verdict).toMatchObject({ valid: true, seals: [{ index: 0, valid: true, intact: true, modifiedAfterSigning: false }] });
+    expect(verdict.seals[0].signer).toContain('张三');
+    await page.waitForSelector('#applicant [data-valid="true"]');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'signed.png'), fullPage: true });
+
+    const s1 = (await service.json(`/signature/${signatureId}`)).body.entities[0];
+    expect(s1.seals[0]).toMatchObject({ state: 'signed', comment: '本人申请，情况属实' });
+    await page.close();
+  });
+
+  it('offers no stamp action to a user without permission, and the service refuses a forged call', async () => {
+    const { page, signatureId, ticket } = await demoPage('lisi');
+    await page.waitForSelector('#college section[data-state="unsigned"]');
+    expect(await page.locator('#college button.stamp').count()).toBe(0);
+    expect(await page.locator('#college section').textContent()).toContain('等待 王五 盖章');
+    const collegeSeal = (await service.json('/seals')).body.entities.find((s: any) => s.name === '计算机科学与技术学院公章');
+    const forged = await page.evaluate(
+      async ([id, t, sealId]) => {
+        const response = await fetch(`/sign/${id}/seals/2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: t, sealId }) });
+        return { status: response.status, body: await response.json() };
+      },
+      [signatureId, ticket, collegeSeal.id],
+    );
+    expect(forged.status).toBe(403);
+    expect(['SIGNER_NOT_ALLOWED', 'SIGNER_MISMATCH']).toContain(forged.body.ecode);
+    await page.close();
+  });
+
+  it('shows a tampered PDF as modified when verified in the browser', async () => {
+    const { page, signatureId } = await demoPage('zhangsan');
+    await page.waitForSelector('#applicant section[data-state="signed"]');
+    const current = (await service.json(`/signature/${signatureId}`)).body.entities[0];
+    const pdf = new Uint8Array(await (await service.api(new URL(current.uri).pathname)).arrayBuffer());
+    const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
+    doc.getPage(0).drawText('APPROVED 30 DAYS', { x: 150, y: 420, size: 28, color: rgb(1, 0, 0), font: await doc.embedFont(StandardFonts.Helvetica) });
+    const tampered = (await uploadFile(service, await doc.commit({ useObjectStreams: false }), 'tampered.pdf')).body.entities[0];
+    expect((await service.json(`/signature/${signatureId}`, jsonInit('POST', { uri: tampered.uri }))).status).toBe(200);
+    await page.waitForFunction((uri) => (document.getElementById('applicant') as any).signature?.uri === uri, tampered.uri);
+    const verdict = await page.evaluate(() => (document.getElementById('applicant') as any).verify());
+    expect(verdict.valid).toBe(false);
+    expect(verdict.seals[0]).toMatchObject({ intact: true, modifiedAfterSigning: true, valid: false });
+    expect(await page.locator('#applicant [data-valid]').getAttribute('data-valid')).toBe('false');
+    expect(await page.locator('#applicant section').textContent()).toContain('签名后文件被修改');
+    // Put the genuine revision back for the next tests.
+    await service.json(`/signature/${signatureId}`, jsonInit('POST', { uri: current.uri }));
+    await page.close();
+  });
+
+  it('reconnects after the socket drops and catches up on what it missed', async () => {
+    const { page, signatureId } = await demoPage('zhangsan');
+    await page.waitForFunction(() => (document.getElementById('applicant') as any).connected === true);
+    // The server drops every socket; a change lands while the control is disconnected.
+    const wss = (service.hub as unknown as { wss: { clients: Set<{ terminate(): void }> } }).wss;
+    for (const client of wss.clients) client.terminate();
+    await page.waitForFunction(() => (document.getElementById('applicant') as any).connected === false);
+    await service.json(`/signature/${signatureId}`, jsonInit('POST', { seals: [{ index: 0, description: '已补充材料（断线期间的修改）' }] }));
+    await page.waitForFunction(() => (document.getElementById('applicant') as any).signature?.seals[0].description === '已补充材料（断线期间的修改）', null, { timeout: 15_000 });
+    await page.waitForFunction(() => (document.getElementById('applicant') as any).connected === true, null, { timeout: 15_000 });
+    await page.close();
+  });
+
+  it('works cross-origin on an engine page when that origin is allowed, and fits 320 px', async () => {
+    const signature = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', data: JSON.parse(fs.readFileSync('templates/enrolment-certificate.sample.json', 'utf8')) }))).body.entities[0];
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
+    foreignPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+      <script type="module" src="${service.url}/plugin-ui/infoplus-signature.js"></script></head>
+      <body><infoplus-signature id="el" service="${service.url}" signature-id="${signature.id}" ticket="${ticket}" locale="en"></infoplus-signature></body></html>`;
+    const page = await browser.newPage({ viewport: { width: 320, height: 700 } });
+    const events: string[] = [];
+    await page.exposeFunction('recordEvent', (type: string) => events.push(type));
+    await page.addInitScript(() => document.addEventListener('signature-change', () => (window as any).recordEvent('signature-change')));
+    await page.goto(foreignOrigin);
+    await page.waitForSelector('#el section[data-state="unsigned"]', { timeout: 15_000 });
+    expect(await page.locator('#el button.stamp').textContent()).toBe('Click to stamp');
+    await page.waitForFunction(() => (document.getElementById('el') as any).connected === true, null, { timeout: 15_000 });
+    expect(events).toContain('signature-change');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'cross-origin-320px.png'), fullPage: true });
+    await page.close();
+  });
+});
