@@ -202,19 +202,23 @@ export class StampService {
     const { flows } = this.settings;
     const initial = await flows.get(flowId);
     if (!initial) throw new ApiError(404, 'FLOW_NOT_FOUND', `No provider flow ${flowId}.`);
-    return this.queue.run(initial.signatureId, async () => {
-      const flow = (await flows.get(flowId))!;
-      if (flow.state !== 'pending' && flow.state !== 'starting') return flow;
-      if (status.state === 'pending') {
-        await flows.touch(flow.id);
-        return flow;
-      }
-      const provider = this.providers.get(flow.provider);
-      if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${flow.provider} is not configured.`);
-      if (status.state === 'signed') return this.applySignedFlow(provider, flow);
-      await this.writeSealState(flow, status.state, status.reason);
-      return flows.update(flow.id, { state: status.state, stateReason: status.reason });
-    });
+    return this.queue.run(initial.signatureId, () => this.settleFlowUnqueued(flowId, status));
+  }
+
+  /** settleFlow's body, for callers already holding the signature's queue. */
+  private async settleFlowUnqueued(flowId: string, status: FlowStatus): Promise<ProviderFlow> {
+    const { flows } = this.settings;
+    const flow = (await flows.get(flowId))!;
+    if (flow.state !== 'pending' && flow.state !== 'starting') return flow;
+    if (status.state === 'pending') {
+      await flows.touch(flow.id);
+      return flow;
+    }
+    const provider = this.providers.get(flow.provider);
+    if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${flow.provider} is not configured.`);
+    if (status.state === 'signed') return this.applySignedFlow(provider, flow);
+    await this.writeSealState(flow, status.state, status.reason);
+    return flows.update(flow.id, { state: status.state, stateReason: status.reason });
   }
 
   private async applySignedFlow(provider: SealProvider, flow: ProviderFlow): Promise<ProviderFlow> {
@@ -308,12 +312,7 @@ export class StampService {
     this.log.info({ signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, state, provider: flow.provider }, 'provider flow ended');
   }
 
-  /** Cancels an open flow at the provider (the signer or an admin gave up). */
-  async cancelFlow(flow: ProviderFlow): Promise<void> {
-    const provider = this.providers.get(flow.provider);
-    if (provider?.cancel && flow.externalId) await provider.cancel(flow);
-    await this.settleFlow(flow.id, { state: 'cancelled', reason: '已撤销' });
-  }
+
 
   /**
    * Removes a seal. Allowed to the user who applied it, and only for the most recently applied seal
@@ -323,7 +322,16 @@ export class StampService {
   async remove(signatureId: string, sealIndex: number, user: StampUser): Promise<Signature> {
     return this.queue.run(signatureId, async () => {
       const { signature, slot } = await this.slotOf(signatureId, sealIndex);
-      if (!slot.signature) throw conflict('SEAL_NOT_SIGNED', 'This seal has not been applied.');
+      if (!slot.signature) {
+        // A seal still being applied at a provider: its signer may cancel the flow there.
+        const open = await this.settings.flows.openFor(signatureId, sealIndex);
+        if (!open) throw conflict('SEAL_NOT_SIGNED', 'This seal has not been applied.');
+        if (open.account !== user.account) throw forbidden('NOT_SEAL_APPLIER', 'Only the person applying this seal may cancel it.');
+        const provider = this.providers.get(open.provider);
+        if (provider?.cancel && open.externalId) await provider.cancel(open);
+        await this.settleFlowUnqueued(open.id, { state: 'cancelled', reason: '签署人已撤销' });
+        return this.engine.getSignature(signatureId);
+      }
       if (slot.signedBy?.account !== user.account) throw forbidden('NOT_SEAL_APPLIER', 'Only the person who applied a seal may remove it.');
       const chain = signature.revisions ?? [];
       const last = chain[chain.length - 1];

@@ -169,6 +169,14 @@ describe('e签宝 provider against the sandbox', () => {
     const again = await stamp(signature.id, 0, { ticket: t, sealId: personalSeal.id });
     expect(again.status).toBe(200);
     expect(again.body.entities[0].seals[0].state).toBe('pending');
+
+    // The signer gives up: the flow is revoked at e签宝 and the seal shows cancelled.
+    const flowId = sandbox.flows().at(-1)!.flowId;
+    const cancelled = await service.json(`/sign/${signature.id}/seals/0?ticket=${encodeURIComponent(t)}`, { method: 'DELETE', auth: false });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(cancelled.body.entities[0].seals[0].state).toBe('cancelled');
+    expect(sandbox.flows().find((f) => f.flowId === flowId)!.flowStatus).toBe(3);
+    expect(sandbox.requests.at(-1)!.path).toBe('/sign/revoke');
   });
 
   it('applies a callback replayed 6 times once, and refuses a callback with a bad signature, changing nothing', async () => {
