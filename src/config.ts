@@ -53,6 +53,10 @@ export interface Config {
   esignSandbox: boolean;
   /** Baidu xuper e-contract; null when not configured. */
   xuper: { baseUrl: string; appId: string; secret: string; imageOrigins: string[] } | null;
+  /** Zoho Sign (OAuth2 refresh token); null when not configured. */
+  zoho: { accountsUrl: string; apiUrl: string; clientId: string; clientSecret: string; refreshToken: string; webhookToken: string; expirationDays: number } | null;
+  /** SpaceSign; null when not configured. */
+  spacesign: { baseUrl: string; apiKey: string; webhookSecret: string } | null;
   /** Reconciliation of provider flows whose callback did not come. */
   reconcileIntervalMs: number;
   reconcileAfterMs: number;
@@ -214,6 +218,15 @@ export function loadConfig(env: Env = process.env): Config {
   const xuperVars = group(['XUPER_BASE_URL', 'XUPER_APP_ID', 'XUPER_SECRET'], 'xuper');
   if (xuperVars) optionalUrl('XUPER_BASE_URL');
 
+  const zohoVars = group(['ZOHO_ACCOUNTS_URL', 'ZOHO_API_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'ZOHO_WEBHOOK_TOKEN'], 'Zoho');
+  if (zohoVars) {
+    optionalUrl('ZOHO_ACCOUNTS_URL');
+    optionalUrl('ZOHO_API_URL');
+    if (zohoVars.ZOHO_WEBHOOK_TOKEN.length < 24) throw new ConfigError('ZOHO_WEBHOOK_TOKEN', 'must be at least 24 characters (it is the only secret of the webhook URL)');
+  }
+  const spaceVars = group(['SPACESIGN_BASE_URL', 'SPACESIGN_API_KEY', 'SPACESIGN_WEBHOOK_SECRET'], 'SpaceSign');
+  if (spaceVars) optionalUrl('SPACESIGN_BASE_URL');
+
   const demoRaw = env.DEMO_DATA?.trim();
   if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
 
@@ -249,6 +262,18 @@ export function loadConfig(env: Env = process.env): Config {
       : null,
     esignSandbox,
     xuper: xuperVars ? { baseUrl: xuperVars.XUPER_BASE_URL.replace(/\/+$/, ''), appId: xuperVars.XUPER_APP_ID, secret: xuperVars.XUPER_SECRET, imageOrigins: originsOf('XUPER_IMAGE_ORIGINS') } : null,
+    zoho: zohoVars
+      ? {
+          accountsUrl: zohoVars.ZOHO_ACCOUNTS_URL.replace(/\/+$/, ''),
+          apiUrl: zohoVars.ZOHO_API_URL.replace(/\/+$/, ''),
+          clientId: zohoVars.ZOHO_CLIENT_ID,
+          clientSecret: zohoVars.ZOHO_CLIENT_SECRET,
+          refreshToken: zohoVars.ZOHO_REFRESH_TOKEN,
+          webhookToken: zohoVars.ZOHO_WEBHOOK_TOKEN,
+          expirationDays: integer(env, 'ZOHO_EXPIRATION_DAYS', 15, 1, 365),
+        }
+      : null,
+    spacesign: spaceVars ? { baseUrl: spaceVars.SPACESIGN_BASE_URL.replace(/\/+$/, ''), apiKey: spaceVars.SPACESIGN_API_KEY, webhookSecret: spaceVars.SPACESIGN_WEBHOOK_SECRET } : null,
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 60_000, 100, 86_400_000),
     reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 120_000, 0, 86_400_000),
     logLevel,

@@ -23,6 +23,13 @@ import { FlowReconciler } from './providers/reconciler.js';
 import { pluginUiRoutes } from './plugin-ui/routes.js';
 import { providerAccountRoutes } from './providers/routes.js';
 import { XuperClient } from './providers/xuper/client.js';
+import { ZohoTokens } from './providers/zoho/auth.js';
+import { ZohoClient } from './providers/zoho/client.js';
+import { ZohoProvider } from './providers/zoho/provider.js';
+import { processZohoEvent, zohoWebhookRoutes } from './providers/zoho/webhooks.js';
+import { SpaceSignClient } from './providers/spacesign/client.js';
+import { SpaceSignProvider } from './providers/spacesign/provider.js';
+import { processSpaceSignEvent, spaceSignWebhookRoutes } from './providers/spacesign/webhooks.js';
 import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
 import { PushHub } from './push/hub.js';
 import { BuiltinAuthority } from './seals/authority.js';
@@ -97,6 +104,14 @@ export async function startService(config: Config, logger: Logger = createLogger
     const client = new EsignClient({ baseUrl: esignConfig.baseUrl, projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, downloadOrigins: esignConfig.fileOrigins });
     providers.set('esign', new EsignProvider(client, providerAccounts, { sealWidth: config.sealSizePt }));
   }
+  if (config.zoho) {
+    const tokens = new ZohoTokens({ accountsUrl: config.zoho.accountsUrl, clientId: config.zoho.clientId, clientSecret: config.zoho.clientSecret, refreshToken: config.zoho.refreshToken });
+    const client = new ZohoClient({ apiUrl: config.zoho.apiUrl }, tokens);
+    providers.set('zoho', new ZohoProvider(client, providerAccounts, { sealWidth: config.sealSizePt, host: () => new URL(uris.publicUrl).origin, expirationDays: config.zoho.expirationDays }));
+  }
+  if (config.spacesign) {
+    providers.set('spacesign', new SpaceSignProvider(new SpaceSignClient({ baseUrl: config.spacesign.baseUrl, apiKey: config.spacesign.apiKey }), providerAccounts, { sealWidth: config.sealSizePt }));
+  }
   if (config.xuper) {
     const client = new XuperClient({ baseUrl: config.xuper.baseUrl, appId: config.xuper.appId, secret: config.xuper.secret, imageOrigins: config.xuper.imageOrigins });
     providers.set('xuper', new XuperProvider());
@@ -117,7 +132,12 @@ export async function startService(config: Config, logger: Logger = createLogger
     events: providerEvents,
     providers,
     settle,
-    processEvent: (event) => (event.provider === 'esign' ? processEsignEvent(event, { flows, settle }) : Promise.resolve('ignored: unknown provider')),
+    processEvent: (event) => {
+      if (event.provider === 'esign') return processEsignEvent(event, { flows, settle });
+      if (event.provider === 'zoho' && providers.get('zoho')) return processZohoEvent(event, { flows, settle, provider: providers.get('zoho')! });
+      if (event.provider === 'spacesign') return processSpaceSignEvent(event, { flows, settle });
+      return Promise.resolve('ignored: unknown provider');
+    },
     intervalMs: config.reconcileIntervalMs,
     staleAfterMs: config.reconcileAfterMs,
     log: logger,
@@ -155,6 +175,8 @@ export async function startService(config: Config, logger: Logger = createLogger
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.demoData && !config.production, signatures, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
+    ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
+    ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
   ]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   hub.attach(server);

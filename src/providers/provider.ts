@@ -66,6 +66,10 @@ export interface SealProvider {
   /** The signed PDF of a finished flow. */
   download?(flow: ProviderFlow): Promise<Uint8Array>;
   cancel?(flow: ProviderFlow): Promise<void>;
+  /** Asks the provider to remind the signer. */
+  remind?(flow: ProviderFlow): Promise<void>;
+  /** Evidence the provider issues with a finished flow (e.g. Zoho's completion certificate, a PDF). */
+  attachments?(flow: ProviderFlow): Promise<Array<{ name: string; bytes: Uint8Array }>>;
 }
 
 export function placementKindOf(slot: Seal): PlacementKind {

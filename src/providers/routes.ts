@@ -10,7 +10,8 @@ const idType = { type: 'integer', minimum: 0, maximum: 99 };
 const validateProfile = validator<ProviderAccountProfile>({
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'idNo', 'idType'],
+  // Each provider needs different parts (e签宝: idNo and idType; Zoho and SpaceSign: email); its adapter says which are missing.
+  required: ['name'],
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 100 },
     idNo: { type: 'string', minLength: 1, maxLength: 64 },
@@ -48,7 +49,7 @@ export function providerAccountRoutes(accounts: ProviderAccountRepository, provi
     account: entry.account,
     name: entry.profile.name,
     idType: entry.profile.idType,
-    idNo: mask(entry.profile.idNo),
+    ...(entry.profile.idNo ? { idNo: mask(entry.profile.idNo) } : {}),
     ...(entry.profile.organization ? { organization: { ...entry.profile.organization, idNo: mask(entry.profile.organization.idNo) } } : {}),
     linked: Boolean(entry.externalId),
     updateTime: entry.updateTime,

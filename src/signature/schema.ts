@@ -32,6 +32,7 @@ export interface Seal {
   keywordOrder?: 0 | 1 | 2;
   keywordSeq?: number;
   crossPage?: boolean;
+  evidence?: string;
   size?: number;
   sealId?: string;
   sealName?: string;
@@ -105,6 +106,7 @@ export const sealSchema = {
     keywordOrder: { enum: [0, 1, 2], 'x-extension': true, description: '0 all, 1 first-to-last, 2 last-to-first (default 2).' },
     keywordSeq: { type: 'integer', minimum: 1, maximum: 1000, 'x-extension': true, description: '1-based match to use (default 1).' },
     crossPage: { type: 'boolean', 'x-extension': true, description: 'A cross-page seal (骑缝章) across the right edge of every page.' },
+    evidence: { ...text(2048), 'x-extension': true, description: "File uri of the provider's evidence for this seal (e.g. Zoho's completion certificate)." },
     size: { type: 'number', minimum: 10, maximum: 600, 'x-extension': true, description: 'Seal diameter/width in PDF points.' },
     sealId: { ...text(200), 'x-extension': true, description: 'Id of the seal that was applied.' },
     sealName: { ...text(200), 'x-extension': true },

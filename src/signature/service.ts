@@ -138,7 +138,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
     if (signature.fileId) ids.add(signature.fileId);
     for (const revision of signature.revisions ?? []) ids.add(revision.fileId);
     for (const seal of signature.seals) {
-      for (const uri of [seal.image, seal.template]) {
+      for (const uri of [seal.image, seal.template, seal.evidence]) {
         const id = uri ? this.uris.fileIdOf(uri) : undefined;
         if (id) ids.add(id);
       }

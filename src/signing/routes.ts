@@ -147,6 +147,14 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     res.json(success(result.signUrl ? [result.signature, { signUrl: result.signUrl }] : [result.signature]));
   });
 
+  router.post('/sign/:id/seals/:index/remind', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    const sealIndex = sealIndexOf(req.params.index);
+    const { user } = await stampingUser(options, req, id);
+    await options.stamps.remind(id, sealIndex, user);
+    res.json(success([{ reminded: true }]));
+  });
+
   router.delete('/sign/:id/seals/:index', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);

@@ -18,7 +18,7 @@ export interface StampUser {
 /** Fields a stamp writes into a seal slot, cleared again when the seal is removed. */
 const RESULT_FIELDS = [
   'signature', 'algorithm', 'privateKey', 'image', 'description', 'sealId', 'sealName', 'sealType', 'signedAt',
-  'provider', 'comment', 'state', 'stateReason', 'fieldName', 'revision', 'signedBy',
+  'provider', 'comment', 'state', 'stateReason', 'fieldName', 'revision', 'signedBy', 'evidence',
 ] as const;
 
 const MAX_ATTEMPTS = 3;
@@ -188,6 +188,16 @@ export class StampService {
     return { signature, signUrl: flow.signUrl };
   }
 
+  /** Asks the provider to remind the signer of an open flow (its applier only). */
+  async remind(signatureId: string, sealIndex: number, user: StampUser): Promise<void> {
+    const open = await this.settings.flows.openFor(signatureId, sealIndex);
+    if (!open || open.state !== 'pending') throw conflict('NO_OPEN_FLOW', 'This seal is not waiting at a provider.');
+    if (open.account !== user.account) throw forbidden('NOT_SEAL_APPLIER', 'Only the person applying this seal may send a reminder.');
+    const provider = this.providers.get(open.provider);
+    if (!provider?.remind) throw new ApiError(422, 'PROVIDER_CANNOT_REMIND', `The provider ${open.provider} cannot send reminders.`);
+    await provider.remind(open);
+  }
+
   async flow(id: string): Promise<ProviderFlow | undefined> {
     return this.settings.flows.get(id);
   }
@@ -244,6 +254,8 @@ export class StampService {
       const revision = await this.engine.uploadFile(pdf, signature.name || 'document.pdf');
       const image = await this.registry.imagePng(seal);
       const imageFile = await this.engine.uploadFile(image.bytes, `${seal.name}.png`);
+      const evidence = provider.attachments ? await provider.attachments(flow) : [];
+      const evidenceFile = evidence[0] ? await this.engine.uploadFile(evidence[0].bytes, evidence[0].name) : undefined;
       const signedAt = checked.signedAt;
       try {
         await this.engine.putSignature(flow.signatureId, {
@@ -267,6 +279,7 @@ export class StampService {
               fieldName: checked.fieldName,
               revision: revision.id,
               signedBy: { account: flow.account, name: flow.accountName },
+              ...(evidenceFile ? { evidence: evidenceFile.uri } : {}),
             },
           ],
         });

@@ -174,8 +174,8 @@ export class ProviderEventRepository {
 
 export interface ProviderAccountProfile {
   name: string;
-  idNo: string;
-  idType: number;
+  idNo?: string;
+  idType?: number;
   mobile?: string;
   email?: string;
   /** The organisation this person acts for as its agent (经办人). */

@@ -130,6 +130,9 @@ export class EsignProvider implements SealProvider {
     let accountId = entry.externalId;
     if (!accountId) {
       const { profile } = entry;
+      if (!profile.idNo || profile.idType === undefined) {
+        throw new ApiError(422, 'PROVIDER_ACCOUNT_MISSING', `e签宝 needs the id number and id type of ${account} (PUT /provider-accounts/esign/${account}).`);
+      }
       accountId = await this.createOrFind('/account/create/person/private', account, {
         thirdId: account,
         name: profile.name,
