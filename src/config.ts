@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from './util/project-root.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -281,12 +280,3 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-/** The directory holding package.json (the repository or installed package), from src/ or dist/src/. */
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { issueTicket } from '../http/auth/tickets.js';
@@ -10,16 +9,9 @@ import { requireJsonBody } from '../http/middleware.js';
 import { DEMO_USERS } from '../seals/demo.js';
 import type { Seal, Signature } from '../signature/schema.js';
 import type { SignatureService } from '../signature/service.js';
+import { projectRoot } from '../util/project-root.js';
 import { validator } from '../validation/ajv.js';
 
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return process.cwd();
-}
 
 const ROOT = projectRoot();
 const BUNDLE_DIR = path.join(ROOT, 'plugin-ui', 'dist');

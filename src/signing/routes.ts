@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../util/project-root.js';
 import { type Request, Router } from 'express';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { resolvePlacement } from '../pdf/placement.js';
@@ -18,7 +18,7 @@ import type { PagePreviewer } from './preview.js';
 import type { StampService, StampUser } from './stamp-service.js';
 import type { EngineApi } from './engine-client.js';
 
-const ASSETS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
+const ASSETS_DIR = path.join(projectRoot(), 'src', 'signing', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *";
 
