@@ -173,7 +173,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
-    pluginUiRoutes({ demo: config.demoData && !config.production, signatures, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
+    pluginUiRoutes({ demo: config.demoData && !config.production, signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
     ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
     ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),

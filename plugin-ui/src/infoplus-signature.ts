@@ -25,6 +25,8 @@ export class InfoplusSignature extends LitElement {
     readonly: { type: Boolean, reflect: true },
     mode: { type: String },
     form: { type: String },
+    template: { type: String },
+    createUrl: { type: String, attribute: 'create-url' },
     signature: { state: true },
     status: { state: true },
     progress: { state: true },
@@ -43,6 +45,10 @@ export class InfoplusSignature extends LitElement {
   declare readonly: boolean;
   declare mode: 'popup' | 'redirect';
   declare form: string;
+  /** Without a signature-id: the template to create the document from, through `create-url`. */
+  declare template: string;
+  /** The engine's endpoint that creates the Signature: POST {template, data} → {signatureId, ticket}. */
+  declare createUrl: string;
   declare signature: Signature | null;
   declare status: string;
   declare progress: string;
@@ -62,6 +68,8 @@ export class InfoplusSignature extends LitElement {
     this.readonly = false;
     this.mode = 'popup';
     this.form = '';
+    this.template = '';
+    this.createUrl = '';
     this.signature = null;
     this.status = '';
     this.progress = '';
@@ -261,6 +269,46 @@ export class InfoplusSignature extends LitElement {
     }
   }
 
+  /**
+   * No Signature yet: the engine's `create-url` makes it from the template and the form data (the
+   * engine holds the service credentials, the page never does) and returns its id and a ticket;
+   * then the seal is stamped as usual.
+   */
+  private async createAndStamp(): Promise<void> {
+    if (this.busy) return;
+    const popup = this.mode === 'popup' ? window.open('', `infoplus-sign-new-${Date.now()}`, 'width=760,height=860') : null;
+    this.busy = true;
+    try {
+      this.progress = this.t.progress.converting;
+      const response = await fetch(this.createUrl, {
+        method: 'POST',
+        credentials: 'include',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ template: this.template, data: this.formData() }),
+      });
+      const envelope = await response.json().catch(() => ({}));
+      const created = envelope?.entities?.[0] ?? envelope;
+      if (!response.ok || !created?.signatureId || !created?.ticket) throw new ApiFailure(response.status, envelope?.ecode ?? 'CREATE_FAILED', envelope?.error ?? `HTTP ${response.status}`);
+      this.progress = '';
+      this.ticket = created.ticket;
+      this.signatureId = created.signatureId;
+      this.emit('signature-created', { signatureId: created.signatureId });
+      const index = Number(this.seal ?? 0) || 0;
+      if (this.mode === 'redirect') {
+        window.location.assign(this.api.signingUrl(this.signatureId, index, this.locale, window.location.href));
+        return;
+      }
+      if (!popup) return this.showError(this.t.popupBlocked);
+      popup.location.href = this.api.signingUrl(this.signatureId, index, this.locale);
+    } catch (error) {
+      popup?.close();
+      this.progress = '';
+      this.fail(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
   private async removeSeal(index: number): Promise<void> {
     if (!this.signature || this.busy || !window.confirm(this.t.removeConfirm)) return;
     this.busy = true;
@@ -335,7 +383,14 @@ export class InfoplusSignature extends LitElement {
     return html`
       <div class="root" part="root" lang=${this.locale}>
         <div class="live" aria-live="polite" role="status"></div>
-        ${signature ? this.indexes(signature).map((index) => this.renderSeal(signature, index)) : html`<p class="muted">${t.loading}</p>`}
+        ${signature
+          ? this.indexes(signature).map((index) => this.renderSeal(signature, index))
+          : !this.signatureId && this.template && this.createUrl
+            ? html`<section class="seal unsigned" part="seal seal-unsigned" data-state="unsigned" data-index=${this.seal ?? '0'}>
+                <div class="image placeholder" part="image" aria-hidden="true"></div>
+                <div class="details"><button part="button stamp" class="stamp" type="button" @click=${() => this.createAndStamp()} ?disabled=${this.busy}>${t.stamp}</button></div>
+              </section>`
+            : html`<p class="muted">${t.loading}</p>`}
         ${this.progress ? html`<p class="progress" part="progress">${this.progress}</p>` : nothing}
         ${this.status ? html`<p class="status" part="status" role="alert">${this.status}</p>` : nothing}
         ${signature && !this.connected && this.signatureId ? html`<p class="muted offline" part="offline">${t.offline}</p>` : nothing}

@@ -22,6 +22,8 @@ export interface PluginUiOptions {
   /** The demo (GET /demo, POST /demo/session) exists only in dev with demo data. */
   demo: boolean;
   signatures: SignatureService;
+  /** Creates Signatures from templates (for the demo's create-url). */
+  documents?: { createFromTemplate(input: { template: string; data?: Record<string, unknown>; seals?: Partial<Seal>[] }): Promise<Signature> };
   tickets: { secret: string; ttlSeconds: number };
   log: Logger;
 }
@@ -32,6 +34,13 @@ const DEMO_SEALS: Partial<Seal>[] = [
   { placeHolder: '【辅导员签章】', permission: { sealTypes: ['个人签名', '手写'], sealIds: [], signers: ['lisi'] }, description: '辅导员审批' },
   { placeHolder: '【学院盖章】', signer: { account: 'wangwu', name: '王五' }, permission: { sealTypes: ['公章'], sealIds: [], signers: ['wangwu'] }, description: '学院盖章' },
 ];
+
+const validateCreate = validator<{ template: string; data?: Record<string, unknown>; account?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['template'],
+  properties: { template: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }, data: { type: 'object' }, account: { type: 'string', maxLength: 64 } },
+});
 
 const validateSession = validator<{ account: string; signatureId?: string; reset?: boolean }>({
   type: 'object',
@@ -78,6 +87,18 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     const type = DEMO_ASSETS[String(req.params.asset)];
     if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such file.');
     sendFile(res, path.join(DEMO_DIR, String(req.params.asset)), type, 'no-cache');
+  });
+
+  // Demo only: what an engine's `create-url` does for <infoplus-signature template=… create-url=…>:
+  // create the Signature from the template and form data, and hand back its id and a ticket.
+  router.post('/demo/create', requireJsonBody, async (req, res) => {
+    const body = validateCreate(req.body);
+    const user = DEMO_USERS.find((candidate) => candidate.account === body.account) ?? DEMO_USERS[0];
+    if (!options.documents) throw new ApiError(501, 'EXPORT_UNAVAILABLE', 'Templates are not available on this service.');
+    const signature = await options.documents.createFromTemplate({ template: body.template, data: body.data ?? {}, seals: body.template === 'leave-application' ? DEMO_SEALS : undefined });
+    const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
+    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp });
+    res.json(success([{ signatureId: signature.id, ticket }]));
   });
 
   // Demo only: a "login" as one of the demo users, answered with a ticket for the demo Signature.

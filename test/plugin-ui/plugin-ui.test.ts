@@ -132,6 +132,29 @@ describe('<infoplus-signature> in Chromium', () => {
     await page.close();
   });
 
+  it('creates the document on first click from a template and the form data (create-url), then opens the signing page', async () => {
+    const page = await browser.newPage({ viewport: { width: 800, height: 800 } });
+    await page.goto(`${service.url}/demo`);
+    const sample = JSON.parse(fs.readFileSync('templates/enrolment-certificate.sample.json', 'utf8'));
+    await page.evaluate((data) => {
+      const el = document.createElement('infoplus-signature') as HTMLElement & { data: unknown };
+      el.id = 'fresh';
+      el.setAttribute('template', 'enrolment-certificate');
+      el.setAttribute('create-url', '/demo/create');
+      el.setAttribute('seal', '0');
+      el.data = data;
+      document.body.append(el);
+    }, sample);
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('#fresh button.stamp').click()]);
+    await popup.waitForURL(/\/sign\/[0-9a-f-]{36}\?/, { timeout: 30_000 });
+    const id = await page.evaluate(() => (document.getElementById('fresh') as any).signatureId as string);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await page.waitForSelector('#fresh section[data-state="unsigned"]');
+    const created = (await service.json(`/signature/${id}`)).body.entities[0];
+    expect(created).toMatchObject({ template: 'enrolment-certificate', uri: expect.stringContaining('/file/') });
+    await page.close();
+  });
+
   it('works cross-origin on an engine page when that origin is allowed, and fits 320 px', async () => {
     const signature = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', data: JSON.parse(fs.readFileSync('templates/enrolment-certificate.sample.json', 'utf8')) }))).body.entities[0];
     const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
