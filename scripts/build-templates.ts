@@ -1,4 +1,4 @@
-// Builds the Word templates in templates/ (run: npx tsx scripts/build-templates.ts).
+// Builds the Word templates in templates/ (run: npx tsx scripts/build-templates.ts [output dir]).
 //
 // The WordprocessingML is written here by hand (pizzip only) so that the templates are reproducible
 // and reviewable. Rules the output keeps:
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import PizZip from 'pizzip';
 
-const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'templates');
+const OUT = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'templates'));
 const SERIF = 'Noto Serif CJK SC';
 const SANS = 'Noto Sans CJK SC';
 const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
@@ -393,6 +393,7 @@ function agreement(): Buffer {
 // Dates are entered as 2026-11-22 or as 2026年11月22日 (what Chinese forms show; the demo form sends this).
 const DATE = '^\\d{4}(-\\d{2}-\\d{2}|年\\d{1,2}月\\d{1,2}日)$';
 const MONTH = '^\\d{4}(-\\d{2}|年\\d{1,2}月)$';
+const IMAGE_SIZE = '^\\s*(\\d+(\\.\\d+)?|\\.\\d+)\\s*(cm|mm|in|pt|px)?\\s*$';
 const MONEY = '^\\d{1,3}(,\\d{3})*(\\.\\d{2})?$';
 
 const str = (titleText: string, extra: object = {}) => ({ type: 'string', title: titleText, minLength: 1, ...extra });
@@ -433,10 +434,19 @@ const templates: Template[] = [
         destination: { type: 'string', title: '目的地', maxLength: 100 },
         photo: {
           title: '证件照',
-          description: '文件 id（或 /file/<id>）；也可写作 {file, width, height}（厘米）。留空则不显示。',
+          description: '图片文件（PNG 或 JPEG）的文件 id 或 /file/<id>；也可写作 {ref, width, height}：数字为厘米，或带单位的字符串如 "2.5cm"、"25mm"、"100px"。默认宽 3 厘米、按比例缩放；留空则不显示。',
           anyOf: [
             { type: 'string' },
-            { type: 'object', required: ['file'], properties: { file: { type: 'string' }, width: { type: 'number', exclusiveMinimum: 0 }, height: { type: 'number', exclusiveMinimum: 0 } } },
+            {
+              type: 'object',
+              anyOf: [{ required: ['ref'] }, { required: ['file'] }],
+              properties: {
+                ref: { type: 'string', minLength: 1 },
+                file: { type: 'string', minLength: 1 },
+                width: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: IMAGE_SIZE }] },
+                height: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: IMAGE_SIZE }] },
+              },
+            },
           ],
         },
         courses: {
@@ -605,5 +615,5 @@ for (const t of templates) {
   fs.writeFileSync(path.join(OUT, `${t.name}.schema.json`), json(t.schema));
   fs.writeFileSync(path.join(OUT, `${t.name}.sample.json`), json(t.sample));
   fs.writeFileSync(path.join(OUT, `${t.name}.seals.json`), json(t.seals));
-  console.log(`templates/${t.name}.docx (${t.docx.length} bytes) + schema, sample, seals`);
+  console.log(`${path.relative(process.cwd(), OUT) || '.'}/${t.name}.docx (${t.docx.length} bytes) + schema, sample, seals`);
 }

@@ -53,6 +53,11 @@ async function readJson(file: string): Promise<unknown | undefined> {
   }
 }
 
+/**
+ * A template of the catalogue: `<dir>/<name>.docx` with the optional `<name>.schema.json` (its
+ * `title` and `description` describe the template), `<name>.seals.json` and `<name>.sample.json`.
+ * 400 INVALID_TEMPLATE_NAME for a name outside {@link TEMPLATE_NAME}, 404 TEMPLATE_NOT_FOUND.
+ */
 export async function loadTemplate(dir: string, name: string): Promise<LoadedTemplate> {
   checkName(name);
   let docx: Buffer;
@@ -101,22 +106,31 @@ export async function listTemplates(dir: string): Promise<TemplateSummary[]> {
   return summaries;
 }
 
-async function writeAtomically(file: string, bytes: Buffer | string): Promise<void> {
-  const temp = `${file}.${randomUUID()}.tmp`;
-  const handle = await fs.open(temp, 'w');
+/** Writes `bytes` to a temporary file next to `file` and fsyncs it; `commit()` renames it into place. */
+async function stage(file: string, bytes: Buffer | string): Promise<{ commit(): Promise<void>; discard(): Promise<void> }> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
   }
-  await fs.rename(temp, file);
+  return { commit: () => fs.rename(temp, file), discard: () => fs.rm(temp, { force: true }) };
 }
 
 /**
- * Stores an uploaded template under its name after checking it: a real .docx within the zip
- * limits, no macros, tags that docxtemplater compiles, and a valid JSON Schema when one is given.
- * A refused upload leaves the catalogue as it was.
+ * Stores an uploaded template under its name after checking it: a valid name, a real .docx within
+ * the zip limits (413 ZIP_TOO_LARGE, 415 NOT_DOCX), no macros, tags that docxtemplater compiles
+ * (422 TEMPLATE_ERROR), and, when given, a schema that ajv compiles (422 INVALID_SCHEMA — a code of
+ * its own, not in errors.ts: it is raised as an ApiError with its status). Files are written
+ * atomically (temporary file, fsync, rename, fsync of the directory); a refused upload leaves the
+ * catalogue as it was. Without a schema, an existing `<name>.schema.json` (and seals, sample) is kept.
  */
 export async function saveTemplate(dir: string, name: string, docx: Buffer, schema?: object): Promise<TemplateSummary> {
   checkName(name);
@@ -126,8 +140,15 @@ export async function saveTemplate(dir: string, name: string, docx: Buffer, sche
     compileTemplateSchema(schema);
   }
   await fs.mkdir(dir, { recursive: true });
-  if (schema !== undefined) await writeAtomically(path.join(dir, `${name}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`);
-  await writeAtomically(path.join(dir, `${name}.docx`), docx);
+  const staged = [await stage(path.join(dir, `${name}.docx`), docx)];
+  try {
+    if (schema !== undefined) staged.push(await stage(path.join(dir, `${name}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`));
+  } catch (error) {
+    await Promise.all(staged.map((file) => file.discard()));
+    throw error;
+  }
+  // The schema first: a reader never sees the new template with the old schema's title missing.
+  for (const file of staged.reverse()) await file.commit();
   const directory = await fs.open(dir, 'r');
   try {
     await directory.sync();

@@ -1,11 +1,14 @@
 import Docxtemplater from 'docxtemplater';
 import PizZip from 'pizzip';
+import { ApiError } from '../../http/errors.js';
 import { ImageModule, type ImageLoader } from './image-module.js';
 import { templateError } from './errors.js';
 import { sanitizeDocx } from './sanitize.js';
 import { DEFAULT_ZIP_LIMITS, guardZip, type ZipLimits } from './zip-guard.js';
 
 export { guardZip, DEFAULT_ZIP_LIMITS, type ZipLimits } from './zip-guard.js';
+export { sanitizeDocx, type SanitizeReport } from './sanitize.js';
+export { imageSize, type ImageValue } from './image-module.js';
 export { templateError, type TemplateErrorDetail } from './errors.js';
 
 export interface RenderOptions {
@@ -19,14 +22,14 @@ const RELS = 'word/_rels/document.xml.rels';
 const RELS_EMPTY = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>';
 const IMAGE_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/image';
 
-/** Opens a template safely: zip-bomb guard, macro and external-link removal. */
-export function openTemplate(template: Uint8Array, limits?: Partial<ZipLimits>): PizZip {
+/** Opens a template safely: zip-bomb guard (before PizZip reads a byte), then macro and external-link removal. */
+export function openTemplate(template: Buffer | Uint8Array, limits?: Partial<ZipLimits>): PizZip {
   guardZip(template, { ...DEFAULT_ZIP_LIMITS, ...limits });
   let zip: PizZip;
   try {
     zip = new PizZip(template);
   } catch {
-    throw Object.assign(new Error('The file is not a readable Word document (.docx).'), { code: 'NOT_DOCX' });
+    throw new ApiError(415, 'NOT_DOCX', 'The file is not a readable Word document (.docx).');
   }
   sanitizeDocx(zip);
   return zip;
@@ -39,7 +42,8 @@ function createTemplater(zip: PizZip, production: boolean, modules: object[]): D
       linebreaks: true,
       // Missing data renders as empty text, as a form with an empty field would.
       nullGetter: () => '',
-      errorLogging: production ? false : 'jsonl',
+      // docxtemplater accepts false, true / 'json' (pretty JSON on console.log) or 'jsonl' (one line).
+      errorLogging: production ? false : 'json',
       modules,
     });
   } catch (error) {
@@ -48,16 +52,26 @@ function createTemplater(zip: PizZip, production: boolean, modules: object[]): D
 }
 
 /** Compiles a template without data: syntax errors surface as 422 TEMPLATE_ERROR (used on upload). */
-export function compileTemplate(template: Uint8Array, options: { production: boolean; limits?: Partial<ZipLimits> }): void {
+export function compileTemplate(template: Buffer | Uint8Array, options: { production: boolean; limits?: Partial<ZipLimits> }): void {
   createTemplater(openTemplate(template, options.limits), options.production, [new ImageModule(async () => { throw new Error('no data'); })]);
 }
 
 /**
- * Fills a Word template with form data (docxtemplater's default parser: no code runs from a
- * template) — loops, conditions, nested sections, repeating table rows, line breaks, images — and
- * returns the DOCX.
+ * Fills a Word template with form data and returns the DOCX.
+ *
+ * docxtemplater with its default parser (tags are plain property names, `{#a}{b}{/a}` enters an
+ * object; no angular-expressions, so no code runs from a template), `paragraphLoop` (a loop or
+ * condition alone in its paragraphs drops those paragraphs), `linebreaks` (`\n` in a value becomes
+ * `<w:br/>`), missing values render as empty text. Loops whose tags sit in one table row repeat the
+ * row. `{%tag}` places an image (see ImageModule): because `loadImage` is async, rendering uses
+ * docxtemplater's `renderAsync`, whose resolve phase awaits every image before the sync render.
+ *
+ * Before docxtemplater sees the package: the zip guard (413 ZIP_TOO_LARGE / 415 NOT_DOCX) and the
+ * sanitizer (no macros, no external relationships or fetching fields). Template syntax and render
+ * errors are `422 TEMPLATE_ERROR` with docxtemplater's errors as entities `{id, explanation, xtag,
+ * file, offset?}`.
  */
-export async function renderDocx(template: Uint8Array, data: unknown, options: RenderOptions): Promise<Buffer> {
+export async function renderDocx(template: Buffer | Uint8Array, data: unknown, options: RenderOptions): Promise<Buffer> {
   const zip = openTemplate(template, options.limits);
   const images = new ImageModule(options.loadImage);
   const doc = createTemplater(zip, options.production, [images]);

@@ -5,32 +5,52 @@ import { describeErrors } from '../../validation/ajv.js';
 
 const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
 
-// A separate instance: template schemas are authored by form designers, so unknown keywords (e.g.
-// UI hints) are tolerated instead of failing strict mode.
+// Draft-07 like the service's own schemas (src/validation/ajv.ts), but a separate instance: template
+// schemas are authored by form designers, so unknown keywords (UI hints, …) are tolerated instead of
+// failing strict mode.
 const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
-const compiled = new WeakMap<object, ValidateFunction>();
 
-/** Compiles a template's data schema; an invalid schema is a 422 naming why. */
+/** Compiled schemas by object identity (a template loaded once) … */
+const byObject = new WeakMap<object, ValidateFunction>();
+/** … and by content, since the catalogue reads `<name>.schema.json` afresh for each request. */
+const byText = new Map<string, ValidateFunction>();
+const MAX_CACHED = 200;
+
+/** Compiles a template's data schema (cached); an invalid schema is `422 INVALID_SCHEMA` naming why. */
 export function compileTemplateSchema(schema: object): ValidateFunction {
-  let validate = compiled.get(schema);
+  const cached = byObject.get(schema);
+  if (cached) return cached;
+  const text = JSON.stringify(schema);
+  let validate = byText.get(text);
   if (!validate) {
+    // `$id` would make ajv refuse a second, changed version of the same schema.
+    const { $id: _id, ...withoutId } = schema as { $id?: string };
     try {
-      const { $id: _id, ...withoutId } = schema as { $id?: string };
       validate = ajv.compile(withoutId);
     } catch (error) {
       throw new ApiError(422, 'INVALID_SCHEMA', `The template's data schema is not a valid JSON Schema: ${(error as Error).message}`);
+    } finally {
+      // ajv keeps every compiled schema object in its own cache; ours is the bounded one.
+      ajv.removeSchema(withoutId);
     }
-    compiled.set(schema, validate);
+    if (byText.size >= MAX_CACHED) byText.delete(byText.keys().next().value as string);
+    byText.set(text, validate);
   }
+  byObject.set(schema, validate);
   return validate;
 }
 
-/** Validates form data against the template's schema before rendering; lists every failing path. */
+/**
+ * Validates form data against the template's schema before rendering: `422 TEMPLATE_DATA_INVALID`
+ * whose message and entities `[{path, message}]` list every failing path, in the service's path
+ * notation (`$.applicant.name`, `$.courses[0].teacher`; a missing property is named by its own path).
+ */
 export function validateTemplateData(schema: object, data: unknown): void {
   const validate = compileTemplateSchema(schema);
   if (validate(data)) return;
-  const errors = describeErrors(validate.errors);
+  // `if` only says that a `then`/`else` failed; the failure itself is listed on its own.
+  const errors = describeErrors(validate.errors?.filter((error) => error.keyword !== 'if'));
   throw new ApiError(
     422,
     'TEMPLATE_DATA_INVALID',
