@@ -43,7 +43,8 @@ function createTemplater(zip: PizZip, production: boolean, modules: object[]): D
       // Missing data renders as empty text, as a form with an empty field would.
       nullGetter: () => '',
       // docxtemplater accepts false, true / 'json' (pretty JSON on console.log) or 'jsonl' (one line).
-      errorLogging: production ? false : 'json',
+      // One JSON line per error in development (multi-line dumps would interleave with pino's log lines).
+      errorLogging: production ? false : 'jsonl',
       modules,
     });
   } catch (error) {
