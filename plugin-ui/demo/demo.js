@@ -5,8 +5,10 @@ const controls = [document.getElementById('applicant'), document.getElementById(
 const result = document.getElementById('verify-result');
 const serverVerify = document.getElementById('server-verify');
 let session = null;
+let latest = 0;
 
 async function login(account, reset = false) {
+  const attempt = ++latest;
   const response = await fetch('/demo/session', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -14,6 +16,8 @@ async function login(account, reset = false) {
   });
   const envelope = await response.json();
   if (envelope.errno !== 0) throw new Error(envelope.error);
+  // A quicker switch (or reset) made after this one has won: ignore this late answer.
+  if (attempt !== latest) return;
   session = envelope.entities[0];
   if (userSelect.options.length === 0) {
     for (const user of session.users) userSelect.add(new Option(`${user.name}（${user.title}）`, user.account));
@@ -26,6 +30,7 @@ async function login(account, reset = false) {
   }
   serverVerify.href = `/signature/${session.signatureId}/verify?ticket=${encodeURIComponent(session.ticket)}`;
   result.textContent = '';
+  delete result.dataset.valid;
   localStorage.setItem('infoplus-demo-account', session.account);
 }
 
@@ -34,9 +39,13 @@ document.getElementById('reset').addEventListener('click', () => login(userSelec
 document.getElementById('verify').addEventListener('click', async () => {
   result.textContent = '正在验证…';
   try {
-    const verdict = await controls[0].verify();
-    const lines = verdict.seals.map((s) => `#${s.index + 1} ${s.signer ?? ''}：${s.valid ? '有效' : s.modifiedAfterSigning ? '签名后被修改' : '无效'}${s.trusted === undefined ? '' : s.trusted ? '，证书可信' : '，证书未获信任'}`);
-    result.textContent = verdict.seals.length ? `${verdict.valid ? '全部签名有效' : '存在无效签名'}。${lines.join('；')}` : '还没有签名。';
+    // Each control verifies the seals it shows (and marks them); together they cover the form.
+    const verdicts = await Promise.all(controls.map((control) => control.verify()));
+    const seals = verdicts.flatMap((verdict) => verdict.seals).sort((a, b) => a.index - b.index);
+    const valid = seals.length > 0 && seals.every((s) => s.valid);
+    const lines = seals.map((s) => `#${s.index + 1} ${s.signer ?? ''}：${s.valid ? '有效' : s.modifiedAfterSigning ? '签名后被修改' : '无效'}${s.trusted === undefined ? '' : s.trusted ? '，证书可信' : '，证书未获信任'}`);
+    result.textContent = seals.length ? `${valid ? '全部签名有效' : '存在无效签名'}。${lines.join('；')}` : '还没有签名。';
+    result.dataset.valid = String(valid);
   } catch (error) {
     showError(error);
   }

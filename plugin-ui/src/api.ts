@@ -31,7 +31,13 @@ export interface Signature {
 }
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly ecode: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly ecode: string,
+    message: string,
+    /** The envelope's entities on failure, e.g. `{path, message}` per invalid form field. */
+    readonly entities: unknown[] = [],
+  ) {
     super(message);
   }
 }
@@ -87,7 +93,7 @@ export class ServiceApi {
     } catch {
       throw new ApiFailure(response.status, 'BAD_RESPONSE', `HTTP ${response.status}`);
     }
-    if (envelope.errno !== 0) throw new ApiFailure(response.status, envelope.ecode ?? 'ERROR', envelope.error ?? `HTTP ${response.status}`);
+    if (envelope.errno !== 0) throw new ApiFailure(response.status, envelope.ecode ?? 'ERROR', envelope.error ?? `HTTP ${response.status}`, envelope.entities ?? []);
     return (envelope.entities ?? []) as T;
   }
 

@@ -79,6 +79,8 @@ export class InfoplusSignature extends LitElement {
   }
 
   private socket: WebSocket | null = null;
+  /** The status line shows a failed S1 read, cleared by the next successful one. */
+  private refreshFailed = false;
   private retryDelay = 1000;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
@@ -123,8 +125,11 @@ export class InfoplusSignature extends LitElement {
   async refresh(): Promise<void> {
     try {
       this.apply(await this.api.signature(this.signatureId));
+      if (this.refreshFailed) this.status = '';
+      this.refreshFailed = false;
     } catch (error) {
       this.fail(error);
+      this.refreshFailed = true;
     }
   }
 
@@ -225,10 +230,15 @@ export class InfoplusSignature extends LitElement {
     return signers.length === 0 || signers.includes(account);
   }
 
+  private boundForm(): HTMLFormElement | null {
+    const form = this.form ? (this.getRootNode() as Document | ShadowRoot).getElementById?.(this.form) ?? document.getElementById(this.form) : null;
+    return form instanceof HTMLFormElement ? form : null;
+  }
+
   private formData(): Record<string, unknown> {
     if (this.data) return this.data;
-    const form = this.form ? (this.getRootNode() as Document | ShadowRoot).getElementById?.(this.form) ?? document.getElementById(this.form) : null;
-    if (!(form instanceof HTMLFormElement)) return {};
+    const form = this.boundForm();
+    if (!form) return {};
     const data: Record<string, unknown> = {};
     for (const element of Array.from(form.elements) as Array<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) {
       if (!element.name || element.disabled) continue;
@@ -242,6 +252,7 @@ export class InfoplusSignature extends LitElement {
   private async stamp(index: number): Promise<void> {
     if (!this.signature || this.busy) return;
     this.busy = true;
+    this.status = '';
     // Open the window inside the click, before any await: browsers block pop-ups opened later.
     const popup = this.mode === 'popup' ? window.open('', `infoplus-sign-${this.signatureId}-${index}`, 'width=760,height=860') : null;
     try {
@@ -278,6 +289,7 @@ export class InfoplusSignature extends LitElement {
     if (this.busy) return;
     const popup = this.mode === 'popup' ? window.open('', `infoplus-sign-new-${Date.now()}`, 'width=760,height=860') : null;
     this.busy = true;
+    this.status = '';
     try {
       this.progress = this.t.progress.converting;
       const response = await fetch(this.createUrl, {
@@ -312,6 +324,7 @@ export class InfoplusSignature extends LitElement {
   private async removeSeal(index: number): Promise<void> {
     if (!this.signature || this.busy || !window.confirm(this.t.removeConfirm)) return;
     this.busy = true;
+    this.status = '';
     try {
       this.apply(await this.api.removeSeal(this.signatureId, index));
     } catch (error) {
@@ -326,9 +339,19 @@ export class InfoplusSignature extends LitElement {
    * `{valid, seals:[{index, valid, intact, modifiedAfterSigning, signer, signedAt, …}]}` and fires `verify-result`.
    */
   async verify(): Promise<BrowserVerdict> {
-    const signature = this.signature ?? (await this.api.signature(this.signatureId));
     this.status = this.t.verifying;
     try {
+      const signature = this.signature ?? (await this.api.signature(this.signatureId));
+      const shown = new Set(this.indexes(signature));
+      if (!signature.uri || ![...shown].some((index) => signature.seals[index]?.signature)) {
+        // Nothing signed here yet: nothing to download, nothing valid.
+        const empty: BrowserVerdict = { valid: false, seals: [] };
+        this.verdict = empty;
+        this.status = this.t.noDocument;
+        this.announce(this.t.noDocument);
+        this.emit('verify-result', empty);
+        return empty;
+      }
       const [pdf, server] = await Promise.all([
         this.api.pdf(signature.uri),
         this.api.serverVerdict(signature.id).catch(() => null),
@@ -336,8 +359,10 @@ export class InfoplusSignature extends LitElement {
       const trusted = new Map<number, boolean>();
       for (const entry of server?.signatures ?? []) if (typeof entry.sealIndex === 'number') trusted.set(entry.sealIndex, entry.trusted);
       const all = await verifyInBrowser(pdf, signature.seals, trusted);
-      const shown = new Set(this.indexes(signature));
-      const verdict = { valid: all.valid, seals: all.seals.filter((s) => shown.has(s.index)) };
+      // The verdict of this control is about the seals it shows (`seal` attribute), each of which
+      // also says whether anything changed in the document after it was applied.
+      const seals = all.seals.filter((s) => shown.has(s.index));
+      const verdict: BrowserVerdict = { valid: seals.length > 0 && seals.every((s) => s.valid), seals };
       this.verdict = verdict;
       this.status = '';
       this.announce(verdict.valid ? this.t.valid : this.t.invalid);
@@ -351,16 +376,43 @@ export class InfoplusSignature extends LitElement {
   }
 
   private fail(error: unknown): void {
-    const t = this.t.errors;
-    let message = t.generic;
-    if (error instanceof ApiFailure) {
-      if (error.status === 0) message = t.network;
-      else if (error.status === 401) message = t.ticket;
-      else if (error.status === 403) message = t.forbidden;
-      else if (error.message && !/^HTTP \d+$/.test(error.message)) message = error.message;
-    }
+    const message = this.describe(error);
     this.showError(message);
-    this.emit('error', { message, code: error instanceof ApiFailure ? error.ecode : 'ERROR' });
+    this.emit('error', { message, code: error instanceof ApiFailure ? error.ecode : 'ERROR', status: error instanceof ApiFailure ? error.status : 0 });
+  }
+
+  /** A failure in words a clerk understands (never a stack trace); the code stays in the `error` event. */
+  private describe(error: unknown): string {
+    const t = this.t.errors;
+    if (!(error instanceof ApiFailure)) return t.generic;
+    if (error.status === 0) return t.network;
+    if (error.ecode === 'TEMPLATE_DATA_INVALID') return t.formInvalid(this.invalidFields(error.entities));
+    const known = t.byCode[error.ecode];
+    if (known) return known;
+    if (error.status === 401) return t.ticket;
+    if (error.status === 403) return t.forbidden;
+    // The service's own messages are English sentences: fine for `en`, not for a Chinese clerk.
+    if (this.locale === 'en' && error.message && !/^HTTP \d+$/.test(error.message)) return error.message;
+    return t.genericCode(error.ecode);
+  }
+
+  /** The labels of the form fields named by `{path: "$.days"}` entities (falling back to the names). */
+  private invalidFields(entities: unknown[]): string {
+    const form = this.boundForm();
+    const names = new Set<string>();
+    for (const entity of entities) {
+      const path = typeof (entity as { path?: unknown })?.path === 'string' ? (entity as { path: string }).path : '';
+      const name = /^\$\.([^.[]+)/.exec(path)?.[1];
+      if (name) names.add(name);
+    }
+    const labels = [...names].map((name) => {
+      const field = form?.elements.namedItem(name);
+      const label = field instanceof HTMLElement ? (field as HTMLInputElement).labels?.[0] : undefined;
+      // The label's own text, not the text of the control inside it (a <textarea>'s content).
+      const text = label ? Array.from(label.childNodes).filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent ?? '').join('').trim() : '';
+      return text || name;
+    });
+    return labels.join(this.locale === 'en' ? ', ' : '、') || '—';
   }
 
   private showError(message: string): void {
