@@ -35,15 +35,36 @@ describe('<infoplus-signature> in Chromium', () => {
 
   async function demoPage(account: string, reset = false): Promise<{ page: Page; signatureId: string; ticket: string }> {
     const page = await browser.newPage({ viewport: { width: 1000, height: 1000 }, locale: 'zh-CN' });
+    // Record the controls' events and every progress text they show (polled: it is brief).
+    await page.addInitScript(() => {
+      const w = window as unknown as { events: Array<{ type: string; id: string; index?: number; code?: string }>; progress: string[] };
+      w.events = [];
+      w.progress = [];
+      for (const type of ['signature-change', 'seal-signed', 'seal-removed', 'verify-result', 'error']) {
+        document.addEventListener(type, (event) => w.events.push({ type, id: (event.target as HTMLElement).id, index: (event as CustomEvent).detail?.index, code: (event as CustomEvent).detail?.code }));
+      }
+      setInterval(() => {
+        for (const el of Array.from(document.querySelectorAll('infoplus-signature')) as Array<HTMLElement & { progress?: string }>) {
+          if (el.progress && w.progress.at(-1) !== el.progress) w.progress.push(el.progress);
+        }
+      }, 5);
+    });
+    // The demo "logs in" as the account remembered in localStorage (set before its script runs).
+    await page.addInitScript((a) => localStorage.setItem('infoplus-demo-account', a), account);
     await page.goto(`${service.url}/demo`);
-    await page.evaluate(([a, r]) => {
-      localStorage.setItem('infoplus-demo-account', a as string);
-      return r;
-    }, [account, reset]);
-    if (reset) await page.locator('#reset').click();
-    else await page.reload();
     await page.waitForFunction((a) => (document.getElementById('user') as HTMLSelectElement).value === a, account);
-    await page.waitForSelector('#applicant [data-index="0"]');
+    const controlReady = () =>
+      page.waitForFunction(() => {
+        const el = document.getElementById('applicant') as HTMLElement & { signature?: { id: string } | null };
+        return Boolean(el.signature && el.signature.id === el.getAttribute('signature-id') && el.shadowRoot?.querySelector('[data-index="0"]'));
+      });
+    await controlReady();
+    if (reset) {
+      const before = await page.locator('#applicant').getAttribute('signature-id');
+      await page.locator('#reset').click();
+      await page.waitForFunction((id) => document.getElementById('applicant')!.getAttribute('signature-id') !== id, before);
+      await controlReady();
+    }
     const { signatureId, ticket } = await page.evaluate(() => {
       const el = document.getElementById('applicant')!;
       return { signatureId: el.getAttribute('signature-id')!, ticket: el.getAttribute('ticket')! };
@@ -52,6 +73,20 @@ describe('<infoplus-signature> in Chromium', () => {
   }
 
   const sealState = (page: Page, control: string) => page.locator(`#${control} section.seal`).getAttribute('data-state');
+  const events = (page: Page) => page.evaluate(() => (window as unknown as { events: Array<{ type: string; id: string; index?: number; code?: string }> }).events);
+
+  it('tells the clerk in words which form field stops the document from being made', async () => {
+    const { page } = await demoPage('zhangsan', true);
+    await page.evaluate(() => document.getElementById('applicant')!.setAttribute('mode', 'redirect'));
+    await page.locator('input[name=days]').fill('');
+    await page.locator('#applicant button.stamp').click();
+    await page.waitForSelector('#applicant [part="status"]');
+    expect(await page.locator('#applicant [part="status"]').textContent()).toBe('表单填写不完整或格式不对，请检查：天数。');
+    expect(await events(page)).toContainEqual(expect.objectContaining({ type: 'error', id: 'applicant', code: 'TEMPLATE_DATA_INVALID' }));
+    expect(page.url()).toBe(`${service.url}/demo`);
+    expect(await sealState(page, 'applicant')).toBe('unsigned');
+    await page.close();
+  });
 
   it('stamps through the signing page: unsigned → signed over ws, verified in the browser', async () => {
     const { page, signatureId } = await demoPage('zhangsan', true);
@@ -59,6 +94,11 @@ describe('<infoplus-signature> in Chromium', () => {
     await expect.poll(() => page.locator('#college section').textContent()).toContain('等待 王五 盖章');
     expect(await page.locator('#college button.stamp').count()).toBe(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'unsigned.png'), fullPage: true });
+    // Another tab on the same form, as the college's dean: his seal is offered to him, not the applicant's.
+    const { page: otherTab } = await demoPage('wangwu');
+    await otherTab.waitForSelector('#college button.stamp');
+    expect(await otherTab.locator('#applicant button.stamp').count()).toBe(0);
+    expect(await otherTab.locator('#applicant section').textContent()).toContain('等待 张三 盖章');
 
     // Keyboard: focus the stamp action and press Enter; the signing page opens in a popup.
     const stampButton = page.locator('#applicant button.stamp');
@@ -70,6 +110,13 @@ describe('<infoplus-signature> in Chromium', () => {
 
     await page.waitForSelector('#applicant section[data-state="signed"]', { timeout: 30_000 });
     expect(await page.locator('#applicant section').textContent()).toContain('本人申请，情况属实');
+    // The document was generated on that first click, with progress shown; the seal arrived live.
+    expect(await page.evaluate(() => (window as unknown as { progress: string[] }).progress)).toContain('排队生成文件…');
+    expect(await events(page)).toContainEqual({ type: 'seal-signed', id: 'applicant', index: 0 });
+    // …in the other tab as well, without a reload.
+    await otherTab.waitForSelector('#applicant section[data-state="signed"]', { timeout: 15_000 });
+    expect(await otherTab.locator('#applicant button.danger').count()).toBe(0);
+    await otherTab.close();
     const verdict = await page.evaluate(() => (document.getElementById('applicant') as any).verify());
     expect(verdict).toMatchObject({ valid: true, seals: [{ index: 0, valid: true, intact: true, modifiedAfterSigning: false }] });
     expect(verdict.seals[0].signer).toContain('张三');
@@ -130,6 +177,46 @@ describe('<infoplus-signature> in Chromium', () => {
     await page.waitForFunction(() => (document.getElementById('applicant') as any).signature?.seals[0].description === '已补充材料（断线期间的修改）', null, { timeout: 15_000 });
     await page.waitForFunction(() => (document.getElementById('applicant') as any).connected === true, null, { timeout: 15_000 });
     await page.close();
+  });
+
+  it('stamps the college seal in redirect mode and comes back; the demo verifies both seals', async () => {
+    const { page, signatureId } = await demoPage('wangwu');
+    await page.waitForSelector('#college button.stamp');
+    await page.evaluate(() => document.getElementById('college')!.setAttribute('mode', 'redirect'));
+    await Promise.all([page.waitForURL(/\/sign\/[0-9a-f-]{36}\?.*return=/), page.locator('#college button.stamp').click()]);
+    await page.waitForSelector('#sign-form:not([hidden])');
+    await page.locator('label.seal', { hasText: '计算机科学与技术学院公章' }).locator('input').check();
+    await Promise.all([page.waitForURL(`${service.url}/demo`, { timeout: 15_000 }), page.locator('#sign-form button[type=submit]').click()]);
+    await page.waitForSelector('#college section[data-state="signed"]');
+    expect(await page.locator('#college section').textContent()).toContain('计算机科学与技术学院公章');
+    // The college's seal is now the most recent: only its applier may remove it.
+    expect(await page.locator('#college button.danger').count()).toBe(1);
+
+    await page.locator('#verify').click();
+    await page.waitForSelector('#verify-result[data-valid="true"]', { timeout: 15_000 });
+    expect(await page.locator('#verify-result').textContent()).toMatch(/全部签名有效。#1 .*有效.*#3 .*有效/);
+    expect(await page.locator('#applicant [data-valid]').getAttribute('data-valid')).toBe('true');
+    expect(await page.locator('#college [data-valid]').getAttribute('data-valid')).toBe('true');
+    const server = (await service.json(`/signature/${signatureId}/verify`)).body.entities[0];
+    expect(server).toMatchObject({ valid: true, signatureCount: 2 });
+    await page.close();
+  });
+
+  it('removes the most recent seal for its applier only, live in the other views', async () => {
+    const { page: applicant } = await demoPage('zhangsan');
+    await applicant.waitForSelector('#college section[data-state="signed"]');
+    expect(await applicant.locator('#applicant button.danger').count()).toBe(0); // not the most recent seal
+    expect(await applicant.locator('#college button.danger').count()).toBe(0); // not his seal
+    const { page } = await demoPage('wangwu');
+    await page.waitForSelector('#college button.danger');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('#college button.danger').click();
+    await page.waitForSelector('#college section[data-state="unsigned"] button.stamp');
+    expect(await events(page)).toContainEqual({ type: 'seal-removed', id: 'college', index: 2 });
+    await applicant.waitForSelector('#college section[data-state="unsigned"]');
+    // Now the applicant's seal is the most recent again, so he may remove it.
+    await applicant.waitForSelector('#applicant button.danger');
+    await Promise.all([page.close(), applicant.close()]);
   });
 
   it('creates the document on first click from a template and the form data (create-url), then opens the signing page', async () => {
