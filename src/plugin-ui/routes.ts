@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Response, Router } from 'express';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { issueTicket } from '../http/auth/tickets.js';
 import { success } from '../http/envelope.js';
@@ -49,27 +52,97 @@ const validateSession = validator<{ account: string; signatureId?: string; reset
   properties: { account: { type: 'string', maxLength: 64 }, signatureId: { type: 'string', maxLength: 64 }, reset: { type: 'boolean' } },
 });
 
-function sendFile(res: Response, file: string, type: string, cache: string): void {
-  if (!fs.existsSync(file)) throw new ApiError(503, 'UI_NOT_BUILT', 'The web component has not been built; run npm run build:ui.');
-  res.setHeader('Content-Type', type);
-  res.setHeader('Cache-Control', cache);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-  fs.createReadStream(file).pipe(res);
+type Encoding = 'br' | 'gzip' | 'identity';
+const compressors: Record<Exclude<Encoding, 'identity'>, (body: Buffer) => Promise<Buffer>> = {
+  br: (body) => promisify(zlib.brotliCompress)(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+  gzip: (body) => promisify(zlib.gzip)(body, { level: 9 }),
+};
+
+/** A static file read once per change (mtime, size), with its hash and compressed variants made once. */
+interface CachedFile {
+  mtimeMs: number;
+  size: number;
+  hash: string;
+  variants: Map<Encoding, Promise<Buffer>>;
+}
+const fileCache = new Map<string, CachedFile>();
+
+function cachedFile(file: string): CachedFile {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new ApiError(503, 'UI_NOT_BUILT', 'The web component has not been built; run npm run build:ui.');
+  }
+  const hit = fileCache.get(file);
+  if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit;
+  const body = fs.readFileSync(file);
+  const entry: CachedFile = {
+    mtimeMs: stat.mtimeMs,
+    size: stat.size,
+    hash: createHash('sha256').update(body).digest('base64url').slice(0, 22),
+    variants: new Map([['identity', Promise.resolve(body)]]),
+  };
+  fileCache.set(file, entry);
+  return entry;
+}
+
+function preferredEncoding(req: Request, size: number): Encoding {
+  if (size < 1024) return 'identity';
+  const accepted = new Map<string, number>();
+  for (const item of String(req.headers['accept-encoding'] ?? '').split(',')) {
+    const [name, ...params] = item.trim().toLowerCase().split(';');
+    const q = params.map((param) => /^\s*q=([0-9.]+)\s*$/.exec(param)?.[1]).find((value) => value !== undefined);
+    if (name) accepted.set(name, q === undefined ? 1 : Number(q));
+  }
+  for (const encoding of ['br', 'gzip'] as const) if ((accepted.get(encoding) ?? 0) > 0) return encoding;
+  return 'identity';
 }
 
 /**
- * Serves the `<infoplus-signature>` bundle at /plugin-ui/infoplus-signature.js (any origin may load
- * it) and, in dev with demo data, the demo form at /demo with a demo-only session endpoint that
- * hands out tickets for the demo users.
+ * Sends a static file with its type, caching policy, a strong ETag per encoding (`If-None-Match` →
+ * 304), and brotli or gzip when the client accepts them (the bundle is ~1.3 MB, ~0.3 MB compressed).
+ */
+async function sendFile(req: Request, res: Response, file: string, type: string, cache: string): Promise<void> {
+  const entry = cachedFile(file);
+  const encoding = preferredEncoding(req, entry.size);
+  const etag = `"${entry.hash}${encoding === 'identity' ? '' : `-${encoding}`}"`;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Cache-Control', cache);
+  res.setHeader('ETag', etag);
+  res.append('Vary', 'Accept-Encoding');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  const ifNoneMatch = String(req.headers['if-none-match'] ?? '');
+  if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag || tag.trim() === '*')) {
+    res.status(304).end();
+    return;
+  }
+  let variant = entry.variants.get(encoding);
+  if (!variant) {
+    variant = entry.variants.get('identity')!.then((body) => compressors[encoding as Exclude<Encoding, 'identity'>](body));
+    entry.variants.set(encoding, variant);
+    variant.catch(() => entry.variants.delete(encoding));
+  }
+  const body = await variant;
+  if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+  res.setHeader('Content-Length', String(body.length));
+  res.end(body);
+}
+
+/**
+ * Serves the `<infoplus-signature>` bundle at /plugin-ui/infoplus-signature.js — an ES module, so a
+ * page of another origin loads it through CORS: the app's middleware answers for the origins in
+ * `CORS_ORIGINS`, the same origins whose pages the element may work from — and, in dev with demo
+ * data, the demo form at /demo with demo-only endpoints that hand out tickets for the demo users.
  */
 export function pluginUiRoutes(options: PluginUiOptions): Router {
   const router = Router();
 
   router.get('/plugin-ui/:file', (req, res) => {
     const file = String(req.params.file);
-    if (file === 'infoplus-signature.js') return sendFile(res, path.join(BUNDLE_DIR, file), 'text/javascript; charset=utf-8', 'public, max-age=300');
-    if (file === 'infoplus-signature.js.map') return sendFile(res, path.join(BUNDLE_DIR, file), 'application/json; charset=utf-8', 'public, max-age=300');
+    if (file === 'infoplus-signature.js') return sendFile(req, res, path.join(BUNDLE_DIR, file), 'text/javascript; charset=utf-8', 'public, max-age=300');
+    if (file === 'infoplus-signature.js.map') return sendFile(req, res, path.join(BUNDLE_DIR, file), 'application/json; charset=utf-8', 'public, max-age=300');
     throw new ApiError(404, 'NOT_FOUND', 'No such file.');
   });
 
@@ -79,14 +152,14 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
   const newDemoSignature = () =>
     options.signatures.createPending({ name: '请假申请表（演示）.pdf', template: 'leave-application', seals: DEMO_SEALS });
 
-  router.get('/demo', (_req, res) => {
+  router.get('/demo', (req, res) => {
     res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'");
-    sendFile(res, path.join(DEMO_DIR, 'index.html'), 'text/html; charset=utf-8', 'no-store');
+    return sendFile(req, res, path.join(DEMO_DIR, 'index.html'), 'text/html; charset=utf-8', 'no-cache');
   });
   router.get('/demo/:asset', (req, res) => {
     const type = DEMO_ASSETS[String(req.params.asset)];
     if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such file.');
-    sendFile(res, path.join(DEMO_DIR, String(req.params.asset)), type, 'no-cache');
+    return sendFile(req, res, path.join(DEMO_DIR, String(req.params.asset)), type, 'no-cache');
   });
 
   // Demo only: what an engine's `create-url` does for <infoplus-signature template=… create-url=…>:
