@@ -259,6 +259,23 @@ describe('<infoplus-signature> in Chromium', () => {
     expect(events).toContain('signature-change');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'cross-origin-320px.png'), fullPage: true });
+
+    // The whole flow from the foreign page: signing page in a popup, the stamp arriving over a
+    // cross-origin ws, verification (PDF download and server verdict over CORS), removal (a preflighted DELETE).
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.locator('#el button.stamp').click()]);
+    await popup.waitForSelector('#sign-form:not([hidden])', { timeout: 30_000 });
+    await popup.locator('label.seal', { hasText: '示范大学公章' }).locator('input').check();
+    await popup.locator('#sign-form button[type=submit]').click();
+    await page.waitForSelector('#el section[data-state="signed"]', { timeout: 30_000 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    const verdict = await page.evaluate(() => (document.getElementById('el') as any).verify());
+    expect(verdict).toMatchObject({ valid: true, seals: [{ index: 0, valid: true, trusted: true, certificateMatches: true }] });
+    expect(await page.locator('#el [part="verdict"]').textContent()).toContain('Signature valid · Certificate trusted');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'cross-origin-320px-signed.png'), fullPage: true });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('#el button.danger').click();
+    await page.waitForSelector('#el section[data-state="unsigned"] button.stamp');
+    expect((await service.json(`/signature/${signature.id}`)).body.entities[0].state).toBe('unsigned');
     await page.close();
   });
 });
