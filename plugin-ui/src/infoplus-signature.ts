@@ -81,6 +81,10 @@ export class InfoplusSignature extends LitElement {
   private socket: WebSocket | null = null;
   /** The status line shows a failed S1 read, cleared by the next successful one. */
   private refreshFailed = false;
+  /** The last announced summary ("2 处盖章，已完成 1 处"): announced again only when it changes. */
+  private lastSummary = '';
+  /** A seal whose action had the focus when its state flipped: its section takes the focus. */
+  private focusSeal: number | null = null;
   private retryDelay = 1000;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
@@ -114,6 +118,12 @@ export class InfoplusSignature extends LitElement {
   }
 
   protected override updated(changed: PropertyValues): void {
+    if (this.focusSeal !== null) {
+      const section = this.renderRoot.querySelector<HTMLElement>(`section[data-index="${this.focusSeal}"]`);
+      this.focusSeal = null;
+      // The button that had the focus is gone; keep keyboard users where they were.
+      section?.focus({ preventScroll: true });
+    }
     if ((changed.has('signatureId') || changed.has('ticket') || changed.has('service')) && this.signatureId && this.ticket) {
       this.verdict = null;
       void this.refresh();
@@ -137,15 +147,19 @@ export class InfoplusSignature extends LitElement {
     const previous = this.signature;
     this.signature = next;
     if (previous && previous.id === next.id) {
+      const focused = (this.renderRoot as ShadowRoot | undefined)?.activeElement?.closest?.('section[data-index]');
       next.seals.forEach((slot, index) => {
         const before = previous.seals[index];
+        if (Boolean(slot.signature) !== Boolean(before?.signature) && focused?.getAttribute('data-index') === String(index)) this.focusSeal = index;
         if (slot.signature && !before?.signature) this.emit('seal-signed', { index, seal: slot, signature: next });
         if (!slot.signature && before?.signature) this.emit('seal-removed', { index, signature: next });
       });
     }
     if (!previous || previous.version !== next.version || previous.uri !== next.uri) this.verdict = null;
     this.emit('signature-change', { signature: next });
-    this.announce(this.summary(next));
+    const summary = this.summary(next);
+    if (summary !== this.lastSummary) this.announce(summary);
+    this.lastSummary = summary;
   }
 
   private summary(signature: Signature): string {
@@ -440,7 +454,7 @@ export class InfoplusSignature extends LitElement {
           : !this.signatureId && this.template && this.createUrl
             ? html`<section class="seal unsigned" part="seal seal-unsigned" data-state="unsigned" data-index=${this.seal ?? '0'}>
                 <div class="image placeholder" part="image" aria-hidden="true"></div>
-                <div class="details"><button part="button stamp" class="stamp" type="button" @click=${() => this.createAndStamp()} ?disabled=${this.busy}>${t.stamp}</button></div>
+                <div class="details"><button part="button stamp" class="stamp" type="button" @click=${() => this.createAndStamp()} aria-disabled=${this.busy ? 'true' : 'false'}>${t.stamp}</button></div>
               </section>`
             : html`<p class="muted">${t.loading}</p>`}
         ${this.progress ? html`<p class="progress" part="progress">${this.progress}</p>` : nothing}
@@ -459,7 +473,7 @@ export class InfoplusSignature extends LitElement {
       const last = signature.revisions?.at(-1);
       const canRemove = !this.readonly && slot.signedBy?.account === this.user?.account && last?.sealIndex === index;
       return html`
-        <section class="seal signed" part="seal seal-signed" aria-label=${`${t.signed}: ${slot.sealName ?? name}`} data-state="signed" data-index=${index}>
+        <section class="seal signed" part="seal seal-signed" tabindex="-1" aria-label=${`${t.signed}: ${slot.sealName ?? name}`} data-state="signed" data-index=${index}>
           <div class="image" part="image">${slot.image ? html`<img src=${this.api.fileUrl(slot.image)} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}</div>
           <div class="details">
             <p class="state ok" part="state">${t.signed}</p>
@@ -472,8 +486,8 @@ export class InfoplusSignature extends LitElement {
             ${verdict ? this.renderVerdict(verdict) : nothing}
             <div class="actions">
               <a part="button link" href=${this.api.fileUrl(signature.uri)} target="_blank" rel="noopener">${t.viewPdf}</a>
-              <button part="button" type="button" @click=${() => this.verify().catch(() => undefined)} ?disabled=${this.busy}>${t.verify}</button>
-              ${canRemove ? html`<button part="button danger" class="danger" type="button" @click=${() => this.removeSeal(index)} ?disabled=${this.busy}>${t.remove}</button>` : nothing}
+              <button part="button" type="button" @click=${() => (this.busy ? undefined : this.verify().catch(() => undefined))} aria-disabled=${this.busy ? 'true' : 'false'}>${t.verify}</button>
+              ${canRemove ? html`<button part="button danger" class="danger" type="button" @click=${() => this.removeSeal(index)} aria-disabled=${this.busy ? 'true' : 'false'}>${t.remove}</button>` : nothing}
             </div>
           </div>
         </section>
@@ -484,13 +498,13 @@ export class InfoplusSignature extends LitElement {
     const waitingFor = slot.signer?.name || slot.signer?.account || (slot.permission?.signers ?? []).join('、');
     const stateText: Record<string, string> = { pending: t.pending, refused: t.refused, failed: t.failed, expired: t.expired, cancelled: t.cancelled };
     return html`
-      <section class="seal unsigned" part="seal seal-unsigned" aria-label=${name} data-state=${state} data-index=${index}>
+      <section class="seal unsigned" part="seal seal-unsigned" tabindex="-1" aria-label=${name} data-state=${state} data-index=${index}>
         <div class="image placeholder" part="image" aria-hidden="true"></div>
         <div class="details">
           <p class="name">${name}</p>
           ${state !== 'unsigned' ? html`<p class="state" part="state">${stateText[state] ?? state}${slot.stateReason && state !== 'pending' ? html`：${slot.stateReason}` : nothing}</p>` : nothing}
           ${mine && state !== 'pending'
-            ? html`<button part="button stamp" class="stamp" type="button" aria-label=${t.stampLabel(name)} @click=${() => this.stamp(index)} ?disabled=${this.busy}>${state === 'unsigned' ? t.stamp : t.retry}</button>`
+            ? html`<button part="button stamp" class="stamp" type="button" aria-label=${t.stampLabel(name)} @click=${() => this.stamp(index)} aria-disabled=${this.busy ? 'true' : 'false'}>${state === 'unsigned' ? t.stamp : t.retry}</button>`
             : state === 'unsigned'
               ? html`<p class="muted" part="waiting">${waitingFor ? t.waitingFor(waitingFor) : this.user ? t.waiting : t.notYours}</p>`
               : nothing}
@@ -549,7 +563,10 @@ export class InfoplusSignature extends LitElement {
     }
     button.stamp { background: var(--accent); border-color: var(--accent); color: #fff; font-weight: 600; }
     button.danger { color: #b42318; }
-    button:disabled { opacity: 0.6; cursor: progress; }
+    /* Busy buttons stay focusable (aria-disabled, not disabled): a disabled button would drop the keyboard focus. */
+    button[aria-disabled='true'] { opacity: 0.6; cursor: progress; }
+    section:focus { outline: none; }
+    section:focus-visible { outline: 3px solid var(--infoplus-signature-focus, #0969da); outline-offset: 2px; }
     button:focus-visible, a:focus-visible { outline: 3px solid var(--infoplus-signature-focus, #0969da); outline-offset: 2px; }
     .muted { color: #57606a; margin: 0; }
     .progress { margin: 0; color: #0969da; }

@@ -113,6 +113,8 @@ describe('<infoplus-signature> in Chromium', () => {
     // The document was generated on that first click, with progress shown; the seal arrived live.
     expect(await page.evaluate(() => (window as unknown as { progress: string[] }).progress)).toContain('排队生成文件…');
     expect(await events(page)).toContainEqual({ type: 'seal-signed', id: 'applicant', index: 0 });
+    // The keyboard focus, on the stamp button that is gone now, moved to the signed seal.
+    expect(await page.evaluate(() => document.getElementById('applicant')!.shadowRoot!.activeElement?.getAttribute('data-state'))).toBe('signed');
     // …in the other tab as well, without a reload.
     await otherTab.waitForSelector('#applicant section[data-state="signed"]', { timeout: 15_000 });
     expect(await otherTab.locator('#applicant button.danger').count()).toBe(0);
