@@ -20,6 +20,37 @@ export interface Anchor {
   origin: 'top-left' | 'bottom-right' | 'pdf';
 }
 
+/** A page's visible area in PDF user space. */
+export interface PageBox {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** The page box of a pdf-lib CropBox ({x, y, width, height}). */
+export function pageBoxOf(box: { x: number; y: number; width: number; height: number }): PageBox {
+  return { x1: box.x, y1: box.y, x2: box.x + box.width, y2: box.y + box.height };
+}
+
+/** An anchor in PDF user space (origin bottom-left). */
+export function anchorToUserSpace(anchor: Anchor, box: PageBox): { x: number; y: number } {
+  switch (anchor.origin) {
+    case 'pdf':
+      return { x: anchor.x, y: anchor.y };
+    case 'top-left':
+      return { x: box.x1 + anchor.x, y: box.y2 - anchor.y };
+    case 'bottom-right':
+      return { x: box.x2 - anchor.x, y: box.y1 + anchor.y };
+  }
+}
+
+/** An anchor as points from the box's top-left corner (the Signature's convention, and Zoho's and SpaceSign's). */
+export function anchorFromTopLeft(anchor: Anchor, box: PageBox): { x: number; y: number } {
+  const point = anchorToUserSpace(anchor, box);
+  return { x: point.x - box.x1, y: box.y2 - point.y };
+}
+
 export type Placement =
   | { kind: 'anchors'; anchors: Anchor[]; width: number; height: number }
   /** 骑缝章: the image cut into one vertical slice per page along the right edge, centred at `yFromTop` (default: mid-page). */

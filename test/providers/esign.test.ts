@@ -11,20 +11,12 @@ import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService, tempDataDir, uploadFile } from '../helpers/service.js';
 import { subscribe } from '../helpers/ws.js';
+import { until } from '../helpers/poll.js';
 
 type Sandbox = Awaited<ReturnType<typeof startEsignSandbox>>;
 const PROJECT = { id: 'sandbox-project-1', secret: 'sandbox-secret-0123456789abcdef' };
 const AGREEMENT = ['技术服务合同', '甲方：示范大学', '乙方：星河科技有限公司', '\f', '甲方（盖章）：【甲方盖章】', '乙方（盖章）：【乙方盖章】', '【骑缝】'];
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('e签宝 provider against the sandbox', () => {
   let sandbox: Sandbox;

@@ -10,19 +10,10 @@ import { startSpaceSignSandbox } from '../../src/sandboxes/spacesign/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService, tempDataDir, uploadFile } from '../helpers/service.js';
+import { sleep, until } from '../helpers/poll.js';
 
 const SECRET = 'spacesign-webhook-secret-0123456789';
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last ${JSON.stringify(value).slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('SpaceSign provider against the sandbox', () => {
   let sandbox: Awaited<ReturnType<typeof startSpaceSignSandbox>>;

@@ -9,6 +9,7 @@ import { findText } from '../../src/pdf/placement.js';
 import { verifyPdf } from '../../src/pdf/verify/index.js';
 import { type EsignSandbox, startEsignSandbox } from '../../src/sandboxes/esign/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
+import { sleep, until } from '../helpers/poll.js';
 
 const PROJECT = 'sandbox-test-project';
 const SECRET = 'sandbox-test-secret-0123456789';
@@ -46,16 +47,6 @@ async function startReceiver() {
   };
 }
 
-async function until<T>(probe: () => T, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value).slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Every widget of the PDF: page index and the centre of its /Rect. */
 async function widgetsOf(pdf: Uint8Array): Promise<Array<{ page: number; x: number; y: number; width: number }>> {

@@ -1,5 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { arrayBuffer } from './bytes.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -28,9 +29,6 @@ export interface CmsResult {
 
 const subtle = globalThis.crypto.subtle;
 
-function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
 
 function parseCertificate(der: Uint8Array): pkijs.Certificate {
   return pkijs.Certificate.fromBER(arrayBuffer(der));

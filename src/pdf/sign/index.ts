@@ -14,7 +14,7 @@ import {
 import { registerErrorStatuses } from '../../http/errors.js';
 import { importSigningKey } from '../../pki/certificates.js';
 import { fromPem, x509 } from '../../pki/webcrypto.js';
-import type { Anchor, Placement } from '../placement.js';
+import { anchorToUserSpace, pageBoxOf, type Anchor, type PageBox, type Placement } from '../placement.js';
 import { appearanceSize, createAppearance, embedCommentFont, layoutComment, type CommentBlock, type Rect } from './appearance.js';
 import { embedSealImage } from './image.js';
 import { addSignatureTimestamp, createCms, encodeCms, signatureValue } from './cms.js';
@@ -226,7 +226,7 @@ async function placeWidgets(doc: PDFDocument, image: PDFRef, options: SignPdfOpt
     const pageIndex = pageIndexOf(anchor, pageCount);
     const page = doc.getPage(pageIndex);
     const box = visibleBox(page);
-    const centre = toUserSpace(anchor, box);
+    const centre = anchorToUserSpace(anchor, box);
     let side: 'right' | 'left' = 'right';
     const base = { sealWidth: placement.width, sealHeight: placement.height };
     if (commentBlock) {
@@ -250,20 +250,8 @@ function pageIndexOf(anchor: Anchor, pageCount: number): number {
   return index;
 }
 
-function visibleBox(page: PDFPage): { x1: number; y1: number; x2: number; y2: number } {
-  const box = page.getCropBox();
-  return { x1: box.x, y1: box.y, x2: box.x + box.width, y2: box.y + box.height };
-}
-
-function toUserSpace(anchor: Anchor, box: { x1: number; y1: number; x2: number; y2: number }): { x: number; y: number } {
-  switch (anchor.origin) {
-    case 'pdf':
-      return { x: anchor.x, y: anchor.y };
-    case 'top-left':
-      return { x: box.x1 + anchor.x, y: box.y2 - anchor.y };
-    case 'bottom-right':
-      return { x: box.x2 - anchor.x, y: box.y1 + anchor.y };
-  }
+function visibleBox(page: PDFPage): PageBox {
+  return pageBoxOf(page.getCropBox());
 }
 
 /** The signature field: one merged field/widget, or (several widgets, e.g. 骑缝章) a field with /Kids. */

@@ -1,5 +1,6 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { arrayBuffer } from './bytes.js';
 
 export interface TsaOptions {
   url: string;
@@ -21,9 +22,6 @@ export class TsaError extends Error {
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 
-function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
 
 function sameBytes(a: ArrayBuffer | Uint8Array, b: Uint8Array): boolean {
   const left = a instanceof Uint8Array ? a : new Uint8Array(a);

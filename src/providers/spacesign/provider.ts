@@ -1,6 +1,6 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { ApiError } from '../../http/errors.js';
-import { resolvePlacement } from '../../pdf/placement.js';
+import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
 import type { FlowStatus, ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from '../provider.js';
 import type { SpaceSignClient } from './client.js';
@@ -47,8 +47,7 @@ export class SpaceSignProvider implements SealProvider {
     const anchor = placement.anchors[0];
     const pageIndex = anchor.page === 'last' ? doc.getPageCount() - 1 : anchor.page;
     const box = doc.getPage(pageIndex).getCropBox();
-    const cx = anchor.origin === 'pdf' ? anchor.x - box.x : anchor.origin === 'top-left' ? anchor.x : box.width - anchor.x;
-    const cy = anchor.origin === 'pdf' ? box.y + box.height - anchor.y : anchor.origin === 'top-left' ? anchor.y : box.height - anchor.y;
+    const { x: cx, y: cy } = anchorFromTopLeft(anchor, pageBoxOf(box));
     // SpaceSign fields: 1-based page, PDF points from the page's top-left corner to the field's top-left corner.
     const field = { page: pageIndex + 1, x: round(cx - size / 2), y: round(cy - size / 2), width: size, height: size };
     const documentId = await this.client.upload(request.pdf, request.signature.name || '签署文件');

@@ -1,6 +1,6 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { ApiError } from '../../http/errors.js';
-import { resolvePlacement } from '../../pdf/placement.js';
+import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
 import type { FlowStatus, ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from '../provider.js';
 import type { ImageField, ZohoClient } from './client.js';
@@ -98,8 +98,7 @@ export async function imageFields(pdf: Uint8Array, slot: StampRequest['slot'], s
     if (pageIndex < 0 || pageIndex >= pageCount) throw Object.assign(new Error(`The seal is placed on page ${pageIndex + 1}, but the document has ${pageCount} page(s).`), { code: 'PAGE_OUT_OF_RANGE' });
     const box = doc.getPage(pageIndex).getCropBox();
     // Centre in top-left coordinates.
-    const cx = anchor.origin === 'pdf' ? anchor.x - box.x : anchor.origin === 'top-left' ? anchor.x : box.width - anchor.x;
-    const cy = anchor.origin === 'pdf' ? box.y + box.height - anchor.y : anchor.origin === 'top-left' ? anchor.y : box.height - anchor.y;
+    const { x: cx, y: cy } = anchorFromTopLeft(anchor, pageBoxOf(box));
     const pct = (value: number, of: number) => Math.round((value / of) * 10000) / 100;
     return {
       page_no: pageIndex,
