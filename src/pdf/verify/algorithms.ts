@@ -3,15 +3,29 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
-export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512';
+export type HashName = 'SHA-256' | 'SHA-384' | 'SHA-512' | 'SHAKE256';
 
 const HASH_BY_OID: Record<string, HashName> = {
   '2.16.840.1.101.3.4.2.1': 'SHA-256',
   '2.16.840.1.101.3.4.2.2': 'SHA-384',
   '2.16.840.1.101.3.4.2.3': 'SHA-512',
+  '2.16.840.1.101.3.4.2.12': 'SHAKE256',
 };
 
+/**
+ * Digests WebCrypto lacks (SHAKE256, the digest of Ed448 signatures per RFC 8419), supplied by the
+ * runtime where it has them (see node.ts); absent in browsers, where such signatures are reported
+ * as unsupported by this runtime.
+ */
+const extraDigests = new Map<string, (data: Uint8Array) => Uint8Array>();
+
+export function registerDigest(name: 'SHAKE256', compute: (data: Uint8Array) => Uint8Array): void {
+  extraDigests.set(name, compute);
+}
+
 const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
+const ED25519 = '1.3.101.112';
+const ED448 = '1.3.101.113';
 const RSASSA_PSS = '1.2.840.113549.1.1.10';
 const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const RSA_PKCS1_BY_OID: Record<string, HashName> = {
@@ -44,13 +58,18 @@ export function hashFromOid(oid: string): HashName {
 }
 
 export async function digest(hash: HashName, data: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  if (hash === 'SHAKE256') {
+    const compute = extraDigests.get(hash);
+    if (!compute) throw new UnsupportedAlgorithmError('SHAKE256 (the digest of Ed448 signatures) is not available in this runtime');
+    return compute(data);
+  }
   return new Uint8Array(await globalThis.crypto.subtle.digest(hash, data));
 }
 
 interface Scheme {
   /** Human-readable name, e.g. "ECDSA P-256 with SHA-256". */
   description: string;
-  importParams: RsaHashedImportParams | EcKeyImportParams;
+  importParams: RsaHashedImportParams | EcKeyImportParams | Algorithm;
   verifyParams: AlgorithmIdentifier | RsaPssParams | EcdsaParams;
   /** Byte length of r and s for ECDSA (WebCrypto wants raw r||s, CMS carries DER). */
   ecdsaFieldSize?: number;
@@ -90,6 +109,11 @@ export function signatureScheme(
       verifyParams: { name: 'RSA-PSS', saltLength: params.saltLength } as RsaPssParams,
     };
   }
+  if (oid === ED25519 || oid === ED448) {
+    const name = oid === ED25519 ? 'Ed25519' : 'Ed448';
+    if (keyOid !== oid) throw new UnsupportedAlgorithmError(`${name} signature with a different key type`);
+    return { description: name, importParams: { name }, verifyParams: { name } };
+  }
   if (ECDSA_BY_OID[oid] || oid === EC_PUBLIC_KEY) {
     const hash = ECDSA_BY_OID[oid] ?? digestHash;
     if (!hash) throw new UnsupportedAlgorithmError(`no digest algorithm for ${oid}`);
@@ -113,7 +137,7 @@ export function signatureScheme(
 export class KeyCache {
   private readonly keys = new Map<string, Promise<CryptoKey>>();
 
-  import(publicKey: pkijs.PublicKeyInfo, params: RsaHashedImportParams | EcKeyImportParams): Promise<CryptoKey> {
+  import(publicKey: pkijs.PublicKeyInfo, params: RsaHashedImportParams | EcKeyImportParams | Algorithm): Promise<CryptoKey> {
     const spki = new Uint8Array(publicKey.toSchema().toBER(false));
     const key = `${JSON.stringify(params)}:${String.fromCharCode(...spki)}`;
     let cryptoKey = this.keys.get(key);
@@ -139,7 +163,11 @@ export async function verifySignature(
     return await globalThis.crypto.subtle.verify(scheme.verifyParams, key, rawSignature, data);
   } catch (error) {
     // WebCrypto rejects malformed keys and signatures with DOMExceptions (DataError, ...): such a
-    // signature simply does not verify. Anything else is a bug and must surface.
+    // signature simply does not verify. An algorithm the runtime lacks (Ed448 in browsers) is
+    // said as such. Anything else is a bug and must surface.
+    if (error instanceof DOMException && error.name === 'NotSupportedError') {
+      throw new UnsupportedAlgorithmError(`${scheme.description} is not supported by this runtime`);
+    }
     if (error instanceof DOMException) return false;
     throw error;
   }

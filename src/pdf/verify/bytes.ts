@@ -87,3 +87,10 @@ export function decodePdfHex(bytes: Uint8Array, start = 0, end = bytes.length): 
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
+
+/** Base64 of bytes, in Node and browsers alike (btoa over latin-1 chunks). */
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}

@@ -23,7 +23,10 @@ export interface SignatureContext {
 }
 
 /** The verdict on one signature, before the revision analysis. */
-export type SignatureCheck = Omit<SignatureReport, 'revision' | 'modifiedAfterSigning' | 'changes' | 'matchesRecord' | 'sealIndex'> & {
+export type SignatureCheck = Omit<
+  SignatureReport,
+  'revision' | 'modifiedAfterSigning' | 'changes' | 'matchesRecord' | 'sealIndex' | 'cms' | 'modificationLevel' | 'allowedModificationLevel' | 'certification' | 'fieldLock'
+> & {
   /** Offset just past the last signed byte. */
   coveredEnd: number;
   /** The CMS as DER, without /Contents padding (null when unreadable). */
@@ -33,7 +36,7 @@ export type SignatureCheck = Omit<SignatureReport, 'revision' | 'modifiedAfterSi
 export async function checkSignature(signature: SignatureDictionary, context: SignatureContext): Promise<SignatureCheck> {
   const states = new Set<SignatureState>();
   const problems: string[] = [];
-  const range = checkByteRange(context.pdf, signature.byteRange, signature.contents);
+  const range = checkByteRange(context.pdf, signature.byteRange, signature.contents, signature.definedAt);
   if (!range.wellFormed) {
     states.add('BYTE_RANGE_INVALID');
     problems.push(...range.problems);
@@ -125,16 +128,20 @@ async function checkCmsSignature(
       result.signatureAlgorithm = signer.signatureAlgorithm;
       result.intact = signer.contentDigestMatches;
       signingTimeAttribute = signer.signingTime;
+      if (signer.unsupported) {
+        states.add('UNSUPPORTED_ALGORITHM');
+        result.problems.push(signer.unsupported);
+      }
       if (!signer.contentDigestMatches) {
         states.add('DIGEST_MISMATCH');
         result.problems.push(signer.hasSignedAttributes ? 'the signed bytes do not match the message digest' : 'the signature does not verify over the signed bytes');
       }
-      if (!signer.signatureVerifies) result.problems.push('the signature does not verify with the signer certificate');
       if (signer.signingCertificateMatches === false) {
         states.add('SIGNING_CERT_MISMATCH');
         result.problems.push('the signing-certificate attribute names a different certificate');
       }
       cryptographicallyValid = signer.contentDigestMatches && signer.signatureVerifies && signer.signingCertificateMatches !== false;
+      if (!signer.signatureVerifies && !signer.unsupported) result.problems.push('the signature does not verify with the signer certificate');
     } catch (error) {
       if (!(error instanceof UnsupportedAlgorithmError || error instanceof CmsFormatError)) throw error;
       states.add(error instanceof UnsupportedAlgorithmError ? 'UNSUPPORTED_ALGORITHM' : 'CMS_UNREADABLE');
@@ -148,11 +155,12 @@ async function checkCmsSignature(
     const signatureValue = new Uint8Array(cms.signerInfo.signature.valueBlock.valueHexView);
     timestamp = await checkTimestampToken(new Uint8Array(token.toBER(false)), signatureValue, context.keys, context.chains);
     result.timestamp = timestampReport(timestamp);
-    states.add(timestamp.valid ? 'TIMESTAMP_VALID' : 'TIMESTAMP_INVALID');
+    addTimestampStates(timestamp, states);
     if (!timestamp.valid) result.problems.push(...timestamp.problems.map((problem) => `timestamp: ${problem}`));
   }
 
   const claimedTime = parsePdfDate(signature.signingTimeText);
+  // Only a timestamp from a trusted authority proves the signing time.
   if (timestamp?.valid && timestamp.genTime) {
     result.signedAt = timestamp.genTime;
     result.signedAtSource = 'timestamp';
@@ -191,13 +199,23 @@ async function checkDocumentTimestamp(
     result.signedAtSource = 'timestamp';
   }
   result.timestamped = timestamp.valid;
-  states.add(timestamp.valid ? 'TIMESTAMP_VALID' : 'TIMESTAMP_INVALID');
+  addTimestampStates(timestamp, states);
   if (!timestamp.imprintMatches && timestamp.cms) states.add('DIGEST_MISMATCH');
   if (!timestamp.cms) states.add('CMS_UNREADABLE');
   result.problems.push(...timestamp.problems);
   if (timestamp.chain) applyChain(result, timestamp.chain, states);
   else states.add('CERT_ISSUER_UNKNOWN');
   return timestamp.imprintMatches && timestamp.signatureValid;
+}
+
+/**
+ * A token that verifies cryptographically but whose authority does not chain to a trust anchor is
+ * valid and untrusted, not invalid; it then proves no time.
+ */
+function addTimestampStates(timestamp: TimestampCheck, states: Set<SignatureState>): void {
+  const cryptographicallyValid = timestamp.imprintMatches && timestamp.signatureValid;
+  states.add(cryptographicallyValid ? 'TIMESTAMP_VALID' : 'TIMESTAMP_INVALID');
+  if (cryptographicallyValid && !timestamp.trusted) states.add('TIMESTAMP_UNTRUSTED');
 }
 
 function describeSigner(result: SignatureCheck, certificate: pkijs.Certificate): void {

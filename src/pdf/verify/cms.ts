@@ -2,7 +2,7 @@
 // finding the signer certificate, and checking one SignerInfo over given content.
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { digest, hashFromOid, KeyCache, signatureScheme, verifySignature, type HashName } from './algorithms.js';
+import { digest, hashFromOid, KeyCache, signatureScheme, UnsupportedAlgorithmError, verifySignature, type HashName } from './algorithms.js';
 import { bytesEqual } from './bytes.js';
 
 export const OID = {
@@ -106,6 +106,8 @@ export interface SignerCheck {
   contentDigestMatches: boolean;
   /** The signature verifies with the signer certificate's key. */
   signatureVerifies: boolean;
+  /** Why the signature itself could not be checked (algorithm unknown or missing in this runtime). */
+  unsupported?: string;
   /** ESS signing-certificate(-v2) names the signer certificate; null when the attribute is absent. */
   signingCertificateMatches: boolean | null;
   /** The signing-time signed attribute, if any. */
@@ -121,18 +123,39 @@ export async function checkSigner(cms: SignedCms, content: Uint8Array<ArrayBuffe
   const digestAlgorithm = hashFromOid(signerInfo.digestAlgorithm.algorithmId);
   if (!signerCertificate) throw new CmsFormatError('the signer certificate is not included in the CMS');
   const publicKey = signerCertificate.subjectPublicKeyInfo;
-  const scheme = signatureScheme(signerInfo.signatureAlgorithm, publicKey, digestAlgorithm);
   const signature = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
   const signedAttributes = signerInfo.signedAttrs;
+  // The digest over the signed bytes is judged whatever the signature algorithm: "intact" must not
+  // depend on whether this runtime can check an Ed448 signature.
+  let scheme: ReturnType<typeof signatureScheme> | undefined;
+  let unsupported: string | undefined;
+  try {
+    scheme = signatureScheme(signerInfo.signatureAlgorithm, publicKey, digestAlgorithm);
+  } catch (error) {
+    if (!(error instanceof UnsupportedAlgorithmError)) throw error;
+    unsupported = error.message;
+  }
+  const verify = async (data: Uint8Array<ArrayBuffer>): Promise<boolean> => {
+    if (!scheme) return false;
+    try {
+      return await verifySignature(keys, publicKey, scheme, data, signature);
+    } catch (error) {
+      if (!(error instanceof UnsupportedAlgorithmError)) throw error;
+      unsupported = error.message;
+      return false;
+    }
+  };
+  const signatureAlgorithm = scheme?.description ?? signerInfo.signatureAlgorithm.algorithmId;
 
   if (!signedAttributes) {
-    const signatureVerifies = await verifySignature(keys, publicKey, scheme, content, signature);
+    const signatureVerifies = await verify(content);
     return {
       digestAlgorithm,
-      signatureAlgorithm: scheme.description,
+      signatureAlgorithm,
       hasSignedAttributes: false,
       contentDigestMatches: signatureVerifies,
       signatureVerifies,
+      unsupported,
       signingCertificateMatches: null,
     };
   }
@@ -143,12 +166,14 @@ export async function checkSigner(cms: SignedCms, content: Uint8Array<ArrayBuffe
   // encodedValue holds the attributes as received, retagged as SET OF (RFC 5652 §5.4).
   const signedBytes = new Uint8Array(signedAttributes.encodedValue.slice(0));
   const signingTime = attributeValue(signedAttributes, OID.signingTime);
+  const signatureVerifies = await verify(signedBytes);
   return {
     digestAlgorithm,
-    signatureAlgorithm: scheme.description,
+    signatureAlgorithm,
     hasSignedAttributes: true,
     contentDigestMatches: bytesEqual(messageDigest.valueBlock.valueHexView, contentDigest),
-    signatureVerifies: await verifySignature(keys, publicKey, scheme, signedBytes, signature),
+    signatureVerifies,
+    unsupported,
     signingCertificateMatches: await signingCertificateMatches(signedAttributes, signerCertificate),
     signingTime: signingTime instanceof asn1js.UTCTime || signingTime instanceof asn1js.GeneralizedTime ? signingTime.toDate() : undefined,
   };
@@ -171,7 +196,8 @@ async function signingCertificateMatches(attributes: pkijs.SignedAndUnsignedAttr
     certHash = second;
   }
   if (!(certHash instanceof asn1js.OctetString)) return false;
-  const hashName = hashOid === OID.sha1 ? 'SHA-1' : hashFromOid(hashOid);
-  const actual = new Uint8Array(await globalThis.crypto.subtle.digest(hashName, certificateDer(cert)));
+  const actual = hashOid === OID.sha1
+    ? new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', certificateDer(cert)))
+    : await digest(hashFromOid(hashOid), certificateDer(cert));
   return bytesEqual(certHash.valueBlock.valueHexView, actual);
 }

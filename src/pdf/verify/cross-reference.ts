@@ -3,6 +3,8 @@
 import { PDFDict, PDFRawStream } from '@cantoo/pdf-lib';
 import { Cursor, type ObjectParser } from './object-parser.js';
 import { get, isArray, nameOf, numberOf } from './pdf-values.js';
+import { rethrowLimit } from './errors.js';
+import type { WorkBudget } from './limits.js';
 import { decodeStreamData } from './stream-data.js';
 
 export type XrefEntry =
@@ -23,6 +25,7 @@ export class CrossReferenceSections {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly parser: ObjectParser,
+    private readonly budget: WorkBudget,
   ) {}
 
   /** The section at `offset`, or the Error that explains why there is none. */
@@ -34,6 +37,7 @@ export class CrossReferenceSections {
         cursor.skipWhitespace();
         section = cursor.keyword('xref') ? this.readTable(cursor) : this.readStream(offset);
       } catch (error) {
+        rethrowLimit(error);
         section = error instanceof Error ? error : new Error(String(error));
       }
       this.sections.set(offset, section);
@@ -48,6 +52,7 @@ export class CrossReferenceSections {
       if (cursor.keyword('trailer')) break;
       const first = cursor.integer();
       const count = cursor.integer();
+      this.budget.addXrefEntries(count);
       for (let i = 0; i < count; i++) {
         const offset = cursor.integer();
         cursor.integer(); // generation
@@ -84,11 +89,14 @@ export class CrossReferenceSections {
     const dict = stream.dict;
     const widths = get(dict, 'W');
     if (!isArray(widths) || widths.size() < 3) throw new Error('Cross-reference stream without /W');
-    const [typeWidth, fieldWidth, indexWidth] = [0, 1, 2].map((i) => numberOf(widths.get(i)) ?? 0);
+    const [typeWidth, fieldWidth, indexWidth] = [0, 1, 2].map((i) => numberOf(widths.get(i)) ?? -1);
+    if (![typeWidth, fieldWidth, indexWidth].every((width) => Number.isInteger(width) && width >= 0 && width <= 8) || fieldWidth === 0) {
+      throw new Error('Cross-reference stream with invalid /W');
+    }
     const size = numberOf(get(dict, 'Size')) ?? 0;
     const indexArray = get(dict, 'Index');
     const ranges: number[] = isArray(indexArray) ? indexArray.asArray().map((value) => numberOf(value) ?? 0) : [0, size];
-    const data = decodeStreamData(stream);
+    const data = decodeStreamData(stream, this.budget);
     const entryWidth = typeWidth + fieldWidth + indexWidth;
     const readField = (at: number, width: number) => {
       let value = 0;
@@ -97,6 +105,7 @@ export class CrossReferenceSections {
     };
     const entries = new Map<number, XrefEntry>();
     let at = 0;
+    this.budget.addXrefEntries(Math.floor(data.length / entryWidth));
     for (let r = 0; r + 1 < ranges.length; r += 2) {
       for (let i = 0; i < ranges[r + 1] && at + entryWidth <= data.length; i++, at += entryWidth) {
         const type = typeWidth === 0 ? 1 : readField(at, typeWidth);

@@ -1,10 +1,15 @@
 // PDF signature verification, isomorphic: Uint8Array + WebCrypto + PKI.js + @cantoo/pdf-lib only,
 // so the same code runs in Node (the service) and in browsers (the web component).
 export { verifyPdf } from './verify.js';
-export { PdfParseError } from './errors.js';
-export { DOCUMENT_STATES, SIGNATURE_STATES } from './types.js';
+export { PdfLimitError, PdfParseError } from './errors.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export { registerDigest } from './algorithms.js';
+export { DOCUMENT_STATES, MODIFICATION_LEVELS, SIGNATURE_STATES } from './types.js';
 export type {
   DocumentState,
+  FieldLock,
+  ModificationLevel,
+  VerifyLimits,
   RevisionReport,
   SignatureReport,
   SignatureState,

@@ -1,31 +1,74 @@
-// What an incremental update changed, judged the way PAdES / DocMDP level 2 does: adding
-// signatures is fine, anything that can change what the signed document shows or does is not.
+// What an incremental update changed, as a whitelist policy in the spirit of ISO 32000-2
+// §12.8.2.2 (DocMDP) and pyHanko's diff analysis: every object a later revision redefines, removes,
+// or starts to use must be explained by a rule, and each rule says at which level the change is
+// allowed (see README.md in this folder). Whatever no rule explains is a change at level OTHER.
 //
-// Allowed in a later revision: new objects that nothing older pointed to; signature dictionaries,
-// signature fields and their widgets (appearance streams included); the AcroForm gaining signature
-// fields, SigFlags, DR, DA; page dictionaries whose only change is /Annots gaining signature
-// widgets (plus the neutral page normalisation pdf-lib performs); the catalog gaining or updating
-// /AcroForm or /DSS; DSS contents; rewrites of existing objects with equal values. Everything else
-// is reported as a change, in words ("page 1 content", "catalog /OpenAction", ...).
+// Levels: NONE < LTA_UPDATES (DSS, document timestamps, /Version, /Extensions, metadata, /Info)
+// < FORM_FILLING (signing: new signature fields and widgets, values and appearances of unsigned
+// fields; filling in form fields) < ANNOTATIONS (adding or changing non-widget annotations)
+// < OTHER (anything else: page content, page tree, catalog entries, signed fields, ...).
 import { PDFArray, PDFDict, PDFObject, PDFRawStream } from '@cantoo/pdf-lib';
 import type { PdfFile, Revision } from './pdf-file.js';
 import { latin1 } from './bytes.js';
+import { rethrowLimit } from './errors.js';
 import { changedKeys, dictOf, get, isArray, isDict, isRef, keysOf, nameOf, pdfValuesEqual, textOf } from './pdf-values.js';
 import { assignRoles, MAX_DEPTH, type Role } from './object-roles.js';
 import { decodeStreamData } from './stream-data.js';
+import { MODIFICATION_LEVELS, type ModificationLevel } from './types.js';
 
-const ALLOWED_ACROFORM_KEYS = new Set(['Fields', 'SigFlags', 'DR', 'DA']);
-const ALLOWED_CATALOG_KEYS = new Set(['AcroForm', 'DSS']);
+export interface Change {
+  level: ModificationLevel;
+  /** In words: "page 1 content", "catalog /OpenAction", "form field Name filled in". */
+  description: string;
+  /** The act of signing itself (a new signature, its field and widget): not listed as a change of the revision. */
+  signing?: boolean;
+  /** Fully qualified name of the form field whose value or appearance changed (for field locks). */
+  field?: string;
+}
+
+export function levelRank(level: ModificationLevel): number {
+  return MODIFICATION_LEVELS.indexOf(level);
+}
+
+export function maxLevel(levels: Iterable<ModificationLevel>): ModificationLevel {
+  let max: ModificationLevel = 'NONE';
+  for (const level of levels) if (levelRank(level) > levelRank(max)) max = level;
+  return max;
+}
+
+/** Catalog entries a later revision may add or change, and at which level. */
+const CATALOG_RULES: Record<string, ModificationLevel> = {
+  Version: 'LTA_UPDATES',
+  Extensions: 'LTA_UPDATES',
+  Metadata: 'LTA_UPDATES',
+  DSS: 'LTA_UPDATES',
+  AcroForm: 'FORM_FILLING',
+};
+
+/** AcroForm entries a later revision may change (besides /Fields, judged entry by entry). */
+const ACROFORM_KEYS = new Set(['SigFlags', 'DR', 'DA']);
+
+/** Entries of an unsigned signature field (or its widget) that signing it may set or change. */
+const UNSIGNED_SIGNATURE_FIELD_KEYS = new Set(['V', 'AP', 'AS', 'MK', 'F', 'DA', 'Rect', 'P', 'Lock', 'SV', 'Ff', 'Kids', 'StructParent', 'NM', 'M']);
+
+/** Entries of a form field (or its widget) that filling it in may change. */
+const FORM_FILLING_KEYS = new Set(['V', 'AP', 'AS', 'MK', 'M', 'NM']);
+
+/** Object types that hold other objects or cross-reference data rather than content. */
+const CONTAINER_TYPES = new Set(['ObjStm', 'XRef']);
 
 export class ModificationAnalyzer {
   private readonly roles = new Map<number, Map<number, Role>>();
+  private readonly reachable = new Map<number, Set<number>>();
   private readonly references = new Map<number, Set<number>>();
 
   constructor(private readonly file: PdfFile) {}
 
-  /** Changes made by revision `after` to revision `before` that are not signature additions. */
-  disallowedChanges(before: Revision, after: Revision): string[] {
-    return new RevisionComparison(this.file, before, after, this.rolesOf(before), () => this.referencedNumbers(before)).run();
+  /** What revision `after` changed in revision `before`, each change with its level. */
+  changes(before: Revision, after: Revision): Change[] {
+    return new RevisionComparison(this.file, before, after, this.rolesOf(before), this.reachableFrom(before), this.reachableFrom(after), () =>
+      this.referencedNumbers(before),
+    ).run();
   }
 
   private rolesOf(revision: Revision): Map<number, Role> {
@@ -35,6 +78,23 @@ export class ModificationAnalyzer {
       this.roles.set(revision.index, roles);
     }
     return roles;
+  }
+
+  /** Object numbers reachable from the trailer (/Root, /Info) of a revision. */
+  private reachableFrom(revision: Revision): Set<number> {
+    let numbers = this.reachable.get(revision.index);
+    if (!numbers) {
+      numbers = new Set();
+      const pending = [revision.root?.objectNumber, revision.info?.objectNumber].filter((n): n is number => n !== undefined);
+      while (pending.length > 0) {
+        const objectNumber = pending.pop() as number;
+        if (numbers.has(objectNumber) || !revision.table.has(objectNumber)) continue;
+        numbers.add(objectNumber);
+        for (const ref of this.file.referencesOf(revision, objectNumber)) if (!numbers.has(ref)) pending.push(ref);
+      }
+      this.reachable.set(revision.index, numbers);
+    }
+    return numbers;
   }
 
   /** Every object number that some in-use object of the revision refers to. */
@@ -54,43 +114,68 @@ export class ModificationAnalyzer {
 }
 
 class RevisionComparison {
-  private readonly changes = new Set<string>();
+  private readonly found = new Map<string, Change>();
 
   constructor(
     private readonly file: PdfFile,
     private readonly before: Revision,
     private readonly after: Revision,
     private readonly roles: Map<number, Role>,
+    private readonly reachableBefore: Set<number>,
+    private readonly reachableAfter: Set<number>,
     private readonly referencedBefore: () => Set<number>,
   ) {}
 
-  run(): string[] {
+  run(): Change[] {
     const { file, before, after } = this;
-    if (before.encrypted !== after.encrypted) this.changes.add('encryption');
+    if (before.encrypted !== after.encrypted) this.add('OTHER', 'encryption');
     if (before.root?.objectNumber !== after.root?.objectNumber) {
       this.compareCatalogs(this.resolveBefore(before.root), this.resolveAfter(after.root));
     }
     if (before.info?.objectNumber !== after.info?.objectNumber) {
-      if (!pdfValuesEqual(this.resolveBefore(before.info), this.resolveAfter(after.info))) this.changes.add('document information');
+      if (!pdfValuesEqual(this.resolveBefore(before.info), this.resolveAfter(after.info))) this.add('LTA_UPDATES', 'document information updated');
     }
     const objectNumbers = new Set([...before.table.keys(), ...after.table.keys()]);
     for (const objectNumber of objectNumbers) {
       if (objectNumber === 0) continue;
+      const usedBefore = this.reachableBefore.has(objectNumber);
+      const usedAfter = this.reachableAfter.has(objectNumber);
       const locationBefore = file.locationKey(before, objectNumber);
       const locationAfter = file.locationKey(after, objectNumber);
-      if (locationBefore === locationAfter) continue;
+      if (locationBefore === locationAfter) {
+        // Bytes that were in the signed file but not part of its document, put to use later:
+        // the "hide-and-replace" shadow attack prepares its content exactly like that.
+        if (!usedBefore && usedAfter && !this.isContainer(objectNumber)) this.add('OTHER', `object ${objectNumber}, unused when signed, used later`);
+        continue;
+      }
+      if (!usedBefore && !usedAfter) continue; // neither revision's document uses it
       if (locationBefore === undefined) {
         // A new object matters only through what refers to it, unless something signed already did.
-        if (this.referencedBefore().has(objectNumber)) this.changes.add(`object ${objectNumber}, missing when signed, defined later`);
+        if (this.referencedBefore().has(objectNumber)) this.add('OTHER', `object ${objectNumber}, missing when signed, defined later`);
         continue;
       }
       const oldValue = file.resolve(before, objectNumber);
       const newValue = locationAfter === undefined ? undefined : file.resolve(after, objectNumber);
       if (pdfValuesEqual(oldValue, newValue)) continue;
-      if (oldValue === undefined) this.changes.add(`object ${objectNumber} changed`);
+      if (!usedBefore) {
+        this.add('OTHER', `object ${objectNumber}, unused when signed, redefined and used later`);
+        continue;
+      }
+      if (oldValue === undefined) this.add('OTHER', `object ${objectNumber} changed`);
       else this.compareObject(objectNumber, oldValue, newValue);
     }
-    return [...this.changes];
+    return [...this.found.values()];
+  }
+
+  private add(level: ModificationLevel, description: string, extra: { signing?: boolean; field?: string } = {}): void {
+    const existing = this.found.get(description);
+    if (existing && levelRank(existing.level) >= levelRank(level)) return;
+    this.found.set(description, { level, description, ...extra });
+  }
+
+  private isContainer(objectNumber: number): boolean {
+    const value = this.file.resolve(this.after, objectNumber);
+    return value instanceof PDFRawStream && CONTAINER_TYPES.has(nameOf(get(value.dict, 'Type')) ?? '');
   }
 
   private resolveBefore(value: PDFObject | undefined): PDFObject | undefined {
@@ -106,8 +191,12 @@ class RevisionComparison {
     const removed = newValue === undefined;
     switch (role?.kind) {
       case 'catalog':
-        if (removed) this.changes.add('document catalog removed');
+        if (removed) this.add('OTHER', 'document catalog removed');
         else this.compareCatalogs(oldValue, newValue);
+        return;
+      case 'catalogEntry':
+        if (role.key === 'Extensions' && !removed) this.add('LTA_UPDATES', 'catalog /Extensions updated');
+        else this.add('OTHER', `catalog /${role.key} ${removed ? 'removed' : 'changed'}`);
         return;
       case 'acroForm':
         this.compareAcroForms(dictOf(oldValue), dictOf(newValue));
@@ -115,48 +204,64 @@ class RevisionComparison {
       case 'formFields':
         this.compareFieldLists(oldValue, newValue);
         return;
+      case 'fieldKids':
+        if (role.signed || removed) this.add('OTHER', `${role.signature ? 'signature' : 'form'} field ${role.name} ${removed ? 'removed' : 'changed'}`);
+        else this.compareKidLists(role.name, role.signature, oldValue, newValue);
+        return;
       case 'formResources':
+        this.add('FORM_FILLING', 'form resources (/DR) updated', { signing: true });
+        return;
       case 'dss':
+        this.add('LTA_UPDATES', 'document security store (/DSS) updated', { signing: true });
         return;
       case 'page':
-        if (removed) this.changes.add(`page ${role.page} removed`);
+        if (removed) this.add('OTHER', `page ${role.page} removed`);
         else this.comparePages(role.page, oldValue, newValue);
         return;
       case 'pageAnnots':
         this.compareAnnotationLists(role.page, oldValue, newValue);
         return;
       case 'pageContent':
-        this.changes.add(`page ${role.page} content`);
+        this.add('OTHER', `page ${role.page} content`);
         return;
       case 'pageResources':
-        if (removed || !this.sameResources(oldValue, newValue, 0)) this.changes.add(`page ${role.page} resources`);
+        if (removed || !this.sameResources(oldValue, newValue, 0)) this.add('OTHER', `page ${role.page} resources`);
         return;
       case 'annotation':
-        this.changes.add(removed ? `page ${role.page} annotation removed` : `page ${role.page} annotation changed`);
+        if (removed) this.add('OTHER', `page ${role.page} annotation removed`);
+        else this.add('ANNOTATIONS', `page ${role.page} annotation changed`);
         return;
       case 'pageTree':
-        this.changes.add('page tree');
+        this.add('OTHER', 'page tree');
         return;
       case 'signatureField':
-      case 'signatureAppearance':
         // Signing an empty signature field fills it in; a signed one must stay as it was.
-        if (role.signed || removed) this.changes.add(`signature field ${role.name} ${removed ? 'removed' : 'changed'}`);
+        if (role.signed || removed) this.add('OTHER', `signature field ${role.name} ${removed ? 'removed' : 'changed'}`);
+        else this.compareUnsignedSignatureField(role.name, oldValue, newValue);
+        return;
+      case 'signatureAppearance':
+        if (role.signed || removed) this.add('OTHER', `signature field ${role.name} ${removed ? 'appearance removed' : 'appearance changed'}`);
+        else this.add('FORM_FILLING', `signature field ${role.name} appearance`, { signing: true });
         return;
       case 'signatureValue':
-        this.changes.add(`signature ${role.name} ${removed ? 'removed' : 'replaced'}`);
+        this.add('OTHER', `signature ${role.name} ${removed ? 'removed' : 'replaced'}`);
         return;
       case 'formField':
-        this.changes.add(`form field ${role.name} ${removed ? 'removed' : 'changed'}`);
+        if (removed) this.add('OTHER', `form field ${role.name} removed`);
+        else this.compareFormField(role.name, oldValue, newValue);
+        return;
+      case 'formFieldAppearance':
+        this.add('FORM_FILLING', `form field ${role.name} filled in`, { field: role.name });
         return;
       case 'info':
-        this.changes.add('document information');
+        this.add('LTA_UPDATES', 'document information updated');
         return;
       case 'metadata':
-        this.changes.add('document metadata');
+        this.add('LTA_UPDATES', 'document metadata updated');
         return;
       default: {
         const type = nameOf(get(dictOf(oldValue), 'Type')) ?? nameOf(get(dictOf(oldValue), 'Subtype'));
-        this.changes.add(`object ${objectNumber}${type ? ` (${type})` : ''} ${removed ? 'removed' : 'changed'}`);
+        this.add('OTHER', `object ${objectNumber}${type ? ` (${type})` : ''} ${removed ? 'removed' : 'changed'}`);
       }
     }
   }
@@ -165,34 +270,84 @@ class RevisionComparison {
     const oldCatalog = dictOf(oldValue);
     const newCatalog = dictOf(newValue);
     if (!oldCatalog || !newCatalog) {
-      this.changes.add('document catalog replaced');
+      this.add('OTHER', 'document catalog replaced');
       return;
     }
     for (const key of changedKeys(oldCatalog, newCatalog)) {
       if (key === 'AcroForm') {
         this.compareAcroForms(dictOf(this.resolveBefore(get(oldCatalog, key))), dictOf(this.resolveAfter(get(newCatalog, key))));
-      } else if (!ALLOWED_CATALOG_KEYS.has(key)) {
-        this.changes.add(key === 'Pages' ? 'page tree' : `catalog /${key}`);
+      } else if (key === 'Metadata' || key === 'DSS') {
+        if (get(newCatalog, key) === undefined) this.add('OTHER', `catalog /${key} removed`);
+        else this.add(CATALOG_RULES[key], key === 'DSS' ? 'document security store (/DSS) updated' : 'document metadata updated', { signing: key === 'DSS' });
+      } else if (CATALOG_RULES[key]) {
+        this.add(CATALOG_RULES[key], `catalog /${key} updated`);
+      } else {
+        this.add('OTHER', key === 'Pages' ? 'page tree' : `catalog /${key}`);
       }
     }
   }
 
   private compareAcroForms(oldForm: PDFDict | undefined, newForm: PDFDict | undefined): void {
     if (!newForm) {
-      if (oldForm) this.changes.add('form removed');
+      if (oldForm) this.add('OTHER', 'form removed');
       return;
     }
     if (oldForm) {
-      for (const key of changedKeys(oldForm, newForm)) if (!ALLOWED_ACROFORM_KEYS.has(key)) this.changes.add(`form /${key}`);
+      for (const key of changedKeys(oldForm, newForm)) {
+        if (key === 'Fields') continue;
+        if (ACROFORM_KEYS.has(key)) this.add('FORM_FILLING', `form /${key}`, { signing: true });
+        else if (key === 'NeedAppearances' && nameOrBool(get(newForm, key)) !== true) this.add('FORM_FILLING', 'form /NeedAppearances', { signing: true });
+        else this.add('OTHER', `form /${key}`);
+      }
     }
     this.compareFieldLists(oldForm && this.resolveBefore(get(oldForm, 'Fields')), this.resolveAfter(get(newForm, 'Fields')));
   }
 
   private compareFieldLists(oldValue: PDFObject | undefined, newValue: PDFObject | undefined): void {
-    const { removed, added } = listDifference(oldValue, newValue);
-    for (const entry of removed) this.changes.add(`form field ${this.fieldName(entry, this.before)} removed`);
+    const { removed, added } = listDifference(this.resolveBefore(oldValue), this.resolveAfter(newValue));
+    for (const entry of removed) this.add('OTHER', `form field ${this.fieldName(entry, this.before)} removed`);
     for (const entry of added) {
-      if (!this.isSignatureField(this.resolveAfter(entry), 0)) this.changes.add(`form field ${this.fieldName(entry, this.after)} added`);
+      const name = this.fieldName(entry, this.after);
+      if (this.isSignatureField(this.resolveAfter(entry), 0)) this.add('FORM_FILLING', `signature field ${name} added`, { signing: true });
+      else this.add('OTHER', `form field ${name} added`);
+    }
+  }
+
+  /** The /Kids of a field that was not signed: new signature widgets may be added, nothing removed. */
+  private compareKidLists(name: string, signature: boolean, oldValue: PDFObject | undefined, newValue: PDFObject | undefined): void {
+    const { removed, added } = listDifference(this.resolveBefore(oldValue), this.resolveAfter(newValue));
+    if (removed.length > 0) this.add('OTHER', `${signature ? 'signature' : 'form'} field ${name} widget removed`);
+    for (const entry of added) {
+      if (signature && this.isSignatureField(this.resolveAfter(entry), 0)) this.add('FORM_FILLING', `signature field ${name} widget added`, { signing: true });
+      else this.add('OTHER', `form field ${name} widget added`);
+    }
+  }
+
+  private compareUnsignedSignatureField(name: string, oldValue: PDFObject, newValue: PDFObject | undefined): void {
+    const oldField = dictOf(oldValue);
+    const newField = dictOf(newValue);
+    if (!oldField || !newField) {
+      this.add('OTHER', `signature field ${name} replaced`);
+      return;
+    }
+    for (const key of changedKeys(oldField, newField)) {
+      if (key === 'Kids') this.compareKidLists(name, true, this.resolveBefore(get(oldField, key)), this.resolveAfter(get(newField, key)));
+      else if (UNSIGNED_SIGNATURE_FIELD_KEYS.has(key)) this.add('FORM_FILLING', `signature field ${name} signed`, { signing: true });
+      else this.add('OTHER', `signature field ${name} /${key}`);
+    }
+  }
+
+  private compareFormField(name: string, oldValue: PDFObject, newValue: PDFObject | undefined): void {
+    const oldField = dictOf(oldValue);
+    const newField = dictOf(newValue);
+    if (!oldField || !newField) {
+      this.add('OTHER', `form field ${name} replaced`);
+      return;
+    }
+    for (const key of changedKeys(oldField, newField)) {
+      if (key === 'Kids') this.compareKidLists(name, false, this.resolveBefore(get(oldField, key)), this.resolveAfter(get(newField, key)));
+      else if (FORM_FILLING_KEYS.has(key)) this.add('FORM_FILLING', `form field ${name} filled in`, { field: name });
+      else this.add('OTHER', `form field ${name} /${key}`);
     }
   }
 
@@ -200,16 +355,16 @@ class RevisionComparison {
     const oldPage = dictOf(oldValue);
     const newPage = dictOf(newValue);
     if (!oldPage || !newPage) {
-      this.changes.add(`page ${page} replaced`);
+      this.add('OTHER', `page ${page} replaced`);
       return;
     }
     for (const key of changedKeys(oldPage, newPage)) {
       if (key === 'Annots') this.compareAnnotationLists(page, this.resolveBefore(get(oldPage, key)), this.resolveAfter(get(newPage, key)));
       else if (key === 'Contents') {
-        if (!this.sameContentStreams(get(oldPage, key), get(newPage, key))) this.changes.add(`page ${page} content`);
+        if (!this.sameContentStreams(get(oldPage, key), get(newPage, key))) this.add('OTHER', `page ${page} content`);
       } else if (key === 'Resources') {
-        if (!this.sameResources(get(oldPage, key), get(newPage, key), 0)) this.changes.add(`page ${page} resources`);
-      } else this.changes.add(`page ${page} /${key}`);
+        if (!this.sameResources(get(oldPage, key), get(newPage, key), 0)) this.add('OTHER', `page ${page} resources`);
+      } else this.add('OTHER', `page ${page} /${key}`);
     }
   }
 
@@ -235,6 +390,8 @@ class RevisionComparison {
     for (let start = 0; start + oldStreams.length <= newStreams.length; start++) {
       const end = start + oldStreams.length;
       if (!oldStreams.every((n, i) => newStreams[start + i] === n)) continue;
+      // The wrapped streams must be the very ones that were signed, not redefinitions.
+      if (!oldStreams.every((n) => this.file.locationKey(this.before, n) === this.file.locationKey(this.after, n))) return false;
       const saves = count(newStreams.slice(0, start), 'q');
       if (saves !== undefined && saves === count(newStreams.slice(end), 'Q')) return true;
     }
@@ -244,13 +401,15 @@ class RevisionComparison {
   /** How many times a stream repeats `operator` and nothing else; undefined for any other content. */
   private operatorOnlyCount(objectNumber: number, operator: 'q' | 'Q'): number | undefined {
     const stream = this.file.resolve(this.after, objectNumber);
-    if (!(stream instanceof PDFRawStream)) return undefined;
+    if (!(stream instanceof PDFRawStream) || stream.contents.length > 4096) return undefined;
     let data: Uint8Array;
     try {
-      data = decodeStreamData(stream);
-    } catch {
+      data = decodeStreamData(stream, this.file.budget);
+    } catch (error) {
+      rethrowLimit(error);
       return undefined;
     }
+    if (data.length > 4096) return undefined;
     const tokens = latin1(data).split(/[\0\t\n\f\r ]+/).filter(Boolean);
     return tokens.length > 0 && tokens.every((token) => token === operator) ? tokens.length : undefined;
   }
@@ -282,11 +441,12 @@ class RevisionComparison {
 
   private compareAnnotationLists(page: number, oldValue: PDFObject | undefined, newValue: PDFObject | undefined): void {
     const { removed, added } = listDifference(this.resolveBefore(oldValue), this.resolveAfter(newValue));
-    if (removed.length > 0) this.changes.add(`page ${page} annotation removed`);
+    if (removed.length > 0) this.add('OTHER', `page ${page} annotation removed`);
     for (const entry of added) {
       const annotation = dictOf(this.resolveAfter(entry));
-      if (nameOf(get(annotation, 'Subtype')) === 'Widget' && this.isSignatureField(annotation, 0)) continue;
-      this.changes.add(`page ${page} annotation added (${nameOf(get(annotation, 'Subtype')) ?? 'unknown'})`);
+      const subtype = nameOf(get(annotation, 'Subtype'));
+      if (subtype === 'Widget' && this.isSignatureField(annotation, 0)) this.add('FORM_FILLING', `page ${page} signature widget added`, { signing: true });
+      else this.add('ANNOTATIONS', `page ${page} annotation added (${subtype ?? 'unknown'})`);
     }
   }
 
@@ -307,6 +467,11 @@ class RevisionComparison {
   }
 }
 
+function nameOrBool(value: PDFObject | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  return value.toString() === 'true';
+}
+
 /** Object numbers of a page's content streams (/Contents is one stream or an array of them). */
 function contentStreamNumbers(value: PDFObject | undefined, resolved: PDFObject | undefined): number[] | undefined {
   if (resolved instanceof PDFRawStream) return isRef(value) ? [value.objectNumber] : undefined;
@@ -319,9 +484,13 @@ function contentStreamNumbers(value: PDFObject | undefined, resolved: PDFObject 
 function listDifference(oldValue: PDFObject | undefined, newValue: PDFObject | undefined): { removed: PDFObject[]; added: PDFObject[] } {
   const oldEntries = oldValue instanceof PDFArray ? oldValue.asArray() : [];
   const newEntries = newValue instanceof PDFArray ? newValue.asArray() : [];
-  const contains = (list: PDFObject[], entry: PDFObject) => list.some((other) => pdfValuesEqual(other, entry));
+  const refs = (list: PDFObject[]) => new Set(list.filter(isRef).map((entry) => entry.objectNumber));
+  const oldRefs = refs(oldEntries);
+  const newRefs = refs(newEntries);
+  const contains = (list: PDFObject[], numbers: Set<number>, entry: PDFObject) =>
+    isRef(entry) ? numbers.has(entry.objectNumber) : list.some((other) => !isRef(other) && pdfValuesEqual(other, entry));
   return {
-    removed: oldEntries.filter((entry) => !contains(newEntries, entry)),
-    added: newEntries.filter((entry) => !contains(oldEntries, entry)),
+    removed: oldEntries.filter((entry) => !contains(newEntries, newRefs, entry)),
+    added: newEntries.filter((entry) => !contains(oldEntries, oldRefs, entry)),
   };
 }

@@ -2,6 +2,8 @@
 // files, or from every *.pem / *.crt / *.cer file of a directory.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { registerDigest } from './algorithms.js';
 
 /** PEM texts for `verifyPdf({ trustAnchorsPem })`, one per file, in a stable order. */
 export async function loadTrustAnchorsPem(paths: string[]): Promise<string[]> {
@@ -19,4 +21,9 @@ export async function loadTrustAnchorsPem(paths: string[]): Promise<string[]> {
     if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`${files[i]} holds no PEM certificate`);
   });
   return texts;
+}
+
+/** Gives the isomorphic verifier the digests WebCrypto lacks (SHAKE256 for Ed448 signatures). */
+export function registerNodeDigests(): void {
+  registerDigest('SHAKE256', (data) => new Uint8Array(createHash('shake256', { outputLength: 64 }).update(data).digest()));
 }

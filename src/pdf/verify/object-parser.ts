@@ -3,6 +3,8 @@
 import { PDFContext, PDFObject, PDFObjectParser, PDFRawStream } from '@cantoo/pdf-lib';
 import { isPdfWhitespace, latin1 } from './bytes.js';
 import { get, numberOf } from './pdf-values.js';
+import { PdfLimitError } from './errors.js';
+import type { WorkBudget } from './limits.js';
 import { decodeStreamData } from './stream-data.js';
 
 export class ObjectParser {
@@ -47,10 +49,13 @@ export interface ObjectStreamIndex {
   offsets: number[];
 }
 
-export function readObjectStreamIndex(stream: PDFRawStream): ObjectStreamIndex {
+export function readObjectStreamIndex(stream: PDFRawStream, budget: WorkBudget): ObjectStreamIndex {
   const count = numberOf(get(stream.dict, 'N')) ?? 0;
   const first = numberOf(get(stream.dict, 'First')) ?? 0;
-  const data = decodeStreamData(stream);
+  const { maxObjectStreamObjects } = budget.limits;
+  if (count > maxObjectStreamObjects) throw new PdfLimitError('maxObjectStreamObjects', maxObjectStreamObjects, `an object stream declares ${count} objects`);
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(first) || first < 0) throw new Error('object stream with invalid /N or /First');
+  const data = decodeStreamData(stream, budget);
   const cursor = new Cursor(data, 0);
   const objectNumbers: number[] = [];
   const offsets: number[] = [];

@@ -6,6 +6,7 @@ import { dictOf, get, isArray, isDict, isRef, nameOf, textOf } from './pdf-value
 
 export type Role =
   | { kind: 'catalog' }
+  | { kind: 'catalogEntry'; key: string }
   | { kind: 'pageTree' }
   | { kind: 'page'; page: number }
   | { kind: 'pageContent'; page: number }
@@ -15,16 +16,21 @@ export type Role =
   | { kind: 'acroForm' }
   | { kind: 'formFields' }
   | { kind: 'formResources' }
+  | { kind: 'fieldKids'; name: string; signature: boolean; signed: boolean }
   | { kind: 'signatureField'; name: string; signed: boolean }
   | { kind: 'signatureAppearance'; name: string; signed: boolean }
   | { kind: 'signatureValue'; name: string }
   | { kind: 'formField'; name: string }
+  | { kind: 'formFieldAppearance'; name: string }
   | { kind: 'dss' }
   | { kind: 'info' }
   | { kind: 'metadata' };
 
 /** Bound for walking nested structures (field trees, page trees) of untrusted files. */
 export const MAX_DEPTH = 64;
+
+/** Catalog entries whose indirect values get a role of their own (named in reports). */
+const NAMED_CATALOG_ENTRIES = ['Names', 'OpenAction', 'AA', 'OCProperties', 'Outlines', 'Dests', 'URI', 'Perms', 'StructTreeRoot', 'Extensions', 'Collection', 'Legal'];
 
 /** What each indirect object of a revision is for. The first role assigned wins. */
 export function assignRoles(file: PdfFile, revision: Revision): Map<number, Role> {
@@ -46,6 +52,7 @@ export function assignRoles(file: PdfFile, revision: Revision): Map<number, Role
     const kids = resolve(get(node, 'Kids'));
     if (nameOf(get(node, 'Type')) === 'Pages' || isArray(kids)) {
       assign(value, { kind: 'pageTree' });
+      assign(get(node, 'Kids'), { kind: 'pageTree' });
       if (isArray(kids)) for (const kid of kids.asArray()) visitPages(kid, depth + 1);
       return;
     }
@@ -73,32 +80,35 @@ export function assignRoles(file: PdfFile, revision: Revision): Map<number, Role
   const form = dictOf(resolve(acroForm));
   assign(get(form, 'Fields'), { kind: 'formFields' });
   const fields = resolve(get(form, 'Fields'));
-  const visitField = (value: PDFObject, parentName: string, inheritedType: string | undefined, depth: number) => {
+  const assignAppearances = (field: ReturnType<typeof dictOf>, role: Role) => {
+    assign(get(field, 'AP'), role);
+    for (const [, appearance] of dictOf(resolve(get(field, 'AP')))?.entries() ?? []) {
+      assign(appearance, role);
+      const states = resolve(appearance);
+      if (isDict(states) && !(states instanceof PDFRawStream)) for (const [, state] of states.entries()) assign(state, role);
+    }
+  };
+  const visitField = (value: PDFObject, parentName: string, inheritedType: string | undefined, signedAncestor: boolean, depth: number) => {
     const field = dictOf(resolve(value));
     if (!field || depth > MAX_DEPTH) return;
     const partial = textOf(get(field, 'T'));
     const name = partial === undefined ? parentName : parentName ? `${parentName}.${partial}` : partial;
     const fieldType = nameOf(get(field, 'FT')) ?? inheritedType;
+    // A widget kid of a signed field is as frozen as the field: its appearance is the seal's.
+    const signed = signedAncestor || (fieldType === 'Sig' && get(field, 'V') !== undefined);
     if (fieldType === 'Sig') {
-      const signatureValue = get(field, 'V');
-      const signed = signatureValue !== undefined;
       assign(value, { kind: 'signatureField', name, signed });
-      assign(signatureValue, { kind: 'signatureValue', name });
-      const appearances = dictOf(resolve(get(field, 'AP')));
-      for (const [, appearance] of appearances?.entries() ?? []) {
-        assign(appearance, { kind: 'signatureAppearance', name, signed });
-        const states = resolve(appearance);
-        if (isDict(states) && !(states instanceof PDFRawStream)) {
-          for (const [, state] of states.entries()) assign(state, { kind: 'signatureAppearance', name, signed });
-        }
-      }
+      assign(get(field, 'V'), { kind: 'signatureValue', name });
+      assignAppearances(field, { kind: 'signatureAppearance', name, signed });
     } else {
       assign(value, { kind: 'formField', name });
+      assignAppearances(field, { kind: 'formFieldAppearance', name });
     }
+    assign(get(field, 'Kids'), { kind: 'fieldKids', name, signature: fieldType === 'Sig', signed });
     const kids = resolve(get(field, 'Kids'));
-    if (isArray(kids)) for (const kid of kids.asArray()) visitField(kid, name, fieldType, depth + 1);
+    if (isArray(kids)) for (const kid of kids.asArray()) visitField(kid, name, fieldType, signed, depth + 1);
   };
-  if (isArray(fields)) for (const field of fields.asArray()) visitField(field, '', undefined, 0);
+  if (isArray(fields)) for (const field of fields.asArray()) visitField(field, '', undefined, false, 0);
 
   // Pages before the form resources and DSS: a font shared by a page and /DR is page content.
   visitPages(get(catalog, 'Pages'), 0);
@@ -115,6 +125,7 @@ export function assignRoles(file: PdfFile, revision: Revision): Map<number, Role
     if (isArray(list)) for (const item of list.asArray()) assign(item, { kind: 'dss' });
     if (isDict(list)) for (const [, item] of list.entries()) assign(item, { kind: 'dss' });
   }
+  for (const key of NAMED_CATALOG_ENTRIES) assign(get(catalog, key), { kind: 'catalogEntry', key });
 
   return roles;
 }

@@ -6,7 +6,8 @@
 import { PDFDict, PDFObject, PDFRawStream, PDFRef } from '@cantoo/pdf-lib';
 import { asciiBytes, indexOfBytes, isPdfWhitespace, latin1 } from './bytes.js';
 import { CrossReferenceSections, type XrefEntry } from './cross-reference.js';
-import { PdfParseError } from './errors.js';
+import { PdfLimitError, PdfParseError, rethrowLimit } from './errors.js';
+import { DEFAULT_LIMITS, WorkBudget } from './limits.js';
 import { ObjectParser, readObjectStreamIndex, type ObjectStreamIndex } from './object-parser.js';
 import { get, isRef, nameOf } from './pdf-values.js';
 import { scanReferences } from './reference-scan.js';
@@ -30,7 +31,6 @@ export interface Revision {
 
 const EOF_MARKER = asciiBytes('%%EOF');
 const STARTXREF = 'startxref';
-const MAX_SECTIONS_PER_CHAIN = 1000;
 
 export class PdfFile {
   readonly revisions: Revision[];
@@ -41,8 +41,11 @@ export class PdfFile {
   private readonly references = new Map<string, number[]>();
   private scannedObjects?: Map<number, number[]>;
 
-  constructor(readonly bytes: Uint8Array) {
-    this.sections = new CrossReferenceSections(bytes, this.parser);
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly budget: WorkBudget = new WorkBudget(DEFAULT_LIMITS),
+  ) {
+    this.sections = new CrossReferenceSections(bytes, this.parser, budget);
     if (indexOfBytes(bytes.subarray(0, 1024), asciiBytes('%PDF-')) < 0) {
       throw new PdfParseError('Not a PDF: no %PDF- header in the first 1024 bytes');
     }
@@ -112,6 +115,10 @@ export class PdfFile {
 
   private readRevisions(): Revision[] {
     const candidates = this.findEofMarkers();
+    const { maxRevisions } = this.budget.limits;
+    if (candidates.length > maxRevisions) {
+      throw new PdfLimitError('maxRevisions', maxRevisions, `the file has ${candidates.length} revisions (startxref … %%EOF markers)`);
+    }
     const revisions: Revision[] = [];
     for (const candidate of candidates) {
       const table = this.readXrefChain(candidate.startxref, candidate.markerStart);
@@ -169,11 +176,15 @@ export class PdfFile {
     const seen = new Set<number>();
     while (pending.length > 0) {
       const offset = pending.shift() as number;
-      if (seen.has(offset) || seen.size > MAX_SECTIONS_PER_CHAIN) continue;
+      if (seen.has(offset)) continue; // a /Prev loop
+      if (seen.size >= this.budget.limits.maxXrefSections) {
+        throw new PdfLimitError('maxXrefSections', this.budget.limits.maxXrefSections, 'a cross-reference /Prev chain is longer than allowed');
+      }
       seen.add(offset);
       if (offset >= limit) return undefined;
       const section = this.sections.get(offset);
       if (section instanceof Error) return undefined;
+      this.budget.addXrefEntries(section.entries.size);
       for (const [objectNumber, entry] of section.entries) if (!table.has(objectNumber)) table.set(objectNumber, entry);
       trailers.push(section.trailer);
       pending.unshift(...section.next);
@@ -282,8 +293,9 @@ export class PdfFile {
       const stream = this.resolve(revision, streamNumber);
       if (stream instanceof PDFRawStream && nameOf(get(stream.dict, 'Type')) === 'ObjStm') {
         try {
-          index = readObjectStreamIndex(stream);
-        } catch {
+          index = readObjectStreamIndex(stream, this.budget);
+        } catch (error) {
+          rethrowLimit(error);
           index = null;
         }
       }

@@ -53,12 +53,16 @@ export function keysOf(dict: PDFDict): string[] {
   return dict.keys().map((key) => key.decodeText());
 }
 
+/** Values nested deeper than this are never equal (a hostile file could nest arrays a million deep). */
+const MAX_COMPARE_DEPTH = 256;
+
 /**
  * Structural equality of two parsed PDF values: references compare by object number (they are
  * resolved separately), strings by their decoded bytes, streams by dictionary and raw bytes.
  */
-export function pdfValuesEqual(a: PDFObject | undefined, b: PDFObject | undefined): boolean {
+export function pdfValuesEqual(a: PDFObject | undefined, b: PDFObject | undefined, depth = 0): boolean {
   if (a === b) return true;
+  if (depth > MAX_COMPARE_DEPTH) return false; // absurdly deep values are judged changed
   if (a === undefined || b === undefined) return false;
   if (a instanceof PDFRef || b instanceof PDFRef) {
     return a instanceof PDFRef && b instanceof PDFRef && a.objectNumber === b.objectNumber && a.generationNumber === b.generationNumber;
@@ -74,20 +78,20 @@ export function pdfValuesEqual(a: PDFObject | undefined, b: PDFObject | undefine
   }
   if (a instanceof PDFArray) {
     if (!(b instanceof PDFArray) || a.size() !== b.size()) return false;
-    for (let i = 0; i < a.size(); i++) if (!pdfValuesEqual(a.get(i), b.get(i))) return false;
+    for (let i = 0; i < a.size(); i++) if (!pdfValuesEqual(a.get(i), b.get(i), depth + 1)) return false;
     return true;
   }
   if (a instanceof PDFRawStream) {
     if (!(b instanceof PDFRawStream)) return false;
     const x = a.contents;
     const y = b.contents;
-    return pdfValuesEqual(a.dict, b.dict) && x.length === y.length && x.every((byte, i) => byte === y[i]);
+    return pdfValuesEqual(a.dict, b.dict, depth + 1) && x.length === y.length && x.every((byte, i) => byte === y[i]);
   }
   if (a instanceof PDFDict) {
     if (!(b instanceof PDFDict) || b instanceof PDFRawStream) return false;
     const aKeys = a.keys();
     if (aKeys.length !== b.keys().length) return false;
-    return aKeys.every((key) => pdfValuesEqual(a.get(key), b.get(key)));
+    return aKeys.every((key) => pdfValuesEqual(a.get(key), b.get(key), depth + 1));
   }
   return false;
 }

@@ -3,12 +3,15 @@
 import { PDFDict, PDFObject, PDFRef } from '@cantoo/pdf-lib';
 import type { PdfFile, Revision } from './pdf-file.js';
 import { bytesOf, dictOf, get, isArray, isRef, nameOf, numberOf, textOf } from './pdf-values.js';
+import type { FieldLock } from './types.js';
 
 export interface SignatureDictionary {
   /** Fully qualified field name (partial names joined with dots). */
   fieldName: string;
   /** Object number of the signature dictionary, when it is an indirect object. */
   objectNumber?: number;
+  /** Where the signature dictionary is defined: a file offset, 'compressed' (in an object stream) or 'direct'. */
+  definedAt?: number | 'compressed' | 'direct';
   type?: string;
   filter?: string;
   subFilter?: string;
@@ -21,6 +24,12 @@ export interface SignatureDictionary {
   reason?: string;
   location?: string;
   signerName?: string;
+  /** /P of a DocMDP transform in /Reference: this is a certification signature. */
+  docMdpPermissions?: 1 | 2 | 3;
+  /** The field's /Lock, or a FieldMDP transform in /Reference. */
+  fieldLock?: FieldLock;
+  /** /P of the field's /Lock (ISO 32000-2): DocMDP-like permissions from this signature on. */
+  lockPermissions?: 1 | 2 | 3;
 }
 
 export interface FormSignatures {
@@ -65,21 +74,43 @@ export function findSignatureFields(file: PdfFile, revision: Revision): FormSign
       result.emptyFields.push(name);
       return;
     }
-    result.signed.push(readSignatureDictionary(signature, name, isRef(valueEntry) ? valueEntry.objectNumber : undefined));
+    const entry = readSignatureDictionary(signature, name, isRef(valueEntry) ? valueEntry.objectNumber : undefined, (v) => file.deref(revision, v));
+    const xref = isRef(valueEntry) ? revision.table.get(valueEntry.objectNumber) : undefined;
+    entry.definedAt = !isRef(valueEntry) ? 'direct' : xref?.kind === 'offset' ? xref.offset : 'compressed';
+    const lock = dictOf(file.deref(revision, get(field, 'Lock')));
+    if (lock) {
+      entry.fieldLock ??= readFieldLock(lock, (v) => file.deref(revision, v));
+      entry.lockPermissions = permissionsOf(get(lock, 'P'));
+    }
+    result.signed.push(entry);
   };
 
   for (const field of fields.asArray()) visit(field, '', undefined, 0);
   return result;
 }
 
-function readSignatureDictionary(dict: PDFDict, fieldName: string, objectNumber: number | undefined): SignatureDictionary {
+type Deref = (value: PDFObject | undefined) => PDFObject | undefined;
+
+function readSignatureDictionary(dict: PDFDict, fieldName: string, objectNumber: number | undefined, deref: Deref): SignatureDictionary {
   const byteRangeValue = get(dict, 'ByteRange');
   let byteRange: number[] | null = null;
   if (isArray(byteRangeValue)) {
     const numbers = byteRangeValue.asArray().map(numberOf);
     if (numbers.every((n): n is number => n !== undefined && Number.isInteger(n))) byteRange = numbers;
   }
+  let docMdpPermissions: 1 | 2 | 3 | undefined;
+  let fieldLock: FieldLock | undefined;
+  const references = deref(get(dict, 'Reference'));
+  for (const reference of isArray(references) ? references.asArray().slice(0, 8) : []) {
+    const transform = dictOf(deref(reference));
+    const method = nameOf(get(transform, 'TransformMethod'));
+    const params = dictOf(deref(get(transform, 'TransformParams')));
+    if (method === 'DocMDP') docMdpPermissions = permissionsOf(get(params, 'P')) ?? 2;
+    if (method === 'FieldMDP' && params) fieldLock = readFieldLock(params, deref);
+  }
   return {
+    docMdpPermissions,
+    fieldLock,
     fieldName,
     objectNumber,
     type: nameOf(get(dict, 'Type')),
@@ -92,4 +123,17 @@ function readSignatureDictionary(dict: PDFDict, fieldName: string, objectNumber:
     location: textOf(get(dict, 'Location')),
     signerName: textOf(get(dict, 'Name')),
   };
+}
+
+function permissionsOf(value: PDFObject | undefined): 1 | 2 | 3 | undefined {
+  const p = numberOf(value);
+  return p === 1 || p === 2 || p === 3 ? p : undefined;
+}
+
+function readFieldLock(dict: PDFDict, deref: Deref): FieldLock | undefined {
+  const action = nameOf(get(dict, 'Action'));
+  if (action !== 'All' && action !== 'Include' && action !== 'Exclude') return undefined;
+  const fields = deref(get(dict, 'Fields'));
+  const names = isArray(fields) ? fields.asArray().slice(0, 10_000).map((value) => textOf(deref(value))).filter((name): name is string => name !== undefined) : [];
+  return { action, fields: names };
 }

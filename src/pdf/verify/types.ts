@@ -1,8 +1,9 @@
 // The verification report. Every verdict is also spelled out as an explicit state code (see
 // README.md in this folder for the table) so a UI never has to infer meaning from booleans.
+import type { VerifyLimits } from './limits.js';
 import type { TimestampReport } from './timestamp.js';
 
-export type { TimestampReport };
+export type { TimestampReport, VerifyLimits };
 
 export const SIGNATURE_STATES = [
   'SIGNATURE_VALID',
@@ -23,12 +24,25 @@ export const SIGNATURE_STATES = [
   'REVOCATION_NOT_CHECKED',
   'TIMESTAMP_VALID',
   'TIMESTAMP_INVALID',
+  'TIMESTAMP_UNTRUSTED',
+  'CERTIFICATION',
   'COVERS_WHOLE_DOCUMENT',
   'PARTIAL_COVERAGE',
   'MODIFIED_AFTER_SIGNING',
 ] as const;
 
 export type SignatureState = (typeof SIGNATURE_STATES)[number];
+
+/** How much a later revision changed, from nothing to anything (modifications.ts, README.md). */
+export const MODIFICATION_LEVELS = ['NONE', 'LTA_UPDATES', 'FORM_FILLING', 'ANNOTATIONS', 'OTHER'] as const;
+
+export type ModificationLevel = (typeof MODIFICATION_LEVELS)[number];
+
+/** Which form fields a signature locks (its field's /Lock or a FieldMDP transform). */
+export interface FieldLock {
+  action: 'All' | 'Include' | 'Exclude';
+  fields: string[];
+}
 
 export const DOCUMENT_STATES = [
   'NO_SIGNATURES',
@@ -37,6 +51,7 @@ export const DOCUMENT_STATES = [
   'EMPTY_SIGNATURE_FIELDS',
   'ENCRYPTED',
   'XREF_RECONSTRUCTED',
+  'CERTIFIED',
 ] as const;
 
 export type DocumentState = (typeof DOCUMENT_STATES)[number];
@@ -73,10 +88,21 @@ export interface SignatureReport {
   trusted: boolean;
   /** The /ByteRange reaches the end of the file. */
   coversWholeDocument: boolean;
-  /** A later revision changed something other than adding signatures. */
+  /** A later revision changed more than this signature allows (`allowedModificationLevel`, field locks). */
   modifiedAfterSigning: boolean;
-  /** What later revisions changed, in words (e.g. "page 1 content"); empty when nothing disallowed. */
+  /** What later revisions changed beyond what is allowed, in words (e.g. "page 1 content"); empty when nothing disallowed. */
   changes: string[];
+  /** The highest level of change in the revisions after this signature ('NONE' when there are none). */
+  modificationLevel: ModificationLevel;
+  /** What may change after this signature: a certification's /P (1 → LTA_UPDATES, 2 → FORM_FILLING,
+   *  3 → ANNOTATIONS), else FORM_FILLING (approval signatures). */
+  allowedModificationLevel: ModificationLevel;
+  /** A certification (DocMDP) signature and its permissions /P; null for approval signatures. */
+  certification: { permissions: 1 | 2 | 3 } | null;
+  /** Form fields this signature locks, when its field has a /Lock (or a FieldMDP transform). */
+  fieldLock: FieldLock | null;
+  /** The signature's CMS (or timestamp token) as base64 DER, without /Contents padding; null when unreadable. */
+  cms: string | null;
   states: SignatureState[];
   /** Human-readable details behind negative states. */
   problems: string[];
@@ -95,8 +121,10 @@ export interface RevisionReport {
   end: number;
   /** Fields of the signatures whose signed bytes end in this revision. */
   signatureFields: string[];
-  /** What this revision changed in the previous one, apart from adding signatures. */
+  /** What this revision changed in the previous one, apart from adding signatures, in words. */
   changes: string[];
+  /** The highest level of change this revision made, signing included. */
+  level: ModificationLevel;
 }
 
 export interface VerifyReport {
@@ -119,4 +147,6 @@ export interface VerifyOptions {
   now?: Date;
   /** The CMS the service stored for each seal (null for seals without one), to match against the PDF. */
   expectedCms?: (Uint8Array | null)[];
+  /** Tighter or looser bounds on the work of this verification (limits.ts has the defaults). */
+  limits?: Partial<VerifyLimits>;
 }
