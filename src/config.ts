@@ -47,6 +47,11 @@ export interface Config {
   convertQueueLimit: number;
   /** Largest total uncompressed size of a DOCX (zip-bomb guard). */
   docxMaxUnzippedBytes: number;
+  verifyWorkers: number;
+  verifyTimeoutMs: number;
+  verifyQueueLimit: number;
+  verifyMaxMemoryMb: number;
+  verifyMaxInflateBytes: number;
   /** e签宝 open API v3; null when not configured. `sandbox`: run the local e签宝 sandbox in-process (dev). */
   esign: { baseUrl: string; projectId: string; projectSecret: string; fileOrigins: string[] } | null;
   esignSandbox: boolean;
@@ -256,6 +261,11 @@ export function loadConfig(env: Env = process.env): Config {
     convertTimeoutMs: integer(env, 'CONVERT_TIMEOUT_MS', 30_000, 1000, 600_000),
     convertQueueLimit: integer(env, 'CONVERT_QUEUE_LIMIT', 64, 1, 10_000),
     docxMaxUnzippedBytes: size(env, 'DOCX_MAX_UNZIPPED', 50 * 1024 * 1024),
+    verifyWorkers: integer(env, 'VERIFY_WORKERS', Math.max(1, Math.min(os.availableParallelism(), 4)), 1, 32),
+    verifyTimeoutMs: integer(env, 'VERIFY_TIMEOUT_MS', 2_000, 100, 600_000),
+    verifyQueueLimit: integer(env, 'VERIFY_QUEUE_LIMIT', 32, 1, 10_000),
+    verifyMaxMemoryMb: integer(env, 'VERIFY_MAX_MEMORY_MB', 512, 64, 16_384),
+    verifyMaxInflateBytes: size(env, 'VERIFY_MAX_INFLATE', 64 * 1024 * 1024),
     esign: esignVars
       ? { baseUrl: esignVars.ESIGN_BASE_URL.replace(/\/+$/, ''), projectId: esignVars.ESIGN_PROJECT_ID, projectSecret: esignVars.ESIGN_PROJECT_SECRET, fileOrigins: originsOf('ESIGN_FILE_ORIGINS') }
       : null,

@@ -51,6 +51,7 @@ import { ProviderAccountRepository, ProviderEventRepository, ProviderFlowReposit
 import { SealRepository } from './store/seals.js';
 import { SignatureRepository } from './store/signatures.js';
 import { verificationRoutes } from './verification/routes.js';
+import { VerifyPool } from './verification/pool.js';
 
 export interface RunningService {
   url: string;
@@ -66,6 +67,8 @@ export interface RunningService {
   logger: Logger;
   reconciler: FlowReconciler;
   stamps: StampService;
+  /** Verification worker threads. */
+  verifier: VerifyPool;
   /** The in-process e签宝 sandbox when ESIGN_SANDBOX is on. */
   esignSandbox: DevEsignSandbox['sandbox'] | null;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
@@ -125,6 +128,15 @@ export async function startService(config: Config, logger: Logger = createLogger
   });
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
   const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors, ...(esignSandbox ? [esignSandbox.caPem] : [])];
+  // PDF verification off the main thread, with a deadline and bounded memory per job.
+  const verifier = new VerifyPool({
+    workers: config.verifyWorkers,
+    timeoutMs: config.verifyTimeoutMs,
+    queueLimit: config.verifyQueueLimit,
+    maxMemoryMb: config.verifyMaxMemoryMb,
+    limits: { maxStreamBytes: config.verifyMaxInflateBytes, maxTotalDecodedBytes: Math.max(config.verifyMaxInflateBytes, 4 * config.verifyMaxInflateBytes) },
+    log: logger,
+  });
   const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, publicBaseUrl: () => uris.publicUrl });
   const settle = (flowId: string, status: FlowStatus) => stamps.settleFlow(flowId, status);
   const reconciler = new FlowReconciler({
@@ -171,7 +183,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
     sealRoutes(registry, authority, uris),
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
-    verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
+    verificationRoutes({ engine, verifier, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.demoData && !config.production, signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
@@ -220,9 +232,10 @@ export async function startService(config: Config, logger: Logger = createLogger
       clearInterval(reaper);
       clearTimeout(timer);
       await converter.close();
+      await verifier.close();
       await esignSandbox?.close();
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, verifier, close };
 }

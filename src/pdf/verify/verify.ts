@@ -139,12 +139,15 @@ function withRevisionAnalysis(
   const fullyCovered = revisions.filter((revision) => revision.eofMarkerEnd <= coveredEnd);
   const base = fullyCovered[fullyCovered.length - 1];
 
-  let allowed = DEFAULT_ALLOWED_LEVEL;
-  if (permissions.certification && permissions.certification.from <= coveredEnd) allowed = lower(allowed, permissions.certification.level);
+  // A certification decides what may change in a document; without one, form filling and signing.
+  let allowed = permissions.certification && permissions.certification.from <= coveredEnd ? permissions.certification.level : DEFAULT_ALLOWED_LEVEL;
   if (signature.lockPermissions) allowed = lower(allowed, LEVEL_BY_PERMISSION[signature.lockPermissions]);
 
   const later = base ? revisionChanges.slice(base.index).flat() : [];
   const changes = base ? disallowed(later, allowed, signature.fieldLock) : ['the signed bytes do not cover a complete revision'];
+  // The bytes after the signed range up to its revision's %%EOF (cross-reference data, trailer)
+  // were not signed: whatever they say could have been changed.
+  if (base && coveredEnd < holding.eofMarkerEnd) changes.unshift('the signed bytes stop before the end of their revision');
   const states = [...report.states];
   if (changes.length > 0) states.push('MODIFIED_AFTER_SIGNING');
   if (signature.docMdpPermissions) states.push('CERTIFICATION');
