@@ -265,7 +265,7 @@ export function loadConfig(env: Env = process.env): Config {
     verifyTimeoutMs: integer(env, 'VERIFY_TIMEOUT_MS', 2_000, 100, 600_000),
     verifyQueueLimit: integer(env, 'VERIFY_QUEUE_LIMIT', 32, 1, 10_000),
     verifyMaxMemoryMb: integer(env, 'VERIFY_MAX_MEMORY_MB', 512, 64, 16_384),
-    verifyMaxInflateBytes: size(env, 'VERIFY_MAX_INFLATE', 64 * 1024 * 1024),
+    verifyMaxInflateBytes: size(env, 'VERIFY_MAX_INFLATE', 16 * 1024 * 1024),
     esign: esignVars
       ? { baseUrl: esignVars.ESIGN_BASE_URL.replace(/\/+$/, ''), projectId: esignVars.ESIGN_PROJECT_ID, projectSecret: esignVars.ESIGN_PROJECT_SECRET, fileOrigins: originsOf('ESIGN_FILE_ORIGINS') }
       : null,

@@ -39,11 +39,16 @@ interface Job {
 interface Slot {
   worker: Worker;
   ready: boolean;
+  startFailed?: boolean;
   job?: Job;
   timer?: NodeJS.Timeout;
 }
 
-const WORKER_URL = new URL(`./verify-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(`./verify-worker${RUNNING_FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
+/** Under tsx (development, tests) the worker registers tsx's loader before importing its TypeScript entry. */
+const SOURCE_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+const RESPAWN_DELAY_MS = 1000;
 
 export class VerifyPool implements PdfVerifier {
   private readonly slots: Slot[] = [];
@@ -87,8 +92,8 @@ export class VerifyPool implements PdfVerifier {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
-      execArgv: WORKER_URL.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    const worker = new Worker(RUNNING_FROM_SOURCE ? SOURCE_BOOTSTRAP : WORKER_URL, {
+      eval: RUNNING_FROM_SOURCE,
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxMemoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
     });
     const slot: Slot = { worker, ready: false };
@@ -114,6 +119,11 @@ export class VerifyPool implements PdfVerifier {
             ? new VerifyError('PDF_LIMIT_EXCEEDED', `Verifying this PDF needs more memory than allowed (${this.options.maxMemoryMb} MiB).`, { limit: 'maxMemoryMb', max: this.options.maxMemoryMb })
             : new VerifyError('VERIFY_FAILED', 'The verifier stopped unexpectedly on this PDF.'),
         );
+      }
+      if (!slot.ready) {
+        // A worker that cannot even start would fail every job: say so instead of letting them wait.
+        for (const queued of this.queue.splice(0)) queued.reject(new VerifyError('VERIFY_FAILED', 'The verifier could not start.'));
+        slot.startFailed = true;
       }
       this.options.log?.warn({ err: error }, 'verification worker failed; replacing it');
     });
@@ -154,9 +164,13 @@ export class VerifyPool implements PdfVerifier {
     const job = slot.job;
     this.finish(slot);
     job?.reject(new VerifyError('VERIFY_FAILED', 'The verifier stopped unexpectedly on this PDF.'));
-    const index = this.slots.indexOf(slot);
-    if (index < 0 || this.closed) return;
-    this.slots[index] = this.spawn();
+    if (this.closed || !this.slots.includes(slot)) return;
+    const respawn = () => {
+      const index = this.slots.indexOf(slot);
+      if (index >= 0 && !this.closed) this.slots[index] = this.spawn();
+    };
+    if (slot.startFailed) setTimeout(respawn, RESPAWN_DELAY_MS).unref();
+    else respawn();
   }
 }
 

@@ -22,8 +22,8 @@ export interface VerifyLimits {
 }
 
 export const DEFAULT_LIMITS: VerifyLimits = Object.freeze({
-  maxStreamBytes: 64 * 1024 * 1024,
-  maxTotalDecodedBytes: 256 * 1024 * 1024,
+  maxStreamBytes: 16 * 1024 * 1024,
+  maxTotalDecodedBytes: 64 * 1024 * 1024,
   maxRevisions: 1000,
   maxXrefEntries: 2_000_000,
   maxXrefSections: 1000,
