@@ -37,8 +37,9 @@ describe('verify() in a Web Worker, in Chromium', () => {
 
   beforeAll(async () => {
     foreign = http.createServer((req, res) => {
-      const locale = new URL(req.url ?? '/', 'http://x').searchParams.get('locale') ?? 'en';
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(formPage(service.url, locale));
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const csp = query.get('csp');
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...(csp ? { 'Content-Security-Policy': csp } : {}) }).end(formPage(service.url, query.get('locale') ?? 'en'));
     });
     await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     foreignOrigin = `http://localhost:${(foreign.address() as AddressInfo).port}`;
@@ -219,5 +220,16 @@ describe('verify() in a Web Worker, in Chromium', () => {
     // The control itself still works: the seal is shown, its buttons answer.
     expect(await form.locator('#el section[data-state="signed"]').count()).toBe(1);
     await form.close();
+  });
+
+  it('says so when the page’s security policy forbids the worker, and stays usable', async () => {
+    const { page } = await open(`${foreignOrigin}/?locale=en&csp=${encodeURIComponent("worker-src 'none'")}`);
+    const code = await page.evaluate(() => (document.getElementById('el') as any).verify().then(() => 'resolved', (error: { ecode: string }) => error.ecode));
+    expect(code).toBe('VERIFY_UNAVAILABLE');
+    expect(await page.locator('#el [part="status"]').textContent()).toBe(
+      'The verifier could not be loaded (the network or the page’s security policy blocks it); try again later or ask the administrator.',
+    );
+    expect(await page.locator('#el section[data-state="signed"]').count()).toBe(1);
+    await page.close();
   });
 });
