@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { ApiFailure, ServiceApi, type SealSlot, type Signature, ticketInfo } from './api.js';
 import { stringsFor, type Strings } from './i18n.js';
 import type { BrowserVerdict, SealVerdict } from './verdict.js';
-import { DEFAULT_VERIFY_TIMEOUT_MS, verifyInWorker } from './verify.js';
+import { DEFAULT_MAX_PDF_BYTES, DEFAULT_VERIFY_TIMEOUT_MS, verifyInWorker } from './verify.js';
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -61,7 +61,7 @@ export class InfoplusSignature extends LitElement {
   /** verify(): the verifier worker is stopped after this long (VERIFY_TIMEOUT). */
   verifyTimeout = DEFAULT_VERIFY_TIMEOUT_MS;
   /** verify(): a larger PDF is not downloaded (VERIFY_TOO_LARGE). */
-  maxPdfBytes = 50 * 1024 * 1024;
+  maxPdfBytes = DEFAULT_MAX_PDF_BYTES;
 
   constructor() {
     super();

@@ -8,6 +8,8 @@ import type { VerifyAnswer, VerifyJob } from './verifier-worker.js';
 import verifierUrl from './verifier-worker.ts?worker&url';
 
 export const DEFAULT_VERIFY_TIMEOUT_MS = 10_000;
+/** A PDF larger than this is not downloaded for verification (VERIFY_TOO_LARGE). */
+export const DEFAULT_MAX_PDF_BYTES = 50 * 1024 * 1024;
 
 /** The worker script's address, for `new Worker`; a Blob URL when the script lives on another origin. */
 let crossOriginScript: Promise<string> | null = null;
