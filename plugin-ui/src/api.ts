@@ -42,6 +42,43 @@ export class ApiFailure extends Error {
   }
 }
 
+/** A failure in this browser rather than an answer of the service (status 0), e.g. VERIFY_TIMEOUT. */
+export class LocalFailure extends ApiFailure {
+  constructor(ecode: string, message: string) {
+    super(0, ecode, message);
+  }
+}
+
+/** Reads a response body of at most `maxBytes`, stopping the download as soon as it is over. */
+async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () => new LocalFailure('VERIFY_TOO_LARGE', `The document is larger than ${maxBytes} bytes.`);
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    void response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.length;
+    if (length > maxBytes) {
+      void reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
+}
+
 export interface TicketInfo {
   account: string;
   name: string;
@@ -114,10 +151,10 @@ export class ServiceApi {
     return (await this.call<Array<{ valid: boolean; signatures: Array<{ sealIndex?: number; trusted: boolean; valid: boolean }> }>>(`/signature/${id}/verify`))[0];
   }
 
-  async pdf(uri: string): Promise<Uint8Array> {
+  async pdf(uri: string, maxBytes = Infinity): Promise<Uint8Array> {
     const response = await fetch(this.fileUrl(uri), { credentials: 'omit' });
     if (!response.ok) throw new ApiFailure(response.status, 'FILE', `HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
+    return readLimited(response, maxBytes);
   }
 
   eventsUrl(id: string): string {

@@ -1,7 +1,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { ApiFailure, ServiceApi, type SealSlot, type Signature, ticketInfo } from './api.js';
 import { stringsFor, type Strings } from './i18n.js';
-import { type BrowserVerdict, type SealVerdict, verifyInBrowser } from './verify.js';
+import type { BrowserVerdict, SealVerdict } from './verdict.js';
+import { DEFAULT_MAX_PDF_BYTES, DEFAULT_VERIFY_TIMEOUT_MS, verifyInWorker } from './verify.js';
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -57,6 +58,10 @@ export class InfoplusSignature extends LitElement {
   declare connected: boolean;
   /** Form data for generating the document on first click (instead of the `form` attribute). */
   data: Record<string, unknown> | null = null;
+  /** verify(): the verifier worker is stopped after this long (VERIFY_TIMEOUT). */
+  verifyTimeout = DEFAULT_VERIFY_TIMEOUT_MS;
+  /** verify(): a larger PDF is not downloaded (VERIFY_TOO_LARGE). */
+  maxPdfBytes = DEFAULT_MAX_PDF_BYTES;
 
   constructor() {
     super();
@@ -367,12 +372,12 @@ export class InfoplusSignature extends LitElement {
         return empty;
       }
       const [pdf, server] = await Promise.all([
-        this.api.pdf(signature.uri),
+        this.api.pdf(signature.uri, this.maxPdfBytes),
         this.api.serverVerdict(signature.id).catch(() => null),
       ]);
       const trusted = new Map<number, boolean>();
       for (const entry of server?.signatures ?? []) if (typeof entry.sealIndex === 'number') trusted.set(entry.sealIndex, entry.trusted);
-      const all = await verifyInBrowser(pdf, signature.seals, trusted);
+      const all = await verifyInWorker(pdf, signature.seals, trusted, this.verifyTimeout);
       // The verdict of this control is about the seals it shows (`seal` attribute), each of which
       // also says whether anything changed in the document after it was applied.
       const seals = all.seals.filter((s) => shown.has(s.index));
@@ -399,7 +404,7 @@ export class InfoplusSignature extends LitElement {
   private describe(error: unknown): string {
     const t = this.t.errors;
     if (!(error instanceof ApiFailure)) return t.generic;
-    if (error.status === 0) return t.network;
+    if (error.ecode === 'NETWORK') return t.network;
     if (error.ecode === 'TEMPLATE_DATA_INVALID') return t.formInvalid(this.invalidFields(error.entities));
     const known = t.byCode[error.ecode];
     if (known) return known;

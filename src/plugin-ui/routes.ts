@@ -19,6 +19,13 @@ import { validator } from '../validation/ajv.js';
 const ROOT = projectRoot();
 const BUNDLE_DIR = path.join(ROOT, 'plugin-ui', 'dist');
 const DEMO_DIR = path.join(ROOT, 'plugin-ui', 'demo');
+/** What `npm run build:ui` makes: the element's module, the verifier worker it fetches on the first verify(), their source maps. */
+const BUNDLE_FILES: Record<string, string> = {
+  'infoplus-signature.js': 'text/javascript; charset=utf-8',
+  'infoplus-signature.js.map': 'application/json; charset=utf-8',
+  'infoplus-signature-verifier.js': 'text/javascript; charset=utf-8',
+  'infoplus-signature-verifier.js.map': 'application/json; charset=utf-8',
+};
 const DEMO_ASSETS: Record<string, string> = { 'demo.js': 'text/javascript; charset=utf-8', 'demo.css': 'text/css; charset=utf-8' };
 
 export interface PluginUiOptions {
@@ -101,7 +108,8 @@ function preferredEncoding(req: Request, size: number): Encoding {
 
 /**
  * Sends a static file with its type, caching policy, a strong ETag per encoding (`If-None-Match` →
- * 304), and brotli or gzip when the client accepts them (the bundle is ~1.3 MB, ~0.3 MB compressed).
+ * 304), and brotli or gzip when the client accepts them (the element ~50 KB → ~15 KB, the verifier
+ * ~1 MB → ~0.3 MB).
  */
 async function sendFile(req: Request, res: Response, file: string, type: string, cache: string): Promise<void> {
   const entry = cachedFile(file);
@@ -131,19 +139,21 @@ async function sendFile(req: Request, res: Response, file: string, type: string,
 }
 
 /**
- * Serves the `<infoplus-signature>` bundle at /plugin-ui/infoplus-signature.js — an ES module, so a
+ * Serves the `<infoplus-signature>` element at /plugin-ui/infoplus-signature.js — an ES module, so a
  * page of another origin loads it through CORS: the app's middleware answers for the origins in
- * `CORS_ORIGINS`, the same origins whose pages the element may work from — and, in dev with demo
- * data, the demo form at /demo with demo-only endpoints that hand out tickets for the demo users.
+ * `CORS_ORIGINS`, the same origins whose pages the element may work from — and next to it the
+ * verifier worker script the element fetches (over CORS too, when cross-origin) on its first
+ * verify(); in dev with demo data, the demo form at /demo with demo-only endpoints that hand out
+ * tickets for the demo users.
  */
 export function pluginUiRoutes(options: PluginUiOptions): Router {
   const router = Router();
 
   router.get('/plugin-ui/:file', (req, res) => {
     const file = String(req.params.file);
-    if (file === 'infoplus-signature.js') return sendFile(req, res, path.join(BUNDLE_DIR, file), 'text/javascript; charset=utf-8', 'public, max-age=300');
-    if (file === 'infoplus-signature.js.map') return sendFile(req, res, path.join(BUNDLE_DIR, file), 'application/json; charset=utf-8', 'public, max-age=300');
-    throw new ApiError(404, 'NOT_FOUND', 'No such file.');
+    const type = Object.hasOwn(BUNDLE_FILES, file) ? BUNDLE_FILES[file] : undefined;
+    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such file.');
+    return sendFile(req, res, path.join(BUNDLE_DIR, file), type, 'public, max-age=300');
   });
 
   if (!options.demo) return router;
@@ -157,7 +167,7 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     return sendFile(req, res, path.join(DEMO_DIR, 'index.html'), 'text/html; charset=utf-8', 'no-cache');
   });
   router.get('/demo/:asset', (req, res) => {
-    const type = DEMO_ASSETS[String(req.params.asset)];
+    const type = Object.hasOwn(DEMO_ASSETS, String(req.params.asset)) ? DEMO_ASSETS[String(req.params.asset)] : undefined;
     if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such file.');
     return sendFile(req, res, path.join(DEMO_DIR, String(req.params.asset)), type, 'no-cache');
   });

@@ -1,12 +1,12 @@
-// The routes behind the web component, without a browser: the bundle (type, caching, compression,
-// CORS) and the demo, which exists only with demo data.
+// The routes behind the web component, without a browser: the element's module and its verifier
+// worker (type, caching, compression, CORS, sizes) and the demo, which exists only with demo data.
 import fs from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestService, jsonInit, startTestService } from '../helpers/service.js';
 
-const BUNDLE = 'plugin-ui/dist/infoplus-signature.js';
+const DIST = 'plugin-ui/dist';
 const FORM_ORIGIN = 'https://forms.example.edu.cn';
 
 /** A raw GET (fetch would negotiate and decode the encoding itself). */
@@ -36,9 +36,10 @@ describe('plugin-ui routes', () => {
     await Promise.all([demo?.stop(), plain?.stop()]);
   });
 
-  it('serves the bundle as JavaScript with caching, compression and CORS for allowed origins', async () => {
-    const onDisk = fs.readFileSync(BUNDLE);
-    const url = `${demo.url}/plugin-ui/infoplus-signature.js`;
+  // The element's module and the verifier worker it fetches on the first verify(): the same policy.
+  it.each(['infoplus-signature.js', 'infoplus-signature-verifier.js'])('serves %s as JavaScript with caching, compression and CORS for allowed origins', async (name) => {
+    const onDisk = fs.readFileSync(`${DIST}/${name}`);
+    const url = `${demo.url}/plugin-ui/${name}`;
 
     const plainResponse = await get(url, { 'accept-encoding': 'identity' });
     expect(plainResponse.status).toBe(200);
@@ -48,7 +49,7 @@ describe('plugin-ui routes', () => {
     expect(plainResponse.headers['content-encoding']).toBeUndefined();
     expect(Number(plainResponse.headers['content-length'])).toBe(onDisk.length);
     expect(plainResponse.body.equals(onDisk)).toBe(true);
-    expect(plainResponse.body.toString('utf8')).toContain('infoplus-signature');
+    expect(plainResponse.body.toString('utf8')).toContain(name === 'infoplus-signature.js' ? 'infoplus-signature' : 'verifyPdf expects the PDF as a Uint8Array');
 
     const br = await get(url, { 'accept-encoding': 'gzip, deflate, br', origin: FORM_ORIGIN });
     expect(br.headers['content-encoding']).toBe('br');
@@ -63,19 +64,45 @@ describe('plugin-ui routes', () => {
     expect(zlib.gunzipSync(gzip.body).equals(onDisk)).toBe(true);
 
     // Revalidation: the ETag of each encoding answers 304 without a body.
-    for (const [encoding, response] of [['identity', plainResponse], ['gzip', gzip]] as const) {
-      const again = await get(url, { 'accept-encoding': encoding, 'if-none-match': String(response.headers.etag) });
+    for (const [encoding, response] of [['identity', plainResponse], ['gzip', gzip], ['br', br]] as const) {
+      const again = await get(url, { 'accept-encoding': encoding, 'if-none-match': String(response.headers.etag), origin: FORM_ORIGIN });
       expect(again.status).toBe(304);
       expect(again.body.length).toBe(0);
+      expect(again.headers['access-control-allow-origin']).toBe(FORM_ORIGIN);
     }
-    expect(plainResponse.headers.etag).not.toBe(gzip.headers.etag);
+    expect(new Set([plainResponse.headers.etag, gzip.headers.etag, br.headers.etag]).size).toBe(3);
 
-    const map = await get(`${demo.url}/plugin-ui/infoplus-signature.js.map`);
+    const map = await get(`${url}.map`, { 'accept-encoding': 'br', origin: FORM_ORIGIN });
     expect(map.status).toBe(200);
     expect(map.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(map.headers['cache-control']).toBe('public, max-age=300');
+    expect(map.headers['content-encoding']).toBe('br');
+    expect(map.headers['access-control-allow-origin']).toBe(FORM_ORIGIN);
+    expect(JSON.parse(zlib.brotliDecompressSync(map.body).toString('utf8'))).toMatchObject({ version: 3, file: name });
+    const mapAgain = await get(`${url}.map`, { 'accept-encoding': 'br', 'if-none-match': String(map.headers.etag) });
+    expect(mapAgain.status).toBe(304);
+  });
+
+  it('serves nothing else from the bundle folder', async () => {
     const missing = await demo.json('/plugin-ui/..%2F..%2Fpackage.json', { auth: false });
     expect(missing.status).toBe(404);
     expect((await demo.json('/plugin-ui/other.js', { auth: false })).body).toMatchObject({ errno: 404, ecode: 'NOT_FOUND' });
+    expect((await demo.json('/plugin-ui/constructor', { auth: false })).status).toBe(404);
+    expect((await demo.json('/plugin-ui/__proto__', { auth: false })).status).toBe(404);
+    expect((await get(`${demo.url}/demo/constructor`)).status).toBe(404);
+  });
+
+  it('keeps the verifier out of the element: the element is small and fetches the worker only by its relative URL', () => {
+    const element = fs.readFileSync(`${DIST}/infoplus-signature.js`, 'utf8');
+    const verifier = fs.readFileSync(`${DIST}/infoplus-signature-verifier.js`, 'utf8');
+    expect(zlib.brotliCompressSync(element).length).toBeLessThan(50 * 1024);
+    expect(zlib.gzipSync(element, { level: 9 }).length).toBeLessThan(50 * 1024);
+    expect(element).not.toMatch(/pkijs|SignedData/);
+    expect(element).toContain('new URL("infoplus-signature-verifier.js", import.meta.url)');
+    // A classic, self-contained worker script: it must run from a Blob URL, where imports could not resolve.
+    expect(verifier).toMatch(/^\(function\(\)\{/);
+    expect(verifier).not.toMatch(/^\s*import[\s{*]|\bimport\(\s*["'`]|import\.meta/m);
+    expect(verifier).toContain('SignedData');
   });
 
   it('serves the demo form, its static script and a demo-only login that hands out tickets', async () => {
