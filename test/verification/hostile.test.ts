@@ -34,11 +34,16 @@ async function whileHealthChecked<T>(service: TestService, work: () => Promise<T
 }
 
 /** A PDF whose xref stream inflates to `mib` MiB of zeros: within the inflate limit, but slow. */
+const slowPdfs = new Map<number, Uint8Array>();
 function slowPdf(mib: number): Uint8Array {
+  const cached = slowPdfs.get(mib);
+  if (cached) return cached;
   const data = deflateSync(Buffer.alloc(mib * 1024 * 1024), { level: 9 });
   const head = '%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\n';
   const xref = Buffer.concat([Buffer.from(`9 0 obj\n<< /Type/XRef/Size 10/W[1 4 2]/Root 1 0 R/Filter/FlateDecode /Length ${data.length} >>\nstream\n`), data, Buffer.from('\nendstream\nendobj\n')]);
-  return new Uint8Array(Buffer.concat([Buffer.from(head), xref, Buffer.from(`startxref\n${head.length}\n%%EOF\n`)]));
+  const pdf = new Uint8Array(Buffer.concat([Buffer.from(head), xref, Buffer.from(`startxref\n${head.length}\n%%EOF\n`)]));
+  slowPdfs.set(mib, pdf);
+  return pdf;
 }
 
 describe('POST /verify under attack', () => {
@@ -74,7 +79,7 @@ describe('POST /verify under attack', () => {
   }, 120_000);
 });
 
-describe('verification workers: deadline, memory, queue', () => {
+describe('verification workers: deadline and queue', () => {
   let service: TestService;
   beforeAll(async () => {
     service = await startTestService({ UPLOAD_LIMIT: '8mb', VERIFY_WORKERS: '1', VERIFY_TIMEOUT_MS: '150', VERIFY_QUEUE_LIMIT: '1', VERIFY_MAX_INFLATE: '1gb', VERIFY_MAX_MEMORY_MB: '64' });
@@ -82,7 +87,7 @@ describe('verification workers: deadline, memory, queue', () => {
   afterAll(() => service?.stop());
 
   it('cuts off a job at its deadline with 422 VERIFY_TIMEOUT and replaces the worker', async () => {
-    const { status, body } = await postPdf(service, slowPdf(512));
+    const { status, body } = await postPdf(service, slowPdf(256));
     expect([422]).toContain(status);
     expect(['VERIFY_TIMEOUT', 'PDF_LIMIT_EXCEEDED']).toContain(body.ecode);
     const next = await postPdf(service, await makePdf());
@@ -90,7 +95,7 @@ describe('verification workers: deadline, memory, queue', () => {
   }, 60_000);
 
   it('refuses work beyond the queue limit with 503 and Retry-After', async () => {
-    const answers = await Promise.all([0, 1, 2, 3].map(() => postPdf(service, slowPdf(512))));
+    const answers = await Promise.all([0, 1, 2, 3].map(() => postPdf(service, slowPdf(256))));
     const refused = answers.filter((answer) => answer.status === 503);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0].body.ecode).toBe('VERIFY_QUEUE_FULL');
