@@ -1,46 +1,78 @@
-// Benchmark of verifyPdf on a one-page form with three signatures. Target: ≤ 20 ms per signature.
-// Run: npx tsx bench/verify.ts
+// Benchmark of verification (issue 11's numbers). Run: npx tsx bench/verify.ts
 //
-// Two documents: signed three times by poppler's pdfsig (which embeds a ~750 KB font on the first
-// signature, so the file is ~1.2 MB and every digest runs over it) and three times by the openssl
-// test signer (pdf-lib incremental updates, CAdES, small file). Median over 30 runs after one
-// warm-up run; the first (cold) run is printed too.
+// 1. Clean documents: a one-page form signed three times by poppler's pdfsig (~1.2 MB: pdfsig
+//    embeds a font) and three times by the openssl test signer (pdf-lib updates, CAdES), verified
+//    in this thread (verifyPdf) and through the service's worker pool (VerifyPool), median of 30
+//    after a warm-up. Target: ≤ 10 ms per signature through the worker.
+// 2. Hostile inputs (test/pdf/verify/attacks/hostile.ts) through the pool: time to the answer
+//    (target ≤ 2 s each) and the longest stall of this thread's event loop meanwhile, measured
+//    with perf_hooks.monitorEventLoopDelay (target ≤ 50 ms).
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { verifyPdf } from '../src/pdf/verify/index.js';
+import { VerifyPool } from '../src/verification/pool.js';
+import { HOSTILE_INPUTS } from '../test/pdf/verify/attacks/hostile.js';
 import { buildFixtures, opensslSign } from '../test/pdf/verify/fixtures/index.js';
 
 const RUNS = 30;
 
-async function measure(label: string, pdf: Uint8Array, trustAnchorsPem: string[]): Promise<void> {
-  const coldStart = performance.now();
-  const report = await verifyPdf(pdf, { trustAnchorsPem });
-  const cold = performance.now() - coldStart;
-  if (!report.valid) throw new Error(`${label}: expected a valid document, got ${JSON.stringify(report.signatures.map((s) => s.states))}`);
+const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
+
+async function measure(label: string, pdf: Uint8Array, run: () => Promise<{ signatureCount: number; valid: boolean }>): Promise<number> {
+  const first = await run();
+  if (!first.valid) throw new Error(`${label}: expected a valid document`);
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
-    await verifyPdf(pdf, { trustAnchorsPem });
+    await run();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(RUNS / 2)];
-  const perSignature = median / report.signatureCount;
-  console.log(
-    `${label}: ${(pdf.length / 1024).toFixed(0)} KB, ${report.signatureCount} signatures, ` +
-      `median ${median.toFixed(1)} ms (${perSignature.toFixed(1)} ms per signature), ` +
-      `min ${times[0].toFixed(1)} ms, max ${times[RUNS - 1].toFixed(1)} ms, cold ${cold.toFixed(1)} ms`,
-  );
+  const m = median(times);
+  const perSignature = m / first.signatureCount;
+  console.log(`  ${label}: ${(pdf.length / 1024).toFixed(0)} KB, ${first.signatureCount} signatures, median ${m.toFixed(1)} ms = ${perSignature.toFixed(1)} ms per signature`);
+  return perSignature;
 }
 
+console.log(`verify bench — ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 const fx = await buildFixtures();
+const pool = new VerifyPool({ workers: 2, timeoutMs: 2000, queueLimit: 32, maxMemoryMb: 512 });
 try {
   const anchors = [fx.pki.rootPem];
-  await measure('pdfsig ×3 (RSA-2048, adbe.pkcs7.detached)', fx.threeSigned, anchors);
-
   let small = fx.form;
   for (const [fieldName, signer] of [['Seal1', fx.pki.rsa], ['Seal2', fx.pki.ec], ['Seal3', fx.pki.rsa]] as const) {
     small = await opensslSign(small, { signer, fieldName, subFilter: 'ETSI.CAdES.detached', workDir: fx.workDir });
   }
-  await measure('openssl ×3 (RSA, ECDSA P-256, RSA; ETSI.CAdES.detached)', small, anchors);
+  console.log('clean documents (target ≤ 10 ms per signature through the worker):');
+  const results: [string, number][] = [];
+  for (const [label, pdf] of [['3-seal form, openssl (CAdES, RSA/ECDSA)', small], ['3-seal form, pdfsig (1.2 MB)', fx.threeSigned]] as const) {
+    const inThread = await measure(`${label}, in this thread`, pdf, () => verifyPdf(pdf, { trustAnchorsPem: anchors }));
+    const viaPool = await measure(`${label}, through the worker pool`, pdf, () => pool.verify(pdf, { trustAnchorsPem: anchors }));
+    results.push([label, viaPool]);
+    console.log(`    worker / in-thread = ${(viaPool / inThread).toFixed(2)}`);
+  }
+
+  console.log('hostile inputs through the worker pool (targets: answer ≤ 2000 ms, event-loop stall ≤ 50 ms):');
+  let worstAnswer = 0;
+  let worstStall = 0;
+  for (const [name, make] of Object.entries(HOSTILE_INPUTS)) {
+    const pdf = make();
+    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    histogram.enable();
+    const start = performance.now();
+    const outcome = await pool.verify(pdf, { trustAnchorsPem: anchors }).then(
+      (report) => `report (${report.documentStates.join(', ')})`,
+      (error: { code?: string }) => error.code ?? 'error',
+    );
+    const elapsed = performance.now() - start;
+    histogram.disable();
+    const stall = histogram.max / 1e6;
+    worstAnswer = Math.max(worstAnswer, elapsed);
+    worstStall = Math.max(worstStall, stall);
+    console.log(`  ${name.padEnd(22)} ${(pdf.length / 1024).toFixed(0).padStart(6)} KB → ${outcome.padEnd(34)} ${elapsed.toFixed(0).padStart(5)} ms, event-loop stall max ${stall.toFixed(1)} ms`);
+  }
+  console.log(`summary: worst hostile answer ${worstAnswer.toFixed(0)} ms (target ≤ 2000), worst event-loop stall ${worstStall.toFixed(1)} ms (target ≤ 50), ` +
+    results.map(([label, ms]) => `${label} ${ms.toFixed(1)} ms/signature`).join('; ') + ' (target ≤ 10)');
 } finally {
+  await pool.close();
   fx.cleanUp();
 }

@@ -52,8 +52,9 @@ export class CrossReferenceSections {
       if (cursor.keyword('trailer')) break;
       const first = cursor.integer();
       const count = cursor.integer();
-      this.budget.addXrefEntries(count);
       for (let i = 0; i < count; i++) {
+        // Counted as read, not as claimed: a damaged count runs out of bytes first (and the table is rebuilt).
+        if (i % 4096 === 4095) this.budget.addXrefEntries(4096);
         const offset = cursor.integer();
         cursor.integer(); // generation
         cursor.skipWhitespace();

@@ -25,7 +25,7 @@ export const DEFAULT_LIMITS: VerifyLimits = Object.freeze({
   maxStreamBytes: 16 * 1024 * 1024,
   maxTotalDecodedBytes: 64 * 1024 * 1024,
   maxRevisions: 1000,
-  maxXrefEntries: 2_000_000,
+  maxXrefEntries: 4_000_000,
   maxXrefSections: 1000,
   maxObjectStreamObjects: 100_000,
   maxNesting: 256,
