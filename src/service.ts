@@ -51,6 +51,8 @@ import { ProviderAccountRepository, ProviderEventRepository, ProviderFlowReposit
 import { SealRepository } from './store/seals.js';
 import { SignatureRepository } from './store/signatures.js';
 import { verificationRoutes } from './verification/routes.js';
+import { CertificateRevocation } from './seals/revocation.js';
+import { revocationRoutes } from './seals/revocation-routes.js';
 import { VerifyPool } from './verification/pool.js';
 
 export interface RunningService {
@@ -93,7 +95,8 @@ export async function startService(config: Config, logger: Logger = createLogger
   const authenticator = new Authenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
-  const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' });
+  const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' }, () => uris.publicUrl);
+  const revocation = new CertificateRevocation(db, authority);
   const flows = new ProviderFlowRepository(db);
   const providerEvents = new ProviderEventRepository(db);
   const providerAccounts = new ProviderAccountRepository(db);
@@ -182,6 +185,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
     sealRoutes(registry, authority, uris),
+    revocationRoutes(revocation, registry, uris),
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
     verificationRoutes({ engine, verifier, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
@@ -196,12 +200,6 @@ export async function startService(config: Config, logger: Logger = createLogger
 
   await authority.get();
   await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
-  if (config.demoData) await seedDemoData(db, registry, logger);
-  if (esignSandbox) {
-    // The in-process sandbox starts empty every time: forget account ids from an earlier run.
-    await providerAccounts.forgetExternalIds('esign');
-    if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -216,6 +214,13 @@ export async function startService(config: Config, logger: Logger = createLogger
   uris.setBase(config.publicUrl || url);
   engineBase ||= `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : shownHost}:${port}`;
   esignSandbox?.setCallbackUrl(`${engineBase}/callbacks/esign`);
+  // Seeded once the public URL is known: seal certificates name this service's CRL and OCSP URLs.
+  if (config.demoData) await seedDemoData(db, registry, logger);
+  if (esignSandbox) {
+    // The in-process sandbox starts empty every time: forget account ids from an earlier run.
+    await providerAccounts.forgetExternalIds('esign');
+    if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
+  }
   reconciler.start();
 
   let closing: Promise<void> | null = null;

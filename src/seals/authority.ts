@@ -1,5 +1,6 @@
 import type { Db } from '../store/db.js';
-import { createCa, decryptPrivateKey, encryptPrivateKey } from '../pki/index.js';
+import { createCa, decryptPrivateKey, encryptPrivateKey, issueOcspResponderCertificate, type CertifiedKey, type RevocationUrls } from '../pki/index.js';
+import { x509 } from '../pki/webcrypto.js';
 
 export interface Authority {
   certificatePem: string;
@@ -7,6 +8,10 @@ export interface Authority {
 }
 
 const BUILTIN = 'builtin';
+const OCSP_RESPONDER = 'builtin-ocsp';
+const DAY = 24 * 3600 * 1000;
+/** The responder certificate is renewed when less than this is left of it. */
+const RESPONDER_RENEW_BEFORE_MS = 30 * DAY;
 
 /**
  * The built-in CA that issues certificates for seals registered without a PKCS#12: created on first
@@ -15,11 +20,37 @@ const BUILTIN = 'builtin';
 export class BuiltinAuthority {
   private cached: Authority | undefined;
 
+  private responder: CertifiedKey | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly masterKey: Buffer,
     private readonly subject: { commonName: string; organization: string },
+    /** The service's public base URL, once known; certificates then name its CRL and OCSP endpoints. */
+    private readonly publicUrl: () => string = () => '',
   ) {}
+
+  /** Where verifiers find this CA's revocation data (undefined until the public URL is known). */
+  revocationUrls(): RevocationUrls | undefined {
+    const base = this.publicUrl().replace(/\/+$/, '');
+    if (!base) return undefined;
+    return { crl: `${base}/ca/crl`, ocsp: `${base}/ca/ocsp`, caIssuers: `${base}/ca.pem` };
+  }
+
+  /** The delegated OCSP responder's certificate and key, issued on first use and renewed before it expires. */
+  async ocspResponder(): Promise<CertifiedKey> {
+    if (this.responder && new x509.X509Certificate(this.responder.certificatePem).notAfter.getTime() - Date.now() > RESPONDER_RENEW_BEFORE_MS) return this.responder;
+    const row = await this.db.selectFrom('authorities').selectAll().where('name', '=', OCSP_RESPONDER).executeTakeFirst();
+    if (row && new x509.X509Certificate(row.certificate_pem).notAfter.getTime() - Date.now() > RESPONDER_RENEW_BEFORE_MS) {
+      this.responder = { certificatePem: row.certificate_pem, privateKeyPem: decryptPrivateKey(row.encrypted_key, this.masterKey) };
+      return this.responder;
+    }
+    const issued = await issueOcspResponderCertificate(await this.get(), 365);
+    const values = { certificate_pem: issued.certificatePem, encrypted_key: encryptPrivateKey(issued.privateKeyPem, this.masterKey), create_time: Date.now() };
+    await this.db.insertInto('authorities').values({ name: OCSP_RESPONDER, ...values }).onConflict((oc) => oc.column('name').doUpdateSet(values)).execute();
+    this.responder = issued;
+    return issued;
+  }
 
   async get(): Promise<Authority> {
     if (this.cached) return this.cached;

@@ -110,6 +110,7 @@ export class SealRegistry {
           organization: ownerKind === 'organization' ? input.owner : undefined,
           keyAlgorithm: input.keyAlgorithm ?? 'ECDSA-P256',
           validDays: 3 * 365,
+          revocationUrls: this.authority.revocationUrls(),
         });
         ({ certificatePem, chainPem, privateKeyPem } = issued);
         keyAlgorithm = input.keyAlgorithm ?? 'ECDSA-P256';

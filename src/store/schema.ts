@@ -101,6 +101,15 @@ export interface ProviderAccountsTable {
   update_time: number;
 }
 
+export interface CertificateRevocationsTable {
+  /** Certificate serial number, lowercase hex without leading zero bytes. */
+  serial: string;
+  seal_id: string;
+  revoked_at: number;
+  reason: string;
+  create_time: number;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -112,4 +121,5 @@ export interface Database {
   provider_flows: ProviderFlowsTable;
   provider_events: ProviderEventsTable;
   provider_accounts: ProviderAccountsTable;
+  certificate_revocations: CertificateRevocationsTable;
 }
