@@ -52,6 +52,9 @@ export interface Config {
   verifyQueueLimit: number;
   verifyMaxMemoryMb: number;
   verifyMaxInflateBytes: number;
+  revocationCheck: 'online' | 'embedded' | 'off';
+  ocspOrigins: string[];
+  revocationTimeoutMs: number;
   /** e签宝 open API v3; null when not configured. `sandbox`: run the local e签宝 sandbox in-process (dev). */
   esign: { baseUrl: string; projectId: string; projectSecret: string; fileOrigins: string[] } | null;
   esignSandbox: boolean;
@@ -105,6 +108,26 @@ function size(env: Env, name: string, fallback: number): number {
 
 function list(env: Env, name: string): string[] {
   return (env[name] ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/** A comma-separated list of http(s) origins (scheme, host, port; no path). */
+function origins(env: Env, name: string): string[] {
+  return list(env, name).map((origin) => {
+    try {
+      const parsed = new URL(origin);
+      if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
+      return parsed.origin;
+    } catch {
+      throw new ConfigError(name, `must list origins such as https://ocsp.example.com, got "${origin}"`);
+    }
+  });
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -262,10 +285,13 @@ export function loadConfig(env: Env = process.env): Config {
     convertQueueLimit: integer(env, 'CONVERT_QUEUE_LIMIT', 64, 1, 10_000),
     docxMaxUnzippedBytes: size(env, 'DOCX_MAX_UNZIPPED', 50 * 1024 * 1024),
     verifyWorkers: integer(env, 'VERIFY_WORKERS', Math.max(1, Math.min(os.availableParallelism(), 4)), 1, 32),
-    verifyTimeoutMs: integer(env, 'VERIFY_TIMEOUT_MS', 2_000, 100, 600_000),
+    verifyTimeoutMs: integer(env, 'VERIFY_TIMEOUT_MS', 5_000, 100, 600_000),
     verifyQueueLimit: integer(env, 'VERIFY_QUEUE_LIMIT', 32, 1, 10_000),
     verifyMaxMemoryMb: integer(env, 'VERIFY_MAX_MEMORY_MB', 512, 64, 16_384),
     verifyMaxInflateBytes: size(env, 'VERIFY_MAX_INFLATE', 16 * 1024 * 1024),
+    revocationCheck: oneOf(env, 'REVOCATION_CHECK', ['online', 'embedded', 'off'] as const, 'online'),
+    ocspOrigins: origins(env, 'OCSP_ORIGINS'),
+    revocationTimeoutMs: integer(env, 'REVOCATION_TIMEOUT_MS', 1500, 100, 60_000),
     esign: esignVars
       ? { baseUrl: esignVars.ESIGN_BASE_URL.replace(/\/+$/, ''), projectId: esignVars.ESIGN_PROJECT_ID, projectSecret: esignVars.ESIGN_PROJECT_SECRET, fileOrigins: originsOf('ESIGN_FILE_ORIGINS') }
       : null,

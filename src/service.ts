@@ -187,7 +187,13 @@ export async function startService(config: Config, logger: Logger = createLogger
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
-    verificationRoutes({ engine, verifier, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
+    verificationRoutes({
+      engine,
+      verifier,
+      // Our own CA's responder is always allowed; other OCSP/CRL origins only by configuration.
+      revocation: () => ({ mode: config.revocationCheck, allowedOrigins: [new URL(uris.publicUrl).origin, ...config.ocspOrigins], timeoutMs: config.revocationTimeoutMs }),
+      trustAnchors,
+      uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.demoData && !config.production, signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { VerifyLimits, VerifyReport } from '../pdf/verify/index.js';
 import { VerifyError } from './errors.js';
-import type { VerifyJob, VerifyJobResult } from './verify-worker.js';
+import type { RevocationSettings, VerifyJob, VerifyJobResult } from './verify-worker.js';
 
 export interface VerifyPoolOptions {
   workers: number;
@@ -22,6 +22,7 @@ export interface VerifyRequest {
   trustAnchorsPem: string[];
   expectedCms?: (Uint8Array | null)[];
   now?: Date;
+  revocation?: RevocationSettings;
 }
 
 /** What the rest of the service needs of a verifier: the pool, or verifyPdf itself in tests. */
@@ -79,6 +80,7 @@ export class VerifyPool implements PdfVerifier {
         expectedCms: request.expectedCms,
         limits: this.options.limits,
         now: request.now?.getTime(),
+        revocation: request.revocation,
       };
       this.queue.push({ id, message, resolve, reject });
       this.dispatch();

@@ -5,6 +5,7 @@ import { success } from '../http/envelope.js';
 import { ApiError } from '../http/errors.js';
 import { requireId } from '../http/ids.js';
 import type { PdfVerifier } from './pool.js';
+import type { RevocationSettings } from './verify-worker.js';
 import type { EngineApi } from '../signing/engine-client.js';
 import { receiveUpload } from '../files/upload.js';
 import fs from 'node:fs/promises';
@@ -12,6 +13,8 @@ import fs from 'node:fs/promises';
 export interface VerificationOptions {
   engine: EngineApi;
   verifier: PdfVerifier;
+  /** How verifications check revocation (mode, allowed OCSP/CRL origins, timeout). */
+  revocation: () => RevocationSettings;
   /** PEM certificates trusted as roots: the built-in CA, configured anchors, provider CAs. */
   trustAnchors: () => Promise<string[]>;
   uploadLimit: number;
@@ -29,7 +32,7 @@ export function verificationRoutes(options: VerificationOptions): Router {
     if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The Signature has no document yet.');
     const pdf = await options.engine.downloadFile(signature.uri);
     const expected = signature.seals.map((seal) => (seal.signature ? Buffer.from(seal.signature, 'base64') : null));
-    const report = await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), expectedCms: expected });
+    const report = await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), expectedCms: expected, revocation: options.revocation() });
     res.json(success([{ signatureId: id, uri: signature.uri, ...report }]));
   });
 
@@ -46,7 +49,7 @@ export function verificationRoutes(options: VerificationOptions): Router {
       }
     }
     if (!pdf?.length) throw new ApiError(400, 'FILE_EMPTY', 'Send a PDF as the body (application/pdf) or in the multipart field "file".');
-    res.json(success([await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors() })]));
+    res.json(success([await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), revocation: options.revocation() })]));
   });
 
   return router;

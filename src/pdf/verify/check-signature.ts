@@ -10,6 +10,7 @@ import { attributeValue, certificateDer, checkSigner, CmsFormatError, OID, parse
 import { parsePdfDate } from './pdf-date.js';
 import type { SignatureDictionary } from './signature-fields.js';
 import { checkTimestampToken, timestampReport, type TimestampCheck } from './timestamp.js';
+import { addRevocationData, checkRevocation, emptyRevocationData, revocationInfoArchival, type EmbeddedRevocationData, type RevocationOptions } from './revocation.js';
 import type { SignatureReport, SignatureState } from './types.js';
 
 const CMS_SUBFILTERS = new Set(['adbe.pkcs7.detached', 'ETSI.CAdES.detached']);
@@ -20,6 +21,9 @@ export interface SignatureContext {
   keys: KeyCache;
   chains: ChainValidator;
   now: Date;
+  revocation: RevocationOptions;
+  /** Revocation data of the document's DSS. */
+  dss: EmbeddedRevocationData;
 }
 
 /** The verdict on one signature, before the revision analysis. */
@@ -67,6 +71,7 @@ export async function checkSignature(signature: SignatureDictionary, context: Si
     location: signature.location ?? null,
     coveredEnd: range.coveredEnd,
     cmsDer: null,
+    revocation: { status: 'not-checked' },
   };
 
   const contents = signature.contents;
@@ -86,7 +91,7 @@ export async function checkSignature(signature: SignatureDictionary, context: Si
 
   result.valid = cryptographicallyValid && range.wellFormed;
   states.add(result.valid ? 'SIGNATURE_VALID' : 'SIGNATURE_INVALID');
-  states.add('REVOCATION_NOT_CHECKED');
+  if (result.revocation.status === 'not-checked') states.add('REVOCATION_NOT_CHECKED');
   result.states = [...states];
   return result;
 }
@@ -175,6 +180,12 @@ async function checkCmsSignature(
 
   const chain = await context.chains.check(signerCertificate, cms.certificates, result.signedAt ? new Date(result.signedAt) : context.now, 'document-signing');
   applyChain(result, chain, states);
+  if (context.revocation.mode !== 'off') {
+    const embedded = { ...context.dss, ocsp: [...context.dss.ocsp], crls: [...context.dss.crls] };
+    const archived = revocationInfoArchival(cms.signerInfo);
+    addRevocationData(embedded, archived.ocsp, archived.crls);
+    await applyRevocation(result, chain.path, embedded, context, states);
+  }
   return cryptographicallyValid;
 }
 
@@ -216,6 +227,36 @@ function addTimestampStates(timestamp: TimestampCheck, states: Set<SignatureStat
   const cryptographicallyValid = timestamp.imprintMatches && timestamp.signatureValid;
   states.add(cryptographicallyValid ? 'TIMESTAMP_VALID' : 'TIMESTAMP_INVALID');
   if (cryptographicallyValid && !timestamp.trusted) states.add('TIMESTAMP_UNTRUSTED');
+}
+
+/**
+ * Revocation decides trust: a revoked certificate is untrusted unless a trustworthy timestamp
+ * proves the signature was made before the revocation; a status that could not be had for a
+ * certificate that names its OCSP responder or CRL is untrusted too (never valid by default).
+ */
+async function applyRevocation(result: SignatureCheck, path: pkijs.Certificate[], embedded: EmbeddedRevocationData, context: SignatureContext, states: Set<SignatureState>): Promise<void> {
+  const report = await checkRevocation(path, embedded, context.revocation, context.keys);
+  result.revocation = report;
+  const untrust = () => {
+    result.trusted = false;
+    states.delete('CERT_TRUSTED');
+  };
+  if (report.status === 'good') states.add('REVOCATION_GOOD');
+  if (report.status === 'revoked') {
+    states.add('CERT_REVOKED');
+    const proven = result.timestamped && result.signedAt && report.revokedAt && new Date(result.signedAt) < new Date(report.revokedAt);
+    if (proven) {
+      result.problems.push(`the certificate was revoked on ${report.revokedAt} (${report.reason}), after the signing time the timestamp proves: the signature stays valid`);
+    } else {
+      untrust();
+      result.problems.push(`the certificate${report.certificate ? ` of ${report.certificate}` : ''} is revoked since ${report.revokedAt} (${report.reason})`);
+    }
+  }
+  if (report.status === 'unknown') {
+    states.add('REVOCATION_UNKNOWN');
+    result.problems.push(`revocation status unknown: ${report.why}`);
+    if (!report.noSources) untrust();
+  }
 }
 
 function describeSigner(result: SignatureCheck, certificate: pkijs.Certificate): void {

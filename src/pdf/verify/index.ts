@@ -8,6 +8,8 @@ export { DOCUMENT_STATES, MODIFICATION_LEVELS, SIGNATURE_STATES } from './types.
 export type {
   DocumentState,
   FieldLock,
+  RevocationOptions,
+  RevocationReport,
   ModificationLevel,
   VerifyLimits,
   RevisionReport,

@@ -1,9 +1,10 @@
 // The verification report. Every verdict is also spelled out as an explicit state code (see
 // README.md in this folder for the table) so a UI never has to infer meaning from booleans.
 import type { VerifyLimits } from './limits.js';
+import type { RevocationOptions, RevocationReport } from './revocation.js';
 import type { TimestampReport } from './timestamp.js';
 
-export type { TimestampReport, VerifyLimits };
+export type { RevocationOptions, RevocationReport, TimestampReport, VerifyLimits };
 
 export const SIGNATURE_STATES = [
   'SIGNATURE_VALID',
@@ -21,6 +22,9 @@ export const SIGNATURE_STATES = [
   'CERT_NOT_YET_VALID',
   'CERT_CHAIN_INVALID',
   'KEY_USAGE_INVALID',
+  'REVOCATION_GOOD',
+  'CERT_REVOKED',
+  'REVOCATION_UNKNOWN',
   'REVOCATION_NOT_CHECKED',
   'TIMESTAMP_VALID',
   'TIMESTAMP_INVALID',
@@ -103,6 +107,8 @@ export interface SignatureReport {
   fieldLock: FieldLock | null;
   /** The signature's CMS (or timestamp token) as base64 DER, without /Contents padding; null when unreadable. */
   cms: string | null;
+  /** Revocation of the signer's chain (see revocation.ts); status 'not-checked' when checking is off. */
+  revocation: RevocationReport;
   states: SignatureState[];
   /** Human-readable details behind negative states. */
   problems: string[];
@@ -149,4 +155,6 @@ export interface VerifyOptions {
   expectedCms?: (Uint8Array | null)[];
   /** Tighter or looser bounds on the work of this verification (limits.ts has the defaults). */
   limits?: Partial<VerifyLimits>;
+  /** Revocation checking (default off: every signature says REVOCATION_NOT_CHECKED). */
+  revocation?: RevocationOptions;
 }

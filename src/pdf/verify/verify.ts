@@ -8,7 +8,12 @@ import { PdfLimitError, PdfParseError } from './errors.js';
 import { resolveLimits, WorkBudget } from './limits.js';
 import { levelRank, maxLevel, ModificationAnalyzer, type Change } from './modifications.js';
 import { PdfFile, type Revision } from './pdf-file.js';
+import { get, isArray, dictOf } from './pdf-values.js';
+import { addRevocationData, emptyRevocationData, type EmbeddedRevocationData } from './revocation.js';
 import { findSignatureFields, type SignatureDictionary } from './signature-fields.js';
+import { decodeStreamData } from './stream-data.js';
+import { rethrowLimit } from './errors.js';
+import { PDFRawStream } from '@cantoo/pdf-lib';
 import {
   SIGNATURE_STATES,
   type DocumentState,
@@ -40,7 +45,14 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
     return certificates;
   });
   const keys = new KeyCache();
-  const context = { pdf, keys, chains: new ChainValidator(anchors, keys), now: options.now ?? new Date() };
+  const context = {
+    pdf,
+    keys,
+    chains: new ChainValidator(anchors, keys),
+    now: options.now ?? new Date(),
+    revocation: options.revocation ?? { mode: 'off' as const },
+    dss: options.revocation && options.revocation.mode !== 'off' ? documentSecurityStore(file) : emptyRevocationData(),
+  };
 
   const form = findSignatureFields(file, file.lastRevision);
   const dictionaries = allSignatures(file);
@@ -94,6 +106,30 @@ function allSignatures(file: PdfFile): SignatureDictionary[] {
     }
   }
   return [...signatures.values()];
+}
+
+/** OCSP responses and CRLs of the document security store (/DSS) of the last revision. */
+function documentSecurityStore(file: PdfFile): EmbeddedRevocationData {
+  const data = emptyRevocationData();
+  const revision = file.lastRevision;
+  const catalog = dictOf(revision.root && file.resolve(revision, revision.root));
+  const dss = dictOf(file.deref(revision, get(catalog, 'DSS')));
+  const streams = (key: string) => {
+    const list = file.deref(revision, get(dss, key));
+    const out: Uint8Array[] = [];
+    for (const entry of isArray(list) ? list.asArray().slice(0, 200) : []) {
+      const stream = file.deref(revision, entry);
+      if (!(stream instanceof PDFRawStream)) continue;
+      try {
+        out.push(decodeStreamData(stream, file.budget));
+      } catch (error) {
+        rethrowLimit(error);
+      }
+    }
+    return out;
+  };
+  if (dss) addRevocationData(data, streams('OCSPs'), streams('CRLs'));
+  return data;
 }
 
 function openPdf(pdf: Uint8Array, budget: WorkBudget): PdfFile {
