@@ -30,6 +30,15 @@ export interface Signature {
   revisions?: Array<{ uri: string; sealIndex?: number }>;
 }
 
+/** What the element reads of the service's verification report, per signature. */
+export interface ServerSignatureVerdict {
+  sealIndex?: number;
+  trusted: boolean;
+  valid: boolean;
+  timestamped?: boolean;
+  revocation?: { status: 'good' | 'revoked' | 'unknown' | 'not-checked'; revokedAt?: string; reason?: string };
+}
+
 export class ApiFailure extends Error {
   constructor(
     readonly status: number,
@@ -147,8 +156,8 @@ export class ServiceApi {
     return (await this.call<Signature[]>(`/sign/${id}/seals/${index}`, { method: 'DELETE' }))[0];
   }
 
-  async serverVerdict(id: string): Promise<{ valid: boolean; signatures: Array<{ sealIndex?: number; trusted: boolean; valid: boolean }> }> {
-    return (await this.call<Array<{ valid: boolean; signatures: Array<{ sealIndex?: number; trusted: boolean; valid: boolean }> }>>(`/signature/${id}/verify`))[0];
+  async serverVerdict(id: string): Promise<{ valid: boolean; signatures: ServerSignatureVerdict[] }> {
+    return (await this.call<Array<{ valid: boolean; signatures: ServerSignatureVerdict[] }>>(`/signature/${id}/verify`))[0];
   }
 
   async pdf(uri: string, maxBytes = Infinity): Promise<Uint8Array> {

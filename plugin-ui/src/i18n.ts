@@ -1,3 +1,20 @@
+const REASONS_ZH: Record<string, string> = {
+  keyCompromise: '密钥泄露',
+  cessationOfOperation: '停止使用',
+  superseded: '已被取代',
+  affiliationChanged: '隶属关系变更',
+  privilegeWithdrawn: '权限撤销',
+  unspecified: '未说明原因',
+};
+const REASONS_EN: Record<string, string> = {
+  keyCompromise: 'key compromise',
+  cessationOfOperation: 'no longer in use',
+  superseded: 'superseded',
+  affiliationChanged: 'affiliation changed',
+  privilegeWithdrawn: 'privilege withdrawn',
+  unspecified: 'no reason given',
+};
+
 export type Locale = 'zh-CN' | 'en';
 
 const zh = {
@@ -27,6 +44,11 @@ const zh = {
   modified: '签名后文件被修改',
   trusted: '证书可信',
   untrusted: '证书未获信任',
+  revoked: (date: string, reason: string) => `印章证书已吊销（${date}，${REASONS_ZH[reason] ?? reason}）`,
+  revokedAfter: '吊销晚于时间戳证明的签署时间，签名仍有效',
+  revocationGood: '证书未吊销',
+  revocationUnknown: '无法确认证书是否吊销',
+  timestamped: '签署时间已由时间戳证明',
   notFound: '文件中未找到此签名',
   progress: { queued: '排队生成文件…', filling: '正在填写表单…', converting: '正在生成 PDF…', stored: '文件已生成' } as Record<string, string>,
   offline: '连接已断开，正在重新连接…',
@@ -104,6 +126,11 @@ const en: Strings = {
   modified: 'Changed after signing',
   trusted: 'Certificate trusted',
   untrusted: 'Certificate not trusted',
+  revoked: (date: string, reason: string) => `Seal certificate revoked (${date}, ${REASONS_EN[reason] ?? reason})`,
+  revokedAfter: 'revoked after the signing time the timestamp proves: the signature stays valid',
+  revocationGood: 'Certificate not revoked',
+  revocationUnknown: 'Revocation status unknown',
+  timestamped: 'Signing time proven by a timestamp',
   notFound: 'Signature not found in the document',
   progress: { queued: 'Waiting to generate the document…', filling: 'Filling in the form…', converting: 'Making the PDF…', stored: 'Document ready' },
   offline: 'Connection lost, reconnecting…',

@@ -380,7 +380,10 @@ export class InfoplusSignature extends LitElement {
       const all = await verifyInWorker(pdf, signature.seals, trusted, this.verifyTimeout);
       // The verdict of this control is about the seals it shows (`seal` attribute), each of which
       // also says whether anything changed in the document after it was applied.
-      const seals = all.seals.filter((s) => shown.has(s.index));
+      const byIndex = new Map((server?.signatures ?? []).filter((entry) => typeof entry.sealIndex === 'number').map((entry) => [entry.sealIndex as number, entry]));
+      const seals = all.seals
+        .filter((s) => shown.has(s.index))
+        .map((s) => ({ ...s, revocation: byIndex.get(s.index)?.revocation, timestamped: byIndex.get(s.index)?.timestamped }));
       const verdict: BrowserVerdict = { valid: seals.length > 0 && seals.every((s) => s.valid), seals };
       this.verdict = verdict;
       this.status = '';
@@ -518,11 +521,25 @@ export class InfoplusSignature extends LitElement {
     `;
   }
 
+  /** Revocation and timestamp state in words: "印章证书已吊销（2026-12-01，密钥泄露）". */
+  private revocationWords(verdict: SealVerdict): string {
+    const t = this.t;
+    const parts: string[] = [];
+    const revocation = verdict.revocation;
+    if (revocation?.status === 'revoked') {
+      parts.push(t.revoked((revocation.revokedAt ?? '').slice(0, 10), revocation.reason ?? 'unspecified'));
+      if (verdict.trusted) parts.push(t.revokedAfter);
+    } else if (revocation?.status === 'good') parts.push(t.revocationGood);
+    else if (revocation?.status === 'unknown') parts.push(t.revocationUnknown);
+    if (verdict.timestamped) parts.push(t.timestamped);
+    return parts.map((part) => ` · ${part}`).join('');
+  }
+
   private renderVerdict(verdict: SealVerdict) {
     const t = this.t;
     const text = !verdict.found ? t.notFound : verdict.modifiedAfterSigning ? t.modified : verdict.valid ? t.valid : t.invalid;
     return html`<p class="verdict ${verdict.valid ? 'ok' : 'bad'}" part="verdict" data-valid=${String(verdict.valid)}>
-      ${text}${verdict.trusted === undefined ? nothing : html` · ${verdict.trusted ? t.trusted : t.untrusted}`}
+      ${text}${verdict.trusted === undefined ? nothing : html` · ${verdict.trusted ? t.trusted : t.untrusted}`}${this.revocationWords(verdict)}
     </p>`;
   }
 

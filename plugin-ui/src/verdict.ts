@@ -10,6 +10,10 @@ export interface SealVerdict {
   certificateMatches: boolean;
   /** The service's verdict on the certificate chain. */
   trusted?: boolean;
+  /** The service's revocation check of the chain. */
+  revocation?: { status: 'good' | 'revoked' | 'unknown' | 'not-checked'; revokedAt?: string; reason?: string };
+  /** A trustworthy timestamp proves the signing time (the service's verdict). */
+  timestamped?: boolean;
   found: boolean;
 }
 
