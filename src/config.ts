@@ -53,6 +53,7 @@ export interface Config {
   verifyMaxMemoryMb: number;
   verifyMaxInflateBytes: number;
   revocationCheck: 'online' | 'embedded' | 'off';
+  ltv: boolean;
   ocspOrigins: string[];
   revocationTimeoutMs: number;
   /** e签宝 open API v3; null when not configured. `sandbox`: run the local e签宝 sandbox in-process (dev). */
@@ -153,6 +154,8 @@ export function loadConfig(env: Env = process.env): Config {
     if (!code) throw new ConfigError('DIGEST_CODE', 'must be set when DIGEST_SECRET is set');
     digest = { code, domain: env.DIGEST_DOMAIN?.trim() ?? '', secret: digestSecret };
   }
+
+  if (env.LTV?.trim() === 'true' && !env.TSA_URL?.trim()) throw new ConfigError('LTV', 'needs TSA_URL: long-term signatures are timestamped');
 
   const ticketSecret = env.TICKET_SECRET?.trim() || null;
   if (ticketSecret !== null && ticketSecret.length < 32) {
@@ -290,6 +293,7 @@ export function loadConfig(env: Env = process.env): Config {
     verifyMaxMemoryMb: integer(env, 'VERIFY_MAX_MEMORY_MB', 512, 64, 16_384),
     verifyMaxInflateBytes: size(env, 'VERIFY_MAX_INFLATE', 16 * 1024 * 1024),
     revocationCheck: oneOf(env, 'REVOCATION_CHECK', ['online', 'embedded', 'off'] as const, 'online'),
+    ltv: oneOf(env, 'LTV', ['true', 'false'] as const, 'false') === 'true',
     ocspOrigins: origins(env, 'OCSP_ORIGINS'),
     revocationTimeoutMs: integer(env, 'REVOCATION_TIMEOUT_MS', 1500, 100, 60_000),
     esign: esignVars

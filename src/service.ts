@@ -103,7 +103,11 @@ export async function startService(config: Config, logger: Logger = createLogger
   const providers = new Map<string, SealProvider>();
   const registrars = new Map<string, SealRegistrar>();
   const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey, { names: () => [...providers.keys()], registrars });
-  providers.set('local', new LocalSigner(registry, { tsaUrl: config.tsaUrl ?? undefined, defaultSealSize: config.sealSizePt }));
+  providers.set('local', new LocalSigner(registry, {
+    tsaUrl: config.tsaUrl ?? undefined,
+    defaultSealSize: config.sealSizePt,
+    ltv: config.ltv ? { validationData: (certificatePem) => revocation.validationData(certificatePem) } : undefined,
+  }));
   const esignSandbox = config.esignSandbox && !config.esign ? await startDevEsignSandbox(logger) : null;
   const esignConfig = config.esign ?? esignSandbox?.config ?? null;
   if (esignConfig) {

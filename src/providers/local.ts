@@ -1,4 +1,4 @@
-import { signPdf } from '../pdf/sign/index.js';
+import { addDocumentTimestamp, addValidationData, signPdf, type ValidationData } from '../pdf/sign/index.js';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { SealRegistry } from '../seals/registry.js';
 import type { ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from './provider.js';
@@ -8,6 +8,11 @@ export interface LocalSignerOptions {
   tsaUrl?: string;
   /** Default seal size in PDF points (diameter of an official seal). */
   defaultSealSize: number;
+  /**
+   * PAdES B-LTA (needs `tsaUrl`): after signing, the validation data of the seal's certificate is
+   * appended as a DSS (B-LT) and a document timestamp covers everything (B-LTA).
+   */
+  ltv?: { validationData(certificatePem: string, chainPem: string[]): Promise<ValidationData> };
 }
 
 /** The built-in signer: stamps the seal image and embeds a PAdES signature with the seal's own key. */
@@ -40,11 +45,18 @@ export class LocalSigner implements SealProvider {
       signerName: request.user.name || request.user.account,
       tsa: this.options.tsaUrl ? { url: this.options.tsaUrl } : undefined,
     });
+    let pdfOut = signed.pdf;
+    let algorithm = signed.algorithm;
+    if (this.options.ltv && this.options.tsaUrl) {
+      const data = await this.options.ltv.validationData(material.certificatePem, material.chainPem);
+      pdfOut = await addDocumentTimestamp(await addValidationData(pdfOut, data), { url: this.options.tsaUrl });
+      algorithm = algorithm.replace('PAdES-B-T', 'PAdES-B-LTA');
+    }
     return {
       kind: 'signed',
-      pdf: signed.pdf,
+      pdf: pdfOut,
       cms: signed.cms,
-      algorithm: signed.algorithm,
+      algorithm,
       signedAt: signed.signedAt,
       fieldName: signed.fieldName,
       certificatePem: material.certificatePem,

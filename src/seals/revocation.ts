@@ -142,6 +142,23 @@ export class CertificateRevocation {
     return { der: new Uint8Array(response.toSchema().toBER(false)), nextUpdate: nonce ? undefined : nextUpdate };
   }
 
+  /**
+   * What a verifier needs to validate a certificate of ours without asking anyone (for a DSS):
+   * the certificate and the CA's, a fresh OCSP response for it, and the CRL.
+   */
+  async validationData(certificatePem: string): Promise<{ certificates: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[] }> {
+    const ca = await this.authority.get();
+    const certificate = new x509.X509Certificate(certificatePem);
+    const caCertificate = new x509.X509Certificate(ca.certificatePem);
+    const certificates = [new Uint8Array(certificate.rawData), new Uint8Array(caCertificate.rawData)];
+    if (!(await this.issuedHere(certificate))) return { certificates, ocsps: [], crls: [] };
+    const request = new pkijs.OCSPRequest();
+    await request.createForCertificate(pkijs.Certificate.fromBER(certificate.rawData), { hashAlgorithm: 'SHA-256', issuerCertificate: pkijs.Certificate.fromBER(caCertificate.rawData) });
+    const ocsp = await this.ocsp(new Uint8Array(request.toSchema(true).toBER(false)));
+    const responder = new x509.X509Certificate((await this.authority.ocspResponder()).certificatePem);
+    return { certificates: [...certificates, new Uint8Array(responder.rawData)], ocsps: [ocsp.der], crls: [(await this.crl()).der] };
+  }
+
   private matchesIssuer(certId: pkijs.CertID, ca: pkijs.Certificate, hash: string): boolean {
     const nameHash = createHash(hash).update(new Uint8Array(ca.subject.toSchema().toBER(false))).digest();
     const keyHash = createHash(hash).update(ca.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView).digest();

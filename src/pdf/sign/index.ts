@@ -21,6 +21,7 @@ import { addSignatureTimestamp, createCms, encodeCms, signatureValue } from './c
 import { requestTimestamp, type TsaOptions } from './tsa.js';
 
 export { TsaError, type TsaOptions } from './tsa.js';
+export { addDocumentTimestamp, addValidationData, type ValidationData } from './ltv.js';
 
 export class SignPdfError extends Error {
   constructor(
