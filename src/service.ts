@@ -10,7 +10,12 @@ import { ExportPipeline } from './export/pipeline.js';
 import { exportRoutes } from './export/routes.js';
 import { TemplateSource } from './export/template-source.js';
 import { fileRoutes } from './files/routes.js';
-import { Authenticator } from './http/auth/principal.js';
+import { OAuthAwareAuthenticator, OAuthServer, oauthRoutes } from './http/auth/oauth.js';
+import { graphqlRoutes } from './graphql/routes.js';
+import { MfaGuard, SealMfaPolicy, TotpService } from './mfa/totp.js';
+import { FileSigner } from './signing/file-signer.js';
+import { SignRequestRepository } from './store/sign-requests.js';
+import { projectRoot } from './util/project-root.js';
 import { healthRoutes } from './http/health.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
@@ -87,7 +92,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
   const signatures = new SignatureService(signatureRepo, files, uris);
-  const authenticator = new Authenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
+  const authenticator = new OAuthAwareAuthenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
   const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' });
@@ -164,6 +169,29 @@ export async function startService(config: Config, logger: Logger = createLogger
   const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
   const documents = new DocumentService(pipeline, signatures, files, hub);
 
+  // SignatureAPI v2 (GraphQL): a second front door onto the same registry, broker rules and providers.
+  const oauth = new OAuthServer(() => config.oauth.clients, ticketSecret, config.oauth.tokenTtlSeconds);
+  const mfa = new MfaGuard(new SealMfaPolicy(db), new TotpService(db, masterKey, config.mfa));
+  const engineOrigins = () => [new URL(engineBase).origin, ...(config.signatureApiUrl ? [] : [new URL(uris.publicUrl).origin])];
+  const fileSigner = new FileSigner(registry, providers, engine, mfa, new SignRequestRepository(db), logger, {
+    allowedOrigins: () => (config.graphql.fileOrigins.length > 0 ? config.graphql.fileOrigins : engineOrigins()),
+    fetch: { maxBytes: config.uploadLimitBytes, authorizationFor: (origin) => (engineOrigins().includes(origin) ? `Bearer ${config.signatureApiKey ?? engineKeys[0]}` : undefined) },
+  });
+  const packageJson = JSON.parse(await fs.readFile(`${projectRoot()}/package.json`, 'utf8')) as { name: string; version: string };
+  const graphql = graphqlRoutes({
+    config: config.graphql,
+    oauth,
+    registry,
+    providers,
+    fileSigner,
+    mfa,
+    uris,
+    nameOf: async (account) => (await db.selectFrom('directory_users').select('name').where('account', '=', account).executeTakeFirst())?.name ?? account,
+    service: { name: packageJson.name, version: packageJson.version },
+    maxFileSize: config.uploadLimitBytes,
+    algorithms: () => ['SHA256withECDSA', 'SHA256withRSA'].map((algorithm) => `${algorithm}; ${config.tsaUrl ? 'PAdES-B-T' : 'PAdES-B-B'}`),
+  });
+
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
@@ -177,7 +205,9 @@ export async function startService(config: Config, logger: Logger = createLogger
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
     ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
     ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
-  ]);
+    oauthRoutes(oauth),
+    graphql.router,
+  ], [graphql.errorHandler]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
