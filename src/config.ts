@@ -254,7 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
   const graphql: GraphqlConfig = {
     introspection: booleanOf('GRAPHQL_INTROSPECTION', !production),
     maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 100),
-    maxCost: integer(env, 'GRAPHQL_MAX_COST', 1000, 10, 1_000_000),
+    maxCost: integer(env, 'GRAPHQL_MAX_COST', 2000, 10, 1_000_000),
     maxBatch: integer(env, 'GRAPHQL_MAX_BATCH', 10, 1, 100),
     bodyLimitBytes: size(env, 'GRAPHQL_BODY_LIMIT', 64 * 1024),
     fileOrigins: originsOf('SIGN_FILE_ORIGINS'),

@@ -174,7 +174,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const mfa = new MfaGuard(new SealMfaPolicy(db), new TotpService(db, masterKey, config.mfa));
   const engineOrigins = () => [new URL(engineBase).origin, ...(config.signatureApiUrl ? [] : [new URL(uris.publicUrl).origin])];
   const fileSigner = new FileSigner(registry, providers, engine, mfa, new SignRequestRepository(db), logger, {
-    allowedOrigins: () => (config.graphql.fileOrigins.length > 0 ? config.graphql.fileOrigins : engineOrigins()),
+    allowedOrigins: () => [...engineOrigins(), ...config.graphql.fileOrigins],
     fetch: { maxBytes: config.uploadLimitBytes, authorizationFor: (origin) => (engineOrigins().includes(origin) ? `Bearer ${config.signatureApiKey ?? engineKeys[0]}` : undefined) },
   });
   const packageJson = JSON.parse(await fs.readFile(`${projectRoot()}/package.json`, 'utf8')) as { name: string; version: string };
@@ -198,7 +198,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
     sealRoutes(registry, authority, uris),
-    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins], mfa }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.demoData && !config.production, signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),

@@ -26,13 +26,14 @@ export const MAX_PAGE_SIZE = 100;
 
 const listOf = (type: GraphQLOutputType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
 
-/** Cost = sum over fields of (own cost + children × list size), list size from `first` (capped) or assumed. */
+/** Cost = sum over fields of (own cost + children × list size); a list counts as ASSUMED_LIST_SIZE items, a page as `first` (capped). */
 const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   // Introspection (off in production unless enabled) is bounded by the depth limit, not priced per item.
   if (type.name.startsWith('__') || field.name.startsWith('__')) return 1 + childComplexity;
   const own = FIELD_COSTS[`${type.name}.${field.name}`] ?? 1;
   const pageSize = typeof args.first === 'number' ? Math.max(0, Math.min(args.first, MAX_PAGE_SIZE)) : undefined;
-  if (pageSize !== undefined) return own + pageSize * Math.max(childComplexity, 1);
+  // A page's child list was already counted as ASSUMED_LIST_SIZE items: scale it to the page size.
+  if (pageSize !== undefined) return own + Math.ceil((childComplexity * pageSize) / ASSUMED_LIST_SIZE);
   if (listOf(field.type) && getNamedType(field.type) !== undefined && childComplexity > 0) return own + ASSUMED_LIST_SIZE * childComplexity;
   return own + childComplexity;
 };

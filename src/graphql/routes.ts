@@ -52,7 +52,11 @@ function formatError(log: RequestContext['log'] | undefined) {
     if (error.extensions?.ecode) return error as GraphQLError;
     const original = error.originalError;
     if (!original) {
-      const ecode = error.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
+      const ecode = error.message.startsWith('Syntax Error')
+        ? 'GRAPHQL_PARSE_FAILED'
+        : /introspection has been disabled/i.test(error.message)
+          ? 'INTROSPECTION_DISABLED'
+          : 'GRAPHQL_VALIDATION_FAILED';
       return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { ...error.extensions, ecode } });
     }
     const known = describe(original);
