@@ -131,7 +131,8 @@ export async function startService(config: Config, logger: Logger = createLogger
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
   const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors, ...(esignSandbox ? [esignSandbox.caPem] : [])];
   const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, publicBaseUrl: () => uris.publicUrl });
-  const settle = (flowId: string, status: FlowStatus) => stamps.settleFlow(flowId, status);
+  // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
+  const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
   const reconciler = new FlowReconciler({
     flows,
     events: providerEvents,
@@ -176,6 +177,9 @@ export async function startService(config: Config, logger: Logger = createLogger
   const fileSigner = new FileSigner(registry, providers, engine, mfa, new SignRequestRepository(db), logger, {
     allowedOrigins: () => [...engineOrigins(), ...config.graphql.fileOrigins],
     fetch: { maxBytes: config.uploadLimitBytes, authorizationFor: (origin) => (engineOrigins().includes(origin) ? `Bearer ${config.signatureApiKey ?? engineKeys[0]}` : undefined) },
+    flows,
+    trustAnchors,
+    publicBaseUrl: () => uris.publicUrl,
   });
   const packageJson = JSON.parse(await fs.readFile(`${projectRoot()}/package.json`, 'utf8')) as { name: string; version: string };
   const graphql = graphqlRoutes({

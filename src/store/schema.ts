@@ -107,6 +107,7 @@ export interface SignRequestsTable {
   request_hash: string;
   /** The signFile result as JSON (the signed bytes of an unarchived result inline, base64). */
   result: string;
+  flow_id: string | null;
   create_time: number;
 }
 

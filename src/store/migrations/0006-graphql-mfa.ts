@@ -12,9 +12,12 @@ export const graphqlMfa: Migration = {
       .addColumn('client_mutation_id', 'text', (c) => c.notNull())
       .addColumn('request_hash', 'text', (c) => c.notNull())
       .addColumn('result', 'text', (c) => c.notNull())
+      // A redirect provider's flow whose outcome completes this result.
+      .addColumn('flow_id', 'text')
       .addColumn('create_time', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('sign_requests_pk', ['caller', 'client_mutation_id'])
       .execute();
+    await db.schema.createIndex('sign_requests_flow').on('sign_requests').column('flow_id').execute();
 
     await db.schema
       .createTable('totp_enrolments')
