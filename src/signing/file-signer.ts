@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
 import type { MfaGuard } from '../mfa/totp.js';
 import { verifyPdf } from '../pdf/verify/index.js';
-import { checkProviderCanHonour, type FlowStatus, type SealProvider } from '../providers/provider.js';
+import { checkProviderCanHonour, type FlowStatus, type SealProvider, type StampRequest } from '../providers/provider.js';
 import type { SealRecord } from '../store/seals.js';
 import type { ProviderFlow, ProviderFlowRepository } from '../store/provider-flows.js';
 import { checkPermission } from '../seals/permission.js';
@@ -123,9 +123,7 @@ export class FileSigner {
     // Everything that can be refused without a request is refused first.
     allowedFileUrl(input.file, this.options.allowedOrigins());
     const slot = slotOf(input);
-    if (input.commentLoc) {
-      throw new ApiError(422, 'COMMENT_LOCATION_UNSUPPORTED', 'An approval comment is drawn beside its seal; a separate commentLoc is not supported. Leave commentLoc out.');
-    }
+    const commentAt = commentPlacementOf(input);
     const seal = await this.registry.get(input.sealId);
     const verdict = checkPermission(input.signer.account, slot, seal);
     if (!verdict.ok) throw forbidden(verdict.rule, verdict.message);
@@ -141,7 +139,7 @@ export class FileSigner {
     const base = { clientMutationId: input.clientMutationId ?? null, name, seal: { id: seal.id, name: seal.name, type: seal.type, provider: provider.name }, signer: input.signer };
     if (provider.capabilities.mode === 'redirect') return this.startFlow(caller, hash, input, provider, signature, slot, seal, bytes, comment, base);
 
-    const outcome = await provider.start({ signature, sealIndex: 0, slot, seal, user: input.signer, comment, pdf: bytes, flowId: '', returnUrl: '' });
+    const outcome = await provider.start({ signature, sealIndex: 0, slot, seal, user: input.signer, comment, commentAt, pdf: bytes, flowId: '', returnUrl: '' });
     if (outcome.kind !== 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
     const archived = input.archive ? await this.engine.uploadFile(outcome.pdf, name) : undefined;
     this.log.info({ sealId: seal.id, account: input.signer.account, provider: provider.name, archived: archived?.id }, 'file signed (signFile)');
@@ -283,27 +281,25 @@ function signedResult(
 
 const FIELD = (path: string, message: string) => new ApiError(400, 'INVALID_REQUEST', `The request is invalid: ${path} ${message}`, [{ path, message }]);
 
-/** The seal slot a signFile describes, validated (placement defaults as S1/S2: by coordinates, else keyword, else bottom-right of the last page). */
-export function slotOf(input: SignFileInput): Seal {
-  const loc = input.sealLoc ?? {};
-  const finite = (value: number | null | undefined, path: string, min: number, max: number) => {
+/** A SignatureLocation as a slot's placement fields, validated (`path` names it in errors). */
+function placementOf(loc: SignatureLocation, path: string): Partial<Seal> {
+  const finite = (value: number | null | undefined, field: string, min: number, max: number) => {
     if (value === null || value === undefined) return undefined;
-    if (!Number.isFinite(value) || value < min || value > max) throw FIELD(path, `must be between ${min} and ${max}`);
+    if (!Number.isFinite(value) || value < min || value > max) throw FIELD(`${path}.${field}`, `must be between ${min} and ${max}`);
     return value;
   };
-  const x = finite(loc.x, 'sealLoc.x', 0, 14400);
-  const y = finite(loc.y, 'sealLoc.y', 0, 14400);
-  const page = finite(loc.page, 'sealLoc.page', 1, 100_000);
-  const size = finite(loc.size, 'sealLoc.size', 10, 600);
-  const keywordOrder = finite(loc.keywordOrder, 'sealLoc.keywordOrder', 0, 2);
-  const keywordSeq = finite(loc.keywordSeq, 'sealLoc.keywordSeq', 1, 10_000);
+  const x = finite(loc.x, 'x', 0, 14400);
+  const y = finite(loc.y, 'y', 0, 14400);
+  const page = finite(loc.page, 'page', 1, 100_000);
+  const size = finite(loc.size, 'size', 10, 600);
+  const keywordOrder = finite(loc.keywordOrder, 'keywordOrder', 0, 2);
+  const keywordSeq = finite(loc.keywordSeq, 'keywordSeq', 1, 10_000);
   const keyword = loc.keyword ?? undefined;
-  if (keyword !== undefined && (keyword.length === 0 || keyword.length > 200)) throw FIELD('sealLoc.keyword', 'must be 1-200 characters');
-  if ((x === undefined) !== (y === undefined)) throw FIELD('sealLoc', 'needs both x and y for coordinates');
-  if (page !== undefined && !Number.isInteger(page)) throw FIELD('sealLoc.page', 'must be a whole number');
-  const types = (input.sealAttr ?? '').split(',').map((type) => type.trim()).filter(Boolean);
-  if (input.comment && input.comment.length > 200) throw FIELD('comment', 'must be at most 200 characters');
-  return normalizeSeal({
+  if (keyword !== undefined && (keyword.length === 0 || keyword.length > 200)) throw FIELD(`${path}.keyword`, 'must be 1-200 characters');
+  if ((x === undefined) !== (y === undefined)) throw FIELD(path, 'needs both x and y for coordinates');
+  if (page !== undefined && !Number.isInteger(page)) throw FIELD(`${path}.page`, 'must be a whole number');
+  if (keywordOrder !== undefined && !Number.isInteger(keywordOrder)) throw FIELD(`${path}.keywordOrder`, 'must be 0, 1 or 2');
+  return {
     ...(x !== undefined ? { x, y } : {}),
     ...(page !== undefined ? { page } : {}),
     placeHolder: keyword ?? '',
@@ -311,9 +307,25 @@ export function slotOf(input: SignFileInput): Seal {
     ...(keywordSeq !== undefined ? { keywordSeq } : {}),
     ...(loc.crossPage ? { crossPage: true } : {}),
     ...(size !== undefined ? { size } : {}),
-    signer: input.signer,
-    permission: { sealTypes: types, sealIds: [], signers: [] },
-  });
+  };
+}
+
+/** The seal slot a signFile describes, validated (placement defaults as S1/S2: by coordinates, else keyword, else bottom-right of the last page). */
+export function slotOf(input: SignFileInput): Seal {
+  const types = (input.sealAttr ?? '').split(',').map((type) => type.trim()).filter(Boolean);
+  if (input.comment && input.comment.length > 200) throw FIELD('comment', 'must be at most 200 characters');
+  return normalizeSeal({ ...placementOf(input.sealLoc ?? {}, 'sealLoc'), signer: input.signer, permission: { sealTypes: types, sealIds: [], signers: [] } });
+}
+
+/** Where the comment goes when not beside the seal: coordinates or a keyword, and only with a comment. */
+export function commentPlacementOf(input: SignFileInput): StampRequest['commentAt'] {
+  if (!input.commentLoc) return undefined;
+  if (!input.comment?.trim()) throw FIELD('commentLoc', 'needs a comment to place');
+  const placement = placementOf(input.commentLoc, 'commentLoc');
+  if (placement.crossPage || placement.size !== undefined) throw FIELD('commentLoc', 'takes page, x, y or keyword, keywordOrder, keywordSeq only');
+  const hasCoordinates = typeof placement.x === 'number' && !(placement.x === 0 && placement.y === 0);
+  if (!hasCoordinates && !placement.placeHolder) throw FIELD('commentLoc', 'needs coordinates (x, y) or a keyword');
+  return placement;
 }
 
 function requestHash(input: SignFileInput): string {

@@ -145,6 +145,26 @@ describe('GraphQL signFile', () => {
     expect(firstWidget.y).toBeLessThan(lastWidget.y); // 甲方 line above 乙方 line
   });
 
+  it('draws the comment at commentLoc (its own widget of the same signature) instead of beside the seal', async () => {
+    const seal = sealNamed('示范大学合同专用章');
+    const result = await sign({ signer: 'zhaoliu', seal: seal.id, sealLoc: { page: 1, x: 300, y: 200 }, comment: '同意签约', commentLoc: { keyword: '【甲方盖章】', keywordOrder: 1 } });
+    expect(result.errors).toBeUndefined();
+    const pdf = new Uint8Array(Buffer.from(result.data.signFile.content, 'base64'));
+    const widgets = await widgetsOf(pdf);
+    expect(widgets).toHaveLength(2);
+    const [sealWidget, commentWidget] = widgets;
+    expect(sealWidget).toMatchObject({ page: 1 });
+    expect(sealWidget.x).toBeCloseTo(300, 0);
+    expect(sealWidget.width).toBeCloseTo(119, 0); // the seal alone, no comment beside it
+    expect(commentWidget.page).toBe(2);
+    // poppler lists each widget of a multi-widget field as a signature of its own (README: Digital signatures).
+    const poppler = pdfsig(nss, pdf);
+    expect(poppler.map((s) => s.signatureValidation)).toEqual(['Signature is Valid.', 'Signature is Valid.']);
+    const report = await verify(pdf);
+    expect(report.valid).toBe(true);
+    expect(report.signatureCount).toBe(1);
+  });
+
   it('without archive stores nothing through the FileAPI and returns the signed PDF inline', async () => {
     const before = stored();
     const result = await sign({ signer: 'wangwu', seal: sealNamed('王五').id });
@@ -193,7 +213,8 @@ describe('GraphQL signFile', () => {
       ['a page that does not exist', { signer: 'zhaoliu', seal: official.id, sealLoc: { page: 9, x: 100, y: 100 } }, 'PAGE_OUT_OF_RANGE'],
       ['x without y', { signer: 'zhaoliu', seal: official.id, sealLoc: { x: 100 } }, 'INVALID_REQUEST'],
       ['no signer named by the engine', { seal: official.id }, 'ACCOUNT_REQUIRED'],
-      ['a separate comment location', { signer: 'zhaoliu', seal: official.id, comment: '同意', commentLoc: { page: 1, x: 10, y: 10 } }, 'COMMENT_LOCATION_UNSUPPORTED'],
+      ['a comment location without a comment', { signer: 'zhaoliu', seal: official.id, commentLoc: { page: 1, x: 10, y: 10 } }, 'INVALID_REQUEST'],
+      ['a comment keyword not in the PDF', { signer: 'zhaoliu', seal: official.id, comment: '同意', commentLoc: { keyword: '【审批意见】' } }, 'PLACEHOLDER_NOT_FOUND'],
     ];
     for (const [what, variables, ecode] of cases) {
       const result = await sign({ archive: true, ...variables, id: `refused-${ecode}` });
