@@ -12,6 +12,8 @@ import { TemplateSource } from './export/template-source.js';
 import { fileRoutes } from './files/routes.js';
 import { OAuthAwareAuthenticator, OAuthServer, oauthRoutes } from './http/auth/oauth.js';
 import { graphqlRoutes } from './graphql/routes.js';
+import { PICKER_SCOPE, pickerRoutes } from './graphql/picker.js';
+import { issueTicket } from './http/auth/tickets.js';
 import { MfaGuard, SealMfaPolicy, TotpService } from './mfa/totp.js';
 import { FileSigner } from './signing/file-signer.js';
 import { SignRequestRepository } from './store/sign-requests.js';
@@ -194,6 +196,10 @@ export async function startService(config: Config, logger: Logger = createLogger
     service: { name: packageJson.name, version: packageJson.version },
     maxFileSize: config.uploadLimitBytes,
     algorithms: () => ['SHA256withECDSA', 'SHA256withRSA'].map((algorithm) => `${algorithm}; ${config.tsaUrl ? 'PAdES-B-T' : 'PAdES-B-B'}`),
+    issuePickerTicket: (account, name) => {
+      const exp = Math.floor(Date.now() / 1000) + config.ticketTtlSeconds;
+      return { ticket: issueTicket(ticketSecret, { sid: PICKER_SCOPE, account, name, scopes: ['read'], exp }), expiresAt: new Date(exp * 1000) };
+    },
   });
 
   const app = createApp(config, logger, authenticator, [
@@ -211,6 +217,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
     oauthRoutes(oauth),
     graphql.router,
+    pickerRoutes({ registry, mfa: mfa.policy, allowedOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
   ], [graphql.errorHandler]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   hub.attach(server);

@@ -18,6 +18,7 @@ const FIELD_COSTS: Record<string, number> = {
   'Mutation.signFile': 100,
   'Mutation.enrollTotp': 20,
   'Mutation.setSealMfa': 5,
+  'Mutation.pickerTicket': 5,
   'Query.discovery': 5,
 };
 /** A list without a `first` argument is counted as this many items. */

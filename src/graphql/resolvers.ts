@@ -24,6 +24,8 @@ export interface ResolverDeps {
   maxFileSize: number;
   /** The local signer's algorithms and PAdES level as it signs today. */
   algorithms: () => string[];
+  /** A ticket for the seal picker of one user (opens no Signature). */
+  issuePickerTicket: (account: string, name: string) => { ticket: string; expiresAt: Date };
 }
 
 const PLACEMENT_ENUM = { coordinates: 'COORDINATES', keyword: 'KEYWORD', 'cross-page': 'CROSS_PAGE' } as const;
@@ -78,7 +80,7 @@ export function createRootValue(deps: ResolverDeps) {
       const base = uris.publicUrl;
       return {
         service: { ...deps.service, apiVersion: 'v2' },
-        pickerUrl: `${base}/sign/{signatureId}?seal={seal}&ticket={ticket}`,
+        pickerUrl: `${base}/seal-picker?ticket={ticket}`,
         endpoint: `${base}/graphql`,
         tokenUrl: `${base}/oauth/token`,
         placements: ['COORDINATES', 'KEYWORD', 'CROSS_PAGE'],
@@ -167,6 +169,13 @@ export function createRootValue(deps: ResolverDeps) {
         mfa: args.mfa,
         clientMutationId: args.clientMutationId,
       });
+    },
+
+    async pickerTicket(args: { account: string; name?: string | null }, context: GraphqlContext) {
+      const account = actingAccount(context.caller, args.account, 'seal:read');
+      const name = args.name?.trim() || (context.caller.kind === 'user' ? context.caller.name : await deps.nameOf(account));
+      const { ticket, expiresAt } = deps.issuePickerTicket(account, name.slice(0, 200));
+      return { ticket, url: `${uris.publicUrl}/seal-picker?ticket=${encodeURIComponent(ticket)}`, expiresAt: expiresAt.toISOString() };
     },
 
     async enrollTotp(args: { account: string }, context: GraphqlContext) {

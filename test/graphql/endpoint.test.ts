@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIntrospectionQuery } from 'graphql';
 import { makePdf } from '../helpers/fixtures.js';
@@ -32,7 +33,7 @@ describe('GraphQL SignatureAPI v2: the endpoint', () => {
     expect(result.errors).toBeUndefined();
     const discovery = result.data.discovery;
     expect(discovery.service).toEqual({ name: 'infoplus-signature-service', version: JSON.parse(fs.readFileSync('package.json', 'utf8')).version, apiVersion: 'v2' });
-    expect(discovery.pickerUrl).toBe(`${service.url}/sign/{signatureId}?seal={seal}&ticket={ticket}`);
+    expect(discovery.pickerUrl).toBe(`${service.url}/seal-picker?ticket={ticket}`);
     expect(discovery.endpoint).toBe(`${service.url}/graphql`);
     expect(discovery.tokenUrl).toBe(`${service.url}/oauth/token`);
     expect(discovery.placements).toEqual(['COORDINATES', 'KEYWORD', 'CROSS_PAGE']);
@@ -232,5 +233,76 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     const ticket = await ticketOf('zhaoliu');
     const byTicket = await rawPost(service, { query: '{ adminSeals { total } }', ticket } as never, { authorization: '' });
     expect(ecodes(byTicket.body)).toEqual(['INSUFFICIENT_SCOPE']);
+  });
+});
+
+describe('GraphQL SignatureAPI v2: the seal picker (discovery → picker → signFile)', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService({ DEMO_DATA: 'true' });
+  });
+  afterAll(() => service.stop());
+
+  it('a picker ticket opens a page of the user\'s enabled seals (filtered by sealAttr) and nothing else', async () => {
+    const issued = await gql(service, 'mutation { pickerTicket(account: "zhaoliu") { ticket url expiresAt } }');
+    expect(issued.errors).toBeUndefined();
+    const { ticket, url, expiresAt } = issued.data.pickerTicket;
+    expect(url).toBe(`${service.url}/seal-picker?ticket=${encodeURIComponent(ticket)}`);
+    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('示范大学公章');
+    expect(html).toContain('示范大学合同专用章');
+    expect(html).not.toContain('王五');
+    const contracts = await (await fetch(`${url}&sealAttr=${encodeURIComponent('合同专用章')}`)).text();
+    expect(contracts).toContain('示范大学合同专用章');
+    expect(contracts).not.toContain('示范大学公章');
+
+    const seals = (await service.json('/seals')).body.entities as any[];
+    const own = seals.find((seal) => seal.name === '示范大学公章');
+    const foreign = seals.find((seal) => seal.name === '王五');
+    const image = await fetch(`${service.url}/seal-picker/images/${own.id}?ticket=${encodeURIComponent(ticket)}`);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect((await fetch(`${service.url}/seal-picker/images/${foreign.id}?ticket=${encodeURIComponent(ticket)}`)).status).toBe(403);
+    expect((await fetch(`${service.url}/seal-picker`)).status).toBe(401);
+
+    // The picker ticket reads the user's seals over GraphQL, and opens no Signature and cannot sign.
+    const file = (await uploadFile(service, await makePdf('x'), 'x.pdf')).body.entities[0].id;
+    const signature = (await service.json('/signature', jsonInit('POST', { file }))).body.entities[0];
+    expect((await service.json(`/signature/${signature.id}?ticket=${encodeURIComponent(ticket)}`, { auth: false })).body.ecode).toBe('TICKET_SCOPE');
+    const signs = await rawPost(service, { query: `mutation { signFile(file: "${service.url}/file/${file}", seal: "${own.id}") { status } }`, ticket } as never, { authorization: '' });
+    expect(ecodes(signs.body)).toEqual(['INSUFFICIENT_SCOPE']);
+    const reads = await rawPost(service, { query: '{ userSeals { name } }', ticket } as never, { authorization: '' });
+    expect(reads.body.data.userSeals).toHaveLength(2);
+  });
+
+  it('in a browser, the chosen seal is posted to the page that opened the picker', async () => {
+    const { ticket } = (await gql(service, 'mutation { pickerTicket(account: "chenqi") { ticket } }')).data.pickerTicket;
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${service.url}/graphql/schema`);
+      const received = page.evaluate(
+        (pickerUrl) =>
+          new Promise<any>((resolve) => {
+            window.addEventListener('message', (event) => resolve({ data: event.data, origin: event.origin }));
+            window.open(pickerUrl, 'picker', 'width=480,height=640');
+          }),
+        `${service.url}/seal-picker?ticket=${encodeURIComponent(ticket)}&origin=${encodeURIComponent(service.url)}`,
+      );
+      const popup = await page.waitForEvent('popup');
+      await popup.waitForLoadState();
+      await popup.getByRole('button').click();
+      const message = await received;
+      expect(message.origin).toBe(service.url);
+      expect(message.data).toMatchObject({ type: 'infoplus-signature:seal-picked', seal: { name: '星河科技有限公司合同专用章', type: '合同专用章', mfaRequired: false } });
+    } finally {
+      await browser.close();
+    }
   });
 });
