@@ -3,6 +3,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIntrospectionQuery } from 'graphql';
+import { auditServer } from 'graphql-http';
 import { makePdf } from '../helpers/fixtures.js';
 import { ENGINE_KEY, type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
 import { GRAPHQL_RESPONSE, ecodes, gql, rawPost } from './helpers.js';
@@ -73,6 +74,17 @@ describe('GraphQL SignatureAPI v2: the endpoint', () => {
     const form = await rawPost(service, 'query=%7Bdiscovery%7D', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(form.status).toBe(415);
     expect(ecodes(form.body)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
+  });
+
+  it('passes every GraphQL-over-HTTP audit of graphql-http (MUST, SHOULD and MAY)', async () => {
+    const fetchFn = (input: RequestInfo | URL, init: RequestInit = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${ENGINE_KEY}`);
+      return fetch(input, { ...init, headers });
+    };
+    const results = await auditServer({ url: `${service.url}/graphql`, fetchFn });
+    expect(results.length).toBeGreaterThan(50);
+    expect(results.filter((result) => result.status !== 'ok').map((result) => `${result.name}: ${(result as { reason?: string }).reason}`)).toEqual([]);
   });
 
   it('refuses a call without credentials (401) and with a wrong engine key, GraphQL-shaped', async () => {
