@@ -178,7 +178,12 @@ export async function startService(config: Config, logger: Logger = createLogger
   const engineOrigins = () => [new URL(engineBase).origin, ...(config.signatureApiUrl ? [] : [new URL(uris.publicUrl).origin])];
   const fileSigner = new FileSigner(registry, providers, engine, mfa, new SignRequestRepository(db), logger, {
     allowedOrigins: () => [...engineOrigins(), ...config.graphql.fileOrigins],
-    fetch: { maxBytes: config.uploadLimitBytes, authorizationFor: (origin) => (engineOrigins().includes(origin) ? `Bearer ${config.signatureApiKey ?? engineKeys[0]}` : undefined) },
+    fetch: {
+      maxBytes: config.uploadLimitBytes,
+      authorizationFor: (origin) => (engineOrigins().includes(origin) ? `Bearer ${config.signatureApiKey ?? engineKeys[0]}` : undefined),
+      // On the engine's origin only its FileAPI's files: the engine key opens nothing else there.
+      allowedPath: (url) => !engineOrigins().includes(url.origin) || /\/file\/[0-9a-f-]{36}$/.test(url.pathname),
+    },
     flows,
     trustAnchors,
     publicBaseUrl: () => uris.publicUrl,

@@ -5,6 +5,8 @@ registerErrorStatuses({ FILE_ORIGIN_NOT_ALLOWED: 403, FILE_REDIRECT_REFUSED: 502
 export interface FileFetchOptions {
   /** Origins a file URL may name (the engine's FileAPI); anything else is refused before any request. */
   allowedOrigins: () => string[];
+  /** Further restricts paths on an allowed origin (e.g. only the engine's `/file/<id>`). */
+  allowedPath?: (url: URL) => boolean;
   /** Credentials for an origin (the engine key for the engine's own FileAPI), or none. */
   authorizationFor: (origin: string) => string | undefined;
   maxBytes: number;
@@ -12,7 +14,7 @@ export interface FileFetchOptions {
 }
 
 /** Parses a file URL and refuses it unless it is http(s) on an allow-listed origin, without user info. */
-export function allowedFileUrl(raw: string, origins: string[]): URL {
+export function allowedFileUrl(raw: string, origins: string[], allowedPath: (url: URL) => boolean = () => true): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -25,12 +27,13 @@ export function allowedFileUrl(raw: string, origins: string[]): URL {
   if (!origins.includes(url.origin)) {
     throw new ApiError(403, 'FILE_ORIGIN_NOT_ALLOWED', `Files are fetched only from the engine's FileAPI (${origins.join(', ') || 'none configured'}), not from ${url.origin}.`);
   }
+  if (!allowedPath(url)) throw new ApiError(403, 'FILE_ORIGIN_NOT_ALLOWED', `${url.pathname} is not a file of the engine's FileAPI.`);
   return url;
 }
 
 /** Downloads an allow-listed file: no redirects followed, a size limit while reading, a timeout. */
 export async function fetchAllowedFile(raw: string, options: FileFetchOptions): Promise<{ bytes: Uint8Array; name: string }> {
-  const url = allowedFileUrl(raw, options.allowedOrigins());
+  const url = allowedFileUrl(raw, options.allowedOrigins(), options.allowedPath);
   const authorization = options.authorizationFor(url.origin);
   let response: Response;
   try {

@@ -121,7 +121,7 @@ export class FileSigner {
 
   private async signOnce(caller: string, input: SignFileInput, hash: string): Promise<SignFileResult> {
     // Everything that can be refused without a request is refused first.
-    allowedFileUrl(input.file, this.options.allowedOrigins());
+    allowedFileUrl(input.file, this.options.allowedOrigins(), this.options.fetch.allowedPath);
     const slot = slotOf(input);
     const commentAt = commentPlacementOf(input);
     const seal = await this.registry.get(input.sealId);

@@ -202,6 +202,7 @@ describe('GraphQL signFile', () => {
     await service.json(`/seals/${lisi.id}/disable`, { method: 'POST' });
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ['a file on a non-allow-listed origin', { file: `${outsider.url}/contract.pdf`, signer: 'zhaoliu', seal: official.id }, 'FILE_ORIGIN_NOT_ALLOWED'],
+      ['a route of the engine that is not a FileAPI file', { file: `${service.url}/seals`, signer: 'zhaoliu', seal: official.id }, 'FILE_ORIGIN_NOT_ALLOWED'],
       ['a redirect from an allow-listed origin', { file: `${hostile.url}/redirect.pdf`, signer: 'zhaoliu', seal: official.id }, 'FILE_REDIRECT_REFUSED'],
       ['a file: URL', { file: 'file:///etc/passwd', signer: 'zhaoliu', seal: official.id }, 'INVALID_FILE_URL'],
       ['a file that is not a PDF', { file: png, signer: 'zhaoliu', seal: official.id }, 'NOT_A_PDF'],
