@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 // Tests start real servers, LibreOffice workers and Chromium: generous timeouts, and at most two
 // test files at once on this 2-core machine.
 export default defineConfig({
+  // graphql 16 ships CommonJS (main) and ESM (module) builds; Node (and graphql-http, loaded by Node)
+  // uses the CommonJS one, so the code under test must too, or schemas come from "another realm".
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,

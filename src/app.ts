@@ -1,12 +1,15 @@
-import express, { type Express, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Authenticator } from './http/auth/principal.js';
 import { cors } from './http/cors.js';
 import { authenticate, errorHandler, notFoundHandler, requestContext } from './http/middleware.js';
 
-/** Assembles the express app: common middleware, the given routers in order, then 404 and errors. No I/O here. */
-export function createApp(config: Config, logger: Logger, authenticator: Authenticator, routers: Router[]): Express {
+/**
+ * Assembles the express app: common middleware, the given routers in order, then 404 and errors
+ * (`errorHandlers` first: a front door that answers errors in its own shape, e.g. GraphQL). No I/O here.
+ */
+export function createApp(config: Config, logger: Logger, authenticator: Authenticator, routers: Router[], errorHandlers: ErrorRequestHandler[] = []): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -27,6 +30,7 @@ export function createApp(config: Config, logger: Logger, authenticator: Authent
   app.use(authenticate(authenticator));
   for (const router of routers) app.use(router);
   app.use(notFoundHandler);
+  for (const handler of errorHandlers) app.use(handler);
   app.use(errorHandler);
   return app;
 }

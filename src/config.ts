@@ -70,6 +70,22 @@ export interface Config {
   reconcileAfterMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
+  /** SignatureAPI v2 (GraphQL): limits, introspection and where signFile may fetch files from. */
+  graphql: GraphqlConfig;
+  /** OAuth2 client credentials for the GraphQL API. */
+  oauth: { clients: Array<{ id: string; secret: string; scopes: Array<'seal:read' | 'seal:sign' | 'seal:admin'> }>; tokenTtlSeconds: number };
+  /** TOTP second factor for seals that require it. */
+  mfa: { issuer: string; maxFailures: number; windowSeconds: number };
+}
+
+export interface GraphqlConfig {
+  introspection: boolean;
+  maxDepth: number;
+  maxCost: number;
+  maxBatch: number;
+  bodyLimitBytes: number;
+  /** Origins signFile may download from; empty = the engine's FileAPI origin (SIGNATURE_API_URL, else this service). */
+  fileOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -260,6 +276,45 @@ export function loadConfig(env: Env = process.env): Config {
   const demoRaw = env.DEMO_DATA?.trim();
   if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
 
+  const booleanOf = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    if (!['true', 'false', '1', '0'].includes(raw)) throw new ConfigError(name, `must be true or false, got "${raw}"`);
+    return raw === 'true' || raw === '1';
+  };
+  const graphql: GraphqlConfig = {
+    introspection: booleanOf('GRAPHQL_INTROSPECTION', !production),
+    maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 100),
+    maxCost: integer(env, 'GRAPHQL_MAX_COST', 2000, 10, 1_000_000),
+    maxBatch: integer(env, 'GRAPHQL_MAX_BATCH', 10, 1, 100),
+    bodyLimitBytes: size(env, 'GRAPHQL_BODY_LIMIT', 64 * 1024),
+    fileOrigins: originsOf('SIGN_FILE_ORIGINS'),
+  };
+  const oauthClients: Config['oauth']['clients'] = [];
+  const rawClients = env.OAUTH_CLIENTS?.trim();
+  if (rawClients) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawClients);
+    } catch {
+      throw new ConfigError('OAUTH_CLIENTS', 'must be a JSON array such as [{"id":"workflow","secret":"…","scopes":["seal:read","seal:sign"]}]');
+    }
+    if (!Array.isArray(parsed)) throw new ConfigError('OAUTH_CLIENTS', 'must be a JSON array of {id, secret, scopes}');
+    for (const [i, item] of parsed.entries()) {
+      const client = item as { id?: unknown; secret?: unknown; scopes?: unknown };
+      if (typeof client?.id !== 'string' || !/^[\w.-]{1,64}$/.test(client.id)) throw new ConfigError('OAUTH_CLIENTS', `item ${i}: id must be 1-64 letters, digits, '.', '_' or '-'`);
+      if (typeof client.secret !== 'string' || client.secret.length < 32) throw new ConfigError('OAUTH_CLIENTS', `item ${i} (${client.id}): secret must be at least 32 characters`);
+      const scopes = Array.isArray(client.scopes) ? client.scopes : [];
+      if (scopes.length === 0 || !scopes.every((scope) => scope === 'seal:read' || scope === 'seal:sign' || scope === 'seal:admin')) {
+        throw new ConfigError('OAUTH_CLIENTS', `item ${i} (${client.id}): scopes must be a non-empty list of seal:read, seal:sign, seal:admin`);
+      }
+      if (oauthClients.some((other) => other.id === client.id)) throw new ConfigError('OAUTH_CLIENTS', `lists the client ${client.id} twice`);
+      oauthClients.push({ id: client.id, secret: client.secret, scopes: scopes as Config['oauth']['clients'][number]['scopes'] });
+    }
+  }
+  const mfaIssuer = env.MFA_ISSUER?.trim() || 'InfoPlus Signature';
+  if (mfaIssuer.length > 64 || mfaIssuer.includes(':')) throw new ConfigError('MFA_ISSUER', 'must be at most 64 characters without ":"');
+
   return {
     port,
     host,
@@ -317,6 +372,9 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 120_000, 0, 86_400_000),
     logLevel,
     production,
+    graphql,
+    oauth: { clients: oauthClients, tokenTtlSeconds: integer(env, 'OAUTH_TOKEN_TTL', 3600, 30, 86_400) },
+    mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
   };
 }
 

@@ -10,7 +10,14 @@ import { ExportPipeline } from './export/pipeline.js';
 import { exportRoutes } from './export/routes.js';
 import { TemplateSource } from './export/template-source.js';
 import { fileRoutes } from './files/routes.js';
-import { Authenticator } from './http/auth/principal.js';
+import { OAuthAwareAuthenticator, OAuthServer, oauthRoutes } from './http/auth/oauth.js';
+import { graphqlRoutes } from './graphql/routes.js';
+import { PICKER_SCOPE, pickerRoutes } from './graphql/picker.js';
+import { issueTicket } from './http/auth/tickets.js';
+import { MfaGuard, SealMfaPolicy, TotpService } from './mfa/totp.js';
+import { FileSigner } from './signing/file-signer.js';
+import { SignRequestRepository } from './store/sign-requests.js';
+import { projectRoot } from './util/project-root.js';
 import { healthRoutes } from './http/health.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
@@ -92,7 +99,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
   const signatures = new SignatureService(signatureRepo, files, uris);
-  const authenticator = new Authenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
+  const authenticator = new OAuthAwareAuthenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
   const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' }, () => uris.publicUrl);
@@ -145,7 +152,8 @@ export async function startService(config: Config, logger: Logger = createLogger
     log: logger,
   });
   const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, publicBaseUrl: () => uris.publicUrl });
-  const settle = (flowId: string, status: FlowStatus) => stamps.settleFlow(flowId, status);
+  // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
+  const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
   const reconciler = new FlowReconciler({
     flows,
     events: providerEvents,
@@ -183,6 +191,41 @@ export async function startService(config: Config, logger: Logger = createLogger
   const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
   const documents = new DocumentService(pipeline, signatures, files, hub);
 
+  // SignatureAPI v2 (GraphQL): a second front door onto the same registry, broker rules and providers.
+  const oauth = new OAuthServer(() => config.oauth.clients, ticketSecret, config.oauth.tokenTtlSeconds);
+  const mfa = new MfaGuard(new SealMfaPolicy(db), new TotpService(db, masterKey, config.mfa));
+  const engineOrigins = () => [new URL(engineBase).origin, ...(config.signatureApiUrl ? [] : [new URL(uris.publicUrl).origin])];
+  const fileSigner = new FileSigner(registry, providers, engine, mfa, new SignRequestRepository(db), logger, {
+    allowedOrigins: () => [...engineOrigins(), ...config.graphql.fileOrigins],
+    fetch: {
+      maxBytes: config.uploadLimitBytes,
+      authorizationFor: (origin) => (engineOrigins().includes(origin) ? `Bearer ${config.signatureApiKey ?? engineKeys[0]}` : undefined),
+      // On the engine's origin only its FileAPI's files: the engine key opens nothing else there.
+      allowedPath: (url) => !engineOrigins().includes(url.origin) || /\/file\/[0-9a-f-]{36}$/.test(url.pathname),
+    },
+    flows,
+    trustAnchors,
+    publicBaseUrl: () => uris.publicUrl,
+  });
+  const packageJson = JSON.parse(await fs.readFile(`${projectRoot()}/package.json`, 'utf8')) as { name: string; version: string };
+  const graphql = graphqlRoutes({
+    config: config.graphql,
+    oauth,
+    registry,
+    providers,
+    fileSigner,
+    mfa,
+    uris,
+    nameOf: async (account) => (await db.selectFrom('directory_users').select('name').where('account', '=', account).executeTakeFirst())?.name ?? account,
+    service: { name: packageJson.name, version: packageJson.version },
+    maxFileSize: config.uploadLimitBytes,
+    algorithms: () => ['SHA256withECDSA', 'SHA256withRSA'].map((algorithm) => `${algorithm}; ${config.tsaUrl ? 'PAdES-B-T' : 'PAdES-B-B'}`),
+    issuePickerTicket: (account, name) => {
+      const exp = Math.floor(Date.now() / 1000) + config.ticketTtlSeconds;
+      return { ticket: issueTicket(ticketSecret, { sid: PICKER_SCOPE, account, name, scopes: ['read'], exp }), expiresAt: new Date(exp * 1000) };
+    },
+  });
+
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
@@ -190,7 +233,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
-    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins], mfa }),
     verificationRoutes({
       engine,
       verifier,
@@ -203,7 +246,10 @@ export async function startService(config: Config, logger: Logger = createLogger
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
     ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
     ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
-  ]);
+    oauthRoutes(oauth),
+    graphql.router,
+    pickerRoutes({ registry, mfa: mfa.policy, allowedOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+  ], [graphql.errorHandler]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));

@@ -35,7 +35,7 @@ export async function receiveUpload(req: Request, tempDir: string, limit: number
   if (!req.is('multipart/form-data')) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Upload the file as multipart/form-data in the field "file".');
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, limits: { fileSize: limit, files: 1, fields: 20, fieldSize: 4096, parts: 25 } });
+    parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: limit, files: 1, fields: 20, fieldSize: 4096, parts: 25 } });
   } catch {
     throw badRequest('MALFORMED_MULTIPART', 'The multipart body is malformed.');
   }

@@ -35,12 +35,16 @@ export class LocalSigner implements SealProvider {
     const { slot, seal, pdf } = request;
     const size = slot.size ?? (seal.ownerKind === 'person' ? Math.round(this.options.defaultSealSize * 0.6) : this.options.defaultSealSize);
     const placement = await resolvePlacement(pdf, slot, { width: size, height: size });
+    // A separate comment place: the first anchor its placement resolves to (a keyword not found fails the stamp).
+    const commentPlacement = request.comment && request.commentAt ? await resolvePlacement(pdf, request.commentAt, { width: 1, height: 1 }) : undefined;
+    const commentAt = commentPlacement?.kind === 'anchors' ? commentPlacement.anchors[0] : undefined;
     const image = await this.registry.imagePng(seal);
     const material = await this.registry.signingMaterial(seal);
     const signed = await signPdf(pdf, material, {
       placement,
       image,
       comment: request.comment,
+      commentAt,
       reason: `${seal.name}（${seal.type}）`,
       signerName: request.user.name || request.user.account,
       tsa: this.options.tsaUrl ? { url: this.options.tsaUrl } : undefined,

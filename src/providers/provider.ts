@@ -26,6 +26,8 @@ export interface StampRequest {
   seal: SealRecord;
   user: { account: string; name: string };
   comment?: string;
+  /** Where to draw the comment instead of beside the seal (local signer only; placement as a slot's). */
+  commentAt?: { x?: number; y?: number; page?: number; placeHolder?: string; keywordOrder?: 0 | 1 | 2; keywordSeq?: number };
   pdf: Uint8Array;
   /** Our flow record (redirect providers keep its id with theirs). */
   flowId: string;

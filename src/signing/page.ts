@@ -18,6 +18,8 @@ export interface SignPageModel {
   sealImageUrl: (seal: SealRecord) => string;
   /** Where to go after signing (redirect mode), already checked against the allow-list. */
   returnUrl?: string;
+  /** Seals that require a one-time code (TOTP) from the signer: the page asks for it. */
+  mfaSealIds?: Set<string>;
 }
 
 function where(model: SignPageModel): string {
@@ -80,6 +82,9 @@ export function renderSignPage(model: SignPageModel): string {
     <label class="comment">${e(t.comment)}
       <input name="comment" maxlength="200" placeholder="${e(t.commentHint)}" autocomplete="off">
     </label>
+    ${model.mfaSealIds && model.seals.some((seal) => model.mfaSealIds!.has(seal.id)) ? `<label class="mfa">${e(t.mfaCode)}
+      <input name="mfa" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" data-seals="${e(model.seals.filter((seal) => model.mfaSealIds!.has(seal.id)).map((seal) => seal.id).join(' '))}">
+    </label>` : ''}
     <button type="submit">${e(t.confirm)}</button>
     <p class="result" role="status" aria-live="polite"></p>
   </form>

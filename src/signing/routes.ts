@@ -17,12 +17,13 @@ import { renderReturnPage, renderSignPage } from './page.js';
 import type { PagePreviewer } from './preview.js';
 import type { StampService, StampUser } from './stamp-service.js';
 import type { EngineApi } from './engine-client.js';
+import type { MfaGuard } from '../mfa/totp.js';
 
 const ASSETS_DIR = path.join(projectRoot(), 'src', 'signing', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *";
 
-const validateStamp = validator<{ ticket: string; sealId: string; comment?: string }>({
+const validateStamp = validator<{ ticket: string; sealId: string; comment?: string; mfa?: string }>({
   type: 'object',
   additionalProperties: false,
   required: ['ticket', 'sealId'],
@@ -30,6 +31,7 @@ const validateStamp = validator<{ ticket: string; sealId: string; comment?: stri
     ticket: { type: 'string', maxLength: 4096 },
     sealId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' },
     comment: { type: 'string', maxLength: 200 },
+    mfa: { type: 'string', maxLength: 16 },
   },
 });
 
@@ -41,6 +43,8 @@ export interface SigningRouteOptions {
   registry: SealRegistry;
   /** Origins a `return` URL may point at (redirect mode). */
   returnOrigins: () => string[];
+  /** Seals that require a second factor are applied only with the signer's valid one-time code. */
+  mfa?: MfaGuard;
 }
 
 function sealIndexOf(raw: unknown): number {
@@ -91,6 +95,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       returnUrl,
       previewUrl: `/sign/${id}/preview?seal=${sealIndex}&ticket=${encodeURIComponent(ticket)}`,
       sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}?ticket=${encodeURIComponent(ticket)}`,
+      mfaSealIds: await options.mfa?.policy.requiredIds(),
     });
     res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -142,6 +147,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const sealIndex = sealIndexOf(req.params.index);
     const body = validateStamp(req.body);
     const { user } = await stampingUser(options, req, id);
+    await options.mfa?.check(user.account, body.sealId, body.mfa);
     const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, body.comment?.trim() || undefined);
     // A redirect provider: the second entity says where the signer completes the seal.
     res.json(success(result.signUrl ? [result.signature, { signUrl: result.signUrl }] : [result.signature]));

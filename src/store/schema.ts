@@ -110,6 +110,31 @@ export interface CertificateRevocationsTable {
   create_time: number;
 }
 
+export interface SignRequestsTable {
+  caller: string;
+  client_mutation_id: string;
+  request_hash: string;
+  /** The signFile result as JSON (the signed bytes of an unarchived result inline, base64). */
+  result: string;
+  flow_id: string | null;
+  create_time: number;
+}
+
+export interface TotpEnrolmentsTable {
+  account: string;
+  encrypted_secret: string;
+  last_step: number;
+  failures: number;
+  window_start: number;
+  create_time: number;
+}
+
+export interface SealMfaTable {
+  seal_id: string;
+  method: string;
+  update_time: number;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -122,4 +147,7 @@ export interface Database {
   provider_events: ProviderEventsTable;
   provider_accounts: ProviderAccountsTable;
   certificate_revocations: CertificateRevocationsTable;
+  sign_requests: SignRequestsTable;
+  totp_enrolments: TotpEnrolmentsTable;
+  seal_mfa: SealMfaTable;
 }

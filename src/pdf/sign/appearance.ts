@@ -83,11 +83,14 @@ export interface AppearanceInput {
   comment?: { block: CommentBlock; font: PDFFont; side: 'right' | 'left' };
   /** For a cross-page slice: which slice of how many. */
   slice?: { index: number; count: number };
+  /** Only the comment (drawn at its own place, away from the seal). */
+  commentOnly?: boolean;
 }
 
 /** The widget's size for an appearance: the seal, plus the comment beside it. */
 export function appearanceSize(input: Omit<AppearanceInput, 'image'>): { width: number; height: number } {
   if (input.slice) return { width: input.sealWidth / input.slice.count, height: input.sealHeight };
+  if (input.commentOnly && input.comment) return { width: input.comment.block.width, height: input.comment.block.height };
   if (!input.comment) return { width: input.sealWidth, height: input.sealHeight };
   return { width: input.sealWidth + GAP + input.comment.block.width, height: Math.max(input.sealHeight, input.comment.block.height) };
 }
@@ -105,13 +108,17 @@ export function createAppearance(doc: PDFDocument, input: AppearanceInput): { re
     const offset = -(input.slice.index * width);
     ops.push(`q ${number(input.sealWidth)} 0 0 ${number(input.sealHeight)} ${number(offset)} 0 cm /Seal Do Q`);
   } else {
-    const sealX = input.comment?.side === 'left' ? width - input.sealWidth : 0;
-    const sealY = (height - input.sealHeight) / 2;
-    ops.push(`q ${number(input.sealWidth)} 0 0 ${number(input.sealHeight)} ${number(sealX)} ${number(sealY)} cm /Seal Do Q`);
+    const commentOnly = Boolean(input.commentOnly && input.comment);
+    if (commentOnly) delete resources.XObject;
+    else {
+      const sealX = input.comment?.side === 'left' ? width - input.sealWidth : 0;
+      const sealY = (height - input.sealHeight) / 2;
+      ops.push(`q ${number(input.sealWidth)} 0 0 ${number(input.sealHeight)} ${number(sealX)} ${number(sealY)} cm /Seal Do Q`);
+    }
     if (input.comment) {
       const { block, font, side } = input.comment;
       resources.Font = { F1: font.ref };
-      const textX = side === 'left' ? 0 : input.sealWidth + GAP;
+      const textX = side === 'left' || commentOnly ? 0 : input.sealWidth + GAP;
       let baseline = (height + block.height) / 2;
       for (const line of block.lines) {
         baseline -= line.size * 1.35;

@@ -47,6 +47,11 @@ export interface SignPdfOptions {
   image: { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' };
   /** Approval comment drawn beside the seal (e.g. 同意), with the signer and date under it. */
   comment?: string;
+  /**
+   * Draw the comment here instead of beside the seal: its own widget of the same signature field,
+   * the comment block's left edge at the anchor, vertically centred on it.
+   */
+  commentAt?: Anchor;
   /** /Reason of the signature (e.g. the seal's name). */
   reason?: string;
   /** /Name of the signature and the caption under a comment. */
@@ -223,7 +228,18 @@ async function placeWidgets(doc: PDFDocument, image: PDFRef, options: SignPdfOpt
     commentBlock = { block: layoutComment(font, options.comment.trim(), caption), font };
   }
 
-  return placement.anchors.map((anchor) => {
+  const commentWidget = (anchor: Anchor, block: { block: CommentBlock; font: PDFFont }): PlacedWidget => {
+    const pageIndex = pageIndexOf(anchor, pageCount);
+    const page = doc.getPage(pageIndex);
+    const point = anchorToUserSpace(anchor, visibleBox(page));
+    const appearance = createAppearance(doc, { image, sealWidth: 0, sealHeight: 0, comment: { ...block, side: 'right' }, commentOnly: true });
+    const y1 = point.y - appearance.height / 2;
+    return { pageIndex, page, rect: [point.x, y1, point.x + appearance.width, y1 + appearance.height] as Rect, appearance: appearance.ref };
+  };
+  const separateComment = options.commentAt && commentBlock ? commentWidget(options.commentAt, commentBlock) : undefined;
+  if (separateComment) commentBlock = undefined;
+
+  const sealWidgets = placement.anchors.map((anchor) => {
     const pageIndex = pageIndexOf(anchor, pageCount);
     const page = doc.getPage(pageIndex);
     const box = visibleBox(page);
@@ -241,6 +257,7 @@ async function placeWidgets(doc: PDFDocument, image: PDFRef, options: SignPdfOpt
     const y1 = centre.y - appearance.height / 2;
     return { pageIndex, page, rect: [x1, y1, x1 + appearance.width, y1 + appearance.height] as Rect, appearance: appearance.ref };
   });
+  return separateComment ? [...sealWidgets, separateComment] : sealWidgets;
 }
 
 function pageIndexOf(anchor: Anchor, pageCount: number): number {
