@@ -86,7 +86,7 @@ describe('revocation in verification reports', () => {
     expect(verdict.valid).toBe(false);
   });
 
-  it('says REVOCATION_UNKNOWN (never valid) when the responder is down, and asks no origin that is not allowed', async () => {
+  it('says REVOCATION_UNKNOWN (never valid) when the responder is down, and asks no origin that is not allowed', { timeout: 240_000 }, async () => {
     const signature = (await service.json(`/signature/${signatureId}`)).body.entities[0];
     const bytes = new Uint8Array(await (await service.api(new URL(signature.uri).pathname)).arrayBuffer());
     const caPem = await (await service.api('/ca.pem', { auth: false })).text();

@@ -2,7 +2,6 @@
 // keeps answering /healthz; a job past its deadline or its memory is cut off and its worker
 // replaced; a full queue answers 503 with Retry-After.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deflateSync } from 'node:zlib';
 import { HOSTILE_INPUTS } from '../pdf/verify/attacks/hostile.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { type TestService, startTestService } from '../helpers/service.js';
@@ -31,19 +30,6 @@ async function whileHealthChecked<T>(service: TestService, work: () => Promise<T
     done = true;
     await poller;
   }
-}
-
-/** A PDF whose xref stream inflates to `mib` MiB of zeros: within the inflate limit, but slow. */
-const slowPdfs = new Map<number, Uint8Array>();
-function slowPdf(mib: number): Uint8Array {
-  const cached = slowPdfs.get(mib);
-  if (cached) return cached;
-  const data = deflateSync(Buffer.alloc(mib * 1024 * 1024), { level: 9 });
-  const head = '%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\n';
-  const xref = Buffer.concat([Buffer.from(`9 0 obj\n<< /Type/XRef/Size 10/W[1 4 2]/Root 1 0 R/Filter/FlateDecode /Length ${data.length} >>\nstream\n`), data, Buffer.from('\nendstream\nendobj\n')]);
-  const pdf = new Uint8Array(Buffer.concat([Buffer.from(head), xref, Buffer.from(`startxref\n${head.length}\n%%EOF\n`)]));
-  slowPdfs.set(mib, pdf);
-  return pdf;
 }
 
 describe('POST /verify under attack', () => {
@@ -82,12 +68,14 @@ describe('POST /verify under attack', () => {
 describe('verification workers: deadline and queue', () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService({ UPLOAD_LIMIT: '8mb', VERIFY_WORKERS: '1', VERIFY_TIMEOUT_MS: '150', VERIFY_QUEUE_LIMIT: '1', VERIFY_MAX_INFLATE: '1gb', VERIFY_MAX_MEMORY_MB: '64' });
+    // The bomb inflates to 2 GiB within the (raised) inflate limit: the job ends at its deadline or
+    // at its worker's memory limit, whichever comes first; either way the worker is replaced.
+    service = await startTestService({ UPLOAD_LIMIT: '8mb', VERIFY_WORKERS: '1', VERIFY_TIMEOUT_MS: '1000', VERIFY_QUEUE_LIMIT: '1', VERIFY_MAX_INFLATE: '4gb', VERIFY_MAX_MEMORY_MB: '256' });
   });
   afterAll(() => service?.stop());
 
-  it('cuts off a job at its deadline with 422 VERIFY_TIMEOUT and replaces the worker', async () => {
-    const { status, body } = await postPdf(service, slowPdf(256));
+  it('cuts off a job at its deadline (or its memory limit) with a 422 and replaces the worker', async () => {
+    const { status, body } = await postPdf(service, HOSTILE_INPUTS.flateBomb());
     expect([422]).toContain(status);
     expect(['VERIFY_TIMEOUT', 'PDF_LIMIT_EXCEEDED']).toContain(body.ecode);
     const next = await postPdf(service, await makePdf());
@@ -95,7 +83,8 @@ describe('verification workers: deadline and queue', () => {
   }, 60_000);
 
   it('refuses work beyond the queue limit with 503 and Retry-After', async () => {
-    const answers = await Promise.all([0, 1, 2, 3].map(() => postPdf(service, slowPdf(256))));
+    const bomb = HOSTILE_INPUTS.flateBomb();
+    const answers = await Promise.all([0, 1, 2, 3].map(() => postPdf(service, bomb)));
     const refused = answers.filter((answer) => answer.status === 503);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0].body.ecode).toBe('VERIFY_QUEUE_FULL');
