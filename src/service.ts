@@ -73,6 +73,13 @@ export interface RunningService {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * Idle keep-alive sockets stay open longer than a typical reverse proxy's idle timeout (nginx 60 s,
+ * AWS ALB 60 s), so the proxy, never this server, closes an idle connection and no request is sent
+ * on a socket we are closing (ECONNRESET). Slow headers are cut by headersTimeout, which in Node 20
+ * runs only while a request is being received.
+ */
+const KEEP_ALIVE_MS = 65_000;
 
 export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
   const db = await openSqlite(config.dataDir);
@@ -178,7 +185,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
     ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
   ]);
-  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
+  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: KEEP_ALIVE_MS }, app);
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
 

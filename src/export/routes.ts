@@ -109,9 +109,9 @@ export function exportRoutes(options: ExportRouteOptions): Router {
 
   router.post('/signature/:id/document', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
-    requireSignatureAccess(stateOf(req).principal, id, 'stamp');
+    const principal = requireSignatureAccess(stateOf(req).principal, id, 'stamp');
     const body = validateGenerate(req.body ?? {});
-    res.json(success([await options.documents.generate(id, body.data ?? {})]));
+    res.json(success([await options.documents.generate(id, body.data ?? {}, { fromEndUser: principal.kind === 'user' })]));
   });
 
   return router;

@@ -14,6 +14,8 @@ export interface SignPageModel {
   /** Why this user may not stamp this slot at all, if so. */
   denial?: string;
   ticket: string;
+  /** sha256 of the PDF revision the page shows; the stamp is refused if the document changed since. */
+  documentSha256: string;
   previewUrl: string;
   sealImageUrl: (seal: SealRecord) => string;
   /** Where to go after signing (redirect mode), already checked against the allow-list. */
@@ -71,7 +73,7 @@ export function renderSignPage(model: SignPageModel): string {
     <dt>${e(t.sealTypes)}</dt><dd>${e(slot.permission.sealTypes.length ? slot.permission.sealTypes.join('、') : t.any)}</dd>
   </dl>
   ${status}
-  <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-ticket="${e(model.ticket)}"
+  <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-ticket="${e(model.ticket)}" data-sha256="${e(model.documentSha256)}"
         data-return="${e(model.returnUrl ?? '')}" data-signing="${e(t.signing)}" data-redirecting="${e(t.redirecting)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
     <fieldset>
       <legend>${e(t.chooseSeal)}</legend>

@@ -7,7 +7,7 @@ import { resolvePlacement } from '../pdf/placement.js';
 import type { Seal } from '../signature/schema.js';
 import { type Authenticator, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
-import { ApiError, badRequest, unauthorized } from '../http/errors.js';
+import { ApiError, badRequest, unauthorized, validationFailed } from '../http/errors.js';
 import { requireId } from '../http/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
@@ -15,19 +15,21 @@ import type { SealRegistry } from '../seals/registry.js';
 import { pickLocale, stringsFor } from './i18n.js';
 import { renderReturnPage, renderSignPage } from './page.js';
 import type { PagePreviewer } from './preview.js';
-import type { StampService, StampUser } from './stamp-service.js';
+import { type StampService, type StampUser, sha256Hex } from './stamp-service.js';
 import type { EngineApi } from './engine-client.js';
 
 const ASSETS_DIR = path.join(projectRoot(), 'src', 'signing', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *";
 
-const validateStamp = validator<{ ticket: string; sealId: string; comment?: string }>({
+const validateStamp = validator<{ ticket: string; sealId: string; comment?: string; version?: number; sha256?: string }>({
   type: 'object',
   additionalProperties: false,
   required: ['ticket', 'sealId'],
   properties: {
     ticket: { type: 'string', maxLength: 4096 },
+    version: { type: 'integer', minimum: 0 },
+    sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
     sealId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' },
     comment: { type: 'string', maxLength: 200 },
   },
@@ -77,6 +79,8 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const { user, ticket } = await stampingUser(options, req, id);
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
+    // The page binds to the revision it previews: its sha256 goes with the stamp, the preview names it.
+    const shown = signature.uri ? sha256Hex(await options.engine.downloadFile(signature.uri)) : '';
     const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;
     const html = renderSignPage({
       locale,
@@ -89,7 +93,8 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       denial,
       ticket,
       returnUrl,
-      previewUrl: `/sign/${id}/preview?seal=${sealIndex}&ticket=${encodeURIComponent(ticket)}`,
+      documentSha256: shown,
+      previewUrl: `/sign/${id}/preview?seal=${sealIndex}${signature.fileId ? `&rev=${signature.fileId}` : ''}&ticket=${encodeURIComponent(ticket)}`,
       sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}?ticket=${encodeURIComponent(ticket)}`,
     });
     res.setHeader('Content-Security-Policy', PAGE_CSP);
@@ -104,10 +109,15 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     await stampingUser(options, req, id);
     const signature = await options.engine.getSignature(id);
     if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The document has not been generated yet.');
-    const pdf = await options.engine.downloadFile(signature.uri);
+    // `?rev=<file id>`: exactly the revision the page was rendered for (one of this Signature's revisions).
+    const rev = req.query.rev === undefined ? undefined : requireId(String(req.query.rev), 'revision');
+    const revision = rev === undefined ? undefined : (signature.revisions ?? []).find((entry) => entry.fileId === rev);
+    if (rev !== undefined && !revision) throw new ApiError(404, 'REVISION_NOT_FOUND', 'That revision is not part of this Signature.');
+    const uri = revision?.uri ?? signature.uri;
+    const pdf = await options.engine.downloadFile(uri);
     // `?page=n`, or `?seal=i`: the page where seal i will go (its placeholder's page, else its page, else the last).
     const page = req.query.page !== undefined ? Math.max(1, Number.parseInt(String(req.query.page), 10) || 1) : await previewPage(pdf, signature.seals[sealIndexOf(req.query.seal)]);
-    const png = await options.previews.render(pdf, signature.uri, page);
+    const png = await options.previews.render(pdf, uri, page);
     res.setHeader('Cache-Control', 'private, max-age=60');
     res.type('png').send(png);
   });
@@ -141,8 +151,12 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);
     const body = validateStamp(req.body);
+    // The document the signer was shown: its Signature version, or the sha256 of its PDF (or both).
+    if (body.version === undefined && body.sha256 === undefined) {
+      throw validationFailed([{ path: '$', message: 'must name the document shown to the signer: version or sha256' }]);
+    }
     const { user } = await stampingUser(options, req, id);
-    const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, body.comment?.trim() || undefined);
+    const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, { version: body.version, sha256: body.sha256 }, body.comment?.trim() || undefined);
     // A redirect provider: the second entity says where the signer completes the seal.
     res.json(success(result.signUrl ? [result.signature, { signUrl: result.signUrl }] : [result.signature]));
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
@@ -22,6 +23,22 @@ const RESULT_FIELDS = [
 ] as const;
 
 const MAX_ATTEMPTS = 3;
+
+/**
+ * The document the signer was shown (what-you-see-is-what-you-sign): the Signature's `version` when
+ * the page was rendered, and/or the sha256 of the PDF revision it previewed. At least one is given.
+ */
+export interface SeenDocument {
+  version?: number;
+  sha256?: string;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const documentChanged = () =>
+  conflict('DOCUMENT_CHANGED', 'The document changed after it was shown to you; reload the signing page and check it again.');
 
 export interface StampResult {
   signature: Signature;
@@ -74,13 +91,16 @@ export class StampService {
     return { signature, slot, seals: allowedSeals(user.account, slot, await this.registry.list()) };
   }
 
-  async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<StampResult> {
+  async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, comment?: string): Promise<StampResult> {
     return this.queue.run(signatureId, async () => {
+      // The uri the first attempt stamped: a retry may only stamp that same document again.
+      const bound: { uri?: string } = {};
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.stampOnce(signatureId, sealIndex, user, sealId, comment);
+          return await this.stampOnce(signatureId, sealIndex, user, sealId, seen, bound, comment);
         } catch (error) {
-          // Another seal landed between our S1 and S2: stamp again on the newer revision.
+          // Something else changed the Signature between our S1 and S2 (a pending mark, a name):
+          // stamp again, but only while it is still the document the signer saw.
           if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
           throw error;
         }
@@ -88,8 +108,14 @@ export class StampService {
     });
   }
 
-  private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<StampResult> {
+  private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, bound: { uri?: string }, comment?: string): Promise<StampResult> {
     const { signature, slot } = await this.slotOf(signatureId, sealIndex);
+    if (bound.uri === undefined) {
+      if (seen.version !== undefined && seen.version !== signature.version) throw documentChanged();
+      bound.uri = signature.uri;
+    } else if (signature.uri !== bound.uri) {
+      throw documentChanged();
+    }
     const seal = await this.registry.get(sealId);
     const verdict = checkPermission(user.account, slot, seal);
     if (!verdict.ok) throw verdict.rule === 'SEAL_ALREADY_SIGNED' ? conflict(verdict.rule, verdict.message) : forbidden(verdict.rule, verdict.message);
@@ -98,8 +124,9 @@ export class StampService {
     const provider = this.providers.get(seal.provider);
     if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${seal.provider} of seal ${seal.name} is not configured.`);
     checkProviderCanHonour(provider, slot, seal, comment);
-    if (provider.capabilities.mode === 'redirect') return this.startFlow(provider, signature, sealIndex, slot, seal, user, comment);
     const pdf = await this.engine.downloadFile(signature.uri);
+    if (seen.sha256 !== undefined && sha256Hex(pdf) !== seen.sha256.toLowerCase()) throw documentChanged();
+    if (provider.capabilities.mode === 'redirect') return this.startFlow(provider, signature, sealIndex, slot, seal, user, pdf, comment);
     const outcome = await provider.start({ signature, sealIndex, slot, seal, user, comment, pdf, flowId: '', returnUrl: '' });
     if (outcome.kind !== 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
 
@@ -139,7 +166,7 @@ export class StampService {
    * A redirect provider's flow: one open flow per seal (a second click by the same user gets the same
    * signing address back), persisted before the provider is called, the seal marked pending via S2.
    */
-  private async startFlow(provider: SealProvider, signature: Signature, sealIndex: number, slot: Seal, seal: SealRecord, user: StampUser, comment?: string): Promise<StampResult> {
+  private async startFlow(provider: SealProvider, signature: Signature, sealIndex: number, slot: Seal, seal: SealRecord, user: StampUser, pdf: Uint8Array, comment?: string): Promise<StampResult> {
     const { flows } = this.settings;
     const existing = await flows.openFor(signature.id, sealIndex);
     if (existing) return this.resumeOpenFlow(existing, signature, user);
@@ -151,7 +178,6 @@ export class StampService {
       if (open) return this.resumeOpenFlow(open, signature, user);
       throw error;
     }
-    const pdf = await this.engine.downloadFile(signature.uri);
     const returnUrl = `${this.settings.publicBaseUrl()}/sign/${signature.id}/return?flow=${flow.id}`;
     let outcome;
     try {

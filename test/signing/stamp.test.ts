@@ -43,7 +43,11 @@ describe('stamping through the signing address', () => {
   }
   const ticket = async (id: string, account: string, name = account) =>
     (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name }))).body.entities[0].ticket as string;
-  const stamp = (id: string, index: number, body: Record<string, unknown>) => service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', body, { auth: false }));
+  /** Stamps what the signer was shown: the Signature's current version unless the body names one. */
+  const stamp = async (id: string, index: number, body: Record<string, unknown>) => {
+    const shown = body.version === undefined && body.sha256 === undefined ? { version: (await service.json(`/signature/${id}`)).body.entities[0].version } : {};
+    return service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ...shown, ...body }, { auth: false }));
+  };
 
   it('two users stamp the sample agreement (one with a comment, one by keyword): pdfsig and our verifier accept every signature', async () => {
     // The shipped two-page agreement template, rendered with its sample data (as the dev start does).

@@ -13,7 +13,7 @@ if (form) {
       const response = await fetch(`/sign/${form.dataset.signature}/seals/${form.dataset.seal}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ticket: form.dataset.ticket, sealId: data.get('sealId'), comment: data.get('comment') || undefined }),
+        body: JSON.stringify({ ticket: form.dataset.ticket, sha256: form.dataset.sha256, sealId: data.get('sealId'), comment: data.get('comment') || undefined }),
       });
       const envelope = await response.json();
       if (envelope.errno !== 0) throw new Error(envelope.error);
