@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './util/project-root.js';
+import { type SecurityConfig, loadSecurityConfig } from './security-config.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -61,6 +62,8 @@ export interface Config {
   reconcileAfterMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
+  /** Demo opt-in, rate limits, caps, framing, provider trust anchors (src/security-config.ts). */
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -236,7 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     engineKeys,
     digest,
-    ticketTtlSeconds: integer(env, 'TICKET_TTL', 900, 30, 7 * 24 * 3600),
+    ticketTtlSeconds: integer(env, 'TICKET_TTL', 900, 30, 24 * 3600),
     ticketSecret,
     jsonBodyLimitBytes: size(env, 'BODY_LIMIT', 1024 * 1024),
     uploadLimitBytes: size(env, 'UPLOAD_LIMIT', 20 * 1024 * 1024),
@@ -277,6 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 120_000, 0, 86_400_000),
     logLevel,
     production,
+    security: loadSecurityConfig(env, production),
   };
 }
 

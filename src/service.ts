@@ -12,6 +12,7 @@ import { TemplateSource } from './export/template-source.js';
 import { fileRoutes } from './files/routes.js';
 import { Authenticator } from './http/auth/principal.js';
 import { healthRoutes } from './http/health.js';
+import { RateLimits } from './http/rate-limit.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
 import { esignCallbackRoutes, processEsignEvent } from './providers/esign/callbacks.js';
@@ -171,6 +172,10 @@ export async function startService(config: Config, logger: Logger = createLogger
   const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
   const documents = new DocumentService(pipeline, signatures, files, hub);
 
+  const limits = new RateLimits(config.security.rateLimits);
+  if (config.security.demo) {
+    logger.warn('DEMO=true: /demo/session and /demo/create hand out tickets for demo users; never expose this instance');
+  }
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
@@ -180,12 +185,13 @@ export async function startService(config: Config, logger: Logger = createLogger
     signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
-    pluginUiRoutes({ demo: config.demoData && !config.production, signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
+    pluginUiRoutes({ demo: config.security.demo, limitCreate: (ip) => limits.consume('demoCreate', ip), signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
     ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
     ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
-  ]);
+  ], limits);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: KEEP_ALIVE_MS }, app);
+  server.maxConnections = config.security.maxConnections;
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
 

@@ -28,7 +28,7 @@ describe('plugin-ui routes', () => {
 
   beforeAll(async () => {
     [demo, plain] = await Promise.all([
-      startTestService({ DEMO_DATA: 'true', CORS_ORIGINS: FORM_ORIGIN }),
+      startTestService({ DEMO: 'true', DEMO_DATA: 'true', CORS_ORIGINS: FORM_ORIGIN }),
       startTestService({ DEMO_DATA: 'false' }),
     ]);
   });
