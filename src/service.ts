@@ -82,6 +82,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 const KEEP_ALIVE_MS = 65_000;
 
+async function loadProviderAnchors(files: Record<string, string[]>): Promise<Record<string, string[]>> {
+  const entries = await Promise.all(Object.entries(files).map(async ([provider, paths]) => [provider, await Promise.all(paths.map((file) => fs.readFile(file, 'utf8')))] as const));
+  return Object.fromEntries(entries);
+}
+
 export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
   const db = await openSqlite(config.dataDir);
   const secrets = await loadLocalSecrets(config.dataDir);
@@ -133,7 +138,11 @@ export async function startService(config: Config, logger: Logger = createLogger
   });
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
   const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors, ...(esignSandbox ? [esignSandbox.caPem] : [])];
-  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, publicBaseUrl: () => uris.publicUrl });
+  const providerAnchors = await loadProviderAnchors(config.security.providerTrustAnchors);
+  // A provider's signature must chain to its own CA (<PROVIDER>_TRUST_ANCHORS), else to TRUST_ANCHORS; never to our built-in CA.
+  const providerTrustAnchors = async (provider: string) =>
+    providerAnchors[provider]?.length ? providerAnchors[provider] : [...extraAnchors, ...(provider === 'esign' && esignSandbox ? [esignSandbox.caPem] : [])];
+  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl });
   const settle = (flowId: string, status: FlowStatus) => stamps.settleFlow(flowId, status);
   const reconciler = new FlowReconciler({
     flows,

@@ -50,6 +50,8 @@ export interface StampServiceOptions {
   flows: ProviderFlowRepository;
   /** Trust anchors for checking a provider's signed PDF. */
   trustAnchors: () => Promise<string[]>;
+  /** Per provider: the anchors a signature it adds must chain to (else `trustAnchors`). */
+  providerTrustAnchors?: (provider: string) => Promise<string[]>;
   /** Our public base URL, for the provider's redirect back. */
   publicBaseUrl: () => string;
 }
@@ -318,24 +320,40 @@ export class StampService {
     }
   }
 
-  /** The provider's PDF must add exactly what we expect: a new, valid signature after the base revision. */
+  /**
+   * A provider's PDF must continue ours: the revision we sent is a byte-for-byte prefix, every earlier
+   * signature is still intact and unmodified, exactly one signature was added, and it is valid and
+   * trusted by that provider's trust anchors. Anything else is a reason to fail the seal.
+   */
   private async checkProviderPdf(flow: ProviderFlow, pdf: Uint8Array): Promise<{ cms: Uint8Array; certificatePem: string; algorithm: string; signedAt: Date; fieldName: string } | { reason: string }> {
     const base = await this.engine.downloadFile(flow.baseUri);
-    const anchors = await this.settings.trustAnchors();
+    if (pdf.byteLength <= base.byteLength || Buffer.compare(Buffer.from(pdf.buffer, pdf.byteOffset, base.byteLength), Buffer.from(base)) !== 0) {
+      return { reason: `The document returned by ${flow.provider} does not continue the one we sent (it was rewritten, not incrementally signed).` };
+    }
+    const anchors = await (this.settings.providerTrustAnchors ?? (() => this.settings.trustAnchors()))(flow.provider);
     let report;
     try {
       report = await verifyPdf(pdf, { trustAnchorsPem: anchors });
     } catch {
-      return { reason: 'The provider returned a document that is not a readable PDF.' };
+      return { reason: `The document returned by ${flow.provider} is not a readable PDF.` };
     }
     const before = await verifyPdf(base, { trustAnchorsPem: anchors }).catch(() => undefined);
-    const added = report.signatures.slice(before?.signatureCount ?? 0);
-    const newest = added[added.length - 1];
-    if (!newest) return { reason: 'The provider returned the document without a new signature.' };
-    if (!newest.valid || !newest.intact) return { reason: `The provider's signature is not valid (${newest.states.join(', ')}).` };
-    if (!newest.signerCertificatePem) return { reason: "The provider's signature carries no signer certificate." };
+    const earlier = before?.signatureCount ?? 0;
+    for (const signature of report.signatures.slice(0, earlier)) {
+      if (!signature.intact || !signature.valid || signature.modifiedAfterSigning) {
+        return { reason: `The document returned by ${flow.provider} breaks the earlier signature ${signature.field} (${signature.states.join(', ')}).` };
+      }
+    }
+    const added = report.signatures.slice(earlier);
+    if (added.length === 0) return { reason: `The document returned by ${flow.provider} carries no new signature.` };
+    if (added.length > 1) return { reason: `The document returned by ${flow.provider} adds ${added.length} signatures; exactly one was expected.` };
+    const newest = added[0];
+    if (!newest.valid || !newest.intact) return { reason: `The signature added by ${flow.provider} is not valid (${newest.states.join(', ')}).` };
+    if (!newest.trusted) return { reason: `The signature added by ${flow.provider} is not from a certificate trusted for ${flow.provider} (${newest.issuer ?? 'unknown issuer'}).` };
+    if (!newest.coversWholeDocument) return { reason: `The signature added by ${flow.provider} does not cover the whole document.` };
+    if (!newest.signerCertificatePem) return { reason: `The signature added by ${flow.provider} carries no signer certificate.` };
     const cms = cmsOf(pdf, newest.byteRange);
-    if (!cms) return { reason: "The provider's signature could not be read." };
+    if (!cms) return { reason: `The signature added by ${flow.provider} could not be read.` };
     const signedAt = newest.signedAt ? new Date(newest.signedAt) : new Date();
     return {
       cms,
