@@ -45,11 +45,11 @@ export interface SecurityConfig {
 }
 
 const RATE_DEFAULTS: SecurityConfig['rateLimits'] = {
-  anonymous: { points: 120, seconds: 60 },
-  credentialed: { points: 1200, seconds: 60 },
-  ticket: { points: 300, seconds: 60 },
-  engine: { points: 6000, seconds: 60 },
-  verify: { points: 30, seconds: 60 },
+  anonymous: { points: 600, seconds: 60 },
+  credentialed: { points: 3000, seconds: 60 },
+  ticket: { points: 600, seconds: 60 },
+  engine: { points: 12000, seconds: 60 },
+  verify: { points: 60, seconds: 60 },
   demoCreate: { points: 10, seconds: 60 },
 };
 

@@ -178,7 +178,10 @@ export async function startService(config: Config, logger: Logger = createLogger
     fetchTimeoutMs: 15_000,
   });
   const pipeline = new ExportPipeline({ templates, converter, files, uris, production: config.production, log: logger, maxUnzippedBytes: config.docxMaxUnzippedBytes });
-  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
+  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins, {
+    perTicket: config.security.wsPerTicket,
+    total: config.security.wsTotal,
+  });
   const documents = new DocumentService(pipeline, signatures, files, hub);
 
   const limits = new RateLimits(config.security.rateLimits);
@@ -189,9 +192,9 @@ export async function startService(config: Config, logger: Logger = createLogger
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
-    exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
+    exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
-    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(config.security.previewConcurrency), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.security.demo, limitCreate: (ip) => limits.consume('demoCreate', ip), signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),

@@ -36,6 +36,9 @@ export class RateLimits {
 }
 
 const EXEMPT = new Set(['/healthz']);
+/** Static files served from memory with ETags (the bundle, the signing page's script and style). */
+const STATIC = /^\/(?:plugin-ui|sign\/assets)\/[\w.-]+$/;
+const exempt = (req: Request) => EXEMPT.has(req.path) || (req.method === 'GET' && STATIC.test(req.path));
 
 function clientIp(req: Request): string {
   return req.socket.remoteAddress ?? 'unknown';
@@ -54,11 +57,11 @@ const isVerifyUpload = (req: Request) => req.method === 'POST' && req.path === '
 /**
  * Before authentication, per client IP: requests without credentials in the `anonymous` budget,
  * requests with credentials in the (larger) `credentialed` one, so guessing keys or tickets is
- * bounded too. `/healthz` is exempt; POST /verify has its own budget (below).
+ * bounded too. `/healthz` and static assets are exempt; POST /verify has its own budget (below).
  */
 export function rateLimitByIp(limits: RateLimits): RequestHandler {
   return async (req, _res, next) => {
-    if (EXEMPT.has(req.path)) return next();
+    if (exempt(req)) return next();
     const credentialed = carriesCredentials(req);
     if (isVerifyUpload(req) && !credentialed) {
       await limits.consume('verify', `ip:${clientIp(req)}`);
@@ -72,7 +75,7 @@ export function rateLimitByIp(limits: RateLimits): RequestHandler {
 /** After authentication: per ticket for end users, per credential for the engine; POST /verify per client. */
 export function rateLimitByPrincipal(limits: RateLimits): RequestHandler {
   return async (req, _res, next) => {
-    if (EXEMPT.has(req.path)) return next();
+    if (exempt(req)) return next();
     const principal = stateOf(req).principal;
     if (!principal) return next();
     const key = principal.kind === 'user' ? `ticket:${ticketKey(principal.claims)}` : `engine:${engineKey(req)}`;
