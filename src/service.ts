@@ -51,6 +51,7 @@ import { NonceRepository } from './store/nonces.js';
 import { ProviderAccountRepository, ProviderEventRepository, ProviderFlowRepository } from './store/provider-flows.js';
 import { SealRepository } from './store/seals.js';
 import { SignatureRepository } from './store/signatures.js';
+import { RevokedTicketRepository } from './store/revoked-tickets.js';
 import { verificationRoutes } from './verification/routes.js';
 
 export interface RunningService {
@@ -100,7 +101,8 @@ export async function startService(config: Config, logger: Logger = createLogger
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
   const signatures = new SignatureService(signatureRepo, files, uris);
-  const authenticator = new Authenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
+  const revokedTickets = new RevokedTicketRepository(db);
+  const authenticator = new Authenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db), revokedTickets);
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
   const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' });
@@ -191,10 +193,10 @@ export async function startService(config: Config, logger: Logger = createLogger
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
-    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
+    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
-    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(config.security.previewConcurrency), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(config.security.previewConcurrency), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins], secureCookies: () => uris.publicUrl.startsWith('https:') }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.security.demo, limitCreate: (ip) => limits.consume('demoCreate', ip), signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),

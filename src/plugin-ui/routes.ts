@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -179,7 +179,7 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     const signature = await options.documents.createFromTemplate({ template: body.template, data: body.data ?? {}, seals: body.template === 'leave-application' ? DEMO_SEALS : undefined });
     demoCreated.add(signature.id);
     const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
-    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp });
+    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp, jti: randomUUID() });
     res.json(success([{ signatureId: signature.id, ticket }]));
   });
 
@@ -198,7 +198,7 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
       signature = await demoSignature;
     }
     const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
-    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp });
+    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp, jti: randomUUID() });
     res.json(success([{ signatureId: signature.id, ticket, account: user.account, name: user.name, users: DEMO_USERS.map(({ account, name, title, organization }) => ({ account, name, title, organization })) }]));
   });
 

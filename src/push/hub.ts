@@ -134,6 +134,13 @@ export class PushHub {
     if (set && set.size === 0) this.subscribers.delete(id);
   }
 
+  /** Closes every socket opened with this ticket (revoked), code 4003. */
+  closeTicket(jti: string): void {
+    for (const set of this.subscribers.values()) {
+      for (const subscriber of set) if (subscriber.ticket === jti) subscriber.socket.close(4003, 'ticket revoked');
+    }
+  }
+
   /** Sends a message to everyone watching the signature. */
   publish(signatureId: string, message: PushMessage): void {
     const set = this.subscribers.get(signatureId);

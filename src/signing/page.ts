@@ -13,7 +13,6 @@ export interface SignPageModel {
   seals: SealRecord[];
   /** Why this user may not stamp this slot at all, if so. */
   denial?: string;
-  ticket: string;
   /** sha256 of the PDF revision the page shows; the stamp is refused if the document changed since. */
   documentSha256: string;
   previewUrl: string;
@@ -73,7 +72,7 @@ export function renderSignPage(model: SignPageModel): string {
     <dt>${e(t.sealTypes)}</dt><dd>${e(slot.permission.sealTypes.length ? slot.permission.sealTypes.join('、') : t.any)}</dd>
   </dl>
   ${status}
-  <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-ticket="${e(model.ticket)}" data-sha256="${e(model.documentSha256)}"
+  <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-sha256="${e(model.documentSha256)}"
         data-return="${e(model.returnUrl ?? '')}" data-signing="${e(t.signing)}" data-redirecting="${e(t.redirecting)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
     <fieldset>
       <legend>${e(t.chooseSeal)}</legend>

@@ -5,7 +5,7 @@ import { type Request, Router } from 'express';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { Seal } from '../signature/schema.js';
-import { type Authenticator, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
+import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
 import { ApiError, badRequest, unauthorized, validationFailed } from '../http/errors.js';
 import { requireId } from '../http/ids.js';
@@ -22,10 +22,10 @@ const ASSETS_DIR = path.join(projectRoot(), 'src', 'signing', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *";
 
-const validateStamp = validator<{ ticket: string; sealId: string; comment?: string; version?: number; sha256?: string }>({
+const validateStamp = validator<{ ticket?: string; sealId: string; comment?: string; version?: number; sha256?: string }>({
   type: 'object',
   additionalProperties: false,
-  required: ['ticket', 'sealId'],
+  required: ['sealId'],
   properties: {
     ticket: { type: 'string', maxLength: 4096 },
     version: { type: 'integer', minimum: 0 },
@@ -43,7 +43,12 @@ export interface SigningRouteOptions {
   registry: SealRegistry;
   /** Origins a `return` URL may point at (redirect mode). */
   returnOrigins: () => string[];
+  /** Mark the ticket cookie Secure (the service is reached over https). */
+  secureCookies?: () => boolean;
 }
+
+/** How long the signing page's ticket cookie lives at most (the ticket may live longer). */
+const COOKIE_SECONDS = 1800;
 
 function sealIndexOf(raw: unknown): number {
   const text = String(raw ?? '0');
@@ -51,14 +56,14 @@ function sealIndexOf(raw: unknown): number {
   return Number(text);
 }
 
-/** The user behind a ticket that allows stamping this signature. */
-async function stampingUser(options: SigningRouteOptions, req: Request, signatureId: string): Promise<{ user: StampUser; ticket: string }> {
+/** The user behind a ticket that allows stamping this signature (and this seal, for a seal-bound ticket). */
+async function stampingUser(options: SigningRouteOptions, req: Request, signatureId: string, sealIndex?: number): Promise<{ user: StampUser; ticket: string; exp: number }> {
   const credentials = credentialsOf(req);
   if (!credentials.ticket) throw unauthorized('A ticket is required to stamp.');
   const principal = await options.authenticator.authenticate({ ...credentials, authorization: undefined });
-  requireSignatureAccess(principal, signatureId, 'stamp');
+  requireSignatureAccess(principal, signatureId, 'stamp', sealIndex);
   if (principal?.kind !== 'user') throw unauthorized('A ticket is required to stamp.');
-  return { user: { account: principal.claims.account, name: principal.claims.name }, ticket: credentials.ticket };
+  return { user: { account: principal.claims.account, name: principal.claims.name }, ticket: credentials.ticket, exp: principal.claims.exp };
 }
 
 /** The signing address (`/sign/:id?seal=i&ticket=…`), its preview and assets, and the stamp/remove calls. */
@@ -76,7 +81,13 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   router.get('/sign/:id', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.query.seal);
-    const { user, ticket } = await stampingUser(options, req, id);
+    const { user, ticket, exp } = await stampingUser(options, req, id, sealIndex);
+    if (typeof req.query.ticket === 'string') {
+      // First load: the ticket leaves the URL (the page's script drops it from history) for a
+      // short-lived cookie that only this signature's signing routes receive.
+      const maxAge = Math.max(1, Math.min(exp - Math.floor(Date.now() / 1000), COOKIE_SECONDS));
+      res.append('Set-Cookie', `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`);
+    }
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
     // The page binds to the revision it previews: its sha256 goes with the stamp, the preview names it.
@@ -91,11 +102,10 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       user,
       seals,
       denial,
-      ticket,
       returnUrl,
       documentSha256: shown,
-      previewUrl: `/sign/${id}/preview?seal=${sealIndex}${signature.fileId ? `&rev=${signature.fileId}` : ''}&ticket=${encodeURIComponent(ticket)}`,
-      sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}?ticket=${encodeURIComponent(ticket)}`,
+      previewUrl: `/sign/${id}/preview?seal=${sealIndex}${signature.fileId ? `&rev=${signature.fileId}` : ''}`,
+      sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}`,
     });
     res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -155,7 +165,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     if (body.version === undefined && body.sha256 === undefined) {
       throw validationFailed([{ path: '$', message: 'must name the document shown to the signer: version or sha256' }]);
     }
-    const { user } = await stampingUser(options, req, id);
+    const { user } = await stampingUser(options, req, id, sealIndex);
     const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, { version: body.version, sha256: body.sha256 }, body.comment?.trim() || undefined);
     // A redirect provider: the second entity says where the signer completes the seal.
     res.json(success(result.signUrl ? [result.signature, { signUrl: result.signUrl }] : [result.signature]));
@@ -164,7 +174,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   router.post('/sign/:id/seals/:index/remind', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);
-    const { user } = await stampingUser(options, req, id);
+    const { user } = await stampingUser(options, req, id, sealIndex);
     await options.stamps.remind(id, sealIndex, user);
     res.json(success([{ reminded: true }]));
   });
@@ -172,7 +182,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   router.delete('/sign/:id/seals/:index', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);
-    const { user } = await stampingUser(options, req, id);
+    const { user } = await stampingUser(options, req, id, sealIndex);
     res.json(success([await options.stamps.remove(id, sealIndex, user)]));
   });
 

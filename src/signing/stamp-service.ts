@@ -112,15 +112,15 @@ export class StampService {
 
   private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, bound: { uri?: string }, comment?: string): Promise<StampResult> {
     const { signature, slot } = await this.slotOf(signatureId, sealIndex);
+    const seal = await this.registry.get(sealId);
+    const verdict = checkPermission(user.account, slot, seal);
+    if (!verdict.ok) throw verdict.rule === 'SEAL_ALREADY_SIGNED' ? conflict(verdict.rule, verdict.message) : forbidden(verdict.rule, verdict.message);
     if (bound.uri === undefined) {
       if (seen.version !== undefined && seen.version !== signature.version) throw documentChanged();
       bound.uri = signature.uri;
     } else if (signature.uri !== bound.uri) {
       throw documentChanged();
     }
-    const seal = await this.registry.get(sealId);
-    const verdict = checkPermission(user.account, slot, seal);
-    if (!verdict.ok) throw verdict.rule === 'SEAL_ALREADY_SIGNED' ? conflict(verdict.rule, verdict.message) : forbidden(verdict.rule, verdict.message);
     if (!signature.uri) throw conflict('DOCUMENT_NOT_READY', 'The document to stamp has not been generated yet.');
 
     const provider = this.providers.get(seal.provider);

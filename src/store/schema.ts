@@ -101,6 +101,12 @@ export interface ProviderAccountsTable {
   update_time: number;
 }
 
+export interface RevokedTicketsTable {
+  jti: string;
+  signature_id: string;
+  expires_at: number;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -112,4 +118,5 @@ export interface Database {
   provider_flows: ProviderFlowsTable;
   provider_events: ProviderEventsTable;
   provider_accounts: ProviderAccountsTable;
+  revoked_tickets: RevokedTicketsTable;
 }

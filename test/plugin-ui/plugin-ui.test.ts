@@ -138,7 +138,7 @@ describe('<infoplus-signature> in Chromium', () => {
     const collegeSeal = (await service.json('/seals')).body.entities.find((s: any) => s.name === '计算机科学与技术学院公章');
     const forged = await page.evaluate(
       async ([id, t, sealId]) => {
-        const response = await fetch(`/sign/${id}/seals/2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: t, sealId }) });
+        const response = await fetch(`/sign/${id}/seals/2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: t, sealId, version: 0 }) });
         return { status: response.status, body: await response.json() };
       },
       [signatureId, ticket, collegeSeal.id],

@@ -167,7 +167,7 @@ describe('e签宝 provider against the sandbox', () => {
 
     // The signer gives up: the flow is revoked at e签宝 and the seal shows cancelled.
     const flowId = sandbox.flows().at(-1)!.flowId;
-    const cancelled = await service.json(`/sign/${signature.id}/seals/0?ticket=${encodeURIComponent(t)}`, { method: 'DELETE', auth: false });
+    const cancelled = await service.json(`/sign/${signature.id}/seals/0`, { method: 'DELETE', auth: false, headers: { 'x-infoplus-ticket': t } });
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     expect(cancelled.body.entities[0].seals[0].state).toBe('cancelled');
     expect(sandbox.flows().find((f) => f.flowId === flowId)!.flowStatus).toBe(3);

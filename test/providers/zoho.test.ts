@@ -137,7 +137,7 @@ describe('Zoho Sign provider against the sandbox', () => {
   it('recalls a request when its signer cancels', async () => {
     reset();
     const { signature, ticket, requestId } = await start();
-    const cancelled = await service.json(`/sign/${signature.id}/seals/0?ticket=${encodeURIComponent(ticket)}`, { method: 'DELETE', auth: false });
+    const cancelled = await service.json(`/sign/${signature.id}/seals/0`, { method: 'DELETE', auth: false, headers: { 'x-infoplus-ticket': ticket } });
     expect(cancelled.body.entities[0].seals[0].state).toBe('cancelled');
     expect(sandbox.requests().find((r) => r.request_id === requestId)!.request_status).toBe('recalled');
   });

@@ -23,7 +23,7 @@ describe('rate limits and resource caps', () => {
 
   it('a ticket flood hits 429 with Retry-After (header and envelope); the engine and other tickets are unaffected', async () => {
     const ticket = await ticketFor('mallory');
-    const flood = await Promise.all(Array.from({ length: 30 }, () => service.json(`/signature/${signatureId}?ticket=${encodeURIComponent(ticket)}`, { auth: false })));
+    const flood = await Promise.all(Array.from({ length: 30 }, () => service.json(`/signature/${signatureId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } })));
     expect(flood.filter((r) => r.status === 200)).toHaveLength(10);
     const limited = flood.filter((r) => r.status === 429);
     expect(limited).toHaveLength(20);
@@ -32,7 +32,7 @@ describe('rate limits and resource caps', () => {
 
     expect((await service.json(`/signature/${signatureId}`)).status).toBe(200);
     const other = await ticketFor('alice');
-    expect((await service.json(`/signature/${signatureId}?ticket=${encodeURIComponent(other)}`, { auth: false })).status).toBe(200);
+    expect((await service.json(`/signature/${signatureId}`, { auth: false, headers: { 'x-infoplus-ticket': other } })).status).toBe(200);
   });
 
   it('limits anonymous requests per IP, but never /healthz', async () => {

@@ -74,9 +74,9 @@ describe('what you see is what you sign', () => {
     const signature = await generated();
     const ticket = await ticketFor(signature.id);
     const other = await generated();
-    const foreign = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${other.fileId}&ticket=${encodeURIComponent(ticket)}`, { auth: false });
+    const foreign = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${other.fileId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } });
     expect(foreign.status).toBe(404);
-    const own = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${signature.fileId}&ticket=${encodeURIComponent(ticket)}`, { auth: false });
+    const own = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${signature.fileId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } });
     expect(own.status).toBe(200);
     expect(own.headers.get('content-type')).toContain('image/png');
   });

@@ -1,4 +1,12 @@
-// The signing page's only script: posts the choice with the ticket, then closes (popup) or returns (redirect).
+// The signing page's only script: posts the choice (the ticket travels in an HttpOnly cookie), then
+// closes (popup) or returns (redirect).
+
+// The ticket of the first load leaves the address bar and history at once.
+const address = new URL(window.location.href);
+if (address.searchParams.has('ticket')) {
+  address.searchParams.delete('ticket');
+  window.history.replaceState(null, '', address.pathname + address.search + address.hash);
+}
 const form = document.getElementById('sign-form');
 if (form) {
   const result = form.querySelector('.result');
@@ -13,7 +21,8 @@ if (form) {
       const response = await fetch(`/sign/${form.dataset.signature}/seals/${form.dataset.seal}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ticket: form.dataset.ticket, sha256: form.dataset.sha256, sealId: data.get('sealId'), comment: data.get('comment') || undefined }),
+        credentials: 'same-origin',
+        body: JSON.stringify({ sha256: form.dataset.sha256, sealId: data.get('sealId'), comment: data.get('comment') || undefined }),
       });
       const envelope = await response.json();
       if (envelope.errno !== 0) throw new Error(envelope.error);
