@@ -196,7 +196,7 @@ export async function startService(config: Config, logger: Logger = createLogger
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
-    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(config.security.previewConcurrency), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins], secureCookies: () => uris.publicUrl.startsWith('https:') }),
+    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(config.security.previewConcurrency), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins], secureCookies: () => uris.publicUrl.startsWith('https:'), frameOrigins: config.security.frameOrigins }),
     verificationRoutes({ engine, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.security.demo, limitCreate: (ip) => limits.consume('demoCreate', ip), signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),

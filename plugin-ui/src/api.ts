@@ -136,6 +136,6 @@ export class ServiceApi {
 
   signingUrl(id: string, seal: number, locale: string, returnUrl?: string): string {
     // The signing page's first load exchanges the ticket for an HttpOnly cookie and drops it from history.
-    return this.url(`/sign/${id}`, { seal: String(seal), lang: locale, ...(returnUrl ? { return: returnUrl } : {}), ticket: this.ticket() });
+    return this.url(`/sign/${id}`, { seal: String(seal), lang: locale, ...(returnUrl ? { return: returnUrl } : { origin: window.location.origin }), ticket: this.ticket() });
   }
 }

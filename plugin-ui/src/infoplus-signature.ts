@@ -89,6 +89,8 @@ export class InfoplusSignature extends LitElement {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
   private readonly onMessage = (event: MessageEvent) => {
+    // Only the service's signing page may say a seal was applied; anything else is ignored.
+    if (event.origin !== new URL(this.service || window.location.origin, window.location.href).origin) return;
     if (event.data?.type === 'infoplus-signature:signed' && event.data.signatureId === this.signatureId) void this.refresh();
   };
 

@@ -7,6 +7,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { issueTicket } from '../http/auth/tickets.js';
 import { success } from '../http/envelope.js';
+import { htmlHeaders } from '../http/html-headers.js';
 import { ApiError } from '../http/errors.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { DEMO_USERS } from '../seals/demo.js';
@@ -159,8 +160,8 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     return signature;
   };
 
-  router.get('/demo', (req, res) => {
-    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'");
+  const demoHeaders = htmlHeaders({ 'default-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'style-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'", 'ws:', 'wss:'] }, []);
+  router.get('/demo', demoHeaders, (req, res) => {
     return sendFile(req, res, path.join(DEMO_DIR, 'index.html'), 'text/html; charset=utf-8', 'no-cache');
   });
   router.get('/demo/:asset', (req, res) => {

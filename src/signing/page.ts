@@ -19,6 +19,8 @@ export interface SignPageModel {
   sealImageUrl: (seal: SealRecord) => string;
   /** Where to go after signing (redirect mode), already checked against the allow-list. */
   returnUrl?: string;
+  /** The origin of the page that opened this popup (allow-listed): the only target of postMessage. */
+  openerOrigin?: string;
 }
 
 function where(model: SignPageModel): string {
@@ -73,7 +75,7 @@ export function renderSignPage(model: SignPageModel): string {
   </dl>
   ${status}
   <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-sha256="${e(model.documentSha256)}"
-        data-return="${e(model.returnUrl ?? '')}" data-signing="${e(t.signing)}" data-redirecting="${e(t.redirecting)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
+        data-return="${e(model.returnUrl ?? '')}" data-opener-origin="${e(model.openerOrigin ?? '')}" data-signing="${e(t.signing)}" data-redirecting="${e(t.redirecting)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
     <fieldset>
       <legend>${e(t.chooseSeal)}</legend>
       <div class="seals">${sealOptions}</div>

@@ -7,6 +7,7 @@ import { resolvePlacement } from '../pdf/placement.js';
 import type { Seal } from '../signature/schema.js';
 import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
+import { htmlHeaders } from '../http/html-headers.js';
 import { ApiError, badRequest, unauthorized, validationFailed } from '../http/errors.js';
 import { requireId } from '../http/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
@@ -20,7 +21,15 @@ import type { EngineApi } from './engine-client.js';
 
 const ASSETS_DIR = path.join(projectRoot(), 'src', 'signing', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *";
+const PAGE_CSP: Record<string, string[]> = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'form-action': ["'self'"],
+  'base-uri': ["'none'"],
+};
 
 const validateStamp = validator<{ ticket?: string; sealId: string; comment?: string; version?: number; sha256?: string }>({
   type: 'object',
@@ -43,6 +52,8 @@ export interface SigningRouteOptions {
   registry: SealRegistry;
   /** Origins a `return` URL may point at (redirect mode). */
   returnOrigins: () => string[];
+  /** Origins that may frame the signing page (FRAME_ORIGINS); none by default. */
+  frameOrigins?: readonly string[];
   /** Mark the ticket cookie Secure (the service is reached over https). */
   secureCookies?: () => boolean;
 }
@@ -78,7 +89,9 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     fs.createReadStream(path.join(ASSETS_DIR, req.params.name)).pipe(res);
   });
 
-  router.get('/sign/:id', async (req, res) => {
+  const pageHeaders = htmlHeaders(PAGE_CSP, options.frameOrigins ?? []);
+
+  router.get('/sign/:id', pageHeaders, async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.query.seal);
     const { user, ticket, exp } = await stampingUser(options, req, id, sealIndex);
@@ -93,6 +106,8 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     // The page binds to the revision it previews: its sha256 goes with the stamp, the preview names it.
     const shown = signature.uri ? sha256Hex(await options.engine.downloadFile(signature.uri)) : '';
     const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;
+    // The page that opened this popup, told when the seal is applied — by postMessage to that origin only.
+    const openerOrigin = typeof req.query.origin === 'string' && options.returnOrigins().includes(req.query.origin) ? req.query.origin : undefined;
     const html = renderSignPage({
       locale,
       strings: stringsFor(locale),
@@ -103,13 +118,11 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       seals,
       denial,
       returnUrl,
+      openerOrigin,
       documentSha256: shown,
       previewUrl: `/sign/${id}/preview?seal=${sealIndex}${signature.fileId ? `&rev=${signature.fileId}` : ''}`,
       sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}`,
     });
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(html);
   });
@@ -145,15 +158,13 @@ export function signingRoutes(options: SigningRouteOptions): Router {
 
   // Where a provider sends the signer back: shows how the flow stands, without needing a ticket
   // (the provider's redirect must not carry one) and without any document content.
-  router.get('/sign/:id/return', async (req, res) => {
+  router.get('/sign/:id/return', pageHeaders, async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const flowId = requireId(String(req.query.flow ?? ''), 'flow');
     const flow = await options.stamps.flow(flowId);
     if (!flow || flow.signatureId !== id) throw new ApiError(404, 'FLOW_NOT_FOUND', 'No such signing flow.');
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.type('html').send(renderReturnPage({ locale, strings: stringsFor(locale), state: flow.state, reason: flow.stateReason, provider: flow.provider }));
   });
 

@@ -37,7 +37,10 @@ if (form) {
       form.classList.add('done');
       document.body.dataset.state = 'signed';
       if (window.opener) {
-        window.opener.postMessage({ type: 'infoplus-signature:signed', signatureId: form.dataset.signature, seal: Number(form.dataset.seal) }, '*');
+        // Only to the origin that opened us (allow-listed by the service), never '*'.
+        if (form.dataset.openerOrigin) {
+          window.opener.postMessage({ type: 'infoplus-signature:signed', signatureId: form.dataset.signature, seal: Number(form.dataset.seal) }, form.dataset.openerOrigin);
+        }
         setTimeout(() => window.close(), 800);
       } else if (form.dataset.return) {
         setTimeout(() => window.location.assign(form.dataset.return), 800);
