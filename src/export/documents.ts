@@ -44,7 +44,7 @@ export class DocumentService {
     assertUnlocked(signature);
     if (options.fromEndUser) await this.assertEndUserData(template, data);
     const progress = (stage: ExportStage) => this.hub.publish(signatureId, { type: 'progress', signatureId, stage });
-    const { pdf } = await this.pipeline.renderPdf(template, data, progress);
+    const { pdf } = await this.pipeline.renderPdf(template, data, progress, signatureId);
     const file = await this.files.putBytes(pdf, { name: signature.name || 'document.pdf', mime: ALLOWED_MIME.pdf });
     progress('stored');
     try {
