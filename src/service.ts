@@ -45,6 +45,7 @@ import { PagePreviewer } from './signing/preview.js';
 import { signingRoutes } from './signing/routes.js';
 import { StampService } from './signing/stamp-service.js';
 import { openSqlite } from './store/db.js';
+import { hardenDataDir } from './store/permissions.js';
 import { FileUris } from './store/file-uri.js';
 import { FileStore } from './store/files.js';
 import { NonceRepository } from './store/nonces.js';
@@ -89,6 +90,7 @@ async function loadProviderAnchors(files: Record<string, string[]>): Promise<Rec
 }
 
 export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+  hardenDataDir(config.dataDir);
   const db = await openSqlite(config.dataDir);
   const secrets = await loadLocalSecrets(config.dataDir);
   const engineKeys = config.engineKeys.length > 0 ? config.engineKeys : [secrets.devEngineKey];
@@ -108,7 +110,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' });
   const flows = new ProviderFlowRepository(db);
   const providerEvents = new ProviderEventRepository(db);
-  const providerAccounts = new ProviderAccountRepository(db);
+  const providerAccounts = new ProviderAccountRepository(db, masterKey);
   const providers = new Map<string, SealProvider>();
   const registrars = new Map<string, SealRegistrar>();
   const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey, { names: () => [...providers.keys()], registrars });
@@ -210,6 +212,10 @@ export async function startService(config: Config, logger: Logger = createLogger
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
 
   await authority.get();
+  const rebound = await registry.migrateKeyBinding();
+  if (rebound > 0) logger.info({ keys: rebound }, 'seal keys re-encrypted with their seal id as additional data');
+  const sealedIdentities = await providerAccounts.encryptPlainIdentities();
+  if (sealedIdentities > 0) logger.info({ accounts: sealedIdentities }, 'identity numbers in the provider-account directory encrypted at rest');
   await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
   if (config.demoData) await seedDemoData(db, registry, logger);
   if (esignSandbox) {

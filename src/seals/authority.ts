@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.js';
-import { createCa, decryptPrivateKey, encryptPrivateKey } from '../pki/index.js';
+import { createCa, decryptPrivateKey, encryptPrivateKey, isLegacyKey } from '../pki/index.js';
 
 export interface Authority {
   certificatePem: string;
@@ -25,13 +25,18 @@ export class BuiltinAuthority {
     if (this.cached) return this.cached;
     const row = await this.db.selectFrom('authorities').selectAll().where('name', '=', BUILTIN).executeTakeFirst();
     if (row) {
-      this.cached = { certificatePem: row.certificate_pem, privateKeyPem: decryptPrivateKey(row.encrypted_key, this.masterKey) };
+      const privateKeyPem = decryptPrivateKey(row.encrypted_key, this.masterKey, `authority:${BUILTIN}`);
+      if (isLegacyKey(row.encrypted_key)) {
+        // Bind the CA key to its owner, as seal keys are (v1 → v2).
+        await this.db.updateTable('authorities').set({ encrypted_key: encryptPrivateKey(privateKeyPem, this.masterKey, `authority:${BUILTIN}`) }).where('name', '=', BUILTIN).where('encrypted_key', '=', row.encrypted_key).execute();
+      }
+      this.cached = { certificatePem: row.certificate_pem, privateKeyPem };
       return this.cached;
     }
     const ca = await createCa({ ...this.subject, keyAlgorithm: 'ECDSA-P256' });
     await this.db
       .insertInto('authorities')
-      .values({ name: BUILTIN, certificate_pem: ca.certificatePem, encrypted_key: encryptPrivateKey(ca.privateKeyPem, this.masterKey), create_time: Date.now() })
+      .values({ name: BUILTIN, certificate_pem: ca.certificatePem, encrypted_key: encryptPrivateKey(ca.privateKeyPem, this.masterKey, `authority:${BUILTIN}`), create_time: Date.now() })
       .onConflict((oc) => oc.doNothing())
       .execute();
     this.cached = undefined;
