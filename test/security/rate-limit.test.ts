@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PagePreviewer } from '../../src/signing/preview.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 
 describe('rate limits and resource caps', () => {
@@ -72,6 +75,32 @@ describe('rate limits and resource caps', () => {
     expect(again).toBeInstanceOf(WebSocket);
     (second as WebSocket).close();
     (again as WebSocket).close();
+  });
+
+  it('lets one ticket have one document generation at a time (429 CONVERSIONS_PER_TICKET)', async () => {
+    const pending = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', generate: false }))).body.entities[0];
+    const ticket = (await service.json(`/signature/${pending.id}/tickets`, jsonInit('POST', { account: 'carol' }))).body.entities[0].ticket;
+    const sample = JSON.parse(fs.readFileSync(path.resolve('templates/enrolment-certificate.sample.json'), 'utf8'));
+    const generate = () => service.json(`/signature/${pending.id}/document`, jsonInit('POST', { data: sample }, { auth: false, headers: { 'x-infoplus-ticket': ticket } }));
+    const [first, second] = await Promise.all([generate(), generate()]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).toEqual([200, 429]);
+    const limited = first.status === 429 ? first : second;
+    expect(limited.body.ecode).toBe('CONVERSIONS_PER_TICKET');
+    expect(limited.headers.get('retry-after')).toBeTruthy();
+  });
+
+  it('renders previews a few at a time, shares a rendering of the same page and answers 503 PREVIEW_BUSY beyond the queue', async () => {
+    const pdf = sofficePdf(docxOf(['预览', '\f', '第二页', '\f', '第三页']));
+    const previewer = new PagePreviewer(1, 1);
+    const same = await Promise.all([previewer.render(pdf, 'rev-a', 1), previewer.render(pdf, 'rev-a', 1)]);
+    expect(same[0]).toBe(same[1]);
+    const burst = await Promise.allSettled([previewer.render(pdf, 'rev-b', 1), previewer.render(pdf, 'rev-b', 2), previewer.render(pdf, 'rev-b', 3)]);
+    expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+    const refused = burst.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ status: 503, ecode: 'PREVIEW_BUSY' });
+    // Cached by revision: no rendering slot needed.
+    expect(await previewer.render(pdf, 'rev-a', 1)).toBe(same[0]);
   });
 
   it('sets connection limits and timeouts deliberately', () => {
