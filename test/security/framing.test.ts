@@ -70,7 +70,7 @@ describe('framing and messages', () => {
     expect(refused).not.toContain('sign-form');
     const allowed = await framedContent(await signingAddress(framable));
     expect(allowed).toContain('sign-form');
-  });
+  }, 240_000);
 
   it('the web component ignores a "signed" message from a foreign origin', async () => {
     const pdf = (await uploadFile(service, sofficePdf(docxOf(['消息测试'])), 'b.pdf')).body.entities[0];
