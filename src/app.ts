@@ -4,12 +4,13 @@ import type { Config } from './config.js';
 import type { Authenticator } from './http/auth/principal.js';
 import { cors } from './http/cors.js';
 import { authenticate, errorHandler, notFoundHandler, requestContext } from './http/middleware.js';
+import { type RateLimits, rateLimitByIp, rateLimitByPrincipal } from './http/rate-limit.js';
 
 /**
  * Assembles the express app: common middleware, the given routers in order, then 404 and errors
  * (`errorHandlers` first: a front door that answers errors in its own shape, e.g. GraphQL). No I/O here.
  */
-export function createApp(config: Config, logger: Logger, authenticator: Authenticator, routers: Router[], errorHandlers: ErrorRequestHandler[] = []): Express {
+export function createApp(config: Config, logger: Logger, authenticator: Authenticator, routers: Router[], errorHandlers: ErrorRequestHandler[] = [], limits?: RateLimits): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -27,7 +28,9 @@ export function createApp(config: Config, logger: Logger, authenticator: Authent
       },
     }),
   );
+  if (limits) app.use(rateLimitByIp(limits));
   app.use(authenticate(authenticator));
+  if (limits) app.use(rateLimitByPrincipal(limits));
   for (const router of routers) app.use(router);
   app.use(notFoundHandler);
   for (const handler of errorHandlers) app.use(handler);

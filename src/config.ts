@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './util/project-root.js';
+import { type SecurityConfig, loadSecurityConfig } from './security-config.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -76,6 +77,8 @@ export interface Config {
   oauth: { clients: Array<{ id: string; secret: string; scopes: Array<'seal:read' | 'seal:sign' | 'seal:admin'> }>; tokenTtlSeconds: number };
   /** TOTP second factor for seals that require it. */
   mfa: { issuer: string; maxFailures: number; windowSeconds: number };
+  /** Demo opt-in, rate limits, caps, framing, provider trust anchors (src/security-config.ts). */
+  security: SecurityConfig;
 }
 
 export interface GraphqlConfig {
@@ -322,7 +325,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     engineKeys,
     digest,
-    ticketTtlSeconds: integer(env, 'TICKET_TTL', 900, 30, 7 * 24 * 3600),
+    ticketTtlSeconds: integer(env, 'TICKET_TTL', 900, 30, 24 * 3600),
     ticketSecret,
     jsonBodyLimitBytes: size(env, 'BODY_LIMIT', 1024 * 1024),
     uploadLimitBytes: size(env, 'UPLOAD_LIMIT', 20 * 1024 * 1024),
@@ -375,6 +378,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphql,
     oauth: { clients: oauthClients, tokenTtlSeconds: integer(env, 'OAUTH_TOKEN_TTL', 3600, 30, 86_400) },
     mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
+    security: loadSecurityConfig(env, production),
   };
 }
 

@@ -15,7 +15,9 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   );
 }
 
-/** A URL for logs: ticket and other credential-like query values replaced. */
+/** A URL for logs: ticket and other credential-like query values, and credential path segments (the Zoho webhook token), replaced. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:ticket|token|key|secret|signature)=)[^&#]*/gi, '$1[redacted]');
+  return url
+    .replace(/([?&](?:ticket|token|key|secret|signature)=)[^&#]*/gi, '$1[redacted]')
+    .replace(/(\/callbacks\/zoho\/)[^/?#]*/gi, '$1[redacted]');
 }

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     service.devKeyGenerated
       ? `  ENGINE_KEYS is unset: generated dev engine key (kept in ${config.dataDir}/secrets.json):\n    ${key}`
       : '  engine keys: from ENGINE_KEYS',
-    ...(config.demoData && !config.production ? ['', `  Demo (leave application form with the <infoplus-signature> control): ${service.url}/demo`] : []),
+    ...(config.security.demo
+      ? ['', '  !!! DEMO=true: /demo/session hands out tickets for demo users — never expose this instance !!!', `  Demo (leave application form with the <infoplus-signature> control): ${service.url}/demo`]
+      : []),
     ...(service.esignSandbox ? [`  e签宝 sandbox (ESIGN_SANDBOX): ${service.esignSandbox.url}`] : []),
     '',
     '  Try it:',

@@ -19,6 +19,7 @@ import { FileSigner } from './signing/file-signer.js';
 import { SignRequestRepository } from './store/sign-requests.js';
 import { projectRoot } from './util/project-root.js';
 import { healthRoutes } from './http/health.js';
+import { RateLimits } from './http/rate-limit.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
 import { esignCallbackRoutes, processEsignEvent } from './providers/esign/callbacks.js';
@@ -51,12 +52,14 @@ import { PagePreviewer } from './signing/preview.js';
 import { signingRoutes } from './signing/routes.js';
 import { StampService } from './signing/stamp-service.js';
 import { openSqlite } from './store/db.js';
+import { hardenDataDir } from './store/permissions.js';
 import { FileUris } from './store/file-uri.js';
 import { FileStore } from './store/files.js';
 import { NonceRepository } from './store/nonces.js';
 import { ProviderAccountRepository, ProviderEventRepository, ProviderFlowRepository } from './store/provider-flows.js';
 import { SealRepository } from './store/seals.js';
 import { SignatureRepository } from './store/signatures.js';
+import { RevokedTicketRepository } from './store/revoked-tickets.js';
 import { verificationRoutes } from './verification/routes.js';
 import { CertificateRevocation } from './seals/revocation.js';
 import { revocationRoutes } from './seals/revocation-routes.js';
@@ -85,8 +88,21 @@ export interface RunningService {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * Idle keep-alive sockets stay open longer than a typical reverse proxy's idle timeout (nginx 60 s,
+ * AWS ALB 60 s), so the proxy, never this server, closes an idle connection and no request is sent
+ * on a socket we are closing (ECONNRESET). Slow headers are cut by headersTimeout, which in Node 20
+ * runs only while a request is being received.
+ */
+const KEEP_ALIVE_MS = 65_000;
+
+async function loadProviderAnchors(files: Record<string, string[]>): Promise<Record<string, string[]>> {
+  const entries = await Promise.all(Object.entries(files).map(async ([provider, paths]) => [provider, await Promise.all(paths.map((file) => fs.readFile(file, 'utf8')))] as const));
+  return Object.fromEntries(entries);
+}
 
 export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+  hardenDataDir(config.dataDir);
   const db = await openSqlite(config.dataDir);
   const secrets = await loadLocalSecrets(config.dataDir);
   const engineKeys = config.engineKeys.length > 0 ? config.engineKeys : [secrets.devEngineKey];
@@ -99,14 +115,15 @@ export async function startService(config: Config, logger: Logger = createLogger
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
   const signatures = new SignatureService(signatureRepo, files, uris);
-  const authenticator = new OAuthAwareAuthenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
+  const revokedTickets = new RevokedTicketRepository(db);
+  const authenticator = new OAuthAwareAuthenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db), revokedTickets);
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
   const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' }, () => uris.publicUrl);
   const revocation = new CertificateRevocation(db, authority);
   const flows = new ProviderFlowRepository(db);
   const providerEvents = new ProviderEventRepository(db);
-  const providerAccounts = new ProviderAccountRepository(db);
+  const providerAccounts = new ProviderAccountRepository(db, masterKey);
   const providers = new Map<string, SealProvider>();
   const registrars = new Map<string, SealRegistrar>();
   const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey, { names: () => [...providers.keys()], registrars });
@@ -151,7 +168,11 @@ export async function startService(config: Config, logger: Logger = createLogger
     limits: { maxStreamBytes: config.verifyMaxInflateBytes, maxTotalDecodedBytes: Math.max(config.verifyMaxInflateBytes, 4 * config.verifyMaxInflateBytes) },
     log: logger,
   });
-  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, publicBaseUrl: () => uris.publicUrl });
+  const providerAnchors = await loadProviderAnchors(config.security.providerTrustAnchors);
+  // A provider's signature must chain to its own CA (<PROVIDER>_TRUST_ANCHORS), else to TRUST_ANCHORS; never to our built-in CA.
+  const providerTrustAnchors = async (provider: string) =>
+    providerAnchors[provider]?.length ? providerAnchors[provider] : [...extraAnchors, ...(provider === 'esign' && esignSandbox ? [esignSandbox.caPem] : [])];
+  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl });
   // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
   const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
   const reconciler = new FlowReconciler({
@@ -188,7 +209,10 @@ export async function startService(config: Config, logger: Logger = createLogger
     fetchTimeoutMs: 15_000,
   });
   const pipeline = new ExportPipeline({ templates, converter, files, uris, production: config.production, log: logger, maxUnzippedBytes: config.docxMaxUnzippedBytes });
-  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
+  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins, {
+    perTicket: config.security.wsPerTicket,
+    total: config.security.wsTotal,
+  });
   const documents = new DocumentService(pipeline, signatures, files, hub);
 
   // SignatureAPI v2 (GraphQL): a second front door onto the same registry, broker rules and providers.
@@ -226,35 +250,56 @@ export async function startService(config: Config, logger: Logger = createLogger
     },
   });
 
+  const limits = new RateLimits(config.security.rateLimits);
+  if (config.security.demo) {
+    logger.warn('DEMO=true: /demo/session and /demo/create hand out tickets for demo users; never expose this instance');
+  }
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
-    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
-    exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
+    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents),
+    exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
-    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins], mfa }),
+    signingRoutes({
+      stamps,
+      engine,
+      authenticator,
+      previews: new PagePreviewer(config.security.previewConcurrency),
+      registry,
+      returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins],
+      secureCookies: () => uris.publicUrl.startsWith('https:'),
+      frameOrigins: config.security.frameOrigins,
+      mfa,
+    }),
     verificationRoutes({
       engine,
       verifier,
       // Our own CA's responder is always allowed; other OCSP/CRL origins only by configuration.
       revocation: () => ({ mode: config.revocationCheck, allowedOrigins: [new URL(uris.publicUrl).origin, ...config.ocspOrigins], timeoutMs: config.revocationTimeoutMs }),
       trustAnchors,
-      uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
+      uploadLimit: config.uploadLimitBytes,
+      tempDir: files.tempDir,
+    }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
-    pluginUiRoutes({ demo: config.demoData && !config.production, signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
+    pluginUiRoutes({ demo: config.security.demo, limitCreate: (ip) => limits.consume('demoCreate', ip), signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
     ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
     ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
     ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
     oauthRoutes(oauth),
     graphql.router,
     pickerRoutes({ registry, mfa: mfa.policy, allowedOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
-  ], [graphql.errorHandler]);
-  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
+  ], [graphql.errorHandler], limits);
+  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: KEEP_ALIVE_MS }, app);
+  server.maxConnections = config.security.maxConnections;
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
 
   await authority.get();
+  const rebound = await registry.migrateKeyBinding();
+  if (rebound > 0) logger.info({ keys: rebound }, 'seal keys re-encrypted with their seal id as additional data');
+  const sealedIdentities = await providerAccounts.encryptPlainIdentities();
+  if (sealedIdentities > 0) logger.info({ accounts: sealedIdentities }, 'identity numbers in the provider-account directory encrypted at rest');
   await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
 
   await new Promise<void>((resolve, reject) => {

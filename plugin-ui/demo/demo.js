@@ -28,7 +28,7 @@ async function login(account, reset = false) {
     control.setAttribute('signature-id', session.signatureId);
     control.setAttribute('ticket', session.ticket);
   }
-  serverVerify.href = `/signature/${session.signatureId}/verify?ticket=${encodeURIComponent(session.ticket)}`;
+  serverVerify.dataset.signature = session.signatureId;
   result.textContent = '';
   delete result.dataset.valid;
   localStorage.setItem('infoplus-demo-account', session.account);
@@ -56,3 +56,13 @@ function showError(error) {
 }
 
 login(localStorage.getItem('infoplus-demo-account') || 'zhangsan').catch(showError);
+
+// The server's report, fetched with the ticket in a header (tickets never travel in a URL).
+serverVerify.addEventListener('click', async (event) => {
+  event.preventDefault();
+  if (!session) return;
+  const view = window.open('', '_blank');
+  const response = await fetch(`/signature/${session.signatureId}/verify`, { headers: { 'x-infoplus-ticket': session.ticket } });
+  const blob = new Blob([JSON.stringify(await response.json(), null, 2)], { type: 'application/json' });
+  if (view) view.location.href = URL.createObjectURL(blob);
+});

@@ -115,21 +115,19 @@ export class ServiceApi {
 
   url(path: string, query: Record<string, string> = {}): string {
     const url = new URL(path, this.base);
-    url.searchParams.set('ticket', this.ticket());
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     return url.toString();
   }
 
-  /** A file uri of the service with the ticket added (so a browser can open it). */
-  fileUrl(uri: string): string {
-    const url = new URL(uri, this.base);
-    return this.url(url.pathname);
+  /** The ticket travels in a header, never in a URL (history, proxy logs, Referer). */
+  private get headers(): Record<string, string> {
+    return { 'x-infoplus-ticket': this.ticket() };
   }
 
   private async call<T>(path: string, init: RequestInit = {}, query: Record<string, string> = {}): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(this.url(path, query), { ...init, credentials: 'omit' });
+      response = await fetch(this.url(path, query), { ...init, headers: { ...(init.headers as Record<string, string>), ...this.headers }, credentials: 'omit' });
     } catch {
       throw new ApiFailure(0, 'NETWORK', 'network');
     }
@@ -143,12 +141,23 @@ export class ServiceApi {
     return (envelope.entities ?? []) as T;
   }
 
+  private async file(uri: string): Promise<Response> {
+    const response = await fetch(this.url(new URL(uri, this.base).pathname), { headers: this.headers, credentials: 'omit' });
+    if (!response.ok) throw new ApiFailure(response.status, 'FILE', `HTTP ${response.status}`);
+    return response;
+  }
+
+  /** A file of the service (seal image, PDF) as a blob: URL a page can show or open. */
+  async objectUrl(uri: string): Promise<string> {
+    return URL.createObjectURL(await (await this.file(uri)).blob());
+  }
+
   async signature(id: string): Promise<Signature> {
     return (await this.call<Signature[]>(`/signature/${id}`))[0];
   }
 
   async generate(id: string, data: Record<string, unknown>): Promise<Signature> {
-    const body = JSON.stringify({ ticket: this.ticket(), data });
+    const body = JSON.stringify({ data });
     return (await this.call<Signature[]>(`/signature/${id}/document`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }))[0];
   }
 
@@ -161,18 +170,18 @@ export class ServiceApi {
   }
 
   async pdf(uri: string, maxBytes = Infinity): Promise<Uint8Array> {
-    const response = await fetch(this.fileUrl(uri), { credentials: 'omit' });
-    if (!response.ok) throw new ApiFailure(response.status, 'FILE', `HTTP ${response.status}`);
-    return readLimited(response, maxBytes);
+    return readLimited(await this.file(uri), maxBytes);
   }
 
   eventsUrl(id: string): string {
-    const url = new URL(this.url(`/signature/${id}/events`));
+    // The ws handshake cannot carry a header from a browser: the one place besides the signing page's first load.
+    const url = new URL(this.url(`/signature/${id}/events`, { ticket: this.ticket() }));
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     return url.toString();
   }
 
   signingUrl(id: string, seal: number, locale: string, returnUrl?: string): string {
-    return this.url(`/sign/${id}`, { seal: String(seal), lang: locale, ...(returnUrl ? { return: returnUrl } : {}) });
+    // The signing page's first load exchanges the ticket for an HttpOnly cookie and drops it from history.
+    return this.url(`/sign/${id}`, { seal: String(seal), lang: locale, ...(returnUrl ? { return: returnUrl } : { origin: window.location.origin }), ticket: this.ticket() });
   }
 }

@@ -94,6 +94,8 @@ export class InfoplusSignature extends LitElement {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
   private readonly onMessage = (event: MessageEvent) => {
+    // Only the service's signing page may say a seal was applied; anything else is ignored.
+    if (event.origin !== new URL(this.service || window.location.origin, window.location.href).origin) return;
     if (event.data?.type === 'infoplus-signature:signed' && event.data.signatureId === this.signatureId) void this.refresh();
   };
 
@@ -148,9 +150,40 @@ export class InfoplusSignature extends LitElement {
     }
   }
 
+  /** Files the control shows (seal images, the PDF), fetched with the ticket header as blob: URLs. */
+  private readonly fileUrls = new Map<string, string>();
+
+  private loadFiles(signature: Signature): void {
+    const wanted = new Set<string>();
+    for (const index of this.indexes(signature)) {
+      const slot = signature.seals[index];
+      if (!slot?.signature) continue;
+      if (slot.image) wanted.add(slot.image);
+      if (signature.uri) wanted.add(signature.uri);
+    }
+    for (const [uri, url] of this.fileUrls) {
+      if (wanted.has(uri)) continue;
+      if (url) URL.revokeObjectURL(url);
+      this.fileUrls.delete(uri);
+    }
+    for (const uri of wanted) {
+      if (this.fileUrls.has(uri)) continue;
+      this.fileUrls.set(uri, '');
+      this.api.objectUrl(uri).then(
+        (url) => {
+          if (this.fileUrls.get(uri) !== '') return URL.revokeObjectURL(url);
+          this.fileUrls.set(uri, url);
+          this.requestUpdate();
+        },
+        () => this.fileUrls.delete(uri),
+      );
+    }
+  }
+
   private apply(next: Signature): void {
     const previous = this.signature;
     this.signature = next;
+    this.loadFiles(next);
     if (previous && previous.id === next.id) {
       const focused = (this.renderRoot as ShadowRoot | undefined)?.activeElement?.closest?.('section[data-index]');
       next.seals.forEach((slot, index) => {
@@ -482,7 +515,7 @@ export class InfoplusSignature extends LitElement {
       const canRemove = !this.readonly && slot.signedBy?.account === this.user?.account && last?.sealIndex === index;
       return html`
         <section class="seal signed" part="seal seal-signed" tabindex="-1" aria-label=${`${t.signed}: ${slot.sealName ?? name}`} data-state="signed" data-index=${index}>
-          <div class="image" part="image">${slot.image ? html`<img src=${this.api.fileUrl(slot.image)} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}</div>
+          <div class="image" part="image">${slot.image && this.fileUrls.get(slot.image) ? html`<img src=${this.fileUrls.get(slot.image)!} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}</div>
           <div class="details">
             <p class="state ok" part="state">${t.signed}</p>
             <dl>
@@ -493,7 +526,7 @@ export class InfoplusSignature extends LitElement {
             </dl>
             ${verdict ? this.renderVerdict(verdict) : nothing}
             <div class="actions">
-              <a part="button link" href=${this.api.fileUrl(signature.uri)} target="_blank" rel="noopener">${t.viewPdf}</a>
+              <a part="button link" href=${this.fileUrls.get(signature.uri) || nothing} target="_blank" rel="noopener">${t.viewPdf}</a>
               <button part="button" type="button" @click=${() => (this.busy ? undefined : this.verify().catch(() => undefined))} aria-disabled=${this.busy ? 'true' : 'false'}>${t.verify}</button>
               ${canRemove ? html`<button part="button danger" class="danger" type="button" @click=${() => this.removeSeal(index)} aria-disabled=${this.busy ? 'true' : 'false'}>${t.remove}</button>` : nothing}
             </div>

@@ -31,18 +31,51 @@ export class DocumentService {
     return this.signatures.create({ name, fileId: file.id, seals: input.seals ?? template.seals, template: input.template });
   }
 
-  /** (Re)generates the document of a Signature from its template; refused once any seal is applied. */
-  async generate(signatureId: string, data: Record<string, unknown>): Promise<Signature> {
+  /**
+   * (Re)generates the document of a Signature from its template. Refused once any seal is applied or
+   * pending at a provider, and written only if the Signature is still at the version the generation
+   * started from: a stamp that lands while LibreOffice converts wins, the regenerated PDF is dropped.
+   * `fromEndUser`: the data comes from a ticket holder, who may set only the template's declared fields.
+   */
+  async generate(signatureId: string, data: Record<string, unknown>, options: { fromEndUser?: boolean } = {}): Promise<Signature> {
     const signature = await this.signatures.get(signatureId);
     const template = signature.template || signature.seals.find((seal) => seal.template)?.template;
     if (!template) throw new ApiError(409, 'NO_TEMPLATE', 'This Signature has no Word template to generate its document from.');
-    if (signature.seals.some((seal) => seal.signature)) {
-      throw conflict('DOCUMENT_LOCKED', 'A seal has already been applied; the document can no longer be regenerated.');
-    }
+    assertUnlocked(signature);
+    if (options.fromEndUser) await this.assertEndUserData(template, data);
     const progress = (stage: ExportStage) => this.hub.publish(signatureId, { type: 'progress', signatureId, stage });
-    const { pdf } = await this.pipeline.renderPdf(template, data, progress);
+    const { pdf } = await this.pipeline.renderPdf(template, data, progress, signatureId);
     const file = await this.files.putBytes(pdf, { name: signature.name || 'document.pdf', mime: ALLOWED_MIME.pdf });
     progress('stored');
-    return this.signatures.update(signatureId, { uri: `/file/${file.id}` }, 'document');
+    try {
+      return await this.signatures.update(signatureId, { version: signature.version, uri: `/file/${file.id}` }, 'document');
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.ecode !== 'VERSION_CONFLICT') throw error;
+      assertUnlocked(await this.signatures.get(signatureId));
+      throw conflict('DOCUMENT_CHANGED', 'The Signature changed while its document was being generated; nothing was replaced. Fetch it and try again.');
+    }
+  }
+
+  /**
+   * End users may fill only what the template declares: a template with a JSON Schema, and only the
+   * top-level properties it names. Anything else (and templates without a schema) is the engine's.
+   */
+  private async assertEndUserData(reference: string, data: Record<string, unknown>): Promise<void> {
+    const template = await this.pipeline.templateInfo(reference);
+    const declared = (template.schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+    if (!declared) throw new ApiError(403, 'TEMPLATE_DATA_ENGINE_ONLY', 'This template declares no fields an end user may fill; the engine supplies its data.');
+    const extra = Object.keys(data).filter((key) => !Object.hasOwn(declared, key));
+    if (extra.length > 0) {
+      throw new ApiError(422, 'TEMPLATE_DATA_INVALID', `Fields the template does not declare: ${extra.slice(0, 10).join(', ')}.`, extra.map((key) => ({ path: `$.data.${key}`, message: 'is not a field of this template' })));
+    }
+  }
+}
+
+function assertUnlocked(signature: Signature): void {
+  if (signature.seals.some((seal) => seal.signature)) {
+    throw conflict('DOCUMENT_LOCKED', 'A seal has already been applied; the document can no longer be regenerated.');
+  }
+  if (signature.seals.some((seal) => seal.state === 'pending')) {
+    throw conflict('DOCUMENT_LOCKED', 'A seal is being applied at a provider; the document cannot be regenerated now.');
   }
 }

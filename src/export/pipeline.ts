@@ -33,21 +33,27 @@ export class ExportPipeline {
     return this.options.templates.resolve(reference);
   }
 
-  async renderDocx(reference: string, data: unknown, onStage: StageListener = () => undefined): Promise<{ docx: Buffer; template: LoadedTemplate }> {
+  /**
+   * `forSignature`: the document of that Signature is being generated, so images in the data may only
+   * be files uploaded for it (`PUT /file` with `signature=<id>`). Without it (the engine creating a
+   * Signature or exporting) any PNG/JPEG of the store may be named.
+   */
+  async renderDocx(reference: string, data: unknown, onStage: StageListener = () => undefined, forSignature?: string): Promise<{ docx: Buffer; template: LoadedTemplate }> {
     onStage('queued');
     const template = await this.options.templates.resolve(reference);
     if (template.schema) validateTemplateData(template.schema, data);
     onStage('filling');
     const docx = await renderDocx(template.docx, data, {
       production: this.options.production,
-      loadImage: (ref) => this.loadImage(ref),
+      loadImage: (ref) => this.loadImage(ref, forSignature),
       limits: { maxUnzippedBytes: this.options.maxUnzippedBytes },
+      trusted: template.trusted === true,
     });
     return { docx, template };
   }
 
-  async renderPdf(reference: string, data: unknown, onStage: StageListener = () => undefined): Promise<{ pdf: Buffer; docx: Buffer; template: LoadedTemplate }> {
-    const { docx, template } = await this.renderDocx(reference, data, onStage);
+  async renderPdf(reference: string, data: unknown, onStage: StageListener = () => undefined, forSignature?: string): Promise<{ pdf: Buffer; docx: Buffer; template: LoadedTemplate }> {
+    const { docx, template } = await this.renderDocx(reference, data, onStage, forSignature);
     onStage('converting');
     const started = performance.now();
     const pdf = await this.options.converter.convert(docx);
@@ -56,10 +62,13 @@ export class ExportPipeline {
   }
 
   /** Images in form data are files of our store (PNG or JPEG), named by id or `/file/<id>` uri. */
-  private async loadImage(ref: string): Promise<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }> {
+  private async loadImage(ref: string, forSignature?: string): Promise<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }> {
     const id = isId(ref) ? ref : this.options.uris.fileIdOf(ref);
     const file = id ? await this.options.files.get(id) : undefined;
     if (!file) throw new ApiError(422, 'IMAGE_NOT_FOUND', `The image "${ref.slice(0, 80)}" is not a file of this service.`);
+    if (forSignature !== undefined && !file.tags.includes(`signature:${forSignature}`)) {
+      throw new ApiError(403, 'IMAGE_NOT_FOR_SIGNATURE', `The image ${file.id} was not uploaded for this Signature (PUT /file with signature=${forSignature}).`);
+    }
     if (file.mime !== ALLOWED_MIME.png && file.mime !== ALLOWED_MIME.jpeg) {
       throw new ApiError(415, 'NOT_AN_IMAGE', `The file ${file.id} is ${file.mime}; images in templates are PNG or JPEG.`);
     }

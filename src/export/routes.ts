@@ -11,6 +11,7 @@ import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
 import { validator } from '../validation/ajv.js';
 import type { DocumentService } from './documents.js';
+import { ticketKey } from '../http/rate-limit.js';
 import './errors.js';
 import { listTemplates, loadTemplate, saveTemplate } from './fill/catalogue.js';
 import type { ExportPipeline } from './pipeline.js';
@@ -31,6 +32,8 @@ const validateGenerate = validator<{ data?: Record<string, unknown>; ticket?: st
 export interface ExportRouteOptions {
   pipeline: ExportPipeline;
   documents: DocumentService;
+  /** Conversions one ticket may have queued or running at once. */
+  conversionsPerTicket?: number;
   files: FileStore;
   uris: FileUris;
   templatesDir: string;
@@ -107,11 +110,29 @@ export function exportRoutes(options: ExportRouteOptions): Router {
     }
   });
 
+  // Conversions a ticket has queued or running: a ticket holder cannot fill the LibreOffice queue.
+  const conversionsByTicket = new Map<string, number>();
   router.post('/signature/:id/document', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
-    requireSignatureAccess(stateOf(req).principal, id, 'stamp');
+    const principal = requireSignatureAccess(stateOf(req).principal, id, 'stamp');
     const body = validateGenerate(req.body ?? {});
-    res.json(success([await options.documents.generate(id, body.data ?? {})]));
+    const ticket = principal.kind === 'user' ? ticketKey(principal.claims) : undefined;
+    if (ticket !== undefined) {
+      const running = conversionsByTicket.get(ticket) ?? 0;
+      if (running >= (options.conversionsPerTicket ?? Infinity)) {
+        throw new ApiError(429, 'CONVERSIONS_PER_TICKET', 'This ticket already has a document being generated; wait for it.', [{ retryAfter: 2 }], { 'Retry-After': '2' });
+      }
+      conversionsByTicket.set(ticket, running + 1);
+    }
+    try {
+      res.json(success([await options.documents.generate(id, body.data ?? {}, { fromEndUser: principal.kind === 'user' })]));
+    } finally {
+      if (ticket !== undefined) {
+        const left = (conversionsByTicket.get(ticket) ?? 1) - 1;
+        if (left > 0) conversionsByTicket.set(ticket, left);
+        else conversionsByTicket.delete(ticket);
+      }
+    }
   });
 
   return router;

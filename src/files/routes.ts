@@ -47,7 +47,9 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
         throw new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `The file is not one of the accepted types (PDF, DOCX, PNG, JPEG, SVG, PKCS#12), judged by its content.`);
       }
       const name = upload.fields.name ? cleanFilename(upload.fields.name) : upload.filename;
-      const stored = await files.adoptTempFile(upload.tempPath, { name, mime, sha256: upload.sha256, size: upload.size });
+      // `signature`: the file is uploaded for that Signature (e.g. a photo its template may show).
+      const forSignature = upload.fields.signature === undefined ? undefined : requireId(upload.fields.signature, 'signature');
+      const stored = await files.adoptTempFile(upload.tempPath, { name, mime, sha256: upload.sha256, size: upload.size, ...(forSignature ? { tags: [`signature:${forSignature}`] } : {}) });
       res.json(success([fileEntity(stored, uris)]));
     } finally {
       await fs.promises.rm(upload.tempPath, { force: true });

@@ -15,7 +15,7 @@ export function cors(allowedOrigins: readonly string[]): RequestHandler {
       res.setHeader('Access-Control-Expose-Headers', 'ETag, X-Request-Id, Content-Length');
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-Id, X-InfoPlus-Ticket');
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();
         return;

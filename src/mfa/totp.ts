@@ -59,7 +59,7 @@ export class TotpService {
   /** (Re-)enrols an account with a fresh secret; an earlier authenticator stops working. */
   async enrol(account: string): Promise<TotpEnrolment> {
     const secret = new OTPAuth.Secret({ size: 20 });
-    const sealed = encryptPrivateKey(secret.base32, this.masterKey);
+    const sealed = encryptPrivateKey(secret.base32, this.masterKey, `totp:${account}`);
     const now = this.now();
     await this.db
       .insertInto('totp_enrolments')
@@ -86,7 +86,7 @@ export class TotpService {
     if (failures >= this.options.maxFailures) {
       throw new MfaError('MFA_RATE_LIMITED', `Too many wrong codes for ${account}; try again in ${Math.ceil((windowStart + this.options.windowSeconds * 1000 - now) / 1000)} s.`);
     }
-    const totp = this.totp(account, OTPAuth.Secret.fromBase32(decryptPrivateKey(row.encrypted_secret, this.masterKey)));
+    const totp = this.totp(account, OTPAuth.Secret.fromBase32(decryptPrivateKey(row.encrypted_secret, this.masterKey, `totp:${account}`)));
     const delta = /^\d{6}$/.test(code) ? totp.validate({ token: code, timestamp: now, window: 1 }) : null;
     const step = delta === null ? null : OTPAuth.TOTP.counter({ period: PERIOD, timestamp: now }) + delta;
     if (step !== null) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { type Request, type Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { issueTicket } from '../http/auth/tickets.js';
 import { success } from '../http/envelope.js';
+import { htmlHeaders } from '../http/html-headers.js';
 import { ApiError } from '../http/errors.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { DEMO_USERS } from '../seals/demo.js';
@@ -29,8 +30,10 @@ const BUNDLE_FILES: Record<string, string> = {
 const DEMO_ASSETS: Record<string, string> = { 'demo.js': 'text/javascript; charset=utf-8', 'demo.css': 'text/css; charset=utf-8' };
 
 export interface PluginUiOptions {
-  /** The demo (GET /demo, POST /demo/session) exists only in dev with demo data. */
+  /** The demo (GET /demo, POST /demo/session, POST /demo/create): only with DEMO=true, never in production. */
   demo: boolean;
+  /** Budget check for POST /demo/create, per client IP (throws 429). */
+  limitCreate?: (clientIp: string) => Promise<void>;
   signatures: SignatureService;
   /** Creates Signatures from templates (for the demo's create-url). */
   documents?: { createFromTemplate(input: { template: string; data?: Record<string, unknown>; seals?: Partial<Seal>[] }): Promise<Signature> };
@@ -158,12 +161,17 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
 
   if (!options.demo) return router;
 
+  // The demo hands out tickets only for Signatures it created itself (this process).
+  const demoCreated = new Set<string>();
   let demoSignature: Promise<Signature> | null = null;
-  const newDemoSignature = () =>
-    options.signatures.createPending({ name: '请假申请表（演示）.pdf', template: 'leave-application', seals: DEMO_SEALS });
+  const newDemoSignature = async () => {
+    const signature = await options.signatures.createPending({ name: '请假申请表（演示）.pdf', template: 'leave-application', seals: DEMO_SEALS });
+    demoCreated.add(signature.id);
+    return signature;
+  };
 
-  router.get('/demo', (req, res) => {
-    res.setHeader('Content-Security-Policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'");
+  const demoHeaders = htmlHeaders({ 'default-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'style-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'", 'ws:', 'wss:'] }, []);
+  router.get('/demo', demoHeaders, (req, res) => {
     return sendFile(req, res, path.join(DEMO_DIR, 'index.html'), 'text/html; charset=utf-8', 'no-cache');
   });
   router.get('/demo/:asset', (req, res) => {
@@ -175,12 +183,14 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
   // Demo only: what an engine's `create-url` does for <infoplus-signature template=… create-url=…>:
   // create the Signature from the template and form data, and hand back its id and a ticket.
   router.post('/demo/create', requireJsonBody, async (req, res) => {
+    await options.limitCreate?.(req.socket.remoteAddress ?? 'unknown');
     const body = validateCreate(req.body);
     const user = DEMO_USERS.find((candidate) => candidate.account === body.account) ?? DEMO_USERS[0];
     if (!options.documents) throw new ApiError(501, 'EXPORT_UNAVAILABLE', 'Templates are not available on this service.');
     const signature = await options.documents.createFromTemplate({ template: body.template, data: body.data ?? {}, seals: body.template === 'leave-application' ? DEMO_SEALS : undefined });
+    demoCreated.add(signature.id);
     const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
-    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp });
+    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp, jti: randomUUID() });
     res.json(success([{ signatureId: signature.id, ticket }]));
   });
 
@@ -190,13 +200,16 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     const user = DEMO_USERS.find((candidate) => candidate.account === body.account);
     if (!user) throw new ApiError(404, 'DEMO_USER_NOT_FOUND', `No demo user ${body.account}.`);
     let signature: Signature | undefined;
-    if (body.signatureId && !body.reset) signature = await options.signatures.get(body.signatureId).catch(() => undefined);
+    if (body.signatureId && !body.reset) {
+      if (!demoCreated.has(body.signatureId)) throw new ApiError(403, 'DEMO_SIGNATURE_ONLY', 'The demo hands out tickets only for Signatures it created.');
+      signature = await options.signatures.get(body.signatureId).catch(() => undefined);
+    }
     if (!signature) {
       if (body.reset || !demoSignature) demoSignature = newDemoSignature();
       signature = await demoSignature;
     }
     const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
-    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp });
+    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp, jti: randomUUID() });
     res.json(success([{ signatureId: signature.id, ticket, account: user.account, name: user.name, users: DEMO_USERS.map(({ account, name, title, organization }) => ({ account, name, title, organization })) }]));
   });
 

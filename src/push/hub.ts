@@ -6,6 +6,7 @@ import { type Authenticator, requireSignatureAccess } from '../http/auth/princip
 import { originAllowed } from '../http/cors.js';
 import { ApiError } from '../http/errors.js';
 import { isId } from '../http/ids.js';
+import { ticketKey } from '../http/rate-limit.js';
 import type { Signature } from '../signature/schema.js';
 
 const EVENTS_PATH = /^\/signature\/([^/]+)\/events$/;
@@ -17,6 +18,8 @@ export interface PushMessage {
 
 interface Subscriber {
   socket: WebSocket;
+  /** The ticket it came with (for the per-ticket cap), if any. */
+  ticket?: string;
   alive: boolean;
   expiry?: NodeJS.Timeout;
 }
@@ -32,6 +35,8 @@ export class PushHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private readonly subscribers = new Map<string, Set<Subscriber>>();
   private readonly heartbeat: NodeJS.Timeout;
+  private total = 0;
+  private readonly perTicket = new Map<string, number>();
 
   constructor(
     private readonly authenticator: Authenticator,
@@ -39,6 +44,8 @@ export class PushHub {
     private readonly log: Logger,
     heartbeatMs: number,
     private readonly allowedOrigins: readonly string[],
+    /** Caps: sockets per ticket and in total (beyond them the upgrade is answered 429). */
+    private readonly caps: { perTicket: number; total: number } = { perTicket: Infinity, total: Infinity },
   ) {
     this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
     this.heartbeat.unref();
@@ -61,6 +68,7 @@ export class PushHub {
     if (!isId(id)) return refuse(socket, 400, 'Bad Request');
     if (!originAllowed(req.headers.origin, req.headers.host, this.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
     let expiresAt: number | undefined;
+    let ticket: string | undefined;
     try {
       const principal = await this.authenticator.authenticate({
         method: 'GET',
@@ -69,18 +77,40 @@ export class PushHub {
         ticket: url.searchParams.get('ticket') ?? undefined,
       });
       requireSignatureAccess(principal, id, 'read');
-      if (principal?.kind === 'user') expiresAt = principal.claims.exp * 1000;
+      if (principal?.kind === 'user') {
+        expiresAt = principal.claims.exp * 1000;
+        ticket = ticketKey(principal.claims);
+      }
     } catch (error) {
       if (error instanceof ApiError) return refuse(socket, error.status, error.ecode);
       throw error;
     }
+    if (this.total >= this.caps.total) return refuse(socket, 503, 'Service Unavailable');
+    if (ticket !== undefined && (this.perTicket.get(ticket) ?? 0) >= this.caps.perTicket) return refuse(socket, 429, 'Too Many Requests');
     const signature = await this.loadSignature(id);
     if (!signature) return refuse(socket, 404, 'Not Found');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.subscribe(id, ws, signature, expiresAt));
+    // Counted from here, before the handshake completes, so a burst cannot overshoot the caps.
+    this.count(ticket, +1);
+    let subscribed = false;
+    socket.once('close', () => {
+      if (!subscribed) this.count(ticket, -1);
+    });
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      subscribed = true;
+      this.subscribe(id, ws, signature, expiresAt, ticket);
+    });
   }
 
-  private subscribe(id: string, socket: WebSocket, current: Signature, expiresAt?: number): void {
-    const subscriber: Subscriber = { socket, alive: true };
+  private count(ticket: string | undefined, delta: number): void {
+    this.total += delta;
+    if (ticket === undefined) return;
+    const next = (this.perTicket.get(ticket) ?? 0) + delta;
+    if (next > 0) this.perTicket.set(ticket, next);
+    else this.perTicket.delete(ticket);
+  }
+
+  private subscribe(id: string, socket: WebSocket, current: Signature, expiresAt?: number, ticket?: string): void {
+    const subscriber: Subscriber = { socket, alive: true, ticket };
     let set = this.subscribers.get(id);
     if (!set) this.subscribers.set(id, (set = new Set()));
     set.add(subscriber);
@@ -100,8 +130,15 @@ export class PushHub {
   private drop(id: string, subscriber: Subscriber): void {
     if (subscriber.expiry) clearTimeout(subscriber.expiry);
     const set = this.subscribers.get(id);
-    set?.delete(subscriber);
+    if (set?.delete(subscriber)) this.count(subscriber.ticket, -1);
     if (set && set.size === 0) this.subscribers.delete(id);
+  }
+
+  /** Closes every socket opened with this ticket (revoked), code 4003. */
+  closeTicket(jti: string): void {
+    for (const set of this.subscribers.values()) {
+      for (const subscriber of set) if (subscriber.ticket === jti) subscriber.socket.close(4003, 'ticket revoked');
+    }
   }
 
   /** Sends a message to everyone watching the signature. */

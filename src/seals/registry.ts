@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { ApiError, notFound, registerErrorStatuses } from '../http/errors.js';
 import { newId } from '../http/ids.js';
-import { decryptPrivateKey, encryptPrivateKey, importPkcs12, issueSigningCertificate } from '../pki/index.js';
+import { decryptPrivateKey, encryptPrivateKey, importPkcs12, isLegacyKey, issueSigningCertificate } from '../pki/index.js';
 import type { FileStore } from '../store/files.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
 import type { OwnerKind, SealRecord, SealRepository } from '../store/seals.js';
@@ -116,8 +116,9 @@ export class SealRegistry {
         keyAlgorithm = input.keyAlgorithm ?? 'ECDSA-P256';
       }
     }
+    const id = newId();
     const seal = await this.repo.insert({
-      id: newId(),
+      id,
       name: input.name,
       type: input.type,
       ownerKind,
@@ -129,7 +130,7 @@ export class SealRegistry {
       chainPem,
       keyAlgorithm,
       providerRef,
-      encryptedKey: privateKeyPem ? encryptPrivateKey(privateKeyPem, this.masterKey) : null,
+      encryptedKey: privateKeyPem ? encryptPrivateKey(privateKeyPem, this.masterKey, `seal:${id}`) : null,
     });
     // The bundle's key now lives encrypted in the registry; the plain upload must not linger.
     if (p12FileToDelete) await this.files.delete(p12FileToDelete);
@@ -148,7 +149,19 @@ export class SealRegistry {
     if (!encrypted || !seal.certificatePem) {
       throw new ApiError(409, 'SEAL_HAS_NO_KEY', `The seal ${seal.name} has no key for the local signer (provider ${seal.provider}).`);
     }
-    return { privateKeyPem: decryptPrivateKey(encrypted, this.masterKey), certificatePem: seal.certificatePem, chainPem: seal.chainPem };
+    return { privateKeyPem: decryptPrivateKey(encrypted, this.masterKey, `seal:${seal.id}`), certificatePem: seal.certificatePem, chainPem: seal.chainPem };
+  }
+
+  /** Re-seals keys stored before they were bound to their seal id (v1 → v2); returns how many. */
+  async migrateKeyBinding(): Promise<number> {
+    let migrated = 0;
+    for (const seal of await this.repo.list()) {
+      const encrypted = await this.repo.encryptedKey(seal.id);
+      if (!encrypted || !isLegacyKey(encrypted)) continue;
+      const pem = decryptPrivateKey(encrypted, this.masterKey, `seal:${seal.id}`);
+      if (await this.repo.replaceEncryptedKey(seal.id, encrypted, encryptPrivateKey(pem, this.masterKey, `seal:${seal.id}`))) migrated++;
+    }
+    return migrated;
   }
 
   /** The seal image as PNG (SVG images are rasterised once and cached). */

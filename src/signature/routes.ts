@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { issueTicket } from '../http/auth/tickets.js';
 import { requireEngine, requireSignatureAccess } from '../http/auth/principal.js';
@@ -10,16 +11,28 @@ import { type CreateSignatureRequest, type Signature, validateCreateSignature, v
 import { ApiError } from '../http/errors.js';
 import type { SignatureService } from './service.js';
 
-const validateTicketRequest = validator<{ account: string; name?: string }>({
+const validateTicketRequest = validator<{ account: string; name?: string; scopes?: Array<'read' | 'stamp'>; seal?: number; ttl?: number }>({
   type: 'object',
   additionalProperties: false,
   required: ['account'],
-  properties: { account: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', maxLength: 200 } },
+  properties: {
+    account: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', maxLength: 200 },
+    scopes: { type: 'array', minItems: 1, maxItems: 2, uniqueItems: true, items: { enum: ['read', 'stamp'] } },
+    seal: { type: 'integer', minimum: 0, maximum: 999 },
+    ttl: { type: 'integer', minimum: 30, maximum: 86_400 },
+  },
 });
+
+/** The longest a ticket can live (TICKET_TTL's maximum): how long a revocation is remembered. */
+const MAX_TICKET_SECONDS = 86_400;
 
 export interface TicketSettings {
   secret: string;
   ttlSeconds: number;
+  /** The revocation list; `onRevoke` closes what the ticket still holds open (live-push sockets). */
+  revoked?: { revoke(jti: string, signatureId: string, expiresAt: number, nowSeconds: number): Promise<void> };
+  onRevoke?: (jti: string) => void;
 }
 
 /** SignatureAPI S1/S2, document creation and end-user tickets. */
@@ -64,9 +77,26 @@ export function signatureRoutes(signatures: SignatureService, tickets: TicketSet
     requireEngine(stateOf(req).principal);
     const body = validateTicketRequest(req.body);
     await signatures.get(id);
-    const exp = Math.floor(Date.now() / 1000) + tickets.ttlSeconds;
-    const ticket = issueTicket(tickets.secret, { sid: id, account: body.account, name: body.name ?? body.account, scopes: ['read', 'stamp'], exp });
-    res.json(success([{ ticket, signatureId: id, account: body.account, expiresAt: new Date(exp * 1000).toISOString() }]));
+    const scopes = body.scopes ?? ['read', 'stamp'];
+    if (body.seal !== undefined && !scopes.includes('stamp')) throw new ApiError(400, 'INVALID_REQUEST', 'seal binds a stamp ticket; add the stamp scope.', [{ path: '$.seal', message: 'needs the stamp scope' }]);
+    // Stamping needs reading the Signature too.
+    if (scopes.includes('stamp') && !scopes.includes('read')) scopes.unshift('read');
+    const exp = Math.floor(Date.now() / 1000) + Math.min(body.ttl ?? tickets.ttlSeconds, tickets.ttlSeconds);
+    const jti = randomUUID();
+    const ticket = issueTicket(tickets.secret, { sid: id, account: body.account, name: body.name ?? body.account, scopes, exp, jti, ...(body.seal !== undefined ? { seal: body.seal } : {}) });
+    res.json(success([{ ticket, jti, signatureId: id, account: body.account, scopes, ...(body.seal !== undefined ? { seal: body.seal } : {}), expiresAt: new Date(exp * 1000).toISOString() }]));
+  });
+
+  // Revocation: the ticket stops working at once (HTTP and live push), until it would have expired anyway.
+  router.delete('/signature/:id/tickets/:jti', async (req, res) => {
+    const id = requireId(req.params.id, 'signature');
+    requireEngine(stateOf(req).principal);
+    const jti = requireId(req.params.jti, 'ticket');
+    if (!tickets.revoked) throw new ApiError(501, 'REVOCATION_UNAVAILABLE', 'Ticket revocation is not available.');
+    const now = Math.floor(Date.now() / 1000);
+    await tickets.revoked.revoke(jti, id, now + MAX_TICKET_SECONDS + 60, now);
+    tickets.onRevoke?.(jti);
+    res.json(success([{ jti, signatureId: id, revoked: true }]));
   });
 
   return router;

@@ -13,13 +13,16 @@ export interface SignPageModel {
   seals: SealRecord[];
   /** Why this user may not stamp this slot at all, if so. */
   denial?: string;
-  ticket: string;
+  /** sha256 of the PDF revision the page shows; the stamp is refused if the document changed since. */
+  documentSha256: string;
   previewUrl: string;
   sealImageUrl: (seal: SealRecord) => string;
   /** Where to go after signing (redirect mode), already checked against the allow-list. */
   returnUrl?: string;
   /** Seals that require a one-time code (TOTP) from the signer: the page asks for it. */
   mfaSealIds?: Set<string>;
+  /** The origin of the page that opened this popup (allow-listed): the only target of postMessage. */
+  openerOrigin?: string;
 }
 
 function where(model: SignPageModel): string {
@@ -73,8 +76,8 @@ export function renderSignPage(model: SignPageModel): string {
     <dt>${e(t.sealTypes)}</dt><dd>${e(slot.permission.sealTypes.length ? slot.permission.sealTypes.join('、') : t.any)}</dd>
   </dl>
   ${status}
-  <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-ticket="${e(model.ticket)}"
-        data-return="${e(model.returnUrl ?? '')}" data-signing="${e(t.signing)}" data-redirecting="${e(t.redirecting)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
+  <form id="sign-form" data-signature="${e(signature.id)}" data-seal="${model.sealIndex}" data-sha256="${e(model.documentSha256)}"
+        data-return="${e(model.returnUrl ?? '')}" data-opener-origin="${e(model.openerOrigin ?? '')}" data-signing="${e(t.signing)}" data-redirecting="${e(t.redirecting)}" data-done="${e(t.done)}" data-failed="${e(t.failed)}"${canSign ? '' : ' hidden'}>
     <fieldset>
       <legend>${e(t.chooseSeal)}</legend>
       <div class="seals">${sealOptions}</div>

@@ -2,15 +2,23 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ApiError } from '../http/errors.js';
 
 const CACHE_LIMIT = 64;
 
 /**
  * First-look previews of a PDF page as PNG, rendered by poppler's pdftoppm (72 dpi-ish, enough to
- * recognise the document) and kept in a small LRU cache keyed by content and page.
+ * recognise the document) and kept in a small LRU cache keyed by revision (its uri) and page.
+ * At most `concurrency` pdftoppm run at once; a few more wait, beyond that `503 PREVIEW_BUSY`.
+ * Concurrent requests for the same page of the same revision share one rendering.
  */
 export class PagePreviewer {
   private readonly cache = new Map<string, Buffer>();
+  private readonly inFlight = new Map<string, Promise<Buffer>>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly concurrency = 2, private readonly queueLimit = 16) {}
 
   async render(pdf: Uint8Array, key: string, page: number, dpi = 80): Promise<Buffer> {
     const cacheKey = `${key}#${page}@${dpi}`;
@@ -20,6 +28,34 @@ export class PagePreviewer {
       this.cache.set(cacheKey, hit);
       return hit;
     }
+    const shared = this.inFlight.get(cacheKey);
+    if (shared) return shared;
+    const rendering = this.withSlot(() => this.renderUncached(pdf, cacheKey, page, dpi));
+    this.inFlight.set(cacheKey, rendering);
+    try {
+      return await rendering;
+    } finally {
+      this.inFlight.delete(cacheKey);
+    }
+  }
+
+  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.queueLimit) throw new ApiError(503, 'PREVIEW_BUSY', 'Too many previews are being rendered; try again shortly.', [], { 'Retry-After': '2' });
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes on
+      else this.running--;
+    }
+  }
+
+  private async renderUncached(pdf: Uint8Array, cacheKey: string, page: number, dpi: number): Promise<Buffer> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'preview-'));
     try {
       const input = path.join(dir, 'in.pdf');

@@ -5,9 +5,10 @@ import { type Request, Router } from 'express';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { Seal } from '../signature/schema.js';
-import { type Authenticator, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
+import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
-import { ApiError, badRequest, unauthorized } from '../http/errors.js';
+import { htmlHeaders } from '../http/html-headers.js';
+import { ApiError, badRequest, unauthorized, validationFailed } from '../http/errors.js';
 import { requireId } from '../http/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
@@ -15,20 +16,30 @@ import type { SealRegistry } from '../seals/registry.js';
 import { pickLocale, stringsFor } from './i18n.js';
 import { renderReturnPage, renderSignPage } from './page.js';
 import type { PagePreviewer } from './preview.js';
-import type { StampService, StampUser } from './stamp-service.js';
+import { type StampService, type StampUser, sha256Hex } from './stamp-service.js';
 import type { EngineApi } from './engine-client.js';
 import type { MfaGuard } from '../mfa/totp.js';
 
 const ASSETS_DIR = path.join(projectRoot(), 'src', 'signing', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors *";
+const PAGE_CSP: Record<string, string[]> = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'form-action': ["'self'"],
+  'base-uri': ["'none'"],
+};
 
-const validateStamp = validator<{ ticket: string; sealId: string; comment?: string; mfa?: string }>({
+const validateStamp = validator<{ ticket?: string; sealId: string; comment?: string; version?: number; sha256?: string; mfa?: string }>({
   type: 'object',
   additionalProperties: false,
-  required: ['ticket', 'sealId'],
+  required: ['sealId'],
   properties: {
     ticket: { type: 'string', maxLength: 4096 },
+    version: { type: 'integer', minimum: 0 },
+    sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
     sealId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' },
     comment: { type: 'string', maxLength: 200 },
     mfa: { type: 'string', maxLength: 16 },
@@ -45,7 +56,14 @@ export interface SigningRouteOptions {
   returnOrigins: () => string[];
   /** Seals that require a second factor are applied only with the signer's valid one-time code. */
   mfa?: MfaGuard;
+  /** Origins that may frame the signing page (FRAME_ORIGINS); none by default. */
+  frameOrigins?: readonly string[];
+  /** Mark the ticket cookie Secure (the service is reached over https). */
+  secureCookies?: () => boolean;
 }
+
+/** How long the signing page's ticket cookie lives at most (the ticket may live longer). */
+const COOKIE_SECONDS = 1800;
 
 function sealIndexOf(raw: unknown): number {
   const text = String(raw ?? '0');
@@ -53,14 +71,14 @@ function sealIndexOf(raw: unknown): number {
   return Number(text);
 }
 
-/** The user behind a ticket that allows stamping this signature. */
-async function stampingUser(options: SigningRouteOptions, req: Request, signatureId: string): Promise<{ user: StampUser; ticket: string }> {
+/** The user behind a ticket that allows stamping this signature (and this seal, for a seal-bound ticket). */
+async function stampingUser(options: SigningRouteOptions, req: Request, signatureId: string, sealIndex?: number): Promise<{ user: StampUser; ticket: string; exp: number }> {
   const credentials = credentialsOf(req);
   if (!credentials.ticket) throw unauthorized('A ticket is required to stamp.');
   const principal = await options.authenticator.authenticate({ ...credentials, authorization: undefined });
-  requireSignatureAccess(principal, signatureId, 'stamp');
+  requireSignatureAccess(principal, signatureId, 'stamp', sealIndex);
   if (principal?.kind !== 'user') throw unauthorized('A ticket is required to stamp.');
-  return { user: { account: principal.claims.account, name: principal.claims.name }, ticket: credentials.ticket };
+  return { user: { account: principal.claims.account, name: principal.claims.name }, ticket: credentials.ticket, exp: principal.claims.exp };
 }
 
 /** The signing address (`/sign/:id?seal=i&ticket=…`), its preview and assets, and the stamp/remove calls. */
@@ -75,13 +93,25 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     fs.createReadStream(path.join(ASSETS_DIR, req.params.name)).pipe(res);
   });
 
-  router.get('/sign/:id', async (req, res) => {
+  const pageHeaders = htmlHeaders(PAGE_CSP, options.frameOrigins ?? []);
+
+  router.get('/sign/:id', pageHeaders, async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.query.seal);
-    const { user, ticket } = await stampingUser(options, req, id);
+    const { user, ticket, exp } = await stampingUser(options, req, id, sealIndex);
+    if (typeof req.query.ticket === 'string') {
+      // First load: the ticket leaves the URL (the page's script drops it from history) for a
+      // short-lived cookie that only this signature's signing routes receive.
+      const maxAge = Math.max(1, Math.min(exp - Math.floor(Date.now() / 1000), COOKIE_SECONDS));
+      res.append('Set-Cookie', `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`);
+    }
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
+    // The page binds to the revision it previews: its sha256 goes with the stamp, the preview names it.
+    const shown = signature.uri ? sha256Hex(await options.engine.downloadFile(signature.uri)) : '';
     const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;
+    // The page that opened this popup, told when the seal is applied — by postMessage to that origin only.
+    const openerOrigin = typeof req.query.origin === 'string' && options.returnOrigins().includes(req.query.origin) ? req.query.origin : undefined;
     const html = renderSignPage({
       locale,
       strings: stringsFor(locale),
@@ -91,15 +121,13 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       user,
       seals,
       denial,
-      ticket,
       returnUrl,
-      previewUrl: `/sign/${id}/preview?seal=${sealIndex}&ticket=${encodeURIComponent(ticket)}`,
-      sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}?ticket=${encodeURIComponent(ticket)}`,
+      openerOrigin,
+      documentSha256: shown,
+      previewUrl: `/sign/${id}/preview?seal=${sealIndex}${signature.fileId ? `&rev=${signature.fileId}` : ''}`,
+      sealImageUrl: (seal) => `/sign/${id}/seal-images/${seal.id}`,
       mfaSealIds: await options.mfa?.policy.requiredIds(),
     });
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(html);
   });
@@ -109,10 +137,15 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     await stampingUser(options, req, id);
     const signature = await options.engine.getSignature(id);
     if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The document has not been generated yet.');
-    const pdf = await options.engine.downloadFile(signature.uri);
+    // `?rev=<file id>`: exactly the revision the page was rendered for (one of this Signature's revisions).
+    const rev = req.query.rev === undefined ? undefined : requireId(String(req.query.rev), 'revision');
+    const revision = rev === undefined ? undefined : (signature.revisions ?? []).find((entry) => entry.fileId === rev);
+    if (rev !== undefined && !revision) throw new ApiError(404, 'REVISION_NOT_FOUND', 'That revision is not part of this Signature.');
+    const uri = revision?.uri ?? signature.uri;
+    const pdf = await options.engine.downloadFile(uri);
     // `?page=n`, or `?seal=i`: the page where seal i will go (its placeholder's page, else its page, else the last).
     const page = req.query.page !== undefined ? Math.max(1, Number.parseInt(String(req.query.page), 10) || 1) : await previewPage(pdf, signature.seals[sealIndexOf(req.query.seal)]);
-    const png = await options.previews.render(pdf, signature.uri, page);
+    const png = await options.previews.render(pdf, uri, page);
     res.setHeader('Cache-Control', 'private, max-age=60');
     res.type('png').send(png);
   });
@@ -130,15 +163,13 @@ export function signingRoutes(options: SigningRouteOptions): Router {
 
   // Where a provider sends the signer back: shows how the flow stands, without needing a ticket
   // (the provider's redirect must not carry one) and without any document content.
-  router.get('/sign/:id/return', async (req, res) => {
+  router.get('/sign/:id/return', pageHeaders, async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const flowId = requireId(String(req.query.flow ?? ''), 'flow');
     const flow = await options.stamps.flow(flowId);
     if (!flow || flow.signatureId !== id) throw new ApiError(404, 'FLOW_NOT_FOUND', 'No such signing flow.');
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
-    res.setHeader('Content-Security-Policy', PAGE_CSP);
     res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.type('html').send(renderReturnPage({ locale, strings: stringsFor(locale), state: flow.state, reason: flow.stateReason, provider: flow.provider }));
   });
 
@@ -146,9 +177,13 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);
     const body = validateStamp(req.body);
-    const { user } = await stampingUser(options, req, id);
+    // The document the signer was shown: its Signature version, or the sha256 of its PDF (or both).
+    if (body.version === undefined && body.sha256 === undefined) {
+      throw validationFailed([{ path: '$', message: 'must name the document shown to the signer: version or sha256' }]);
+    }
+    const { user } = await stampingUser(options, req, id, sealIndex);
     await options.mfa?.check(user.account, body.sealId, body.mfa);
-    const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, body.comment?.trim() || undefined);
+    const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, { version: body.version, sha256: body.sha256 }, body.comment?.trim() || undefined);
     // A redirect provider: the second entity says where the signer completes the seal.
     res.json(success(result.signUrl ? [result.signature, { signUrl: result.signUrl }] : [result.signature]));
   });
@@ -156,7 +191,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   router.post('/sign/:id/seals/:index/remind', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);
-    const { user } = await stampingUser(options, req, id);
+    const { user } = await stampingUser(options, req, id, sealIndex);
     await options.stamps.remind(id, sealIndex, user);
     res.json(success([{ reminded: true }]));
   });
@@ -164,7 +199,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   router.delete('/sign/:id/seals/:index', async (req, res) => {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.params.index);
-    const { user } = await stampingUser(options, req, id);
+    const { user } = await stampingUser(options, req, id, sealIndex);
     res.json(success([await options.stamps.remove(id, sealIndex, user)]));
   });
 

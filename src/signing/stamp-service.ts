@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
@@ -23,6 +24,22 @@ const RESULT_FIELDS = [
 
 const MAX_ATTEMPTS = 3;
 
+/**
+ * The document the signer was shown (what-you-see-is-what-you-sign): the Signature's `version` when
+ * the page was rendered, and/or the sha256 of the PDF revision it previewed. At least one is given.
+ */
+export interface SeenDocument {
+  version?: number;
+  sha256?: string;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const documentChanged = () =>
+  conflict('DOCUMENT_CHANGED', 'The document changed after it was shown to you; reload the signing page and check it again.');
+
 export interface StampResult {
   signature: Signature;
   /** For redirect providers: where the signer completes the seal. */
@@ -33,6 +50,8 @@ export interface StampServiceOptions {
   flows: ProviderFlowRepository;
   /** Trust anchors for checking a provider's signed PDF. */
   trustAnchors: () => Promise<string[]>;
+  /** Per provider: the anchors a signature it adds must chain to (else `trustAnchors`). */
+  providerTrustAnchors?: (provider: string) => Promise<string[]>;
   /** Our public base URL, for the provider's redirect back. */
   publicBaseUrl: () => string;
 }
@@ -74,13 +93,16 @@ export class StampService {
     return { signature, slot, seals: allowedSeals(user.account, slot, await this.registry.list()) };
   }
 
-  async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<StampResult> {
+  async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, comment?: string): Promise<StampResult> {
     return this.queue.run(signatureId, async () => {
+      // The uri the first attempt stamped: a retry may only stamp that same document again.
+      const bound: { uri?: string } = {};
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.stampOnce(signatureId, sealIndex, user, sealId, comment);
+          return await this.stampOnce(signatureId, sealIndex, user, sealId, seen, bound, comment);
         } catch (error) {
-          // Another seal landed between our S1 and S2: stamp again on the newer revision.
+          // Something else changed the Signature between our S1 and S2 (a pending mark, a name):
+          // stamp again, but only while it is still the document the signer saw.
           if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
           throw error;
         }
@@ -88,18 +110,25 @@ export class StampService {
     });
   }
 
-  private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, comment?: string): Promise<StampResult> {
+  private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, bound: { uri?: string }, comment?: string): Promise<StampResult> {
     const { signature, slot } = await this.slotOf(signatureId, sealIndex);
     const seal = await this.registry.get(sealId);
     const verdict = checkPermission(user.account, slot, seal);
     if (!verdict.ok) throw verdict.rule === 'SEAL_ALREADY_SIGNED' ? conflict(verdict.rule, verdict.message) : forbidden(verdict.rule, verdict.message);
+    if (bound.uri === undefined) {
+      if (seen.version !== undefined && seen.version !== signature.version) throw documentChanged();
+      bound.uri = signature.uri;
+    } else if (signature.uri !== bound.uri) {
+      throw documentChanged();
+    }
     if (!signature.uri) throw conflict('DOCUMENT_NOT_READY', 'The document to stamp has not been generated yet.');
 
     const provider = this.providers.get(seal.provider);
     if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${seal.provider} of seal ${seal.name} is not configured.`);
     checkProviderCanHonour(provider, slot, seal, comment);
-    if (provider.capabilities.mode === 'redirect') return this.startFlow(provider, signature, sealIndex, slot, seal, user, comment);
     const pdf = await this.engine.downloadFile(signature.uri);
+    if (seen.sha256 !== undefined && sha256Hex(pdf) !== seen.sha256.toLowerCase()) throw documentChanged();
+    if (provider.capabilities.mode === 'redirect') return this.startFlow(provider, signature, sealIndex, slot, seal, user, pdf, comment);
     const outcome = await provider.start({ signature, sealIndex, slot, seal, user, comment, pdf, flowId: '', returnUrl: '' });
     if (outcome.kind !== 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
 
@@ -139,7 +168,7 @@ export class StampService {
    * A redirect provider's flow: one open flow per seal (a second click by the same user gets the same
    * signing address back), persisted before the provider is called, the seal marked pending via S2.
    */
-  private async startFlow(provider: SealProvider, signature: Signature, sealIndex: number, slot: Seal, seal: SealRecord, user: StampUser, comment?: string): Promise<StampResult> {
+  private async startFlow(provider: SealProvider, signature: Signature, sealIndex: number, slot: Seal, seal: SealRecord, user: StampUser, pdf: Uint8Array, comment?: string): Promise<StampResult> {
     const { flows } = this.settings;
     const existing = await flows.openFor(signature.id, sealIndex);
     if (existing) return this.resumeOpenFlow(existing, signature, user);
@@ -151,7 +180,6 @@ export class StampService {
       if (open) return this.resumeOpenFlow(open, signature, user);
       throw error;
     }
-    const pdf = await this.engine.downloadFile(signature.uri);
     const returnUrl = `${this.settings.publicBaseUrl()}/sign/${signature.id}/return?flow=${flow.id}`;
     let outcome;
     try {
@@ -292,24 +320,40 @@ export class StampService {
     }
   }
 
-  /** The provider's PDF must add exactly what we expect: a new, valid signature after the base revision. */
+  /**
+   * A provider's PDF must continue ours: the revision we sent is a byte-for-byte prefix, every earlier
+   * signature is still intact and unmodified, exactly one signature was added, and it is valid and
+   * trusted by that provider's trust anchors. Anything else is a reason to fail the seal.
+   */
   private async checkProviderPdf(flow: ProviderFlow, pdf: Uint8Array): Promise<{ cms: Uint8Array; certificatePem: string; algorithm: string; signedAt: Date; fieldName: string } | { reason: string }> {
     const base = await this.engine.downloadFile(flow.baseUri);
-    const anchors = await this.settings.trustAnchors();
+    if (pdf.byteLength <= base.byteLength || Buffer.compare(Buffer.from(pdf.buffer, pdf.byteOffset, base.byteLength), Buffer.from(base)) !== 0) {
+      return { reason: `The document returned by ${flow.provider} does not continue the one we sent (it was rewritten, not incrementally signed).` };
+    }
+    const anchors = await (this.settings.providerTrustAnchors ?? (() => this.settings.trustAnchors()))(flow.provider);
     let report;
     try {
       report = await verifyPdf(pdf, { trustAnchorsPem: anchors });
     } catch {
-      return { reason: 'The provider returned a document that is not a readable PDF.' };
+      return { reason: `The document returned by ${flow.provider} is not a readable PDF.` };
     }
     const before = await verifyPdf(base, { trustAnchorsPem: anchors }).catch(() => undefined);
-    const added = report.signatures.slice(before?.signatureCount ?? 0);
-    const newest = added[added.length - 1];
-    if (!newest) return { reason: 'The provider returned the document without a new signature.' };
-    if (!newest.valid || !newest.intact) return { reason: `The provider's signature is not valid (${newest.states.join(', ')}).` };
-    if (!newest.signerCertificatePem) return { reason: "The provider's signature carries no signer certificate." };
+    const earlier = before?.signatureCount ?? 0;
+    for (const signature of report.signatures.slice(0, earlier)) {
+      if (!signature.intact || !signature.valid || signature.modifiedAfterSigning) {
+        return { reason: `The document returned by ${flow.provider} breaks the earlier signature ${signature.field} (${signature.states.join(', ')}).` };
+      }
+    }
+    const added = report.signatures.slice(earlier);
+    if (added.length === 0) return { reason: `The document returned by ${flow.provider} carries no new signature.` };
+    if (added.length > 1) return { reason: `The document returned by ${flow.provider} adds ${added.length} signatures; exactly one was expected.` };
+    const newest = added[0];
+    if (!newest.valid || !newest.intact) return { reason: `The signature added by ${flow.provider} is not valid (${newest.states.join(', ')}).` };
+    if (!newest.trusted) return { reason: `The signature added by ${flow.provider} is not from a certificate trusted for ${flow.provider} (${newest.issuer ?? 'unknown issuer'}).` };
+    if (!newest.coversWholeDocument) return { reason: `The signature added by ${flow.provider} does not cover the whole document.` };
+    if (!newest.signerCertificatePem) return { reason: `The signature added by ${flow.provider} carries no signer certificate.` };
     const cms = cmsOf(pdf, newest.byteRange);
-    if (!cms) return { reason: "The provider's signature could not be read." };
+    if (!cms) return { reason: `The signature added by ${flow.provider} could not be read.` };
     const signedAt = newest.signedAt ? new Date(newest.signedAt) : new Date();
     return {
       cms,

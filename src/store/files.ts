@@ -61,7 +61,7 @@ export class FileStore {
   }
 
   /** Adopts an already-written, fsynced temp file (from an upload) as a new file. */
-  async adoptTempFile(tempPath: string, meta: { name: string; mime: string; sha256: string; size: number }): Promise<StoredFile> {
+  async adoptTempFile(tempPath: string, meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): Promise<StoredFile> {
     return this.digestQueue.run(meta.sha256, async () => {
       const target = this.blobPath(meta.sha256);
       await fs.mkdir(path.dirname(target), { recursive: true });
@@ -82,7 +82,7 @@ export class FileStore {
     });
   }
 
-  private async insertRow(meta: { name: string; mime: string; sha256: string; size: number }): Promise<StoredFile> {
+  private async insertRow(meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): Promise<StoredFile> {
     const now = Date.now();
     const row: FilesTable = {
       id: newId(),
@@ -92,7 +92,7 @@ export class FileStore {
       mime: meta.mime,
       create_time: now,
       last_modified: now,
-      tags: '[]',
+      tags: JSON.stringify(meta.tags ?? []),
     };
     await this.db.insertInto('files').values(row).execute();
     return toStoredFile(row);

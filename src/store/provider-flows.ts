@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-vault.js';
 import type { Db } from './db.js';
 import type { ProviderFlowsTable } from './schema.js';
 
@@ -192,8 +193,51 @@ export interface ProviderAccount {
 }
 
 /** The provider-account directory: identity data a provider needs for our accounts. */
+/** Identity numbers are stored encrypted (AES-256-GCM bound to provider, account and field), the rest of the profile as JSON. */
+const SEALED = /^v[12]\.[\w-]+\.[\w-]+\.[\w-]+$/;
+
 export class ProviderAccountRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** SEAL_MASTER_KEY; without it (tests of the repository alone) identity numbers stay plain. */
+    private readonly masterKey?: Buffer,
+  ) {}
+
+  private sealProfile(provider: string, account: string, profile: ProviderAccountProfile): ProviderAccountProfile {
+    const key = this.masterKey;
+    if (!key) return profile;
+    const seal = (value: string, field: string) => (SEALED.test(value) ? value : encryptPrivateKey(value, key, `provider-account:${provider}:${account}:${field}`));
+    return {
+      ...profile,
+      ...(profile.idNo === undefined ? {} : { idNo: seal(profile.idNo, 'idNo') }),
+      ...(profile.organization ? { organization: { ...profile.organization, idNo: seal(profile.organization.idNo, 'organization.idNo') } } : {}),
+    };
+  }
+
+  private openProfile(provider: string, account: string, profile: ProviderAccountProfile): ProviderAccountProfile {
+    const key = this.masterKey;
+    if (!key) return profile;
+    const open = (value: string, field: string) => (SEALED.test(value) ? decryptPrivateKey(value, key, `provider-account:${provider}:${account}:${field}`) : value);
+    return {
+      ...profile,
+      ...(profile.idNo === undefined ? {} : { idNo: open(profile.idNo, 'idNo') }),
+      ...(profile.organization ? { organization: { ...profile.organization, idNo: open(profile.organization.idNo, 'organization.idNo') } } : {}),
+    };
+  }
+
+  /** Encrypts identity numbers stored before they were encrypted at rest; returns how many rows. */
+  async encryptPlainIdentities(): Promise<number> {
+    if (!this.masterKey) return 0;
+    let migrated = 0;
+    for (const row of await this.db.selectFrom('provider_accounts').selectAll().execute()) {
+      const profile = JSON.parse(row.profile) as ProviderAccountProfile;
+      const sealed = JSON.stringify(this.sealProfile(row.provider, row.account, profile));
+      if (sealed === row.profile) continue;
+      await this.db.updateTable('provider_accounts').set({ profile: sealed }).where('provider', '=', row.provider).where('account', '=', row.account).where('profile', '=', row.profile).execute();
+      migrated++;
+    }
+    return migrated;
+  }
 
   async put(provider: string, account: string, profile: ProviderAccountProfile): Promise<ProviderAccount> {
     const existing = await this.get(provider, account);
@@ -203,7 +247,7 @@ export class ProviderAccountRepository {
     const row = {
       provider,
       account,
-      profile: JSON.stringify(profile),
+      profile: JSON.stringify(this.sealProfile(provider, account, profile)),
       external_id: sameIdentity ? existing.externalId : null,
       organization_external_id: sameIdentity && sameOrganization ? existing.organizationExternalId : null,
       update_time: Date.now(),
@@ -222,7 +266,7 @@ export class ProviderAccountRepository {
     return {
       provider: row.provider,
       account: row.account,
-      profile: JSON.parse(row.profile) as ProviderAccountProfile,
+      profile: this.openProfile(row.provider, row.account, JSON.parse(row.profile) as ProviderAccountProfile),
       externalId: row.external_id,
       organizationExternalId: row.organization_external_id,
       updateTime: Number(row.update_time),

@@ -135,6 +135,12 @@ export interface SealMfaTable {
   update_time: number;
 }
 
+export interface RevokedTicketsTable {
+  jti: string;
+  signature_id: string;
+  expires_at: number;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -150,4 +156,5 @@ export interface Database {
   sign_requests: SignRequestsTable;
   totp_enrolments: TotpEnrolmentsTable;
   seal_mfa: SealMfaTable;
+  revoked_tickets: RevokedTicketsTable;
 }

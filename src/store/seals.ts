@@ -86,6 +86,12 @@ export class SealRepository {
     return row?.encrypted_key ?? null;
   }
 
+  /** Compare-and-set of the encrypted key (a key migration racing another instance writes once). */
+  async replaceEncryptedKey(id: string, previous: string, next: string): Promise<boolean> {
+    const result = await this.db.updateTable('seals').set({ encrypted_key: next }).where('id', '=', id).where('encrypted_key', '=', previous).executeTakeFirst();
+    return Number(result.numUpdatedRows ?? 0n) === 1;
+  }
+
   async setDisabled(id: string, disabled: boolean): Promise<SealRecord | undefined> {
     await this.db.updateTable('seals').set({ disabled: disabled ? 1 : 0 }).where('id', '=', id).execute();
     return this.get(id);

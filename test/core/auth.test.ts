@@ -63,15 +63,18 @@ describe('authentication over HTTP', () => {
   it('issues tickets that read their own signature and its PDF, but not another signature or engine routes', async () => {
     const { ticket, expiresAt } = await ticketFor(sigA);
     expect(new Date(expiresAt).getTime()).toBeGreaterThan(Date.now());
-    const own = await service.json(`/signature/${sigA}?ticket=${encodeURIComponent(ticket)}`, { auth: false });
+    const asUser = (t: string) => ({ auth: false, headers: { 'x-infoplus-ticket': t } });
+    const own = await service.json(`/signature/${sigA}`, asUser(ticket));
     expect(own.status).toBe(200);
-    expect((await service.api(`/file/${pdfA}?ticket=${encodeURIComponent(ticket)}`, { auth: false })).status).toBe(200);
+    expect((await service.api(`/file/${pdfA}`, asUser(ticket))).status).toBe(200);
+    // Tickets do not travel in URLs (history, logs, Referer) except the signing page's first load.
+    expect(await service.json(`/signature/${sigA}?ticket=${encodeURIComponent(ticket)}`, { auth: false })).toMatchObject({ status: 400, body: { ecode: 'TICKET_IN_URL' } });
 
-    const other = await service.json(`/signature/${sigB}?ticket=${encodeURIComponent(ticket)}`, { auth: false });
+    const other = await service.json(`/signature/${sigB}`, asUser(ticket));
     expect(other).toMatchObject({ status: 403, body: { errno: 403, ecode: 'TICKET_SCOPE' } });
     const s2 = await service.json(`/signature/${sigA}`, jsonInit('POST', { name: 'x', ticket }, { auth: false }));
     expect(s2).toMatchObject({ status: 403, body: { ecode: 'ENGINE_ONLY' } });
-    const newTicket = await service.json(`/signature/${sigA}/tickets?ticket=${encodeURIComponent(ticket)}`, jsonInit('POST', { account: 'mallory' }, { auth: false }));
+    const newTicket = await service.json(`/signature/${sigA}/tickets`, jsonInit('POST', { account: 'mallory', ticket }, { auth: false }));
     expect(newTicket.status).toBe(403);
   });
 
@@ -80,12 +83,12 @@ describe('authentication over HTTP', () => {
     const [v, payload, mac] = ticket.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sid: sigB })).toString('base64url');
-    const altered = await service.json(`/signature/${sigB}?ticket=${v}.${forgedPayload}.${mac}`, { auth: false });
+    const altered = await service.json(`/signature/${sigB}`, { auth: false, headers: { 'x-infoplus-ticket': `${v}.${forgedPayload}.${mac}` } });
     expect(altered).toMatchObject({ status: 401, body: { ecode: 'TICKET_INVALID' } });
 
     const secrets = JSON.parse((await import('node:fs')).readFileSync(`${service.dataDir}/secrets.json`, 'utf8'));
     const expired = issueTicket(secrets.ticketSecret, { ...claims, exp: Math.floor(Date.now() / 1000) - 1 });
-    const result = await service.json(`/signature/${sigA}?ticket=${expired}`, { auth: false });
+    const result = await service.json(`/signature/${sigA}`, { auth: false, headers: { 'x-infoplus-ticket': expired } });
     expect(result).toMatchObject({ status: 401, body: { ecode: 'TICKET_EXPIRED' } });
   });
 

@@ -24,7 +24,7 @@ describe('<infoplus-signature> in Chromium', () => {
     foreign = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(foreignPage));
     await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     foreignOrigin = `http://localhost:${(foreign.address() as AddressInfo).port}`;
-    service = await startTestService({ DEMO_DATA: 'true', OFFICE_START: 'eager', OFFICE_WORKERS: '1', CORS_ORIGINS: foreignOrigin });
+    service = await startTestService({ DEMO: 'true', DEMO_DATA: 'true', OFFICE_START: 'eager', OFFICE_WORKERS: '1', CORS_ORIGINS: foreignOrigin });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   afterAll(async () => {
@@ -138,7 +138,7 @@ describe('<infoplus-signature> in Chromium', () => {
     const collegeSeal = (await service.json('/seals')).body.entities.find((s: any) => s.name === '计算机科学与技术学院公章');
     const forged = await page.evaluate(
       async ([id, t, sealId]) => {
-        const response = await fetch(`/sign/${id}/seals/2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: t, sealId }) });
+        const response = await fetch(`/sign/${id}/seals/2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: t, sealId, version: 0 }) });
         return { status: response.status, body: await response.json() };
       },
       [signatureId, ticket, collegeSeal.id],

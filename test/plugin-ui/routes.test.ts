@@ -28,7 +28,7 @@ describe('plugin-ui routes', () => {
 
   beforeAll(async () => {
     [demo, plain] = await Promise.all([
-      startTestService({ DEMO_DATA: 'true', CORS_ORIGINS: FORM_ORIGIN }),
+      startTestService({ DEMO: 'true', DEMO_DATA: 'true', CORS_ORIGINS: FORM_ORIGIN }),
       startTestService({ DEMO_DATA: 'false' }),
     ]);
   });
@@ -123,7 +123,7 @@ describe('plugin-ui routes', () => {
     expect(account).toBe('wangwu');
     expect(users.map((user: { account: string }) => user.account)).toEqual(expect.arrayContaining(['zhangsan', 'lisi', 'wangwu', 'zhaoliu', 'chenqi']));
     // The ticket reads exactly that Signature: the leave application, not yet generated.
-    const s1 = await demo.json(`/signature/${signatureId}?ticket=${encodeURIComponent(ticket)}`, { auth: false });
+    const s1 = await demo.json(`/signature/${signatureId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } });
     expect(s1.status).toBe(200);
     const signature = s1.body.entities[0];
     expect(signature).toMatchObject({ state: 'unsigned', uri: '' });

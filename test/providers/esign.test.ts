@@ -63,7 +63,10 @@ describe('e签宝 provider against the sandbox', () => {
 
   const newSignature = async (seals: object[]) => (await service.json('/signature', jsonInit('POST', { file: pdfId, seals }))).body.entities[0];
   const ticket = async (id: string, account: string, name = account) => (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name }))).body.entities[0].ticket as string;
-  const stamp = (id: string, index: number, body: object) => service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', body, { auth: false }));
+  const stamp = async (id: string, index: number, body: object) => {
+    const version = (await service.json(`/signature/${id}`)).body.entities[0].version;
+    return service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { version, ...body }, { auth: false }));
+  };
   const s1 = async (id: string) => (await service.json(`/signature/${id}`)).body.entities[0];
   const startRequests = () => sandbox.requests.filter((r) => r.path.endsWith('/sign/start'));
   const reset = () => Object.assign(sandbox.callbacks, { repeat: 1, delayMs: 0, drop: false, badSignature: false });
@@ -164,7 +167,7 @@ describe('e签宝 provider against the sandbox', () => {
 
     // The signer gives up: the flow is revoked at e签宝 and the seal shows cancelled.
     const flowId = sandbox.flows().at(-1)!.flowId;
-    const cancelled = await service.json(`/sign/${signature.id}/seals/0?ticket=${encodeURIComponent(t)}`, { method: 'DELETE', auth: false });
+    const cancelled = await service.json(`/sign/${signature.id}/seals/0`, { method: 'DELETE', auth: false, headers: { 'x-infoplus-ticket': t } });
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     expect(cancelled.body.entities[0].seals[0].state).toBe('cancelled');
     expect(sandbox.flows().find((f) => f.flowId === flowId)!.flowStatus).toBe(3);

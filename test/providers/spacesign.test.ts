@@ -47,7 +47,7 @@ describe('SpaceSign provider against the sandbox', () => {
   const start = async () => {
     const signature = (await service.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ placeHolder: '【乙方盖章】', signer: { account: 'chenqi', name: '陈七' }, description: '乙方' }] }))).body.entities[0];
     const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'chenqi', name: '陈七' }))).body.entities[0].ticket;
-    const started = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id }, { auth: false }));
+    const started = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id, version: signature.version }, { auth: false }));
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     return { signature, ticket, signUrl: started.body.entities[1]?.signUrl as string, envelopeId: sandbox.envelopes().at(-1)!.id };
   };

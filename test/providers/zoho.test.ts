@@ -57,7 +57,7 @@ describe('Zoho Sign provider against the sandbox', () => {
   const start = async () => {
     const signature = (await service.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ placeHolder: '【甲方盖章】', signer: { account: 'zhaoliu', name: '赵六' } }] }))).body.entities[0];
     const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
-    const started = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id }, { auth: false }));
+    const started = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id, version: signature.version }, { auth: false }));
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     return { signature, ticket, signUrl: started.body.entities[1]?.signUrl as string, requestId: sandbox.requests().at(-1)!.request_id };
   };
@@ -137,7 +137,7 @@ describe('Zoho Sign provider against the sandbox', () => {
   it('recalls a request when its signer cancels', async () => {
     reset();
     const { signature, ticket, requestId } = await start();
-    const cancelled = await service.json(`/sign/${signature.id}/seals/0?ticket=${encodeURIComponent(ticket)}`, { method: 'DELETE', auth: false });
+    const cancelled = await service.json(`/sign/${signature.id}/seals/0`, { method: 'DELETE', auth: false, headers: { 'x-infoplus-ticket': ticket } });
     expect(cancelled.body.entities[0].seals[0].state).toBe('cancelled');
     expect(sandbox.requests().find((r) => r.request_id === requestId)!.request_status).toBe('recalled');
   });

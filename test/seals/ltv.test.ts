@@ -40,7 +40,7 @@ describe('PAdES B-LT and B-LTA', () => {
     const file = (await uploadFile(service, await onePagePdf(), 'cert.pdf')).body.entities[0];
     const signature = (await service.json('/signature', jsonInit('POST', { file: file.id, seals: [{ placeHolder: 'SEAL-HERE' }] }))).body.entities[0];
     const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
-    const stamped = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id }, { auth: false }));
+    const stamped = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id, version: signature.version }, { auth: false }));
     expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
     const after = (await service.json(`/signature/${signature.id}`)).body.entities[0];
     expect(after.seals[0].algorithm).toMatch(/PAdES-B-LTA/);

@@ -28,7 +28,8 @@ describe('revocation in verification reports', () => {
   const newSeal = async (name: string) => (await service.json('/seals', jsonInit('POST', { name, type: '公章', owner: '示范大学', holders: ['zhaoliu'] }))).body.entities[0];
   const ticket = async (id: string) => (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket as string;
   const stamp = async (index: number, sealId: string) => {
-    const result = await service.json(`/sign/${signatureId}/seals/${index}`, jsonInit('POST', { ticket: await ticket(signatureId), sealId }, { auth: false }));
+    const version = (await service.json(`/signature/${signatureId}`)).body.entities[0].version;
+    const result = await service.json(`/sign/${signatureId}/seals/${index}`, jsonInit('POST', { ticket: await ticket(signatureId), sealId, version }, { auth: false }));
     expect(result.status, JSON.stringify(result.body)).toBe(200);
   };
   const report = async () => (await service.json(`/signature/${signatureId}/verify`)).body.entities[0];

@@ -19,6 +19,8 @@ export interface LoadedTemplate {
   seals?: Partial<Seal>[];
   /** Sample form data (`<name>.sample.json`). */
   sample?: unknown;
+  /** Marked trusted by the administrator (a `<name>.trusted` file next to it): may use `{@raw}` tags. */
+  trusted?: boolean;
   description?: string;
 }
 
@@ -69,8 +71,10 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
   }
   const [schema, seals, sample] = await Promise.all(['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))));
   const info = (schema ?? {}) as { title?: unknown; description?: unknown };
+  const trusted = await fs.access(path.join(dir, `${name}.trusted`)).then(() => true, () => false);
   return {
     name,
+    ...(trusted ? { trusted } : {}),
     title: typeof info.title === 'string' ? info.title : name,
     docx,
     ...(schema && typeof schema === 'object' ? { schema } : {}),

@@ -16,6 +16,36 @@ export interface RenderOptions {
   production: boolean;
   loadImage: ImageLoader;
   limits?: Partial<ZipLimits>;
+  /** Only a trusted template may use `{@raw}` tags (raw WordprocessingML from data). */
+  trusted?: boolean;
+}
+
+interface ParsedPart {
+  module?: string;
+  value?: string;
+  subparsed?: ParsedPart[];
+}
+
+/**
+ * `{@tag}` inserts raw XML from the data: a relationship, a field or a linked image the sanitizer
+ * never saw. Refused unless the template is marked trusted.
+ */
+function refuseRawXml(doc: Docxtemplater): void {
+  const compiled = (doc as unknown as { compiled?: Record<string, { postparsed?: ParsedPart[] }> }).compiled ?? {};
+  const walk = (parts: ParsedPart[] | undefined): string | undefined => {
+    for (const part of parts ?? []) {
+      if (part.module === 'rawxml') return part.value ?? '';
+      const inner = walk(part.subparsed);
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  };
+  for (const [file, templater] of Object.entries(compiled)) {
+    const tag = walk(templater.postparsed);
+    if (tag !== undefined) {
+      throw new ApiError(422, 'TEMPLATE_RAW_XML_REFUSED', `The template uses a raw XML tag {@${tag}} (in ${file}); only templates marked trusted may.`, [{ id: 'raw_xml_refused', xtag: tag, file }]);
+    }
+  }
 }
 
 const RELS = 'word/_rels/document.xml.rels';
@@ -53,8 +83,9 @@ function createTemplater(zip: PizZip, production: boolean, modules: object[]): D
 }
 
 /** Compiles a template without data: syntax errors surface as 422 TEMPLATE_ERROR (used on upload). */
-export function compileTemplate(template: Buffer | Uint8Array, options: { production: boolean; limits?: Partial<ZipLimits> }): void {
-  createTemplater(openTemplate(template, options.limits), options.production, [new ImageModule(async () => { throw new Error('no data'); })]);
+export function compileTemplate(template: Buffer | Uint8Array, options: { production: boolean; limits?: Partial<ZipLimits>; trusted?: boolean }): void {
+  const doc = createTemplater(openTemplate(template, options.limits), options.production, [new ImageModule(async () => { throw new Error('no data'); })]);
+  if (!options.trusted) refuseRawXml(doc);
 }
 
 /**
@@ -76,6 +107,7 @@ export async function renderDocx(template: Buffer | Uint8Array, data: unknown, o
   const zip = openTemplate(template, options.limits);
   const images = new ImageModule(options.loadImage);
   const doc = createTemplater(zip, options.production, [images]);
+  if (!options.trusted) refuseRawXml(doc);
   try {
     await doc.renderAsync((data ?? {}) as object);
   } catch (error) {

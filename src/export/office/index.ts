@@ -27,6 +27,7 @@ import { notConvertible, OfficeError, poolClosed, queueFull, unavailable } from 
 import { FallbackRunner } from './fallback.js';
 import { HEALTH_DOC, HEALTH_EXT } from './health-doc.js';
 import { prepareProfile } from './profile.js';
+import { networkIsolation } from './network-isolation.js';
 import { OfficeWorker } from './worker.js';
 
 export { OfficeError, type OfficeErrorCode } from './errors.js';
@@ -340,6 +341,7 @@ class WarmOfficePool implements OfficePool {
       pipeName: `lopool_${process.pid}_${this.id}_${slot.index}_${slot.generation}`,
       startTimeoutMs: this.startTimeoutMs,
       logger: this.log,
+      isolation: networkIsolation(this.log),
     });
     slot.worker = worker;
     this.live.add(worker);

@@ -23,6 +23,8 @@ export interface WorkerConfig {
   /** Bound for: soffice up + python connected + health conversion done. */
   startTimeoutMs: number;
   logger: Logger;
+  /** A command prefix that takes the network away from soffice (`unshare -n`), or none. */
+  isolation?: string[];
 }
 
 export type WorkerState = 'new' | 'starting' | 'idle' | 'busy' | 'dead';
@@ -220,7 +222,10 @@ export class OfficeWorker {
       `-env:UserInstallation=${this.config.profileUrl}`,
       `--accept=pipe,name=${this.config.pipeName};urp;StarOffice.ComponentContext`,
     ];
-    this.soffice = this.spawn('soffice', this.config.sofficeBinary, args, false);
+    const isolation = this.config.isolation ?? [];
+    this.soffice = isolation.length > 0
+      ? this.spawn('soffice', isolation[0], [...isolation.slice(1), this.config.sofficeBinary, ...args], false)
+      : this.spawn('soffice', this.config.sofficeBinary, args, false);
   }
 
   private spawnPython(): void {

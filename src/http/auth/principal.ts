@@ -17,12 +17,42 @@ export interface CredentialSource {
   ticket?: string;
 }
 
-/** Extracts credentials from an express request: the Authorization header, or a `ticket` in the query or JSON body. */
+/** The header the web component sends its ticket in. */
+export const TICKET_HEADER = 'x-infoplus-ticket';
+/** The cookie the signing page's first load sets (HttpOnly, SameSite=Strict, path /sign/<id>). */
+export const TICKET_COOKIE = 'ips_ticket';
+
+/**
+ * Where a ticket may travel in a URL (browser history, proxy logs, Referer): only the first load of
+ * the signing page, which exchanges it for a cookie. (The ws handshake reads its own query.)
+ */
+const QUERY_TICKET_ROUTE = /^\/sign\/[^/]+$/;
+
+function cookieTicket(req: Request): string | undefined {
+  if (!req.path.startsWith('/sign/')) return undefined;
+  const match = new RegExp(`(?:^|;\\s*)${TICKET_COOKIE}=([^;]{1,4096})`).exec(req.headers.cookie ?? '');
+  try {
+    return match ? decodeURIComponent(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Extracts credentials from an express request: the Authorization header, or a ticket in the
+ * X-InfoPlus-Ticket header, a JSON body's `ticket`, the signing page's cookie, or — on the signing
+ * page's first load only — `?ticket=`. A ticket in any other URL is refused (400 TICKET_IN_URL).
+ */
 export function credentialsOf(req: Request): CredentialSource {
   const queryTicket = typeof req.query.ticket === 'string' ? req.query.ticket : undefined;
+  if (queryTicket !== undefined && !(req.method === 'GET' && QUERY_TICKET_ROUTE.test(req.path))) {
+    throw new ApiError(400, 'TICKET_IN_URL', 'Send the ticket in the X-InfoPlus-Ticket header (or the JSON body), not in the URL.');
+  }
+  const header = req.headers[TICKET_HEADER];
+  const headerTicket = typeof header === 'string' && header ? header : undefined;
   const body = req.body as { ticket?: unknown } | undefined;
   const bodyTicket = body && typeof body === 'object' && typeof body.ticket === 'string' ? body.ticket : undefined;
-  return { method: req.method, uri: req.originalUrl, authorization: req.headers.authorization, ticket: queryTicket ?? bodyTicket };
+  return { method: req.method, uri: req.originalUrl, authorization: req.headers.authorization, ticket: queryTicket ?? headerTicket ?? bodyTicket ?? cookieTicket(req) };
 }
 
 export class Authenticator {
@@ -30,6 +60,7 @@ export class Authenticator {
     private readonly config: Pick<Config, 'engineKeys' | 'digest'>,
     private readonly ticketSecret: string,
     private readonly nonces: NonceRepository,
+    private readonly revoked?: { isRevoked(jti: string): Promise<boolean> },
   ) {}
 
   /** The caller's principal, null when no credential was presented; a presented bad credential is a 401. */
@@ -44,7 +75,11 @@ export class Authenticator {
       if (/^Digest\s/i.test(header)) return this.digest(header, source);
       throw unauthorized('Unsupported Authorization scheme; use Bearer or Digest.');
     }
-    if (source.ticket !== undefined) return { kind: 'user', claims: this.ticket(source.ticket) };
+    if (source.ticket !== undefined) {
+      const claims = this.ticket(source.ticket);
+      if (claims.jti !== undefined && (await this.revoked?.isRevoked(claims.jti))) throw new ApiError(401, 'TICKET_REVOKED', 'The ticket was revoked; ask the form for a new one.');
+      return { kind: 'user', claims };
+    }
     return null;
   }
 
@@ -75,11 +110,17 @@ export function requireEngine(principal: Principal | null): void {
   if (principal.kind !== 'engine') throw forbidden('ENGINE_ONLY', 'This call needs an engine credential; a user ticket cannot make it.');
 }
 
-/** Engine credentials, or a ticket for exactly this signature carrying the scope. */
-export function requireSignatureAccess(principal: Principal | null, signatureId: string, scope: TicketScope): Principal {
+/**
+ * Engine credentials, or a ticket for exactly this signature carrying the scope (and, for a ticket
+ * bound to one seal, that seal when `sealIndex` is given).
+ */
+export function requireSignatureAccess(principal: Principal | null, signatureId: string, scope: TicketScope, sealIndex?: number): Principal {
   if (!principal) throw unauthorized();
   if (principal.kind === 'engine') return principal;
   if (principal.claims.sid !== signatureId) throw forbidden('TICKET_SCOPE', 'The ticket is for another signature.');
   if (!principal.claims.scopes.includes(scope)) throw forbidden('TICKET_SCOPE', `The ticket does not allow ${scope}.`);
+  if (scope === 'stamp' && sealIndex !== undefined && principal.claims.seal !== undefined && principal.claims.seal !== sealIndex) {
+    throw forbidden('TICKET_SCOPE', `The ticket allows stamping seal ${principal.claims.seal} only.`);
+  }
   return principal;
 }

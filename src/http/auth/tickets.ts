@@ -15,6 +15,10 @@ export interface TicketClaims {
   scopes: TicketScope[];
   /** Expiry, unix seconds. */
   exp: number;
+  /** Ticket id, for revocation (`DELETE /signature/:id/tickets/:jti`) and per-ticket limits. */
+  jti?: string;
+  /** A stamp ticket bound to one seal index: it may stamp (or remove) only that seal. */
+  seal?: number;
 }
 
 const PREFIX = 'v1';
@@ -42,7 +46,8 @@ export function verifyTicket(secret: string, ticket: string, nowSeconds: number)
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (typeof claims?.sid !== 'string' || typeof claims.account !== 'string' || typeof claims.exp !== 'number' || !Array.isArray(claims.scopes)) {
+  if (typeof claims?.sid !== 'string' || typeof claims.account !== 'string' || typeof claims.exp !== 'number' || !Array.isArray(claims.scopes)
+    || (claims.jti !== undefined && typeof claims.jti !== 'string') || (claims.seal !== undefined && !Number.isInteger(claims.seal))) {
     return { ok: false, reason: 'malformed' };
   }
   if (claims.exp <= nowSeconds) return { ok: false, reason: 'expired' };

@@ -46,6 +46,12 @@ export interface EsignSandbox {
   callbacks: CallbackBehaviour;
   /** flowStatus 5 + SIGN_FLOW_FINISH callback (for a draft or signing flow). */
   expireFlow(flowId: string): Promise<void>;
+  /**
+   * A compromised provider, for tests: `rewrite` re-saves the document before signing it (a valid,
+   * trusted signature on bytes that no longer start with ours); `self-signed` signs with a key from
+   * a CA nobody configured. `none` (default) behaves.
+   */
+  hostile: { mode: 'none' | 'rewrite' | 'self-signed' };
   /** The same as clicking 签署 on the signing page (rejects when it is not this signer's turn). */
   signAs(flowId: string, accountId: string): Promise<void>;
   refuseAs(flowId: string, accountId: string, reason?: string): Promise<void>;
@@ -300,6 +306,20 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
 
   const docIdsOf = (flow: Flow, signer: Signer) => (signer.docPosList ? flow.docs.map((d) => d.docId).filter((docId) => signer.docPosList!.some((p) => p.docId === docId)) : flow.docs.map((d) => d.docId));
 
+  const hostile: EsignSandbox['hostile'] = { mode: 'none' };
+  let rogue: Promise<SandboxAuthority> | undefined;
+  async function hostileInput(bytes: Uint8Array, material: Parameters<SandboxAuthority['sign']>[2], account: { accountId: string; name: string; organization: boolean }) {
+    if (hostile.mode === 'rewrite') {
+      const document = await PDFDocument.load(bytes, { updateMetadata: false });
+      return { bytes: await document.save({ useObjectStreams: false }), material };
+    }
+    if (hostile.mode === 'self-signed') {
+      rogue ??= SandboxAuthority.create();
+      return { bytes, material: { ...material, key: await (await rogue).keyOf(account) } };
+    }
+    return { bytes, material };
+  }
+
   function sign(flow: Flow, signer: Signer): Promise<void> {
     return serial(async () => {
       if (signer.signStatus === 2) return;
@@ -321,7 +341,8 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
         try {
           const positions = signer.docPosList?.filter((p) => p.docId === docId);
           const placements = await placementsFor(doc.bytes, positions, doc.firstPageHeight);
-          signed.set(docId, Buffer.from(await authority.sign(doc.bytes, placements, material)));
+          const input = await hostileInput(doc.bytes, material, { accountId: owner.accountId, name: owner.name, organization: Boolean(organization) });
+          signed.set(docId, Buffer.from(await authority.sign(input.bytes, placements, input.material)));
         } catch (error) {
           failure = { docId, message: error instanceof SigningFailure ? error.message : `签署失败：${(error as Error).message}` };
           break;
@@ -734,6 +755,7 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
     url: base,
     apiBase: `${base}${API}`,
     caPem: authority.ca.certificatePem,
+    hostile,
     setCallbackUrl(url) {
       callbackUrl = url;
     },

@@ -1,4 +1,12 @@
-// The signing page's only script: posts the choice with the ticket, then closes (popup) or returns (redirect).
+// The signing page's only script: posts the choice (the ticket travels in an HttpOnly cookie), then
+// closes (popup) or returns (redirect).
+
+// The ticket of the first load leaves the address bar and history at once.
+const address = new URL(window.location.href);
+if (address.searchParams.has('ticket')) {
+  address.searchParams.delete('ticket');
+  window.history.replaceState(null, '', address.pathname + address.search + address.hash);
+}
 const form = document.getElementById('sign-form');
 if (form) {
   const result = form.querySelector('.result');
@@ -13,7 +21,8 @@ if (form) {
       const response = await fetch(`/sign/${form.dataset.signature}/seals/${form.dataset.seal}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ticket: form.dataset.ticket, sealId: data.get('sealId'), comment: data.get('comment') || undefined, mfa: data.get('mfa') || undefined }),
+        credentials: 'same-origin',
+        body: JSON.stringify({ sha256: form.dataset.sha256, sealId: data.get('sealId'), comment: data.get('comment') || undefined, mfa: data.get('mfa') || undefined }),
       });
       const envelope = await response.json();
       if (envelope.errno !== 0) throw new Error(envelope.error);
@@ -28,7 +37,10 @@ if (form) {
       form.classList.add('done');
       document.body.dataset.state = 'signed';
       if (window.opener) {
-        window.opener.postMessage({ type: 'infoplus-signature:signed', signatureId: form.dataset.signature, seal: Number(form.dataset.seal) }, '*');
+        // Only to the origin that opened us (allow-listed by the service), never '*'.
+        if (form.dataset.openerOrigin) {
+          window.opener.postMessage({ type: 'infoplus-signature:signed', signatureId: form.dataset.signature, seal: Number(form.dataset.seal) }, form.dataset.openerOrigin);
+        }
         setTimeout(() => window.close(), 800);
       } else if (form.dataset.return) {
         setTimeout(() => window.location.assign(form.dataset.return), 800);

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { core } from './0001-core.js';
 import { seals } from './0002-seals.js';
 import { providerFlows } from './0003-provider-flows.js';
+import { tickets } from './0004-tickets.js';
 import { graphqlMfa } from './0006-graphql-mfa.js';
 import { revocations } from './0008-revocations.js';
 
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0001-core': core,
   '0002-seals': seals,
   '0003-provider-flows': providerFlows,
+  '0004-tickets': tickets,
   '0006-graphql-mfa': graphqlMfa,
   '0008-revocations': revocations,
 };
