@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
 import type { MfaGuard } from '../mfa/totp.js';
 import { verifyPdf } from '../pdf/verify/index.js';
+import type { PdfVerifier } from '../verification/pool.js';
 import { checkProviderCanHonour, type FlowStatus, type SealProvider, type StampRequest } from '../providers/provider.js';
 import type { SealRecord } from '../store/seals.js';
 import type { ProviderFlow, ProviderFlowRepository } from '../store/provider-flows.js';
@@ -71,6 +72,8 @@ export interface FileSignerOptions {
   /** Redirect providers' flows (the same table the v1 broker uses) and checks of their results. */
   flows: ProviderFlowRepository;
   trustAnchors: () => Promise<string[]>;
+  /** Verifies provider PDFs off the main thread (the worker pool); verifyPdf in-thread when absent. */
+  verifier?: PdfVerifier;
   publicBaseUrl: () => string;
 }
 
@@ -241,10 +244,11 @@ export class FileSigner {
   /** The provider's PDF must add a new, valid signature to the file the flow started from. */
   private async checkProviderPdf(flow: ProviderFlow, pdf: Uint8Array): Promise<{ fieldName: string; signedAt: Date; algorithm: string; certificatePem: string } | { reason: string }> {
     const anchors = await this.options.trustAnchors();
-    const report = await verifyPdf(pdf, { trustAnchorsPem: anchors }).catch(() => undefined);
+    const verify = (bytes: Uint8Array) => (this.options.verifier ? this.options.verifier.verify(bytes, { trustAnchorsPem: anchors }) : verifyPdf(bytes, { trustAnchorsPem: anchors }));
+    const report = await verify(pdf).catch(() => undefined);
     if (!report) return { reason: 'The provider returned a document that is not a readable PDF.' };
     const original = await fetchAllowedFile(flow.baseUri, { ...this.options.fetch, allowedOrigins: this.options.allowedOrigins }).catch(() => undefined);
-    const before = original ? await verifyPdf(original.bytes, { trustAnchorsPem: anchors }).catch(() => undefined) : undefined;
+    const before = original ? await verify(original.bytes).catch(() => undefined) : undefined;
     const newest = report.signatures.slice(before?.signatureCount ?? 0).at(-1);
     if (!newest) return { reason: 'The provider returned the document without a new signature.' };
     if (!newest.valid || !newest.intact || !newest.signerCertificatePem) return { reason: `The provider's signature is not valid (${newest.states.join(', ')}).` };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
 import { verifyPdf } from '../pdf/verify/index.js';
+import type { PdfVerifier } from '../verification/pool.js';
 import { checkProviderCanHonour, type FlowStatus, type SealProvider } from '../providers/provider.js';
 import { FlowAlreadyOpenError, type ProviderFlow, type ProviderFlowRepository } from '../store/provider-flows.js';
 import { allowedSeals, checkPermission, checkSigner } from '../seals/permission.js';
@@ -54,6 +55,8 @@ export interface StampServiceOptions {
   providerTrustAnchors?: (provider: string) => Promise<string[]>;
   /** Our public base URL, for the provider's redirect back. */
   publicBaseUrl: () => string;
+  /** Verifies provider PDFs off the main thread with the service's limits (the worker pool); verifyPdf in-thread when absent. */
+  verifier?: PdfVerifier;
 }
 
 function formatTime(date: Date): string {
@@ -333,11 +336,11 @@ export class StampService {
     const anchors = await (this.settings.providerTrustAnchors ?? (() => this.settings.trustAnchors()))(flow.provider);
     let report;
     try {
-      report = await verifyPdf(pdf, { trustAnchorsPem: anchors });
+      report = await this.verify(pdf, anchors);
     } catch {
       return { reason: `The document returned by ${flow.provider} is not a readable PDF.` };
     }
-    const before = await verifyPdf(base, { trustAnchorsPem: anchors }).catch(() => undefined);
+    const before = await this.verify(base, anchors).catch(() => undefined);
     const earlier = before?.signatureCount ?? 0;
     for (const signature of report.signatures.slice(0, earlier)) {
       if (!signature.intact || !signature.valid || signature.modifiedAfterSigning) {
@@ -352,7 +355,7 @@ export class StampService {
     if (!newest.trusted) return { reason: `The signature added by ${flow.provider} is not from a certificate trusted for ${flow.provider} (${newest.issuer ?? 'unknown issuer'}).` };
     if (!newest.coversWholeDocument) return { reason: `The signature added by ${flow.provider} does not cover the whole document.` };
     if (!newest.signerCertificatePem) return { reason: `The signature added by ${flow.provider} carries no signer certificate.` };
-    const cms = cmsOf(pdf, newest.byteRange);
+    const cms = newest.cms ? new Uint8Array(Buffer.from(newest.cms, 'base64')) : undefined;
     if (!cms) return { reason: `The signature added by ${flow.provider} could not be read.` };
     const signedAt = newest.signedAt ? new Date(newest.signedAt) : new Date();
     return {
@@ -362,6 +365,10 @@ export class StampService {
       signedAt,
       fieldName: newest.field,
     };
+  }
+
+  private verify(pdf: Uint8Array, trustAnchorsPem: string[]) {
+    return this.settings.verifier ? this.settings.verifier.verify(pdf, { trustAnchorsPem }) : verifyPdf(pdf, { trustAnchorsPem });
   }
 
   private async writeSealState(flow: ProviderFlow, state: 'refused' | 'failed' | 'cancelled' | 'expired', reason: string): Promise<void> {
@@ -404,25 +411,6 @@ export class StampService {
   }
 }
 
-/** The CMS in /Contents: the hex between the two byte ranges, without its zero padding. */
-function cmsOf(pdf: Uint8Array, byteRange: number[]): Uint8Array | undefined {
-  if (byteRange.length !== 4) return undefined;
-  const hex = Buffer.from(pdf.subarray(byteRange[1] + 1, byteRange[2] - 1)).toString('latin1');
-  const der = Buffer.from(hex, 'hex');
-  if (der[0] !== 0x30) return undefined;
-  const lengthByte = der[1];
-  let length: number;
-  let header = 2;
-  if (lengthByte < 0x80) length = lengthByte;
-  else {
-    const count = lengthByte & 0x7f;
-    if (count === 0) return der; // indefinite length (BER): keep it all
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[2 + i];
-    header += count;
-  }
-  return new Uint8Array(der.subarray(0, header + length));
-}
 
 function clearResult(seal: Seal): Seal {
   const copy: Record<string, unknown> = { ...seal };
