@@ -66,6 +66,17 @@ export interface Config {
   reconcileAfterMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
+  /** Outgoing webhooks and verification codes (src/webhooks, src/proof). */
+  proof: {
+    /** When non-empty, the only origins webhooks may be sent to. */
+    webhookOrigins: string[];
+    /** Allow loopback/private/link-local webhook addresses (tests, closed networks). */
+    webhookAllowInternal: boolean;
+    webhookRetryBaseMs: number;
+    webhookRetryHours: number;
+    /** Requests per minute per client address to /v/<code>. */
+    codeRateLimit: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -234,6 +245,24 @@ export function loadConfig(env: Env = process.env): Config {
   const demoRaw = env.DEMO_DATA?.trim();
   if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
 
+  const allowInternalRaw = env.WEBHOOK_ALLOW_INTERNAL?.trim();
+  if (allowInternalRaw && !['true', 'false', '1', '0'].includes(allowInternalRaw)) throw new ConfigError('WEBHOOK_ALLOW_INTERNAL', `must be true or false, got "${allowInternalRaw}"`);
+  const proof: Config['proof'] = {
+    webhookOrigins: list(env, 'WEBHOOK_ORIGINS').map((origin) => {
+      try {
+        const parsed = new URL(origin);
+        if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
+        return parsed.origin;
+      } catch {
+        throw new ConfigError('WEBHOOK_ORIGINS', `must list origins such as https://archive.example.edu.cn, got "${origin}"`);
+      }
+    }),
+    webhookAllowInternal: allowInternalRaw === 'true' || allowInternalRaw === '1',
+    webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 10_000, 10, 3_600_000),
+    webhookRetryHours: integer(env, 'WEBHOOK_RETRY_HOURS', 24, 24, 720),
+    codeRateLimit: integer(env, 'VERIFY_CODE_RATE_LIMIT', 30, 1, 100_000),
+  };
+
   return {
     port,
     host,
@@ -287,6 +316,7 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 120_000, 0, 86_400_000),
     logLevel,
     production,
+    proof,
   };
 }
 

@@ -52,6 +52,16 @@ import { SealRepository } from './store/seals.js';
 import { SignatureRepository } from './store/signatures.js';
 import { verificationRoutes } from './verification/routes.js';
 import { VerifyPool } from './verification/pool.js';
+import { AuditLog } from './audit/log.js';
+import { auditRoutes } from './audit/routes.js';
+import { VerificationCodes } from './proof/codes.js';
+import { DocumentProof } from './proof/marks.js';
+import { proofRoutes } from './proof/routes.js';
+import { ServiceKey } from './proof/service-key.js';
+import { proofWriteHook } from './proof/write-hook.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { WebhookStore } from './webhooks/store.js';
 
 export interface RunningService {
   url: string;
@@ -69,6 +79,9 @@ export interface RunningService {
   stamps: StampService;
   /** Verification worker threads. */
   verifier: VerifyPool;
+  /** Audit trail, verification codes and outgoing webhooks (proof for outsiders). */
+  audit: AuditLog;
+  webhooks: WebhookDispatcher;
   /** The in-process e签宝 sandbox when ESIGN_SANDBOX is on. */
   esignSandbox: DevEsignSandbox['sandbox'] | null;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
@@ -90,6 +103,22 @@ export async function startService(config: Config, logger: Logger = createLogger
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
   const signatures = new SignatureService(signatureRepo, files, uris);
+  // Proof for outsiders: every Signature write appends its audit entries and webhook outbox rows in its own transaction.
+  const audit = new AuditLog(db, logger);
+  const webhookStore = new WebhookStore(db);
+  const codes = new VerificationCodes(db);
+  signatureRepo.onWrite(proofWriteHook(audit, webhookStore, logger));
+  const webhookPolicy = { origins: config.proof.webhookOrigins, allowInternal: config.proof.webhookAllowInternal };
+  const webhooks = new WebhookDispatcher({
+    store: webhookStore,
+    policy: webhookPolicy,
+    baseDelayMs: config.proof.webhookRetryBaseMs,
+    maxDelayMs: Math.max(config.proof.webhookRetryBaseMs, 3_600_000),
+    maxAgeMs: config.proof.webhookRetryHours * 3_600_000,
+    timeoutMs: 10_000,
+    concurrency: 4,
+    log: logger,
+  });
   const authenticator = new Authenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db));
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
@@ -174,15 +203,19 @@ export async function startService(config: Config, logger: Logger = createLogger
   });
   const pipeline = new ExportPipeline({ templates, converter, files, uris, production: config.production, log: logger, maxUnzippedBytes: config.docxMaxUnzippedBytes });
   const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
-  const documents = new DocumentService(pipeline, signatures, files, hub);
+  const documentProof = new DocumentProof(codes, files, uris, audit);
+  const documents = new DocumentService(pipeline, signatures, files, hub, documentProof);
 
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
-    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
+    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents, documentProof),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),
     sealRoutes(registry, authority, uris),
-    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+    signingRoutes({ stamps, engine, authenticator, previews: new PagePreviewer(), registry, returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins], onPageOpened: (id, visit) => void audit.record(id, { type: 'signing_page.opened', actor: visit.account, data: visit }) }),
+    proofRoutes({ codes, signatures, files, verifier, trustAnchors, audit, publicUrl: () => uris.publicUrl, codeRateLimit: config.proof.codeRateLimit, maxPdfBytes: config.uploadLimitBytes }),
+    auditRoutes({ audit, signatures, files, verifier, trustAnchors, serviceKey: new ServiceKey(db, authority, masterKey) }),
+    webhookRoutes({ store: webhookStore, policy: webhookPolicy, kick: () => webhooks.kick() }),
     verificationRoutes({ engine, verifier, trustAnchors, uploadLimit: config.uploadLimitBytes, tempDir: files.tempDir }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.demoData && !config.production, signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
@@ -193,6 +226,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
+  signatures.on('change', () => webhooks.kick());
 
   await authority.get();
   await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
@@ -217,12 +251,14 @@ export async function startService(config: Config, logger: Logger = createLogger
   engineBase ||= `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : shownHost}:${port}`;
   esignSandbox?.setCallbackUrl(`${engineBase}/callbacks/esign`);
   reconciler.start();
+  webhooks.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       hub.close();
       await reconciler.stop();
+      await webhooks.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
@@ -237,5 +273,5 @@ export async function startService(config: Config, logger: Logger = createLogger
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, verifier, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
 }

@@ -41,6 +41,8 @@ export interface SigningRouteOptions {
   registry: SealRegistry;
   /** Origins a `return` URL may point at (redirect mode). */
   returnOrigins: () => string[];
+  /** Told each time a user opens the signing page (the audit trail); must not throw or wait. */
+  onPageOpened?: (signatureId: string, visit: { account: string; sealIndex: number; ip: string; userAgent: string }) => void;
 }
 
 function sealIndexOf(raw: unknown): number {
@@ -75,6 +77,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     const sealIndex = sealIndexOf(req.query.seal);
     const { user, ticket } = await stampingUser(options, req, id);
+    options.onPageOpened?.(id, { account: user.account, sealIndex, ip: req.socket.remoteAddress ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300) });
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
     const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;

@@ -20,6 +20,8 @@ export interface LoadedTemplate {
   /** Sample form data (`<name>.sample.json`). */
   sample?: unknown;
   description?: string;
+  /** `x-verification-mark` of the schema: documents of this template carry a QR code and verification code. */
+  verificationMark?: true | { shareable?: boolean };
 }
 
 export interface TemplateSummary {
@@ -68,7 +70,8 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
     throw error;
   }
   const [schema, seals, sample] = await Promise.all(['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))));
-  const info = (schema ?? {}) as { title?: unknown; description?: unknown };
+  const info = (schema ?? {}) as { title?: unknown; description?: unknown; 'x-verification-mark'?: unknown };
+  const mark = info['x-verification-mark'];
   return {
     name,
     title: typeof info.title === 'string' ? info.title : name,
@@ -77,6 +80,7 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
     ...(Array.isArray(seals) ? { seals: seals as Partial<Seal>[] } : {}),
     ...(sample === undefined ? {} : { sample }),
     ...(typeof info.description === 'string' ? { description: info.description } : {}),
+    ...(mark === true || (mark && typeof mark === 'object') ? { verificationMark: mark as true | { shareable?: boolean } } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { core } from './0001-core.js';
 import { seals } from './0002-seals.js';
 import { providerFlows } from './0003-provider-flows.js';
+import { proof } from './0007-proof.js';
 
 /**
  * Schema migrations, in order, run at start-up. Written with the query builder so they run on
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001-core': core,
   '0002-seals': seals,
   '0003-provider-flows': providerFlows,
+  '0007-proof': proof,
 };
 
 class InlineProvider implements MigrationProvider {
