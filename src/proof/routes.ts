@@ -115,7 +115,7 @@ function page(lang: Lang, pathname: string, body: string, config: Record<string,
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(s.title)}</title>
 <link rel="stylesheet" href="/verify/assets/verify-page.css"></head>
 <body><main>
-<nav class="lang" aria-label="language"><a href="${escapeHtml(pathname)}?lang=${other}" hreflang="${other}" lang="${other}">${escapeHtml(s.other)}</a></nav>
+<nav class="lang" aria-label="language"><a href="?lang=${other}" hreflang="${other}" lang="${other}">${escapeHtml(s.other)}</a></nav>
 <h1>${escapeHtml(s.title)}</h1>
 ${body}
 </main>${script}</body></html>`;
