@@ -128,8 +128,16 @@ async function comparison(registered: Registered, bytes: Uint8Array, report: Ver
   else if (registered.revisions.includes(whole)) [kind, text] = ['warn', t(lang, 'copyOlder')];
   else {
     // A copy that grew from a registered revision (changes appended to it) still names where it departs.
-    const prefixes = await Promise.all((report?.revisions ?? []).map((revision) => sha256(bytes.subarray(0, revision.end))));
-    const base = prefixes.map((hash) => registered.revisions.indexOf(hash)).filter((i) => i >= 0).at(-1);
+    // A revision ends after %%EOF; the registered file may or may not hold the end-of-line around that point.
+    const eol = (byte: number | undefined) => byte === 0x0a || byte === 0x0d;
+    const ends = (report?.revisions ?? []).flatMap((revision) => {
+      const candidates = [revision.end];
+      for (let end = revision.end; end > revision.end - 2 && eol(bytes[end - 1]); ) candidates.push(--end);
+      for (let end = revision.end; end < revision.end + 2 && end < bytes.length && eol(bytes[end]); ) candidates.push(++end);
+      return candidates;
+    });
+    const prefixes = await Promise.all(ends.map((end) => sha256(bytes.subarray(0, end))));
+    const base = prefixes.map((hash) => registered.revisions.indexOf(hash)).filter((i) => i >= 0).sort((a, b) => a - b).at(-1);
     [kind, text] = ['bad', base === undefined ? t(lang, 'copyDiffers') : `${t(lang, 'copyDiffers')} ${t(lang, 'copyGrewFrom')(base + 1)}`];
   }
   return el('section', { class: 'comparison', id: 'verify-comparison', 'data-result': kind === 'ok' ? 'identical' : kind === 'warn' ? 'older' : 'differs' }, el('h2', {}, t(lang, 'comparison')), el('p', {}, badge(kind, text)), el('p', { class: 'hash' }, `sha256 ${whole}`));
