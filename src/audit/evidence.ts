@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { signPdf } from '../pdf/sign/index.js';
 import type { VerifyReport } from '../pdf/verify/index.js';
 import { TextPdf } from '../proof/text-pdf.js';
@@ -45,6 +46,8 @@ export async function evidenceReportPdf(input: EvidenceInput, key: ServiceSignin
     if (seal.signedAt) pdf.field('时间 At', String(seal.signedAt));
     if (seal.provider) pdf.field('Provider', seal.provider);
     if (seal.algorithm) pdf.field('Algorithm', seal.algorithm);
+    const der = seal.privateKey?.includes('BEGIN CERTIFICATE') ? Buffer.from(seal.privateKey.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64') : undefined;
+    if (der?.length) pdf.field('证书 SHA-256 Certificate fingerprint', createHash('sha256').update(der).digest('hex'));
   });
 
   if (report) {

@@ -10,11 +10,11 @@ import { type TestService, jsonInit, uploadFile } from '../helpers/service.js';
 export const ticketFor = async (service: TestService, id: string, account: string, name = account) =>
   (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name }))).body.entities[0].ticket as string;
 
-/** A Signature over a fresh one-page PDF with one 合同专用章 slot (zhaoliu holds one in the demo data), optionally with a verification mark. */
+/** A Signature over a fresh one-page PDF with one 合同专用章 slot (zhaoliu holds one in the demo data), with a verification mark unless `verificationMark` is null. */
 export async function markedSignature(service: TestService, verificationMark: unknown = { shareable: false }, seals = 1) {
   const fileId = (await uploadFile(service, await makePdf('在读证明 Certificate of enrolment'), 'certificate.pdf')).body.entities[0].id;
   const slots = Array.from({ length: seals }, (_, i) => ({ x: 300, y: 200 + i * 150, permission: { sealTypes: ['合同专用章'] } }));
-  const created = await service.json('/signature', jsonInit('POST', { file: fileId, seals: slots, ...(verificationMark === undefined ? {} : { verificationMark }) }));
+  const created = await service.json('/signature', jsonInit('POST', { file: fileId, seals: slots, ...(verificationMark === null ? {} : { verificationMark }) }));
   if (created.status !== 200) throw new Error(JSON.stringify(created.body));
   return created.body.entities[0];
 }

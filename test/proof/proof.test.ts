@@ -1,19 +1,28 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService } from '../helpers/service.js';
-import { currentPdf, markedSignature, scanLastPage, stampAs } from './helpers.js';
+import { currentPdf, markedSignature, scanLastPage, stampAs, ticketFor } from './helpers.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('proof for outsiders', () => {
   let service: TestService;
+  let templatesDir: string;
 
   beforeAll(async () => {
-    service = await startTestService({ DEMO_DATA: 'true', VERIFY_CODE_RATE_LIMIT: '40' });
+    // The shipped 在读证明 template, asking for a verification mark in its schema.
+    templatesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'templates-'));
+    for (const file of fs.readdirSync('templates').filter((f) => f.startsWith('enrolment-certificate.'))) fs.copyFileSync(path.join('templates', file), path.join(templatesDir, file));
+    const schemaFile = path.join(templatesDir, 'enrolment-certificate.schema.json');
+    fs.writeFileSync(schemaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(schemaFile, 'utf8')), 'x-verification-mark': { shareable: false } }));
+    service = await startTestService({ DEMO_DATA: 'true', VERIFY_CODE_RATE_LIMIT: '40', TEMPLATES_DIR: templatesDir });
   });
+  afterAll(() => fs.rmSync(templatesDir, { recursive: true, force: true }));
   afterAll(() => service.stop());
 
   it('prints a QR code that a phone can read; its URL shows the registered document, its seals and the sha256 of the genuine revision', async () => {
@@ -70,7 +79,7 @@ describe('proof for outsiders', () => {
   });
 
   it('keeps a hash-chained audit trail that reports an edited or deleted entry, and exports it as an evidence PDF that pdfsig accepts', async () => {
-    const created = await markedSignature(service, undefined);
+    const created = await markedSignature(service, null);
     await stampAs(service, created.id);
     const audit = (await service.json(`/signature/${created.id}/audit`)).body.entities[0];
     expect(audit.intact).toBe(true);
@@ -134,5 +143,43 @@ describe('proof for outsiders', () => {
     const unknownEvent = await service.json('/webhooks', jsonInit('POST', { url: 'https://archive.example.edu.cn/hooks', events: ['nope'] }));
     expect(unknownEvent.status).toBe(400);
     await service.json(`/webhooks/${accepted.body.entities[0].id}`, { method: 'DELETE' });
+  });
+
+  it('marks documents of a template that asks for it, now or when generated later, and records template and data hash', async () => {
+    const data = JSON.parse(fs.readFileSync(path.join(templatesDir, 'enrolment-certificate.sample.json'), 'utf8'));
+    const now = await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', data }));
+    expect(now.status, JSON.stringify(now.body)).toBe(200);
+    const url = scanLastPage(await currentPdf(service, now.body.entities[0]));
+    const codes = (await service.json(`/signature/${now.body.entities[0].id}/verification-codes`)).body.entities;
+    expect(url).toBe(codes[0].url);
+    const generated = (await service.json(`/signature/${now.body.entities[0].id}/audit`)).body.entities[0].entries.find((e: any) => e.type === 'document.generated');
+    expect(generated.data).toMatchObject({ template: 'enrolment-certificate', dataSha256: createHash('sha256').update(JSON.stringify(data)).digest('hex'), verificationMark: true });
+
+    // Created without a document: the code is reserved, and drawn when the document is generated.
+    const later = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', generate: false }))).body.entities[0];
+    const reserved = (await service.json(`/signature/${later.id}/verification-codes`)).body.entities[0];
+    expect((await fetch(reserved.url)).status).toBe(200);
+    const made = await service.json(`/signature/${later.id}/document`, jsonInit('POST', { data }));
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    expect(scanLastPage(await currentPdf(service, made.body.entities[0]))).toBe(reserved.url);
+    // Without the template's wish or a request, no mark.
+    const plain = await markedSignature(service, null);
+    expect(scanLastPage(await currentPdf(service, plain))).toBeNull();
+  });
+
+  it('never lets the audit trail hold up stamping: with its table gone, the seal is still applied', async () => {
+    const created = await markedSignature(service, null);
+    const ticket = await ticketFor(service, created.id, 'zhaoliu', '赵六');
+    const db = new SqliteDatabase(path.join(service.dataDir, 'signature.db'));
+    try {
+      db.exec('ALTER TABLE audit_entries RENAME TO audit_entries_away');
+      const seals = (await service.json('/seals')).body.entities as any[];
+      const stamped = await service.json(`/sign/${created.id}/seals/0`, jsonInit('POST', { ticket, sealId: seals.find((s) => s.name === '示范大学合同专用章').id }, { auth: false }));
+      expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
+      expect(stamped.body.entities[0].seals[0].state).toBe('signed');
+    } finally {
+      db.exec('ALTER TABLE audit_entries_away RENAME TO audit_entries');
+      db.close();
+    }
   });
 });
