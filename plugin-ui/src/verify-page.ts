@@ -169,7 +169,14 @@ async function verifyFile(file: File): Promise<void> {
     report = useServer ? await onServer(bytes.slice()) : await inWorker(bytes.slice());
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'VERIFY_FAILED';
-    failure = code === 'PDF_UNREADABLE' || code === 'NOT_A_PDF' ? t(lang, 'notPdf') : code === 'VERIFY_TIMEOUT' ? t(lang, 'timeout') : `${t(lang, 'failed')} (${code}): ${(error as Error).message}`;
+    failure =
+      code === 'PDF_UNREADABLE' || code === 'NOT_A_PDF'
+        ? t(lang, 'notPdf')
+        : code === 'VERIFY_TIMEOUT'
+          ? t(lang, 'timeout')
+          : code === 'PDF_LIMIT_EXCEEDED'
+            ? t(lang, 'limit')
+            : `${t(lang, 'failed')} (${code}): ${(error as Error).message}`;
   }
   const parts: HTMLElement[] = [];
   if (config.registered) parts.push(await comparison(config.registered, bytes, report));

@@ -1,6 +1,7 @@
 import { StandardFonts } from '@cantoo/pdf-lib';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOSTILE_INPUTS, flateBomb } from '../pdf/verify/attacks/hostile.js';
 import { update } from '../pdf/verify/attacks/update.js';
 import { type TestService, startTestService } from '../helpers/service.js';
 import { currentPdf, markedSignature, scanLastPage, stampAs } from './helpers.js';
@@ -128,4 +129,20 @@ describe('the public verification page in a browser', () => {
     expect(differs.text).toContain('第 3 版之后被改动');
     await page.close();
   });
+
+  it('answers hostile PDFs with a clear message and never freezes the page', async () => {
+    const page = await open(`${service.url}/verify`);
+    for (const [name, bytes] of [['bomb.pdf', flateBomb(1)], ['eof.pdf', HOSTILE_INPUTS.manyEofMarkers()], ['deep.pdf', HOSTILE_INPUTS.deepNesting()], ['loop.pdf', HOSTILE_INPUTS.prevLoop()]] as const) {
+      await page.evaluate(() => document.getElementById('verify-results')!.replaceChildren());
+      await pick(page, name, bytes);
+      // The page's own thread stays free while the worker struggles.
+      const started = Date.now();
+      expect(await page.evaluate(() => 1 + 1)).toBe(2);
+      expect(Date.now() - started).toBeLessThan(1000);
+      await page.waitForSelector('#verify-results [role="alert"], #verify-overall', { timeout: 30_000 });
+      const text = (await page.textContent('#verify-results'))!;
+      expect(text, name).toMatch(/✖|⚠/);
+    }
+    await page.close();
+  }, 150_000);
 });
