@@ -105,7 +105,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const signatures = new SignatureService(signatureRepo, files, uris);
   // Proof for outsiders: every Signature write appends its audit entries and webhook outbox rows in its own transaction.
   const audit = new AuditLog(db, logger);
-  const webhookStore = new WebhookStore(db);
+  const webhookStore = new WebhookStore(db, masterKey);
   const codes = new VerificationCodes(db);
   signatureRepo.onWrite(proofWriteHook(audit, webhookStore, logger));
   const webhookPolicy = { origins: config.proof.webhookOrigins, allowInternal: config.proof.webhookAllowInternal };

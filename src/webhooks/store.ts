@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { decryptPrivateKey, encryptPrivateKey } from '../pki/index.js';
 import type { Db } from '../store/db.js';
 
 export interface Subscription {
@@ -62,13 +63,19 @@ const deliveryOf = (row: Record<string, unknown>): Delivery => ({
   deliveredTime: row.delivered_time === null ? null : Number(row.delivered_time),
 });
 
-/** Subscriptions, the outbox of events and their deliveries, in the service's database. */
+/**
+ * Subscriptions, the outbox of events and their deliveries, in the service's database. Subscriber
+ * secrets are stored encrypted with the master key (AES-256-GCM), like seal keys.
+ */
 export class WebhookStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly masterKey: Buffer,
+  ) {}
 
   async subscribe(input: { url: string; events: string[]; digest: boolean }): Promise<Subscription & { secret: string }> {
     const secret = randomBytes(32).toString('base64url');
-    const row = { id: randomUUID(), url: input.url, events: JSON.stringify(input.events), secret, digest: input.digest ? 1 : 0, active: 1, create_time: Date.now() };
+    const row = { id: randomUUID(), url: input.url, events: JSON.stringify(input.events), secret: encryptPrivateKey(secret, this.masterKey), digest: input.digest ? 1 : 0, active: 1, create_time: Date.now() };
     await this.db.insertInto('webhook_subscriptions').values(row).execute();
     return { ...subscriptionOf(row), secret };
   }
@@ -79,7 +86,7 @@ export class WebhookStore {
 
   async subscription(id: string): Promise<(Subscription & { secret: string }) | undefined> {
     const row = await this.db.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { ...subscriptionOf(row), secret: row.secret } : undefined;
+    return row ? { ...subscriptionOf(row), secret: decryptPrivateKey(row.secret, this.masterKey) } : undefined;
   }
 
   async unsubscribe(id: string): Promise<boolean> {

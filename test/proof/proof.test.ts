@@ -140,6 +140,10 @@ describe('proof for outsiders', () => {
     expect(accepted.body.entities[0].secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const listed = (await service.json('/webhooks')).body.entities;
     expect(JSON.stringify(listed)).not.toContain(accepted.body.entities[0].secret);
+    const db = new SqliteDatabase(path.join(service.dataDir, 'signature.db'), { readonly: true });
+    const stored = db.prepare('SELECT secret FROM webhook_subscriptions WHERE id = ?').get(accepted.body.entities[0].id) as { secret: string };
+    db.close();
+    expect(stored.secret).not.toContain(accepted.body.entities[0].secret); // encrypted at rest
     const unknownEvent = await service.json('/webhooks', jsonInit('POST', { url: 'https://archive.example.edu.cn/hooks', events: ['nope'] }));
     expect(unknownEvent.status).toBe(400);
     await service.json(`/webhooks/${accepted.body.entities[0].id}`, { method: 'DELETE' });
