@@ -104,7 +104,7 @@ function badge(kind: 'ok' | 'bad' | 'warn', text: string): string {
   return `<span class="badge badge-${kind}"><span aria-hidden="true">${kind === 'ok' ? '✔' : kind === 'bad' ? '✖' : '⚠'}</span> ${escapeHtml(text)}</span>`;
 }
 
-function page(lang: Lang, pathname: string, body: string, config: Record<string, unknown> | null): string {
+function page(lang: Lang, body: string, config: Record<string, unknown> | null): string {
   const s = PAGE[lang];
   const other = lang === 'en' ? 'zh-CN' : 'en';
   const script = config
@@ -196,7 +196,7 @@ export function proofRoutes(options: ProofRouteOptions): Router {
 
   router.get('/verify', async (req, res) => {
     const lang = pickLang(req);
-    sendHtml(res, 200, page(lang, '/verify', `<p>${escapeHtml(PAGE[lang].intro)}</p>${verifierForm(lang)}`, await pageConfig(lang)));
+    sendHtml(res, 200, page(lang, `<p>${escapeHtml(PAGE[lang].intro)}</p>${verifierForm(lang)}`, await pageConfig(lang)));
   });
 
   router.get('/verify/assets/verify-page.css', (_req, res) => {
@@ -221,10 +221,10 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     const wait = limiter.hit(req.socket.remoteAddress ?? '');
     if (wait === 0) return false;
     res.setHeader('Retry-After', String(wait));
-    sendHtml(res, 429, page(pickLang(req), req.path, `<p role="alert">${escapeHtml(PAGE[pickLang(req)].tooMany)}</p>`, null));
+    sendHtml(res, 429, page(pickLang(req), `<p role="alert">${escapeHtml(PAGE[pickLang(req)].tooMany)}</p>`, null));
     return true;
   };
-  const notFound = (req: Request, res: Response) => sendHtml(res, 404, page(pickLang(req), req.path, `<p role="alert">${escapeHtml(PAGE[pickLang(req)].notFound)}</p>`, null));
+  const notFound = (req: Request, res: Response) => sendHtml(res, 404, page(pickLang(req), `<p role="alert">${escapeHtml(PAGE[pickLang(req)].notFound)}</p>`, null));
 
   /** The Signature of an active code, or undefined (unknown, withdrawn or malformed: one answer). */
   const lookup = async (raw: string) => {
@@ -244,7 +244,7 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     void options.audit.record(signature.id, { type: 'code.viewed', actor: 'public', data: { ip: req.socket.remoteAddress ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300) } });
     const revisions = await revisionHashes(options.files, signature);
     const report = await currentReport(options, signature);
-    sendHtml(res, 200, page(lang, req.path, registeredSection(lang, entry, signature, revisions, report) + `<h2>${escapeHtml(PAGE[lang].compareHint)}</h2>${verifierForm(lang)}`, await pageConfig(lang, { code: entry.code, revisions })));
+    sendHtml(res, 200, page(lang, registeredSection(lang, entry, signature, revisions, report) + `<h2>${escapeHtml(PAGE[lang].compareHint)}</h2>${verifierForm(lang)}`, await pageConfig(lang, { code: entry.code, revisions })));
   });
 
   router.get('/v/:code/document.pdf', async (req, res) => {

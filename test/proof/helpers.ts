@@ -50,3 +50,16 @@ export function scanLastPage(pdf: Uint8Array): string | null {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * GET as a visitor's browser would. Retries once when a kept-alive connection was closed by the
+ * server just as it was reused (ECONNRESET after a long pause in a test under load).
+ */
+export async function visit(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    return fetch(url, init);
+  }
+}

@@ -6,7 +6,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService } from '../helpers/service.js';
-import { currentPdf, markedSignature, scanLastPage, stampAs, ticketFor } from './helpers.js';
+import { currentPdf, markedSignature, scanLastPage, stampAs, ticketFor, visit } from './helpers.js';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -31,7 +31,7 @@ describe('proof for outsiders', () => {
     const pdf = await currentPdf(service, stamped);
     const url = scanLastPage(pdf);
     expect(url).toMatch(new RegExp(`^${service.url}/v/[0-9A-Z]{24}$`));
-    const page = await fetch(url!);
+    const page = await visit(url!);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(sha256(pdf));
@@ -40,10 +40,10 @@ describe('proof for outsiders', () => {
     expect(html).toContain('已盖 1 / 1 个印章');
     // Not shareable: neither the document's name nor a download.
     expect(html).not.toContain('certificate.pdf');
-    expect((await fetch(`${url}/document.pdf`)).status).toBe(404);
+    expect((await visit(`${url}/document.pdf`)).status).toBe(404);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     // English on request.
-    expect(await (await fetch(`${url}?lang=en`)).text()).toContain('1 of 1 seals applied');
+    expect(await (await visit(`${url}?lang=en`)).text()).toContain('1 of 1 seals applied');
     // The mark was drawn before the seal: the seal's signature is valid over it.
     const report = (await service.json(`/signature/${created.id}/verify`)).body.entities[0];
     expect(report.valid).toBe(true);
@@ -54,25 +54,25 @@ describe('proof for outsiders', () => {
     const codes = (await service.json(`/signature/${created.id}/verification-codes`)).body.entities;
     expect(codes).toHaveLength(1);
     const url = codes[0].url as string;
-    const ok = await fetch(url);
+    const ok = await visit(url);
     expect(ok.status).toBe(200);
     const okHtml = await ok.text();
     expect(okHtml).toContain('certificate.pdf'); // shareable: the name and the download
-    expect((await fetch(`${url}/document.pdf`)).status).toBe(200);
+    expect((await visit(`${url}/document.pdf`)).status).toBe(200);
 
-    const unknown = await fetch(`${service.url}/v/${'0'.repeat(24)}`);
-    const malformed = await fetch(`${service.url}/v/xyz`);
+    const unknown = await visit(`${service.url}/v/${'0'.repeat(24)}`);
+    const malformed = await visit(`${service.url}/v/xyz`);
     const withdraw = await service.json(`/signature/${created.id}/verification-codes/${codes[0].code}`, { method: 'DELETE' });
     expect(withdraw.body.entities[0].withdrawn).toBe(1);
-    const withdrawn = await fetch(url);
+    const withdrawn = await visit(url);
     const bodies = await Promise.all([unknown, malformed, withdrawn].map((r) => r.text()));
     expect([unknown.status, malformed.status, withdrawn.status]).toEqual([404, 404, 404]);
     expect(new Set(bodies).size).toBe(1);
-    expect((await fetch(`${url}/document.pdf`)).status).toBe(404);
+    expect((await visit(`${url}/document.pdf`)).status).toBe(404);
 
     let limited: Response | undefined;
     for (let i = 0; i < 60 && !limited; i++) {
-      const response = await fetch(`${service.url}/v/${'1'.repeat(24)}`);
+      const response = await visit(`${service.url}/v/${'1'.repeat(24)}`);
       if (response.status === 429) limited = response;
     }
     expect(limited?.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -162,7 +162,7 @@ describe('proof for outsiders', () => {
     // Created without a document: the code is reserved, and drawn when the document is generated.
     const later = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', generate: false }))).body.entities[0];
     const reserved = (await service.json(`/signature/${later.id}/verification-codes`)).body.entities[0];
-    expect((await fetch(reserved.url)).status).toBe(200);
+    expect((await visit(reserved.url)).status).toBe(200);
     const made = await service.json(`/signature/${later.id}/document`, jsonInit('POST', { data }));
     expect(made.status, JSON.stringify(made.body)).toBe(200);
     expect(scanLastPage(await currentPdf(service, made.body.entities[0]))).toBe(reserved.url);

@@ -115,7 +115,7 @@ describe('outgoing webhooks', () => {
     service.process.kill('SIGTERM');
     await service.exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 120_000);
 
   it('delivers every event exactly once to a deduplicating receiver when the service is killed mid-delivery and restarted', async () => {
     let hangFirst = true;
@@ -153,7 +153,7 @@ describe('outgoing webhooks', () => {
     second.process.kill('SIGTERM');
     await second.exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 180_000);
 
   it('backs off exponentially with jitter and keeps trying for at least 24 hours', () => {
     const delays = [1, 2, 3, 4, 5].map((attempt) => retryDelay(attempt, 10_000, 3_600_000, () => 1));
