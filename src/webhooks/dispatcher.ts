@@ -40,7 +40,7 @@ function guardedLookup(policy: UrlPolicy): LookupFunction {
   };
 }
 
-function post(url: URL, body: string, headers: Record<string, string>, policy: UrlPolicy, timeoutMs: number): Promise<number> {
+function post(url: URL, body: string, headers: Record<string, string>, policy: UrlPolicy, timeoutMs: number, active: Set<http.ClientRequest>): Promise<number> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!policy.allowInternal && (host === 'localhost' || (/^[\d.:a-f]+$/i.test(host) && isInternalAddress(host)))) {
     return Promise.reject(new Error('the URL points at an internal address'));
@@ -56,6 +56,8 @@ function post(url: URL, body: string, headers: Record<string, string>, policy: U
         response.on('error', reject);
       },
     );
+    active.add(request);
+    request.on('close', () => active.delete(request));
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on('error', reject);
     request.end(body);
@@ -74,6 +76,7 @@ export class WebhookDispatcher {
   private stopped = true;
   private again = false;
   private readonly inFlight = new Set<string>();
+  private readonly requests = new Set<http.ClientRequest>();
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -150,11 +153,13 @@ export class WebhookDispatcher {
       let status: number | null = null;
       let error = '';
       try {
-        status = await post(url, body, headers, policy, this.options.timeoutMs);
+        status = await post(url, body, headers, policy, this.options.timeoutMs, this.requests);
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (failure) {
         error = failure instanceof Error ? failure.message : String(failure);
       }
+      // Cut off by shutdown: nothing is recorded, so the delivery is simply due again at the next start.
+      if (this.stopped && error) return;
       const now = Date.now();
       const record = { attempt, time: started, status, error, durationMs: now - started };
       if (!error) {
@@ -173,6 +178,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const request of this.requests) request.destroy(new Error('the service is stopping'));
     await this.running;
   }
 }

@@ -44,6 +44,10 @@ describe('proof for outsiders', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     // English on request.
     expect(await (await visit(`${url}?lang=en`)).text()).toContain('1 of 1 seals applied');
+    // Each view is in the audit trail.
+    const viewed = (await service.json(`/signature/${created.id}/audit`)).body.entities[0].entries.filter((e: any) => e.type === 'code.viewed');
+    expect(viewed.length).toBeGreaterThanOrEqual(2);
+    expect(viewed[0]).toMatchObject({ actor: 'public', data: { ip: expect.stringContaining('127.0.0.1') } });
     // The mark was drawn before the seal: the seal's signature is valid over it.
     const report = (await service.json(`/signature/${created.id}/verify`)).body.entities[0];
     expect(report.valid).toBe(true);
