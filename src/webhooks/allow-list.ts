@@ -20,12 +20,24 @@ for (const [prefix, bits] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) blockList.addSubnet(prefix, bits, 'ipv4');
-for (const [prefix, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) blockList.addSubnet(prefix, bits, 'ipv6');
+// IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are judged by their IPv4 part below: a BlockList
+// subnet over ::ffff:0:0/96 would match every IPv4 address.
+for (const [prefix, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) blockList.addSubnet(prefix, bits, 'ipv6');
 
 export function isInternalAddress(address: string): boolean {
   const family = net.isIP(address);
   if (family === 0) return true;
-  return blockList.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 6) {
+    const mapped = /^::ffff:(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    if (mapped) return isInternalAddress(mapped);
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    if (hex) {
+      const value = (parseInt(hex[1], 16) << 16) | parseInt(hex[2], 16);
+      return isInternalAddress([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.'));
+    }
+    return blockList.check(address, 'ipv6');
+  }
+  return blockList.check(address, 'ipv4');
 }
 
 /** Checks the URL's form and origin at registration: https (or http), no credentials, on the allow-list. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import net, { type LookupFunction } from 'node:net';
 import dns from 'node:dns';
 import type { Logger } from 'pino';
 import { isInternalAddress, type UrlPolicy } from './allow-list.js';
@@ -42,7 +42,7 @@ function guardedLookup(policy: UrlPolicy): LookupFunction {
 
 function post(url: URL, body: string, headers: Record<string, string>, policy: UrlPolicy, timeoutMs: number, active: Set<http.ClientRequest>): Promise<number> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!policy.allowInternal && (host === 'localhost' || (/^[\d.:a-f]+$/i.test(host) && isInternalAddress(host)))) {
+  if (!policy.allowInternal && (host === 'localhost' || (net.isIP(host) !== 0 && isInternalAddress(host)))) {
     return Promise.reject(new Error('the URL points at an internal address'));
   }
   const transport = url.protocol === 'https:' ? https : http;
