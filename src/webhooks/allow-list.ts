@@ -1,4 +1,3 @@
-import dns from 'node:dns/promises';
 import net from 'node:net';
 
 export interface UrlPolicy {
@@ -56,12 +55,4 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): URL {
     throw new WebhookUrlError('points at an internal address');
   }
   return url;
-}
-
-/** At delivery: the name must still resolve only to public addresses (a DNS answer can change after registration). */
-export async function resolveAllowed(url: URL, policy: UrlPolicy): Promise<void> {
-  if (policy.allowInternal) return;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((entry) => entry.address);
-  if (addresses.length === 0 || addresses.some(isInternalAddress)) throw new WebhookUrlError('resolves to an internal address');
 }
