@@ -20,7 +20,8 @@ describe('proof for outsiders', () => {
     for (const file of fs.readdirSync('templates').filter((f) => f.startsWith('enrolment-certificate.'))) fs.copyFileSync(path.join('templates', file), path.join(templatesDir, file));
     const schemaFile = path.join(templatesDir, 'enrolment-certificate.schema.json');
     fs.writeFileSync(schemaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(schemaFile, 'utf8')), 'x-verification-mark': { shareable: false } }));
-    service = await startTestService({ DEMO_DATA: 'true', VERIFY_CODE_RATE_LIMIT: '40', TEMPLATES_DIR: templatesDir });
+    // A generous conversion deadline: LibreOffice shares the machine with the rest of the suite.
+    service = await startTestService({ DEMO_DATA: 'true', VERIFY_CODE_RATE_LIMIT: '40', TEMPLATES_DIR: templatesDir, CONVERT_TIMEOUT_MS: '120000' });
   });
   afterAll(() => fs.rmSync(templatesDir, { recursive: true, force: true }));
   afterAll(() => service.stop());
@@ -173,7 +174,7 @@ describe('proof for outsiders', () => {
     // Without the template's wish or a request, no mark.
     const plain = await markedSignature(service, null);
     expect(scanLastPage(await currentPdf(service, plain))).toBeNull();
-  });
+  }, 300_000);
 
   it('never lets the audit trail hold up stamping: with its table gone, the seal is still applied', async () => {
     const created = await markedSignature(service, null);
