@@ -20,6 +20,9 @@ export interface DispatcherOptions {
   log: Logger;
 }
 
+/** How long after an attempt's deadline a claimed delivery is due again if its dispatcher died. */
+const CLAIM_MARGIN_MS = 5_000;
+
 /** Exponential backoff with "equal jitter": half the capped delay fixed, the other half random. */
 export function retryDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   const capped = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
@@ -131,6 +134,7 @@ export class WebhookDispatcher {
     const { store, policy } = this.options;
     this.inFlight.add(delivery.id);
     try {
+      if (!(await store.claim(delivery, Date.now() + this.options.timeoutMs + CLAIM_MARGIN_MS))) return;
       const subscription = await store.subscription(delivery.subscriptionId);
       const body = await store.eventBody(delivery.eventId);
       const started = Date.now();
@@ -158,7 +162,7 @@ export class WebhookDispatcher {
       } catch (failure) {
         error = failure instanceof Error ? failure.message : String(failure);
       }
-      // Cut off by shutdown: nothing is recorded, so the delivery is simply due again at the next start.
+      // Cut off by shutdown: nothing is recorded; the delivery is due again when its claim lapses.
       if (this.stopped && error) return;
       const now = Date.now();
       const record = { attempt, time: started, status, error, durationMs: now - started };

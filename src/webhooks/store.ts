@@ -120,6 +120,22 @@ export class WebhookStore {
     return rows.map(deliveryOf);
   }
 
+  /**
+   * Takes a due delivery for one attempt: its next attempt time moves to `until` only if nobody else
+   * moved it first, so two dispatchers (several instances on one database) never send it together. A
+   * dispatcher that dies mid-attempt leaves it due again at `until`.
+   */
+  async claim(delivery: Delivery, until: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_time: until })
+      .where('id', '=', delivery.id)
+      .where('state', '=', 'pending')
+      .where('next_attempt_time', '=', delivery.nextAttemptTime)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async nextDueTime(): Promise<number | undefined> {
     const row = await this.db.selectFrom('webhook_deliveries').select('next_attempt_time').where('state', '=', 'pending').orderBy('next_attempt_time').limit(1).executeTakeFirst();
     return row ? Number(row.next_attempt_time) : undefined;
