@@ -79,6 +79,17 @@ export interface Config {
   mfa: { issuer: string; maxFailures: number; windowSeconds: number };
   /** Demo opt-in, rate limits, caps, framing, provider trust anchors (src/security-config.ts). */
   security: SecurityConfig;
+  /** Outgoing webhooks and verification codes (src/webhooks, src/proof). */
+  proof: {
+    /** When non-empty, the only origins webhooks may be sent to. */
+    webhookOrigins: string[];
+    /** Allow loopback/private/link-local webhook addresses (tests, closed networks). */
+    webhookAllowInternal: boolean;
+    webhookRetryBaseMs: number;
+    webhookRetryHours: number;
+    /** Requests per minute per client address to /v/<code>. */
+    codeRateLimit: number;
+  };
 }
 
 export interface GraphqlConfig {
@@ -317,6 +328,23 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const mfaIssuer = env.MFA_ISSUER?.trim() || 'InfoPlus Signature';
   if (mfaIssuer.length > 64 || mfaIssuer.includes(':')) throw new ConfigError('MFA_ISSUER', 'must be at most 64 characters without ":"');
+  const allowInternalRaw = env.WEBHOOK_ALLOW_INTERNAL?.trim();
+  if (allowInternalRaw && !['true', 'false', '1', '0'].includes(allowInternalRaw)) throw new ConfigError('WEBHOOK_ALLOW_INTERNAL', `must be true or false, got "${allowInternalRaw}"`);
+  const proof: Config['proof'] = {
+    webhookOrigins: list(env, 'WEBHOOK_ORIGINS').map((origin) => {
+      try {
+        const parsed = new URL(origin);
+        if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
+        return parsed.origin;
+      } catch {
+        throw new ConfigError('WEBHOOK_ORIGINS', `must list origins such as https://archive.example.edu.cn, got "${origin}"`);
+      }
+    }),
+    webhookAllowInternal: allowInternalRaw === 'true' || allowInternalRaw === '1',
+    webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 10_000, 10, 3_600_000),
+    webhookRetryHours: integer(env, 'WEBHOOK_RETRY_HOURS', 24, 24, 720),
+    codeRateLimit: integer(env, 'VERIFY_CODE_RATE_LIMIT', 30, 1, 100_000),
+  };
 
   return {
     port,
@@ -379,6 +407,7 @@ export function loadConfig(env: Env = process.env): Config {
     oauth: { clients: oauthClients, tokenTtlSeconds: integer(env, 'OAUTH_TOKEN_TTL', 3600, 30, 86_400) },
     mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
     security: loadSecurityConfig(env, production),
+    proof,
   };
 }
 

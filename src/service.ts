@@ -64,6 +64,16 @@ import { verificationRoutes } from './verification/routes.js';
 import { CertificateRevocation } from './seals/revocation.js';
 import { revocationRoutes } from './seals/revocation-routes.js';
 import { VerifyPool } from './verification/pool.js';
+import { AuditLog } from './audit/log.js';
+import { auditRoutes } from './audit/routes.js';
+import { VerificationCodes } from './proof/codes.js';
+import { DocumentProof } from './proof/marks.js';
+import { proofRoutes } from './proof/routes.js';
+import { ServiceKey } from './proof/service-key.js';
+import { proofWriteHook } from './proof/write-hook.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { WebhookStore } from './webhooks/store.js';
 
 export interface RunningService {
   url: string;
@@ -81,6 +91,9 @@ export interface RunningService {
   stamps: StampService;
   /** Verification worker threads. */
   verifier: VerifyPool;
+  /** Audit trail, verification codes and outgoing webhooks (proof for outsiders). */
+  audit: AuditLog;
+  webhooks: WebhookDispatcher;
   /** The in-process e签宝 sandbox when ESIGN_SANDBOX is on. */
   esignSandbox: DevEsignSandbox['sandbox'] | null;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
@@ -115,6 +128,22 @@ export async function startService(config: Config, logger: Logger = createLogger
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
   const signatures = new SignatureService(signatureRepo, files, uris);
+  // Proof for outsiders: every Signature write appends its audit entries and webhook outbox rows in its own transaction.
+  const audit = new AuditLog(db, logger);
+  const webhookStore = new WebhookStore(db, masterKey);
+  const codes = new VerificationCodes(db);
+  signatureRepo.onWrite(proofWriteHook(audit, webhookStore, logger));
+  const webhookPolicy = { origins: config.proof.webhookOrigins, allowInternal: config.proof.webhookAllowInternal };
+  const webhooks = new WebhookDispatcher({
+    store: webhookStore,
+    policy: webhookPolicy,
+    baseDelayMs: config.proof.webhookRetryBaseMs,
+    maxDelayMs: Math.max(config.proof.webhookRetryBaseMs, 3_600_000),
+    maxAgeMs: config.proof.webhookRetryHours * 3_600_000,
+    timeoutMs: 10_000,
+    concurrency: 4,
+    log: logger,
+  });
   const revokedTickets = new RevokedTicketRepository(db);
   const authenticator = new OAuthAwareAuthenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db), revokedTickets);
 
@@ -213,7 +242,8 @@ export async function startService(config: Config, logger: Logger = createLogger
     perTicket: config.security.wsPerTicket,
     total: config.security.wsTotal,
   });
-  const documents = new DocumentService(pipeline, signatures, files, hub);
+  const documentProof = new DocumentProof(codes, files, uris, audit);
+  const documents = new DocumentService(pipeline, signatures, files, hub, documentProof);
 
   // SignatureAPI v2 (GraphQL): a second front door onto the same registry, broker rules and providers.
   const oauth = new OAuthServer(() => config.oauth.clients, ticketSecret, config.oauth.tokenTtlSeconds);
@@ -258,7 +288,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
-    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents),
+    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents, documentProof),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
@@ -272,7 +302,11 @@ export async function startService(config: Config, logger: Logger = createLogger
       secureCookies: () => uris.publicUrl.startsWith('https:'),
       frameOrigins: config.security.frameOrigins,
       mfa,
+      onPageOpened: (id, visit) => void audit.record(id, { type: 'signing_page.opened', actor: visit.account, data: visit }),
     }),
+    proofRoutes({ codes, signatures, files, verifier, trustAnchors, audit, publicUrl: () => uris.publicUrl, codeRateLimit: config.proof.codeRateLimit, maxPdfBytes: config.uploadLimitBytes }),
+    auditRoutes({ audit, signatures, files, verifier, trustAnchors, serviceKey: new ServiceKey(db, authority, masterKey) }),
+    webhookRoutes({ store: webhookStore, policy: webhookPolicy, kick: () => webhooks.kick() }),
     verificationRoutes({
       engine,
       verifier,
@@ -295,6 +329,7 @@ export async function startService(config: Config, logger: Logger = createLogger
   server.maxConnections = config.security.maxConnections;
   hub.attach(server);
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
+  signatures.on('change', () => webhooks.kick());
 
   await authority.get();
   const rebound = await registry.migrateKeyBinding();
@@ -324,12 +359,14 @@ export async function startService(config: Config, logger: Logger = createLogger
     if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
   }
   reconciler.start();
+  webhooks.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       hub.close();
       await reconciler.stop();
+      await webhooks.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
@@ -344,5 +381,5 @@ export async function startService(config: Config, logger: Logger = createLogger
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, verifier, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
 }

@@ -2,7 +2,7 @@
 // `infoplus-signature-verifier.js`, that the element starts on the first verify(). Off the page's
 // thread, a hostile PDF can only cost this worker, which the element terminates at its deadline.
 import type { SealSlot } from './api.js';
-import { verifyInBrowser } from './verify-core.js';
+import { reportInBrowser, verifyInBrowser } from './verify-core.js';
 
 export interface VerifyJob {
   id: number;
@@ -11,19 +11,30 @@ export interface VerifyJob {
   trusted: Array<[number, boolean]>;
 }
 
+/** The public verification page (/verify, /v/<code>): the whole report of any PDF. */
+export interface ReportJob {
+  id: number;
+  mode: 'report';
+  pdf: Uint8Array;
+  trustAnchorsPem: string[];
+}
+
 export type VerifyAnswer =
   | { id: number; verdict: import('./verdict.js').BrowserVerdict }
+  | { id: number; report: Awaited<ReturnType<typeof reportInBrowser>> }
   | { id: number; error: { code: string; message: string } };
 
 const scope = self as unknown as {
-  addEventListener(type: 'message', listener: (event: MessageEvent<VerifyJob>) => void): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<VerifyJob | ReportJob>) => void): void;
   postMessage(message: VerifyAnswer): void;
 };
 
 scope.addEventListener('message', async (event) => {
-  const { id, pdf, seals, trusted } = event.data;
+  const job = event.data;
+  const { id } = job;
   try {
-    scope.postMessage({ id, verdict: await verifyInBrowser(pdf, seals, new Map(trusted)) });
+    if ('mode' in job) scope.postMessage({ id, report: await reportInBrowser(job.pdf, job.trustAnchorsPem) });
+    else scope.postMessage({ id, verdict: await verifyInBrowser(job.pdf, job.seals, new Map(job.trusted)) });
   } catch (error) {
     // PdfParseError (and the verifier's limit errors) carry a code; anything else is a failure to verify.
     const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'VERIFY_FAILED';

@@ -40,3 +40,8 @@ export async function verifyInBrowser(pdf: Uint8Array, seals: SealSlot[], truste
   });
   return { valid: verdicts.length > 0 && verdicts.every((v) => v.valid), seals: verdicts };
 }
+
+/** The verifier's whole report for any PDF (the public verification page), trusting the given anchors. */
+export async function reportInBrowser(pdf: Uint8Array, trustAnchorsPem: string[]) {
+  return verifyPdf(pdf, { trustAnchorsPem });
+}

@@ -77,7 +77,7 @@ export async function verifyInWorker(pdf: Uint8Array, seals: SealSlot[], trusted
       if (event.data?.id !== id) return;
       finish(true);
       if ('verdict' in event.data) resolve(event.data.verdict);
-      else reject(new LocalFailure(event.data.error.code, event.data.error.message));
+      else if ('error' in event.data) reject(new LocalFailure(event.data.error.code, event.data.error.message));
     };
     const onError = (event: Event) => {
       event.preventDefault();

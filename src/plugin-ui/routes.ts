@@ -26,6 +26,8 @@ const BUNDLE_FILES: Record<string, string> = {
   'infoplus-signature.js.map': 'application/json; charset=utf-8',
   'infoplus-signature-verifier.js': 'text/javascript; charset=utf-8',
   'infoplus-signature-verifier.js.map': 'application/json; charset=utf-8',
+  'verify-page.js': 'text/javascript; charset=utf-8',
+  'verify-page.js.map': 'application/json; charset=utf-8',
 };
 const DEMO_ASSETS: Record<string, string> = { 'demo.js': 'text/javascript; charset=utf-8', 'demo.css': 'text/css; charset=utf-8' };
 

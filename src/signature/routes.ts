@@ -41,7 +41,13 @@ export interface TemplateDocuments {
   createFromTemplate(input: NonNullable<CreateSignatureRequest> & { template: string }): Promise<Signature>;
 }
 
-export function signatureRoutes(signatures: SignatureService, tickets: TicketSettings, documents?: TemplateDocuments): Router {
+/** Verification marks on uploaded PDFs (src/proof/marks.ts). */
+export interface UploadMarks {
+  markFile(fileId: string): Promise<{ fileId: string; code: string } | undefined>;
+  register(signatureId: string, code: string, request: { shareable: boolean }): Promise<void>;
+}
+
+export function signatureRoutes(signatures: SignatureService, tickets: TicketSettings, documents?: TemplateDocuments, marks?: UploadMarks): Router {
   const router = Router();
 
   router.post('/signature', requireJsonBody, async (req, res) => {
@@ -49,7 +55,9 @@ export function signatureRoutes(signatures: SignatureService, tickets: TicketSet
     const body = validateCreateSignature(req.body);
     let signature: Signature;
     if (body.file) {
-      signature = await signatures.create({ name: body.name, fileId: body.file, seals: body.seals });
+      const mark = body.verificationMark && marks ? await marks.markFile(body.file) : undefined;
+      signature = await signatures.create({ name: body.name, fileId: mark?.fileId ?? body.file, seals: body.seals });
+      if (mark) await marks!.register(signature.id, mark.code, { shareable: typeof body.verificationMark === 'object' && body.verificationMark.shareable === true });
     } else {
       if (!documents) throw new ApiError(501, 'EXPORT_UNAVAILABLE', 'Creating documents from templates is not available on this service.');
       signature = await documents.createFromTemplate({ ...body, template: body.template as string });

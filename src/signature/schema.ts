@@ -174,6 +174,10 @@ export const createSignatureSchema = {
     data: { type: 'object', description: 'Form data for the template.' },
     generate: { type: 'boolean', description: 'With template: false creates the Signature without a document (generated later from form data).' },
     seals: { type: 'array', maxItems: 200, items: { $ref: 'seal.json' } },
+    verificationMark: {
+      description: 'Draw a QR code, verification code and URL in the footer of the last page (true, or {shareable}: the public page may show the document).',
+      anyOf: [{ type: 'boolean' }, { type: 'object', additionalProperties: false, properties: { shareable: { type: 'boolean' } } }],
+    },
   },
 } as const;
 
@@ -185,6 +189,7 @@ export interface CreateSignatureRequest {
   data?: Record<string, unknown>;
   generate?: boolean;
   seals?: Partial<Seal>[];
+  verificationMark?: boolean | { shareable?: boolean };
 }
 
 ajv.addSchema(sealSchema);

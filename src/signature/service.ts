@@ -77,7 +77,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
     const seals = normalizeSeals(sealsInput);
     assertSealsAcceptable(seals, '$.seals');
     const signature: Signature = { id: newId(), mime: 'application/pdf', createTime: Date.now(), seals, ...fields };
-    const record = await this.repo.insert(signature, this.referencedFiles(signature));
+    const record = await this.repo.insert(signature, this.referencedFiles(signature), cause);
     const presented = this.presentRecord(record);
     this.emit('change', { signature: presented, cause });
     return presented;
@@ -92,7 +92,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
         throw conflict('VERSION_CONFLICT', `The Signature is at version ${record.version}, the update was made against version ${patch.version}.`);
       }
       const next = await this.merge(record.signature, patch);
-      const written = await this.repo.replace(next, record.version, this.referencedFiles(next));
+      const written = await this.repo.replace(next, record.version, this.referencedFiles(next), { before: record.signature, cause });
       if (!written) throw conflict('VERSION_CONFLICT', 'The Signature was changed concurrently; fetch it again and retry.');
       const presented = this.presentRecord(written);
       this.emit('change', { signature: presented, cause });

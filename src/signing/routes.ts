@@ -60,6 +60,8 @@ export interface SigningRouteOptions {
   frameOrigins?: readonly string[];
   /** Mark the ticket cookie Secure (the service is reached over https). */
   secureCookies?: () => boolean;
+  /** Told each time a user opens the signing page (the audit trail); must not throw or wait. */
+  onPageOpened?: (signatureId: string, visit: { account: string; sealIndex: number; ip: string; userAgent: string }) => void;
 }
 
 /** How long the signing page's ticket cookie lives at most (the ticket may live longer). */
@@ -105,6 +107,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       const maxAge = Math.max(1, Math.min(exp - Math.floor(Date.now() / 1000), COOKIE_SECONDS));
       res.append('Set-Cookie', `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`);
     }
+    options.onPageOpened?.(id, { account: user.account, sealIndex, ip: req.socket.remoteAddress ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300) });
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
     // The page binds to the revision it previews: its sha256 goes with the stamp, the preview names it.

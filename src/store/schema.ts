@@ -141,6 +141,71 @@ export interface RevokedTicketsTable {
   expires_at: number;
 }
 
+export interface AuditEntriesTable {
+  signature_id: string;
+  seq: number;
+  time: number;
+  type: string;
+  actor: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadsTable {
+  signature_id: string;
+  seq: number;
+  hash: string;
+}
+
+export interface VerificationCodesTable {
+  code: string;
+  signature_id: string;
+  shareable: number;
+  create_time: number;
+  withdrawn_time: number | null;
+}
+
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  events: string;
+  secret: string;
+  digest: number;
+  active: number;
+  create_time: number;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  signature_id: string;
+  payload: string;
+  create_time: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  subscription_id: string;
+  state: string;
+  attempts: number;
+  next_attempt_time: number;
+  last_status: number | null;
+  last_error: string;
+  create_time: number;
+  delivered_time: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  time: number;
+  status: number | null;
+  error: string;
+  duration_ms: number;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -157,4 +222,11 @@ export interface Database {
   totp_enrolments: TotpEnrolmentsTable;
   seal_mfa: SealMfaTable;
   revoked_tickets: RevokedTicketsTable;
+  audit_entries: AuditEntriesTable;
+  audit_heads: AuditHeadsTable;
+  verification_codes: VerificationCodesTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

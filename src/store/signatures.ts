@@ -19,8 +19,17 @@ function storedBody(signature: Signature): string {
  * one has ever referenced (a referenced file cannot be deleted; references accumulate so earlier
  * revisions stay retrievable).
  */
+/** Runs inside the transaction of every Signature write (audit entries, the webhook outbox). */
+export type SignatureWriteHook = (trx: Db, change: { before?: Signature; after: Signature; version: number; cause: string }) => Promise<void>;
+
 export class SignatureRepository {
+  private writeHook: SignatureWriteHook | undefined;
+
   constructor(private readonly db: Db) {}
+
+  onWrite(hook: SignatureWriteHook): void {
+    this.writeHook = hook;
+  }
 
   async get(id: string): Promise<SignatureRecord | undefined> {
     const row = await this.db.selectFrom('signatures').selectAll().where('id', '=', id).executeTakeFirst();
@@ -28,7 +37,7 @@ export class SignatureRepository {
     return { signature: JSON.parse(row.body) as Signature, version: Number(row.version), updateTime: Number(row.update_time) };
   }
 
-  async insert(signature: Signature, fileIds: string[]): Promise<SignatureRecord> {
+  async insert(signature: Signature, fileIds: string[], cause = 'created'): Promise<SignatureRecord> {
     const now = Date.now();
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -36,12 +45,13 @@ export class SignatureRepository {
         .values({ id: signature.id, body: storedBody(signature), version: 1, create_time: signature.createTime, update_time: now })
         .execute();
       await this.addReferences(trx, signature.id, fileIds);
+      await this.writeHook?.(trx, { after: signature, version: 1, cause });
     });
     return { signature, version: 1, updateTime: now };
   }
 
   /** Writes a new body if the stored version is still `expectedVersion`; undefined on a lost race. */
-  async replace(signature: Signature, expectedVersion: number, fileIds: string[]): Promise<SignatureRecord | undefined> {
+  async replace(signature: Signature, expectedVersion: number, fileIds: string[], change: { before?: Signature; cause: string } = { cause: 's2' }): Promise<SignatureRecord | undefined> {
     const now = Date.now();
     const written = await this.db.transaction().execute(async (trx) => {
       const result = await trx
@@ -52,6 +62,7 @@ export class SignatureRepository {
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
       await this.addReferences(trx, signature.id, fileIds);
+      await this.writeHook?.(trx, { before: change.before, after: signature, version: expectedVersion + 1, cause: change.cause });
       return true;
     });
     return written ? { signature, version: expectedVersion + 1, updateTime: now } : undefined;

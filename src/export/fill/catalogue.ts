@@ -22,6 +22,8 @@ export interface LoadedTemplate {
   /** Marked trusted by the administrator (a `<name>.trusted` file next to it): may use `{@raw}` tags. */
   trusted?: boolean;
   description?: string;
+  /** `x-verification-mark` of the schema: documents of this template carry a QR code and verification code. */
+  verificationMark?: true | { shareable?: boolean };
 }
 
 export interface TemplateSummary {
@@ -70,8 +72,9 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
     throw error;
   }
   const [schema, seals, sample] = await Promise.all(['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))));
-  const info = (schema ?? {}) as { title?: unknown; description?: unknown };
+  const info = (schema ?? {}) as { title?: unknown; description?: unknown; 'x-verification-mark'?: unknown };
   const trusted = await fs.access(path.join(dir, `${name}.trusted`)).then(() => true, () => false);
+  const mark = info['x-verification-mark'];
   return {
     name,
     ...(trusted ? { trusted } : {}),
@@ -81,6 +84,7 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
     ...(Array.isArray(seals) ? { seals: seals as Partial<Seal>[] } : {}),
     ...(sample === undefined ? {} : { sample }),
     ...(typeof info.description === 'string' ? { description: info.description } : {}),
+    ...(mark === true || (mark && typeof mark === 'object') ? { verificationMark: mark as true | { shareable?: boolean } } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { seals } from './0002-seals.js';
 import { providerFlows } from './0003-provider-flows.js';
 import { tickets } from './0004-tickets.js';
 import { graphqlMfa } from './0006-graphql-mfa.js';
+import { proof } from './0007-proof.js';
 import { revocations } from './0008-revocations.js';
 
 /**
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003-provider-flows': providerFlows,
   '0004-tickets': tickets,
   '0006-graphql-mfa': graphqlMfa,
+  '0007-proof': proof,
   '0008-revocations': revocations,
 };
 
