@@ -61,6 +61,23 @@ export interface Config {
   reconcileAfterMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   production: boolean;
+  /** Several instances (issue 14): PostgreSQL, the blob store, Redis, this instance's name. */
+  scale: ScaleConfig;
+}
+
+export interface ScaleConfig {
+  /** postgres://… switches every repository to PostgreSQL; null = embedded SQLite. */
+  databaseUrl: string | null;
+  /** redis://… enables cross-instance push and the durable conversion queue; null = in-process. */
+  redisUrl: string | null;
+  /** Where file bytes live: `local` (DATA_DIR/blobs) or `postgres` (default with DATABASE_URL). */
+  blobStore: 'local' | 'postgres';
+  /** Names this instance in logs, /readyz and the push fan-out. */
+  instanceId: string;
+  /** Tries a queued conversion gets (a worker dying mid-job counts as one) before CONVERT_FAILED. */
+  convertAttempts: number;
+  /** How long SIGTERM waits for in-flight requests before closing the remaining connections. */
+  drainTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -229,6 +246,8 @@ export function loadConfig(env: Env = process.env): Config {
   const demoRaw = env.DEMO_DATA?.trim();
   if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
 
+  const scale = loadScaleConfig(env);
+
   return {
     port,
     host,
@@ -277,6 +296,43 @@ export function loadConfig(env: Env = process.env): Config {
     reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 120_000, 0, 86_400_000),
     logLevel,
     production,
+    scale,
+  };
+}
+
+function loadScaleConfig(env: Env): ScaleConfig {
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = env[name]?.trim();
+    if (!raw) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `must be a URL (${protocols.join(', ')}), got something else`);
+    }
+    if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return raw;
+  };
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  // Instances sharing a database must share the keys that encrypt its seal keys and sign its tickets.
+  if (databaseUrl) {
+    for (const name of ['SEAL_MASTER_KEY', 'TICKET_SECRET']) {
+      if (!env[name]?.trim()) throw new ConfigError(name, 'must be set when DATABASE_URL is set (every instance needs the same value)');
+    }
+  }
+  const blobStore = (env.BLOB_STORE?.trim() || (databaseUrl ? 'postgres' : 'local')) as ScaleConfig['blobStore'];
+  if (!['local', 'postgres'].includes(blobStore)) throw new ConfigError('BLOB_STORE', `must be local or postgres, got "${blobStore}"`);
+  if (blobStore === 'postgres' && !databaseUrl) throw new ConfigError('BLOB_STORE', 'postgres needs DATABASE_URL');
+  const instanceId = env.INSTANCE_ID?.trim() || `${os.hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', 'must be 1 to 64 letters, digits, dots, dashes, underscores or colons');
+  return {
+    databaseUrl,
+    redisUrl,
+    blobStore,
+    instanceId,
+    convertAttempts: integer(env, 'CONVERT_ATTEMPTS', 3, 1, 10),
+    drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
 }
 

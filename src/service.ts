@@ -43,9 +43,11 @@ import { EngineClient } from './signing/engine-client.js';
 import { PagePreviewer } from './signing/preview.js';
 import { signingRoutes } from './signing/routes.js';
 import { StampService } from './signing/stamp-service.js';
-import { openSqlite } from './store/db.js';
+import { openDatabase } from './store/db.js';
 import { FileUris } from './store/file-uri.js';
 import { FileStore } from './store/files.js';
+import { LocalBlobStore } from './store/blobs/local.js';
+import { PostgresBlobStore } from './store/blobs/postgres.js';
 import { NonceRepository } from './store/nonces.js';
 import { ProviderAccountRepository, ProviderEventRepository, ProviderFlowRepository } from './store/provider-flows.js';
 import { SealRepository } from './store/seals.js';
@@ -75,14 +77,14 @@ export interface RunningService {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
-  const db = await openSqlite(config.dataDir);
+  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.scale.databaseUrl });
   const secrets = await loadLocalSecrets(config.dataDir);
   const engineKeys = config.engineKeys.length > 0 ? config.engineKeys : [secrets.devEngineKey];
   const ticketSecret = config.ticketSecret ?? secrets.ticketSecret;
   const masterKey = config.sealMasterKey ?? Buffer.from(secrets.sealMasterKey, 'base64');
 
   // Engine side: Signatures, files, push.
-  const files = new FileStore(db, config.dataDir);
+  const files = new FileStore(db, config.dataDir, config.scale.blobStore === 'postgres' ? new PostgresBlobStore(db) : new LocalBlobStore(config.dataDir));
   await files.init();
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);

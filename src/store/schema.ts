@@ -101,6 +101,19 @@ export interface ProviderAccountsTable {
   update_time: number;
 }
 
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  chunks: number;
+  last_used: number;
+}
+
+export interface BlobChunksTable {
+  sha256: string;
+  seq: number;
+  data: Buffer;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -112,4 +125,6 @@ export interface Database {
   provider_flows: ProviderFlowsTable;
   provider_events: ProviderEventsTable;
   provider_accounts: ProviderAccountsTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
 }

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { core } from './0001-core.js';
 import { seals } from './0002-seals.js';
 import { providerFlows } from './0003-provider-flows.js';
+import { blobs } from './0005-blobs.js';
 
 /**
  * Schema migrations, in order, run at start-up. Written with the query builder so they run on
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001-core': core,
   '0002-seals': seals,
   '0003-provider-flows': providerFlows,
+  '0005-blobs': blobs,
 };
 
 class InlineProvider implements MigrationProvider {
@@ -20,7 +22,8 @@ class InlineProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InlineProvider() });
+  // Migrations from parallel branches land out of order (0004 after 0005 ran); each is independent.
+  const migrator = new Migrator({ db, provider: new InlineProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
