@@ -72,6 +72,8 @@ export interface ScaleConfig {
   redisUrl: string | null;
   /** Where file bytes live: `local` (DATA_DIR/blobs) or `postgres` (default with DATABASE_URL). */
   blobStore: 'local' | 'postgres';
+  /** Prefix of every Redis key and channel (several deployments or test runs can share one Redis). */
+  redisPrefix: string;
   /** Names this instance in logs, /readyz and the push fan-out. */
   instanceId: string;
   /** Tries a queued conversion gets (a worker dying mid-job counts as one) before CONVERT_FAILED. */
@@ -326,9 +328,12 @@ function loadScaleConfig(env: Env): ScaleConfig {
   if (blobStore === 'postgres' && !databaseUrl) throw new ConfigError('BLOB_STORE', 'postgres needs DATABASE_URL');
   const instanceId = env.INSTANCE_ID?.trim() || `${os.hostname()}-${process.pid}`;
   if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', 'must be 1 to 64 letters, digits, dots, dashes, underscores or colons');
+  const redisPrefix = env.REDIS_PREFIX?.trim() || 'sigsvc:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'must be 1 to 64 letters, digits, colons, dots, dashes or underscores');
   return {
     databaseUrl,
     redisUrl,
+    redisPrefix,
     blobStore,
     instanceId,
     convertAttempts: integer(env, 'CONVERT_ATTEMPTS', 3, 1, 10),

@@ -32,6 +32,8 @@ import { SpaceSignProvider } from './providers/spacesign/provider.js';
 import { processSpaceSignEvent, spaceSignWebhookRoutes } from './providers/spacesign/webhooks.js';
 import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
 import { PushHub } from './push/hub.js';
+import { startRedisRelay } from './push/redis-relay.js';
+import { RedisConnections } from './scale/redis.js';
 import { BuiltinAuthority } from './seals/authority.js';
 import { seedDemoData, seedSandboxDemo } from './seals/demo.js';
 import { type SealRegistrar, SealRegistry } from './seals/registry.js';
@@ -68,6 +70,8 @@ export interface RunningService {
   logger: Logger;
   reconciler: FlowReconciler;
   stamps: StampService;
+  /** Redis connections when REDIS_URL is set: `redis.shared()` is the instance's shared client. */
+  redis: RedisConnections | null;
   /** The in-process e签宝 sandbox when ESIGN_SANDBOX is on. */
   esignSandbox: DevEsignSandbox['sandbox'] | null;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
@@ -76,7 +80,9 @@ export interface RunningService {
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+export async function startService(config: Config, baseLogger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+  const logger = baseLogger.child({ instance: config.scale.instanceId });
+  const redis = config.scale.redisUrl ? new RedisConnections(config.scale.redisUrl, config.scale.redisPrefix, config.scale.instanceId, logger) : null;
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.scale.databaseUrl });
   const secrets = await loadLocalSecrets(config.dataDir);
   const engineKeys = config.engineKeys.length > 0 ? config.engineKeys : [secrets.devEngineKey];
@@ -182,6 +188,9 @@ export async function startService(config: Config, logger: Logger = createLogger
   ]);
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, app);
   hub.attach(server);
+  if (redis) {
+    await startRedisRelay(hub, { publisher: redis.shared(), subscriber: redis.open('push-subscriber'), channel: `${redis.prefix}push`, instanceId: config.scale.instanceId, log: logger });
+  }
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
 
   await authority.get();
@@ -223,8 +232,9 @@ export async function startService(config: Config, logger: Logger = createLogger
       clearTimeout(timer);
       await converter.close();
       await esignSandbox?.close();
+      await redis?.close();
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, redis, esignSandbox: esignSandbox?.sandbox ?? null, close };
 }
