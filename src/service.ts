@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { ServiceConverter } from './export/converter.js';
+import { QueuedConverter } from './export/queue/queued-converter.js';
 import { DocumentService } from './export/documents.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { exportRoutes } from './export/routes.js';
@@ -12,6 +13,7 @@ import { TemplateSource } from './export/template-source.js';
 import { fileRoutes } from './files/routes.js';
 import { Authenticator } from './http/auth/principal.js';
 import { healthRoutes } from './http/health.js';
+import { readinessRoutes } from './http/readiness.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
 import { esignCallbackRoutes, processEsignEvent } from './providers/esign/callbacks.js';
@@ -152,14 +154,17 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   });
 
   // Word templates → PDF on the LibreOffice pool.
-  const converter = new ServiceConverter({
-    workers: config.officeWorkers,
-    queueLimit: config.convertQueueLimit,
-    conversionTimeoutMs: config.convertTimeoutMs,
-    start: config.officeStart,
-    dataDir: config.dataDir,
-    logger,
-  });
+  // With Redis, conversions are durable jobs for converter processes (`npm run worker`); else the in-process pool.
+  const converter = redis
+    ? new QueuedConverter({ redisUrl: config.scale.redisUrl!, prefix: redis.prefix, redis: redis.shared(), queueLimit: config.convertQueueLimit, conversionTimeoutMs: config.convertTimeoutMs, attempts: config.scale.convertAttempts, log: logger })
+    : new ServiceConverter({
+        workers: config.officeWorkers,
+        queueLimit: config.convertQueueLimit,
+        conversionTimeoutMs: config.convertTimeoutMs,
+        start: config.officeStart,
+        dataDir: config.dataDir,
+        logger,
+      });
   const templates = new TemplateSource({
     templatesDir: config.templatesDir,
     files,
@@ -172,8 +177,10 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins);
   const documents = new DocumentService(pipeline, signatures, files, hub);
 
+  let draining = false;
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
+    readinessRoutes({ db, instanceId: config.scale.instanceId, draining: () => draining, redis, queue: converter instanceof QueuedConverter ? converter : null, connections: () => hub.connectionCount() }),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, documents),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes }),

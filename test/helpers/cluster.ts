@@ -53,3 +53,54 @@ export async function startTestCluster(shared: Record<string, string> = {}, redi
     },
   };
 }
+
+export interface ChildWorker {
+  process: import('node:child_process').ChildProcess;
+  dataDir: string;
+  output(): string;
+  exited: Promise<number | null>;
+  /** After a SIGKILL: ends the LibreOffice processes the dead worker left (found by its own data dir). */
+  killOrphans(): void;
+}
+
+/** Starts a converter worker (`src/worker.ts`, as `npm run worker` does) and waits until it takes jobs. */
+export async function startChildWorker(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildWorker> {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const { REPO_ROOT } = await import('./child.js');
+  const { tempDataDir } = await import('./service.js');
+  const dataDir = tempDataDir('sigworker-');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', OFFICE_WORKERS: '1', DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in time:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (/converter worker .* ready/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${output}`));
+    });
+  });
+  const killOrphans = () => {
+    const found = spawnSync('pgrep', ['-f', `${dataDir}/`], { encoding: 'utf8' }).stdout;
+    for (const pid of found.split('\n').map(Number).filter((n) => n > 0 && n !== process.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  return { process: child, dataDir, output: () => output, exited, killOrphans };
+}
