@@ -33,9 +33,10 @@ import { SpaceSignClient } from './providers/spacesign/client.js';
 import { SpaceSignProvider } from './providers/spacesign/provider.js';
 import { processSpaceSignEvent, spaceSignWebhookRoutes } from './providers/spacesign/webhooks.js';
 import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
-import { PushHub } from './push/hub.js';
+import { CLOSE_SERVICE_RESTART, PushHub } from './push/hub.js';
 import { startRedisRelay } from './push/redis-relay.js';
 import { RedisConnections } from './scale/redis.js';
+import { PgAdvisoryLeadership, RECONCILER_LOCK, SoleLeadership } from './scale/leadership.js';
 import { BuiltinAuthority } from './seals/authority.js';
 import { seedDemoData, seedSandboxDemo } from './seals/demo.js';
 import { type SealRegistrar, SealRegistry } from './seals/registry.js';
@@ -79,8 +80,6 @@ export interface RunningService {
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
   close(): Promise<void>;
 }
-
-const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startService(config: Config, baseLogger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
   const logger = baseLogger.child({ instance: config.scale.instanceId });
@@ -151,6 +150,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     intervalMs: config.reconcileIntervalMs,
     staleAfterMs: config.reconcileAfterMs,
     log: logger,
+    leadership: config.scale.databaseUrl ? new PgAdvisoryLeadership(config.scale.databaseUrl, RECONCILER_LOCK, logger) : new SoleLeadership(),
   });
 
   // Word templates → PDF on the LibreOffice pool.
@@ -227,13 +227,16 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      hub.close();
-      await reconciler.stop();
+      // Drain: /readyz says so, no new connections, in-flight requests (stamps) finish, and live-push
+      // sockets close with 1012 (service restart) so controls reconnect — to another instance.
+      draining = true;
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      hub.close(CLOSE_SERVICE_RESTART, 'instance draining; reconnect');
+      await reconciler.stop();
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      const timer = setTimeout(() => server.closeAllConnections(), config.scale.drainTimeoutMs);
       await drained;
       clearInterval(reaper);
       clearTimeout(timer);
