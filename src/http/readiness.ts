@@ -22,9 +22,20 @@ interface Check {
   [key: string]: unknown;
 }
 
+const PROBE_TIMEOUT_MS = 1500;
+
+/** A probe that does not answer in time fails (a client waiting out a reconnect must not hang the check). */
+function withinTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 async function probe(required: boolean, work: () => Promise<Record<string, unknown> | void>): Promise<Check> {
   try {
-    return { ok: true, required, ...((await work()) ?? {}) };
+    return { ok: true, required, ...((await withinTimeout(work())) ?? {}) };
   } catch (error) {
     return { ok: false, required, detail: (error as Error).message };
   }
@@ -44,7 +55,7 @@ export function readinessRoutes(probes: ReadinessProbes): Router {
     if (probes.redis) checks.redis = await probe(true, () => probes.redis!.ping());
     if (probes.queue) {
       checks.queue = await probe(false, async () => ({ waiting: await probes.queue!.waiting() }));
-      const seen = await probes.queue.workersSeen().catch(() => [] as string[]);
+      const seen = await withinTimeout(probes.queue.workersSeen()).catch(() => [] as string[]);
       checks.converters = { ok: seen.length > 0, required: false, seen };
     }
     const ready = Object.values(checks).every((check) => check.ok || !check.required);

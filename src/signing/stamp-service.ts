@@ -21,7 +21,10 @@ const RESULT_FIELDS = [
   'provider', 'comment', 'state', 'stateReason', 'fieldName', 'revision', 'signedBy', 'evidence',
 ] as const;
 
-const MAX_ATTEMPTS = 3;
+/** Stamps racing on one Signature from several instances lose the S2 version check and start again. */
+const MAX_ATTEMPTS = 12;
+/** A short random wait before retrying, so racing instances stop colliding in lock-step. */
+const retryPause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 40 * Math.min(attempt, 5)));
 
 export interface StampResult {
   signature: Signature;
@@ -81,7 +84,10 @@ export class StampService {
           return await this.stampOnce(signatureId, sealIndex, user, sealId, comment);
         } catch (error) {
           // Another seal landed between our S1 and S2: stamp again on the newer revision.
-          if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
+          if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) {
+            await retryPause(attempt);
+            continue;
+          }
           throw error;
         }
       }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { type Balancer, startBalancer } from './balancer.js';
 import { createTestDatabase, SHARED_SECRETS, type TestDatabase } from './postgres.js';
 import { type TestService, startTestService } from './service.js';
 
@@ -7,6 +8,8 @@ export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 
 export interface TestCluster {
   database: TestDatabase;
+  /** The load balancer every instance's PUBLIC_URL names (file uris in Signatures point at it). */
+  balancer: Balancer;
   prefix: string;
   /** Environment every instance of this cluster shares (database, Redis, secrets). */
   env: Record<string, string>;
@@ -33,21 +36,25 @@ export async function dropRedisPrefix(url: string, prefix: string): Promise<void
 /** Several in-process API instances sharing one fresh PostgreSQL database and one Redis prefix. */
 export async function startTestCluster(shared: Record<string, string> = {}, redisUrl = REDIS_TEST_URL): Promise<TestCluster> {
   const database = await createTestDatabase();
+  const balancer = await startBalancer();
   const prefix = `sigtest:${randomBytes(4).toString('hex')}:`;
-  const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ...SHARED_SECRETS, ...shared };
+  const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, PUBLIC_URL: balancer.url, ...SHARED_SECRETS, ...shared };
   const instances: TestService[] = [];
   return {
     database,
+    balancer,
     prefix,
     env,
     instances,
     async start(name, extra = {}) {
       const service = await startTestService({ ...env, INSTANCE_ID: name, ...extra });
       instances.push(service);
+      balancer.backends.push(service.url);
       return service;
     },
     async stop() {
       await Promise.all(instances.splice(0).map((service) => service.stop().catch(() => undefined)));
+      await balancer.close();
       await database.drop();
       await dropRedisPrefix(redisUrl, prefix).catch(() => undefined);
     },

@@ -26,7 +26,7 @@ export async function startTestService(env: Record<string, string> = {}, dataDir
   const database = process.env.TEST_DATABASE === 'postgres' && !env.DATABASE_URL ? await createTestDatabase() : null;
   const pgEnv: Record<string, string> = database ? { DATABASE_URL: database.url, ...SHARED_SECRETS } : {};
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...pgEnv, ...env });
-  const running = await startService(config, createLogger('silent'));
+  const running = await startService(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
     const headers = new Headers(init.headers);
     if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${ENGINE_KEY}`);

@@ -64,7 +64,9 @@ export class QueuedConverter implements Converter {
   async convert(docx: Buffer, options: ConvertOptions = {}): Promise<Buffer> {
     if (this.closed) throw new OfficeError('POOL_CLOSED', 'The PDF converter is shutting down; please try again shortly.');
     const { queueLimit, conversionTimeoutMs, attempts, log } = this.settings;
-    if ((await this.waiting()) >= queueLimit) throw queueFull(`${queueLimit} conversions already wait for a converter`);
+    // Redis unreachable: answer 503 (retry later) at once rather than wait out the reconnect.
+    const waiting = await Promise.race([this.waiting(), new Promise<never>((_, reject) => setTimeout(() => reject(queueFull('the conversion queue (Redis) does not answer')), 2000).unref())]);
+    if (waiting >= queueLimit) throw queueFull(`${queueLimit} conversions already wait for a converter`);
     const timeoutMs = options.timeoutMs ?? conversionTimeoutMs;
     const job = await this.queue.add(
       'docx',
