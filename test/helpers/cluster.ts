@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type Balancer, startBalancer } from './balancer.js';
 import { createTestDatabase, SHARED_SECRETS, type TestDatabase } from './postgres.js';
-import { type TestService, startTestService } from './service.js';
+import { type ChildService, startChildService } from './child.js';
+import { ENGINE_KEY, type TestService, startTestService, tempDataDir } from './service.js';
 
 export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -15,6 +16,8 @@ export interface TestCluster {
   env: Record<string, string>;
   instances: TestService[];
   start(name: string, env?: Record<string, string>): Promise<TestService>;
+  /** An instance as its own process (`src/main.ts`), for kill -9. */
+  startChild(name: string, env?: Record<string, string>): Promise<ChildService>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function startTestCluster(shared: Record<string, string> = {}, redi
   const prefix = `sigtest:${randomBytes(4).toString('hex')}:`;
   const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, PUBLIC_URL: balancer.url, ...SHARED_SECRETS, ...shared };
   const instances: TestService[] = [];
+  const children: ChildService[] = [];
   return {
     database,
     balancer,
@@ -52,7 +56,14 @@ export async function startTestCluster(shared: Record<string, string> = {}, redi
       balancer.backends.push(service.url);
       return service;
     },
+    async startChild(name, extra = {}) {
+      const child = await startChildService({ ...env, INSTANCE_ID: name, ENGINE_KEYS: ENGINE_KEY, DATA_DIR: tempDataDir(), LOG_LEVEL: 'warn', ...extra });
+      children.push(child);
+      balancer.backends.push(child.url);
+      return child;
+    },
     async stop() {
+      for (const child of children.splice(0)) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
       await Promise.all(instances.splice(0).map((service) => service.stop().catch(() => undefined)));
       await balancer.close();
       await database.drop();

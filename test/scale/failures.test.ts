@@ -194,3 +194,79 @@ describe('Redis restarted mid-run', () => {
     control.ws.close();
   }, 60_000);
 });
+
+describe('kill -9 of an API instance in the middle of stamping', () => {
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({ DEMO_DATA: 'true' });
+  });
+  afterAll(() => cluster?.stop());
+
+  it('loses no acknowledged stamp; the control reconnects to B and sees the true state; an interrupted stamp happened once or succeeds once on retry', async () => {
+    const a = await cluster.startChild('api-a');
+    const b = await cluster.startChild('api-b');
+    const call = async (base: string, pathname: string, init: RequestInit = {}, withKey = true) => {
+      const headers = new Headers(init.headers);
+      if (withKey) headers.set('authorization', `Bearer ${ENGINE_KEY}`);
+      if (init.body) headers.set('content-type', 'application/json');
+      const response = await fetch(`${base}${pathname}`, { ...init, headers });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const form = new FormData();
+    form.append('file', new Blob([await makePdf('kill -9')]), 'k.pdf');
+    const pdfId = ((await (await fetch(`${b.url}/file`, { method: 'PUT', body: form, headers: auth })).json()) as any).entities[0].id;
+    const sealId = (await call(b.url, '/seals')).body.entities.find((seal: any) => seal.name === '示范大学公章').id;
+    const signatures: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      signatures.push((await call(b.url, '/signature', { method: 'POST', body: JSON.stringify({ file: pdfId, seals: [{ x: 100, y: 100, page: 1, signer: { account: 'zhaoliu' } }] }) })).body.entities[0].id);
+    }
+    const tickets = await Promise.all(signatures.map(async (id) => (await call(b.url, `/signature/${id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu' }) })).body.entities[0].ticket as string));
+    const control = await subscribe(`${a.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`);
+    await control.next();
+    const closed = new Promise<number>((resolve) => control.ws.once('close', (code) => resolve(code)));
+
+    const acknowledged = new Set<string>();
+    let answered = 0;
+    const killed = new Promise<void>((resolve) => {
+      const stamps = signatures.map((id, i) =>
+        call(a.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId }) }, false).then(
+          (result) => {
+            if (result.status === 200) acknowledged.add(id);
+            if (++answered === 8) {
+              a.process.kill('SIGKILL');
+              resolve();
+            }
+          },
+          () => undefined,
+        ),
+      );
+      void Promise.all(stamps).then(() => resolve());
+    });
+    await killed;
+    await a.exited;
+    expect(acknowledged.size).toBeGreaterThanOrEqual(8);
+    expect(acknowledged.size).toBeLessThan(30);
+    expect(await closed).not.toBe(1000);
+
+    // Through B: every acknowledged stamp is there; every other one happened once or is retried once.
+    let retried = 0;
+    for (const [i, id] of signatures.entries()) {
+      let current = (await call(b.url, `/signature/${id}`)).body.entities[0];
+      if (acknowledged.has(id)) expect(current.seals[0].state).toBe('signed');
+      if (current.seals[0].state !== 'signed') {
+        const again = await call(b.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId }) }, false);
+        expect(again.status, JSON.stringify(again.body)).toBe(200);
+        retried++;
+        current = (await call(b.url, `/signature/${id}`)).body.entities[0];
+      }
+      expectSingleChain(current, 1);
+    }
+    expect(retried).toBeGreaterThan(0);
+
+    // The control, reconnecting (to B), is shown the true state.
+    const reconnected = await subscribe(`${b.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`);
+    expect((await reconnected.next()).signature.seals[0].state).toBe('signed');
+    reconnected.ws.close();
+  }, 120_000);
+});
