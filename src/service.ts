@@ -36,7 +36,7 @@ import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
 import { CLOSE_SERVICE_RESTART, PushHub } from './push/hub.js';
 import { startRedisRelay } from './push/redis-relay.js';
 import { RedisConnections } from './scale/redis.js';
-import { PgAdvisoryLeadership, RECONCILER_LOCK, SoleLeadership } from './scale/leadership.js';
+import { PgAdvisoryLeadership, RECONCILER_LOCK, SEEDING_LOCK, SoleLeadership, withClusterLock } from './scale/leadership.js';
 import { BuiltinAuthority } from './seals/authority.js';
 import { seedDemoData, seedSandboxDemo } from './seals/demo.js';
 import { type SealRegistrar, SealRegistry } from './seals/registry.js';
@@ -202,12 +202,15 @@ export async function startService(config: Config, baseLogger: Logger = createLo
 
   await authority.get();
   await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
-  if (config.demoData) await seedDemoData(db, registry, logger);
-  if (esignSandbox) {
-    // The in-process sandbox starts empty every time: forget account ids from an earlier run.
-    await providerAccounts.forgetExternalIds('esign');
-    if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
-  }
+  // Instances starting together on one database seed one after another (the first one seeds).
+  await withClusterLock(db, SEEDING_LOCK, async () => {
+    if (config.demoData) await seedDemoData(db, registry, logger);
+    if (esignSandbox) {
+      // The in-process sandbox starts empty every time: forget account ids from an earlier run.
+      await providerAccounts.forgetExternalIds('esign');
+      if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
+    }
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

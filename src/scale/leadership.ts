@@ -1,3 +1,4 @@
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -80,3 +81,22 @@ export class PgAdvisoryLeadership implements Leadership {
 
 /** The advisory-lock key of the provider reconciler ("sigrecon"). */
 export const RECONCILER_LOCK = 0x7369_6772;
+
+/** The advisory-lock key under which start-up seeding runs ("sigseed"). */
+export const SEEDING_LOCK = 0x7369_6773;
+
+/**
+ * Runs `work` while holding a PostgreSQL session advisory lock (waiting for it), so instances starting
+ * together do it one after another; on SQLite (one process) it just runs.
+ */
+export async function withClusterLock<T>(db: Kysely<any>, key: number, work: () => Promise<T>): Promise<T> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return work();
+  return db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(${key})`.execute(connection);
+    try {
+      return await work();
+    } finally {
+      await sql`select pg_advisory_unlock(${key})`.execute(connection);
+    }
+  });
+}

@@ -43,7 +43,7 @@ describe('conversions as durable jobs (BullMQ)', () => {
   /** Resolves with the worker name when a job starts converting. */
   const nextStart = () => new Promise<string>((resolve) => events.once('progress', ({ data }) => resolve((data as { worker: string }).worker)));
 
-  it('converts on a worker process (which reports the start of the job) and /readyz names the converter workers it has seen', async () => {
+  it('converts on a worker process (which reports the start of the job) and /readyz names the converter workers it has seen', { timeout: 120_000 }, async () => {
     await worker('conv-1');
     const response = await exportPdf(await docxTemplate(['请假申请表', '申请人：张三']));
     expect(response.status).toBe(200);

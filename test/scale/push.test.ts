@@ -67,4 +67,19 @@ describe('live push across instances (PostgreSQL + Redis)', () => {
     expect((await again.next()).signature).toMatchObject({ version: 2, seals: [{}, { description: 'while away' }] });
     again.ws.close();
   });
+
+  it('a draining instance finishes the request in flight and closes sockets with 1012, so controls reconnect elsewhere', async () => {
+    const c = await cluster.start('api-c');
+    const signature = await create(c);
+    const watcher = await subscribe(`${c.url.replace('http', 'ws')}/signature/${signature.id}/events`, auth);
+    await watcher.next();
+    const closed = new Promise<number>((resolve) => watcher.ws.once('close', (code) => resolve(code)));
+    const inFlight = c.json(`/signature/${signature.id}`, jsonInit('POST', { seals: [{ index: 0, description: 'during drain' }] }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const drained = c.close();
+    expect(await closed).toBe(1012);
+    expect((await inFlight).status).toBe(200);
+    await drained;
+    expect((await a.json(`/signature/${signature.id}`)).body.entities[0].seals[0].description).toBe('during drain');
+  });
 });
