@@ -51,6 +51,19 @@ describe('two API instances on PostgreSQL + Redis under failure', () => {
   const stamp = async (on: TestService, id: string, index: number) =>
     on.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ticket: await ticketFor(on, id, 'zhaoliu'), sealId }, { auth: false }));
 
+  it('a stamp made through A reaches a control connected to B within 100 ms of its acknowledgement', async () => {
+    const signature = await create(1);
+    const control = await subscribe(`${b.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(await ticketFor(b, signature.id, 'zhaoliu'))}`);
+    await control.next();
+    const stamped = await stamp(a, signature.id, 0);
+    const acknowledged = performance.now();
+    expect(stamped.status).toBe(200);
+    const seen = await control.until((m) => m.signature?.seals?.[0]?.state === 'signed', 2000);
+    expect(performance.now() - acknowledged).toBeLessThan(100);
+    expect(seen.at(-1).signature.seals[0].signature).toBe(stamped.body.entities[0].seals[0].signature);
+    control.ws.close();
+  });
+
   it('40 stamps on 40 Signatures, half through A and half through B: each signed once, no 500', async () => {
     const signatures = await Promise.all(Array.from({ length: 40 }, () => create(1)));
     const results = await Promise.all(signatures.map((signature, i) => stamp(i % 2 ? b : a, signature.id, 0)));

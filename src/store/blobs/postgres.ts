@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import type { Db } from '../db.js';
 import type { BlobStore } from './blob-store.js';
 
@@ -25,6 +26,10 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async putFile(sha256: string, size: number, tempPath: string): Promise<void> {
+    if (size <= CHUNK_BYTES) {
+      await this.putSingleChunk(sha256, await fs.readFile(tempPath));
+      return;
+    }
     if (await this.adopt(sha256)) return;
     const handle = await fs.open(tempPath, 'r');
     try {
@@ -43,10 +48,23 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async putBytes(sha256: string, bytes: Uint8Array): Promise<void> {
+    if (bytes.byteLength <= CHUNK_BYTES) {
+      await this.putSingleChunk(sha256, Buffer.from(bytes));
+      return;
+    }
     if (await this.adopt(sha256)) return;
     await this.write(sha256, bytes.byteLength, function* () {
       for (let offset = 0; offset < bytes.byteLength; offset += CHUNK_BYTES) yield Buffer.from(bytes.subarray(offset, offset + CHUNK_BYTES));
     });
+  }
+
+  /** Most files (forms, signed revisions, seal images) fit one chunk: one atomic statement, one round trip. */
+  private async putSingleChunk(sha256: string, data: Buffer): Promise<void> {
+    const now = Date.now();
+    await sql`
+      with chunk as (insert into blob_chunks (sha256, seq, data) values (${sha256}, 0, ${data}) on conflict do nothing)
+      insert into blobs (sha256, size, chunks, last_used) values (${sha256}, ${data.byteLength}, 1, ${now})
+      on conflict (sha256) do update set last_used = excluded.last_used`.execute(this.db);
   }
 
   private async write(sha256: string, size: number, chunks: () => AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void> {
@@ -64,12 +82,6 @@ export class PostgresBlobStore implements BlobStore {
     });
   }
 
-  private async chunkCount(sha256: string): Promise<number> {
-    const row = await this.db.selectFrom('blobs').select('chunks').where('sha256', '=', sha256).executeTakeFirst();
-    if (!row) throw Object.assign(new Error(`blob ${sha256} is missing`), { code: 'ENOENT' });
-    return Number(row.chunks);
-  }
-
   private async chunk(sha256: string, seq: number): Promise<Buffer> {
     const row = await this.db.selectFrom('blob_chunks').select('data').where('sha256', '=', sha256).where('seq', '=', seq).executeTakeFirst();
     if (!row) throw new Error(`blob ${sha256} lacks chunk ${seq}`);
@@ -77,9 +89,15 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async read(sha256: string): Promise<Buffer> {
-    const chunks = await this.chunkCount(sha256);
-    const rows = await this.db.selectFrom('blob_chunks').select('data').where('sha256', '=', sha256).orderBy('seq').execute();
-    if (rows.length !== chunks) throw new Error(`blob ${sha256} has ${rows.length} of ${chunks} chunks`);
+    const rows = await this.db
+      .selectFrom('blob_chunks')
+      .innerJoin('blobs', 'blobs.sha256', 'blob_chunks.sha256')
+      .select(['blob_chunks.data', 'blobs.chunks'])
+      .where('blob_chunks.sha256', '=', sha256)
+      .orderBy('blob_chunks.seq')
+      .execute();
+    if (rows.length === 0) throw Object.assign(new Error(`blob ${sha256} is missing`), { code: 'ENOENT' });
+    if (rows.length !== Number(rows[0].chunks)) throw new Error(`blob ${sha256} has ${rows.length} of ${rows[0].chunks} chunks`);
     return Buffer.concat(rows.map((row) => row.data));
   }
 
@@ -87,8 +105,17 @@ export class PostgresBlobStore implements BlobStore {
     const self = this;
     return Readable.from(
       (async function* () {
-        const chunks = await self.chunkCount(sha256);
-        for (let seq = 0; seq < chunks; seq++) yield await self.chunk(sha256, seq);
+        // The first chunk and the count in one query; further chunks one by one (never the whole file in memory).
+        const first = await self.db
+          .selectFrom('blob_chunks')
+          .innerJoin('blobs', 'blobs.sha256', 'blob_chunks.sha256')
+          .select(['blob_chunks.data', 'blobs.chunks'])
+          .where('blob_chunks.sha256', '=', sha256)
+          .where('blob_chunks.seq', '=', 0)
+          .executeTakeFirst();
+        if (!first) throw Object.assign(new Error(`blob ${sha256} is missing`), { code: 'ENOENT' });
+        yield first.data;
+        for (let seq = 1; seq < Number(first.chunks); seq++) yield await self.chunk(sha256, seq);
       })(),
       { objectMode: false },
     );
