@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeSeals } from '../../src/signature/model.js';
 import type { Signature } from '../../src/signature/schema.js';
@@ -167,5 +168,32 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (engine) => {
     expect((await rival.read(small)).equals(bytes.subarray(0, 1000))).toBe(true);
     await blobs.delete(sha);
     await expect(blobs.read(sha)).rejects.toThrow();
+  });
+});
+
+describe('singleton leadership on PostgreSQL', () => {
+  it('one instance holds the advisory lock; when its connection dies, the next to ask takes over ('gained': it runs the start-up recovery)', async () => {
+    const { PgAdvisoryLeadership } = await import('../../src/scale/leadership.js');
+    const { createLogger } = await import('../../src/log.js');
+    const database = await createTestDatabase();
+    const log = createLogger('silent');
+    const key = 0x5157;
+    const first = new PgAdvisoryLeadership(database.url, key, log);
+    const second = new PgAdvisoryLeadership(database.url, key, log);
+    try {
+      expect(await first.acquire()).toBe('gained');
+      expect(await second.acquire()).toBe('no');
+      expect(await first.acquire()).toBe('held');
+      // The leader's session disappears as if its process died.
+      const admin = await openPostgres(database.url);
+      await sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and objid = ${key}`.execute(admin);
+      await admin.destroy();
+      expect(await second.acquire()).toBe('gained');
+      expect(await first.acquire()).toBe('no');
+    } finally {
+      await first.release();
+      await second.release();
+      await database.drop();
+    }
   });
 });
