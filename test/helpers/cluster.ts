@@ -57,7 +57,7 @@ export async function startTestCluster(shared: Record<string, string> = {}, redi
       return service;
     },
     async startChild(name, extra = {}) {
-      const child = await startChildService({ ...env, INSTANCE_ID: name, ENGINE_KEYS: ENGINE_KEY, DATA_DIR: tempDataDir(), LOG_LEVEL: 'warn', ...extra });
+      const child = await startChildService({ ...env, INSTANCE_ID: name, ENGINE_KEYS: ENGINE_KEY, DATA_DIR: tempDataDir(), LOG_LEVEL: 'warn', ...extra }, 120_000);
       children.push(child);
       balancer.backends.push(child.url);
       return child;
@@ -82,7 +82,7 @@ export interface ChildWorker {
 }
 
 /** Starts a converter worker (`src/worker.ts`, as `npm run worker` does) and waits until it takes jobs. */
-export async function startChildWorker(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildWorker> {
+export async function startChildWorker(env: Record<string, string>, timeoutMs = 180_000): Promise<ChildWorker> {
   const { spawn, spawnSync } = await import('node:child_process');
   const { REPO_ROOT } = await import('./child.js');
   const { tempDataDir } = await import('./service.js');

@@ -281,5 +281,5 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
     const reconnected = await subscribe(`${b.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`);
     expect((await reconnected.next()).signature.seals[0].state).toBe('signed');
     reconnected.ws.close();
-  }, 120_000);
+  }, 300_000);
 });

@@ -74,8 +74,9 @@ describe('live push across instances (PostgreSQL + Redis)', () => {
     const watcher = await subscribe(`${c.url.replace('http', 'ws')}/signature/${signature.id}/events`, auth);
     await watcher.next();
     const closed = new Promise<number>((resolve) => watcher.ws.once('close', (code) => resolve(code)));
+    const arrived = new Promise((resolve) => c.server.once('request', resolve));
     const inFlight = c.json(`/signature/${signature.id}`, jsonInit('POST', { seals: [{ index: 0, description: 'during drain' }] }));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await arrived;
     const drained = c.close();
     expect(await closed).toBe(1012);
     expect((await inFlight).status).toBe(200);

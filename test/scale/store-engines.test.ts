@@ -172,7 +172,7 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (engine) => {
 });
 
 describe('singleton leadership on PostgreSQL', () => {
-  it('one instance holds the advisory lock; when its connection dies, the next to ask takes over ('gained': it runs the start-up recovery)', async () => {
+  it('one instance holds the advisory lock; when its connection dies, the next to ask takes over (told it gained the lock, so it runs the start-up recovery)', async () => {
     const { PgAdvisoryLeadership } = await import('../../src/scale/leadership.js');
     const { createLogger } = await import('../../src/log.js');
     const database = await createTestDatabase();
