@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { QueueEvents } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bullPrefix, CONVERT_QUEUE } from '../../src/export/queue/protocol.js';
@@ -25,6 +26,7 @@ describe('conversions as durable jobs (BullMQ)', () => {
         await worker.exited;
       }
       worker.killOrphans();
+      fs.rmSync(worker.dataDir, { recursive: true, force: true });
     }
   });
   afterAll(async () => {
