@@ -90,6 +90,8 @@ export interface Config {
     /** Requests per minute per client address to /v/<code>. */
     codeRateLimit: number;
   };
+  /** Several instances (issue 14): PostgreSQL, the blob store, Redis, this instance's name. */
+  scale: ScaleConfig;
 }
 
 export interface GraphqlConfig {
@@ -100,6 +102,23 @@ export interface GraphqlConfig {
   bodyLimitBytes: number;
   /** Origins signFile may download from; empty = the engine's FileAPI origin (SIGNATURE_API_URL, else this service). */
   fileOrigins: string[];
+}
+
+export interface ScaleConfig {
+  /** postgres://… switches every repository to PostgreSQL; null = embedded SQLite. */
+  databaseUrl: string | null;
+  /** redis://… enables cross-instance push and the durable conversion queue; null = in-process. */
+  redisUrl: string | null;
+  /** Where file bytes live: `local` (DATA_DIR/blobs) or `postgres` (default with DATABASE_URL). */
+  blobStore: 'local' | 'postgres';
+  /** Prefix of every Redis key and channel (several deployments or test runs can share one Redis). */
+  redisPrefix: string;
+  /** Names this instance in logs, /readyz and the push fan-out. */
+  instanceId: string;
+  /** Tries a queued conversion gets (a worker dying mid-job counts as one) before CONVERT_FAILED. */
+  convertAttempts: number;
+  /** How long SIGTERM waits for in-flight requests before closing the remaining connections. */
+  drainTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -345,6 +364,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookRetryHours: integer(env, 'WEBHOOK_RETRY_HOURS', 24, 24, 720),
     codeRateLimit: integer(env, 'VERIFY_CODE_RATE_LIMIT', 30, 1, 100_000),
   };
+  const scale = loadScaleConfig(env);
 
   return {
     port,
@@ -408,6 +428,46 @@ export function loadConfig(env: Env = process.env): Config {
     mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
     security: loadSecurityConfig(env, production),
     proof,
+    scale,
+  };
+}
+
+function loadScaleConfig(env: Env): ScaleConfig {
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = env[name]?.trim();
+    if (!raw) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `must be a URL (${protocols.join(', ')}), got something else`);
+    }
+    if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return raw;
+  };
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  // Instances sharing a database must share the keys that encrypt its seal keys and sign its tickets.
+  if (databaseUrl) {
+    for (const name of ['SEAL_MASTER_KEY', 'TICKET_SECRET']) {
+      if (!env[name]?.trim()) throw new ConfigError(name, 'must be set when DATABASE_URL is set (every instance needs the same value)');
+    }
+  }
+  const blobStore = (env.BLOB_STORE?.trim() || (databaseUrl ? 'postgres' : 'local')) as ScaleConfig['blobStore'];
+  if (!['local', 'postgres'].includes(blobStore)) throw new ConfigError('BLOB_STORE', `must be local or postgres, got "${blobStore}"`);
+  if (blobStore === 'postgres' && !databaseUrl) throw new ConfigError('BLOB_STORE', 'postgres needs DATABASE_URL');
+  const instanceId = env.INSTANCE_ID?.trim() || `${os.hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', 'must be 1 to 64 letters, digits, dots, dashes, underscores or colons');
+  const redisPrefix = env.REDIS_PREFIX?.trim() || 'sigsvc:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'must be 1 to 64 letters, digits, colons, dots, dashes or underscores');
+  return {
+    databaseUrl,
+    redisUrl,
+    redisPrefix,
+    blobStore,
+    instanceId,
+    convertAttempts: integer(env, 'CONVERT_ATTEMPTS', 3, 1, 10),
+    drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { ServiceConverter } from './export/converter.js';
+import { QueuedConverter } from './export/queue/queued-converter.js';
 import { DocumentService } from './export/documents.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { exportRoutes } from './export/routes.js';
@@ -20,6 +21,7 @@ import { SignRequestRepository } from './store/sign-requests.js';
 import { projectRoot } from './util/project-root.js';
 import { healthRoutes } from './http/health.js';
 import { RateLimits } from './http/rate-limit.js';
+import { readinessRoutes } from './http/readiness.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
 import { esignCallbackRoutes, processEsignEvent } from './providers/esign/callbacks.js';
@@ -39,7 +41,10 @@ import { SpaceSignClient } from './providers/spacesign/client.js';
 import { SpaceSignProvider } from './providers/spacesign/provider.js';
 import { processSpaceSignEvent, spaceSignWebhookRoutes } from './providers/spacesign/webhooks.js';
 import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
-import { PushHub } from './push/hub.js';
+import { CLOSE_SERVICE_RESTART, PushHub } from './push/hub.js';
+import { startRedisRelay } from './push/redis-relay.js';
+import { RedisConnections } from './scale/redis.js';
+import { PgAdvisoryLeadership, RECONCILER_LOCK, SEEDING_LOCK, SoleLeadership, withClusterLock } from './scale/leadership.js';
 import { BuiltinAuthority } from './seals/authority.js';
 import { seedDemoData, seedSandboxDemo } from './seals/demo.js';
 import { type SealRegistrar, SealRegistry } from './seals/registry.js';
@@ -51,10 +56,12 @@ import { EngineClient } from './signing/engine-client.js';
 import { PagePreviewer } from './signing/preview.js';
 import { signingRoutes } from './signing/routes.js';
 import { StampService } from './signing/stamp-service.js';
-import { openSqlite } from './store/db.js';
+import { openDatabase } from './store/db.js';
 import { hardenDataDir } from './store/permissions.js';
 import { FileUris } from './store/file-uri.js';
 import { FileStore } from './store/files.js';
+import { LocalBlobStore } from './store/blobs/local.js';
+import { PostgresBlobStore } from './store/blobs/postgres.js';
 import { NonceRepository } from './store/nonces.js';
 import { ProviderAccountRepository, ProviderEventRepository, ProviderFlowRepository } from './store/provider-flows.js';
 import { SealRepository } from './store/seals.js';
@@ -94,6 +101,8 @@ export interface RunningService {
   /** Audit trail, verification codes and outgoing webhooks (proof for outsiders). */
   audit: AuditLog;
   webhooks: WebhookDispatcher;
+  /** Redis connections when REDIS_URL is set: `redis.shared()` is the instance's shared client. */
+  redis: RedisConnections | null;
   /** The in-process e签宝 sandbox when ESIGN_SANDBOX is on. */
   esignSandbox: DevEsignSandbox['sandbox'] | null;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
@@ -114,16 +123,18 @@ async function loadProviderAnchors(files: Record<string, string[]>): Promise<Rec
   return Object.fromEntries(entries);
 }
 
-export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+export async function startService(config: Config, baseLogger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
+  const logger = baseLogger.child({ instance: config.scale.instanceId });
   hardenDataDir(config.dataDir);
-  const db = await openSqlite(config.dataDir);
+  const redis = config.scale.redisUrl ? new RedisConnections(config.scale.redisUrl, config.scale.redisPrefix, config.scale.instanceId, logger) : null;
+  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.scale.databaseUrl });
   const secrets = await loadLocalSecrets(config.dataDir);
   const engineKeys = config.engineKeys.length > 0 ? config.engineKeys : [secrets.devEngineKey];
   const ticketSecret = config.ticketSecret ?? secrets.ticketSecret;
   const masterKey = config.sealMasterKey ?? Buffer.from(secrets.sealMasterKey, 'base64');
 
   // Engine side: Signatures, files, push.
-  const files = new FileStore(db, config.dataDir);
+  const files = new FileStore(db, config.dataDir, config.scale.blobStore === 'postgres' ? new PostgresBlobStore(db) : new LocalBlobStore(config.dataDir));
   await files.init();
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
@@ -218,17 +229,21 @@ export async function startService(config: Config, logger: Logger = createLogger
     intervalMs: config.reconcileIntervalMs,
     staleAfterMs: config.reconcileAfterMs,
     log: logger,
+    leadership: config.scale.databaseUrl ? new PgAdvisoryLeadership(config.scale.databaseUrl, RECONCILER_LOCK, logger) : new SoleLeadership(),
   });
 
   // Word templates → PDF on the LibreOffice pool.
-  const converter = new ServiceConverter({
-    workers: config.officeWorkers,
-    queueLimit: config.convertQueueLimit,
-    conversionTimeoutMs: config.convertTimeoutMs,
-    start: config.officeStart,
-    dataDir: config.dataDir,
-    logger,
-  });
+  // With Redis, conversions are durable jobs for converter processes (`npm run worker`); else the in-process pool.
+  const converter = redis
+    ? new QueuedConverter({ redisUrl: config.scale.redisUrl!, prefix: redis.prefix, redis: redis.shared(), queueLimit: config.convertQueueLimit, conversionTimeoutMs: config.convertTimeoutMs, attempts: config.scale.convertAttempts, log: logger })
+    : new ServiceConverter({
+        workers: config.officeWorkers,
+        queueLimit: config.convertQueueLimit,
+        conversionTimeoutMs: config.convertTimeoutMs,
+        start: config.officeStart,
+        dataDir: config.dataDir,
+        logger,
+      });
   const templates = new TemplateSource({
     templatesDir: config.templatesDir,
     files,
@@ -285,8 +300,10 @@ export async function startService(config: Config, logger: Logger = createLogger
   if (config.security.demo) {
     logger.warn('DEMO=true: /demo/session and /demo/create hand out tickets for demo users; never expose this instance');
   }
+  let draining = false;
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
+    readinessRoutes({ db, instanceId: config.scale.instanceId, draining: () => draining, redis, queue: converter instanceof QueuedConverter ? converter : null, connections: () => hub.connectionCount() }),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents, documentProof),
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
@@ -328,6 +345,9 @@ export async function startService(config: Config, logger: Logger = createLogger
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: KEEP_ALIVE_MS }, app);
   server.maxConnections = config.security.maxConnections;
   hub.attach(server);
+  if (redis) {
+    await startRedisRelay(hub, { publisher: redis.shared(), subscriber: redis.open('push-subscriber'), channel: `${redis.prefix}push`, instanceId: config.scale.instanceId, log: logger });
+  }
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
   signatures.on('change', () => webhooks.kick());
 
@@ -351,35 +371,42 @@ export async function startService(config: Config, logger: Logger = createLogger
   uris.setBase(config.publicUrl || url);
   engineBase ||= `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : shownHost}:${port}`;
   esignSandbox?.setCallbackUrl(`${engineBase}/callbacks/esign`);
-  // Seeded once the public URL is known: seal certificates name this service's CRL and OCSP URLs.
-  if (config.demoData) await seedDemoData(db, registry, logger);
-  if (esignSandbox) {
-    // The in-process sandbox starts empty every time: forget account ids from an earlier run.
-    await providerAccounts.forgetExternalIds('esign');
-    if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
-  }
+  // Seeded once the public URL is known (seal certificates name this service's CRL and OCSP URLs);
+  // instances starting together on one database seed one after another (the first one seeds).
+  await withClusterLock(db, SEEDING_LOCK, async () => {
+    if (config.demoData) await seedDemoData(db, registry, logger);
+    if (esignSandbox) {
+      // The in-process sandbox starts empty every time: forget account ids from an earlier run.
+      await providerAccounts.forgetExternalIds('esign');
+      if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
+    }
+  });
   reconciler.start();
   webhooks.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
-      hub.close();
-      await reconciler.stop();
+      // Drain: /readyz says so, no new connections, in-flight requests (stamps) finish, and live-push
+      // sockets close with 1012 (service restart) so controls reconnect — to another instance.
+      draining = true;
       await webhooks.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      hub.close(CLOSE_SERVICE_RESTART, 'instance draining; reconnect');
+      await reconciler.stop();
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      const timer = setTimeout(() => server.closeAllConnections(), config.scale.drainTimeoutMs);
       await drained;
       clearInterval(reaper);
       clearTimeout(timer);
       await converter.close();
       await verifier.close();
       await esignSandbox?.close();
+      await redis?.close();
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
 }

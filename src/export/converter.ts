@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { createOfficePool, type Converter, type OfficePool } from './office/index.js';
+import { createOfficePool, type Converter, type ConvertOptions, type OfficePool } from './office/index.js';
 
 export interface ConverterSettings {
   workers: number;
@@ -43,8 +43,10 @@ export class ServiceConverter implements Converter {
     return this.pool;
   }
 
-  async convert(docx: Buffer, options?: { timeoutMs?: number }): Promise<Buffer> {
-    return (await this.get()).convert(docx, options);
+  async convert(docx: Buffer, options?: ConvertOptions): Promise<Buffer> {
+    const pool = await this.get();
+    options?.onStarted?.();
+    return pool.convert(docx, options);
   }
 
   async healthCheck(): Promise<boolean> {

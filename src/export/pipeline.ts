@@ -54,9 +54,8 @@ export class ExportPipeline {
 
   async renderPdf(reference: string, data: unknown, onStage: StageListener = () => undefined, forSignature?: string): Promise<{ pdf: Buffer; docx: Buffer; template: LoadedTemplate }> {
     const { docx, template } = await this.renderDocx(reference, data, onStage, forSignature);
-    onStage('converting');
     const started = performance.now();
-    const pdf = await this.options.converter.convert(docx);
+    const pdf = await this.options.converter.convert(docx, { onStarted: () => onStage('converting') });
     this.options.log.debug({ template: template.name, ms: Math.round(performance.now() - started) }, 'converted');
     return { pdf, docx, template };
   }

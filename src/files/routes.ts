@@ -86,7 +86,7 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     res.setHeader('Content-Type', file.mime);
     res.setHeader('Content-Length', String(file.size));
     res.setHeader('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.name)}`);
-    const stream = fs.createReadStream(files.blobPath(file.sha256));
+    const stream = files.openStream(file);
     stream.on('error', (error) => {
       stateOf(req).log.error({ err: error, fileId: id }, 'file blob unreadable');
       res.destroy(error);

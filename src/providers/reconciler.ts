@@ -14,6 +14,8 @@ export interface ReconcilerOptions {
   /** A flow with no news for this long is polled at its provider. */
   staleAfterMs: number;
   log: Logger;
+  /** With several instances, only the leader reconciles (see scale/leadership.ts); default: always. */
+  leadership?: { acquire(): Promise<'gained' | 'held' | 'no'>; release(): Promise<void> };
 }
 
 /**
@@ -30,15 +32,26 @@ export class FlowReconciler {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.runOnce(), this.options.intervalMs);
+    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
     this.timer.unref();
-    void this.runOnce(true);
+    void this.tick();
   }
+
+  /** One scheduled pass, if this instance leads; a new leader first re-applies stored callbacks. */
+  private async tick(): Promise<void> {
+    const lead = this.options.leadership ? await this.options.leadership.acquire() : this.startedOnce ? 'held' : 'gained';
+    this.startedOnce = true;
+    if (lead === 'no') return;
+    await this.runOnce(lead === 'gained');
+  }
+
+  private startedOnce = false;
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    await this.options.leadership?.release();
   }
 
   /** One pass (also used by tests and the admin route). */

@@ -22,7 +22,15 @@ interface Subscriber {
   ticket?: string;
   alive: boolean;
   expiry?: NodeJS.Timeout;
+  /** The newest Signature version this socket was sent: an older one arriving late is dropped. */
+  version: number;
 }
+
+/** Carries a published message to the other instances (Redis); they hand it to `deliver`. */
+export type PushRelay = (signatureId: string, message: PushMessage) => void;
+
+/** Close code for a drained instance: "service restart", the component reconnects (to another instance). */
+export const CLOSE_SERVICE_RESTART = 1012;
 
 /**
  * Live push: `ws(s)://…/signature/:id/events`, authenticated like S1 (engine credential or a ticket in
@@ -37,6 +45,7 @@ export class PushHub {
   private readonly heartbeat: NodeJS.Timeout;
   private total = 0;
   private readonly perTicket = new Map<string, number>();
+  private relay: PushRelay | null = null;
 
   constructor(
     private readonly authenticator: Authenticator,
@@ -49,6 +58,11 @@ export class PushHub {
   ) {
     this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /** With several instances: every publish also goes to the relay (see push/redis-relay.ts). */
+  setRelay(relay: PushRelay | null): void {
+    this.relay = relay;
   }
 
   attach(server: Server): void {
@@ -110,7 +124,7 @@ export class PushHub {
   }
 
   private subscribe(id: string, socket: WebSocket, current: Signature, expiresAt?: number, ticket?: string): void {
-    const subscriber: Subscriber = { socket, alive: true, ticket };
+    const subscriber: Subscriber = { socket, alive: true, ticket, version: versionOf(current) };
     let set = this.subscribers.get(id);
     if (!set) this.subscribers.set(id, (set = new Set()));
     set.add(subscriber);
@@ -125,6 +139,8 @@ export class PushHub {
       subscriber.expiry.unref();
     }
     socket.send(JSON.stringify({ type: 'signature', signature: current }));
+    // A change that landed between loading `current` and subscribing would otherwise be missed.
+    void this.loadSignature(id).then((latest) => latest && this.sendTo(subscriber, { type: 'signature', signature: latest }), () => undefined);
   }
 
   private drop(id: string, subscriber: Subscriber): void {
@@ -141,14 +157,42 @@ export class PushHub {
     }
   }
 
-  /** Sends a message to everyone watching the signature. */
+  /** Sends a message to everyone watching the signature, on this instance and (through the relay) the others. */
   publish(signatureId: string, message: PushMessage): void {
+    this.deliver(signatureId, message);
+    this.relay?.(signatureId, message);
+  }
+
+  /** Sends a message to this instance's watchers only; Signature versions only ever go forward per socket. */
+  deliver(signatureId: string, message: PushMessage): void {
     const set = this.subscribers.get(signatureId);
     if (!set) return;
-    const text = JSON.stringify(message);
-    for (const subscriber of set) {
-      if (subscriber.socket.readyState === WebSocket.OPEN) subscriber.socket.send(text);
+    for (const subscriber of set) this.sendTo(subscriber, message);
+  }
+
+  private sendTo(subscriber: Subscriber, message: PushMessage): void {
+    if (subscriber.socket.readyState !== WebSocket.OPEN) return;
+    if (message.type === 'signature') {
+      const version = versionOf(message.signature as Signature);
+      if (version <= subscriber.version) return;
+      subscriber.version = version;
     }
+    subscriber.socket.send(JSON.stringify(message));
+  }
+
+  /** Re-sends the current state of every watched Signature that moved on (after the relay was down). */
+  async resync(): Promise<void> {
+    for (const id of [...this.subscribers.keys()]) {
+      const latest = await this.loadSignature(id).catch(() => undefined);
+      if (latest) this.deliver(id, { type: 'signature', signature: latest });
+    }
+  }
+
+  /** Sockets connected to this instance. */
+  connectionCount(): number {
+    let count = 0;
+    for (const set of this.subscribers.values()) count += set.size;
+    return count;
   }
 
   subscriberCount(signatureId: string): number {
@@ -169,15 +213,19 @@ export class PushHub {
     }
   }
 
-  /** Closes every connection with 1001 (going away). */
-  close(): void {
+  /** Closes every connection with 1001 (going away), or another code such as 1012 when draining for a restart. */
+  close(code = 1001, reason = 'server shutting down'): void {
     clearInterval(this.heartbeat);
     for (const set of this.subscribers.values()) {
-      for (const subscriber of set) subscriber.socket.close(1001, 'server shutting down');
+      for (const subscriber of set) subscriber.socket.close(code, reason);
     }
     this.subscribers.clear();
     this.wss.close();
   }
+}
+
+function versionOf(signature: Signature | undefined): number {
+  return typeof signature?.version === 'number' ? signature.version : 0;
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {

@@ -77,11 +77,14 @@ export class EngineClient implements EngineApi {
   /** Resolves a file uri against the engine base, refusing anything outside the engine (no arbitrary fetches). */
   resolveFileUri(uri: string): URL {
     const url = new URL(uri, this.base);
-    const bases = [this.base, ...(this.options.publicBaseUrls?.() ?? []).map((base) => new URL(base.replace(/\/*$/, '/')))];
-    if (!bases.some((base) => url.origin === base.origin && url.pathname.startsWith(base.pathname))) {
+    if (url.origin === this.base.origin && url.pathname.startsWith(this.base.pathname)) return url;
+    const published = (this.options.publicBaseUrls?.() ?? []).map((base) => new URL(base.replace(/\/*$/, '/')));
+    const match = published.find((base) => url.origin === base.origin && url.pathname.startsWith(base.pathname));
+    if (!match) {
       throw new EngineApiError(400, 'URI_NOT_ALLOWED', `Refusing to fetch ${url.origin}: only files of the engine at ${this.base.origin} are fetched.`);
     }
-    return url;
+    // The engine's public address (a load balancer with several instances): fetch from the engine directly.
+    return new URL(url.pathname.slice(match.pathname.length) + url.search, this.base);
   }
 
   async downloadFile(uri: string): Promise<Uint8Array> {

@@ -23,7 +23,10 @@ const RESULT_FIELDS = [
   'provider', 'comment', 'state', 'stateReason', 'fieldName', 'revision', 'signedBy', 'evidence',
 ] as const;
 
-const MAX_ATTEMPTS = 3;
+/** Stamps racing on one Signature from several instances lose the S2 version check and start again. */
+const MAX_ATTEMPTS = 12;
+/** A short random wait before retrying, so racing instances stop colliding in lock-step. */
+const retryPause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 40 * Math.min(attempt, 5)));
 
 /**
  * The document the signer was shown (what-you-see-is-what-you-sign): the Signature's `version` when
@@ -106,7 +109,10 @@ export class StampService {
         } catch (error) {
           // Something else changed the Signature between our S1 and S2 (a pending mark, a name):
           // stamp again, but only while it is still the document the signer saw.
-          if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
+          if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) {
+            await retryPause(attempt);
+            continue;
+          }
           throw error;
         }
       }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations/index.js';
 
@@ -22,6 +23,45 @@ export async function openSqlite(dataDir: string): Promise<Db> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
   await migrateToLatest(db);
   return db;
+}
+
+/** int8 (bigint, count(*)) as a JS number: our epoch-ms times and sizes stay far below 2^53. */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** A pg pool with our type parsing; `max` connections. */
+export function createPgPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, types: pgTypes, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * Opens PostgreSQL (`DATABASE_URL`) through the same repositories and migrations as SQLite. Commits are
+ * durable by PostgreSQL's own `synchronous_commit` (on by default). Migrations take Kysely's lock table,
+ * so instances starting together migrate once.
+ */
+export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPgPool(url, options.max ?? 10) }) });
+  await migrateToLatest(db);
+  return db;
+}
+
+export async function openDatabase(options: { dataDir: string; databaseUrl: string | null }): Promise<Db> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openSqlite(options.dataDir);
+}
+
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** A unique-constraint violation, on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 export async function pingDb(db: Db): Promise<void> {

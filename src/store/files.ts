@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Db } from './db.js';
-import { syncDir, writeFileDurably } from './durable-fs.js';
+import { type Db, isPostgres } from './db.js';
+import type { Readable } from 'node:stream';
+import type { BlobStore } from './blobs/blob-store.js';
+import { LocalBlobStore } from './blobs/local.js';
 import type { FilesTable } from './schema.js';
 import { newId } from '../http/ids.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
@@ -35,38 +37,30 @@ function toStoredFile(row: FilesTable): StoredFile {
 }
 
 /**
- * Content-addressed file store: bytes live once per sha256 under `blobs/ab/<sha256>`, metadata rows
- * in the database (several ids may share one blob). Blob operations on one digest are serialised so
- * a delete never removes a blob another upload is adopting.
+ * Content-addressed file store: bytes live once per sha256 in a blob store (a directory, or
+ * PostgreSQL), metadata rows in the database (several ids may share one blob). Blob operations on one
+ * digest are serialised in this process so a delete never removes a blob another upload is adopting;
+ * across instances the PostgreSQL blob store keeps a freshly adopted blob for a grace period.
  */
 export class FileStore {
-  private readonly blobDir: string;
   readonly tempDir: string;
   private readonly digestQueue = new KeyedQueue();
 
-  constructor(private readonly db: Db, dataDir: string) {
-    this.blobDir = path.join(dataDir, 'blobs');
+  constructor(private readonly db: Db, dataDir: string, readonly blobs: BlobStore = new LocalBlobStore(dataDir)) {
     this.tempDir = path.join(dataDir, 'tmp');
   }
 
   async init(): Promise<void> {
-    await fs.mkdir(this.blobDir, { recursive: true });
+    await this.blobs.init();
     await fs.mkdir(this.tempDir, { recursive: true });
     // Leftovers of uploads interrupted by a crash.
     for (const entry of await fs.readdir(this.tempDir)) await fs.rm(path.join(this.tempDir, entry), { force: true });
   }
 
-  blobPath(sha256: string): string {
-    return path.join(this.blobDir, sha256.slice(0, 2), sha256);
-  }
-
   /** Adopts an already-written, fsynced temp file (from an upload) as a new file. */
   async adoptTempFile(tempPath: string, meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): Promise<StoredFile> {
     return this.digestQueue.run(meta.sha256, async () => {
-      const target = this.blobPath(meta.sha256);
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.rename(tempPath, target);
-      await syncDir(path.dirname(target));
+      await this.blobs.putFile(meta.sha256, meta.size, tempPath);
       return this.insertRow(meta);
     });
   }
@@ -75,9 +69,7 @@ export class FileStore {
   async putBytes(bytes: Uint8Array, meta: { name: string; mime: string }): Promise<StoredFile> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     return this.digestQueue.run(sha256, async () => {
-      const target = this.blobPath(sha256);
-      const exists = await fs.stat(target).then((s) => s.size === bytes.byteLength, () => false);
-      if (!exists) await writeFileDurably(target, bytes);
+      await this.blobs.putBytes(sha256, bytes);
       return this.insertRow({ ...meta, sha256, size: bytes.byteLength });
     });
   }
@@ -104,7 +96,11 @@ export class FileStore {
   }
 
   async readBytes(file: StoredFile): Promise<Buffer> {
-    return fs.readFile(this.blobPath(file.sha256));
+    return this.blobs.read(file.sha256);
+  }
+
+  openStream(file: StoredFile): Readable {
+    return this.blobs.stream(file.sha256);
   }
 
   async isReferenced(id: string): Promise<boolean> {
@@ -117,6 +113,8 @@ export class FileStore {
     if (!file) return 'not-found';
     return this.digestQueue.run(file.sha256, async () => {
       const outcome = await this.db.transaction().execute(async (trx) => {
+        // PostgreSQL: lock the row, so a Signature adding a reference meanwhile waits (see SignatureRepository).
+        if (isPostgres(this.db)) await trx.selectFrom('files').select('id').where('id', '=', id).forUpdate().execute();
         const ref = await trx.selectFrom('signature_files').select('signature_id').where('file_id', '=', id).executeTakeFirst();
         if (ref) return 'in-use' as const;
         const result = await trx.deleteFrom('files').where('id', '=', id).executeTakeFirst();
@@ -124,7 +122,7 @@ export class FileStore {
       });
       if (outcome === 'deleted') {
         const sharing = await this.db.selectFrom('files').select('id').where('sha256', '=', file.sha256).executeTakeFirst();
-        if (!sharing) await fs.rm(this.blobPath(file.sha256), { force: true });
+        if (!sharing) await this.blobs.delete(file.sha256);
       }
       return outcome;
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-vault.js';
-import type { Db } from './db.js';
+import { type Db, isUniqueViolation } from './db.js';
 import type { ProviderFlowsTable } from './schema.js';
 
 /** `starting` until the provider answered, `pending` while the signer is at the provider, then final. */
@@ -75,7 +75,7 @@ export class ProviderFlowRepository {
     try {
       await this.db.insertInto('provider_flows').values(row).execute();
     } catch (error) {
-      if (/UNIQUE/i.test((error as Error).message)) throw new FlowAlreadyOpenError('A flow is already open for this seal.');
+      if (isUniqueViolation(error)) throw new FlowAlreadyOpenError('A flow is already open for this seal.');
       throw error;
     }
     return toFlow(row);

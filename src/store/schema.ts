@@ -206,6 +206,19 @@ export interface WebhookAttemptsTable {
   duration_ms: number;
 }
 
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  chunks: number;
+  last_used: number;
+}
+
+export interface BlobChunksTable {
+  sha256: string;
+  seq: number;
+  data: Buffer;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -229,4 +242,6 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './db.js';
+import { type Db, isPostgres } from './db.js';
 import type { Signature } from '../signature/schema.js';
 
 export interface SignatureRecord {
@@ -69,8 +69,10 @@ export class SignatureRepository {
   }
 
   private async addReferences(trx: Db, signatureId: string, fileIds: string[]): Promise<void> {
-    const unique = [...new Set(fileIds)];
+    const unique = [...new Set(fileIds)].sort();
     if (unique.length === 0) return;
+    // PostgreSQL: a concurrent DELETE /file holds the row lock while it checks references; wait for it.
+    if (isPostgres(trx)) await trx.selectFrom('files').select('id').where('id', 'in', unique).orderBy('id').forShare().execute();
     await trx
       .insertInto('signature_files')
       .values(unique.map((fileId) => ({ signature_id: signatureId, file_id: fileId })))

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningService, startService } from '../../src/service.js';
+import { createTestDatabase, SHARED_SECRETS } from './postgres.js';
 
 export const ENGINE_KEY = 'test-engine-key-0123456789abcdef';
 
@@ -21,8 +22,11 @@ export function tempDataDir(prefix = 'sigsvc-'): string {
 
 /** Starts the real service in this process on an ephemeral port with a fresh data directory. */
 export async function startTestService(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestService> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...env });
-  const running = await startService(config, createLogger('silent'));
+  // TEST_DATABASE=postgres runs any test file against a fresh PostgreSQL database instead of SQLite.
+  const database = process.env.TEST_DATABASE === 'postgres' && !env.DATABASE_URL ? await createTestDatabase() : null;
+  const pgEnv: Record<string, string> = database ? { DATABASE_URL: database.url, ...SHARED_SECRETS } : {};
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...pgEnv, ...env });
+  const running = await startService(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
   const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
     const headers = new Headers(init.headers);
     if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${ENGINE_KEY}`);
@@ -45,6 +49,7 @@ export async function startTestService(env: Record<string, string> = {}, dataDir
     },
     async stop() {
       await running.close();
+      await database?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

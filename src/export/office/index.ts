@@ -32,12 +32,18 @@ import { OfficeWorker } from './worker.js';
 
 export { OfficeError, type OfficeErrorCode } from './errors.js';
 
+export interface ConvertOptions {
+  timeoutMs?: number;
+  /** Called when a worker starts on it (a queued converter reports it from another process). */
+  onStarted?: () => void;
+}
+
 export interface Converter {
   /** DOCX (or any Writer document) → PDF bytes. Throws errors with a string `code` property (see below). */
-  convert(docx: Buffer, options?: { timeoutMs?: number }): Promise<Buffer>;
+  convert(docx: Buffer, options?: ConvertOptions): Promise<Buffer>;
   /** Converts a tiny built-in document; resolves true when a worker answers correctly. */
   healthCheck(): Promise<boolean>;
-  stats(): { workers: number; busy: number; queued: number; converted: number; restarts: number; mode: 'pool' | 'fallback' };
+  stats(): { workers: number; busy: number; queued: number; converted: number; restarts: number; mode: 'pool' | 'fallback' | 'queue' };
   /** Kills every worker process group; no soffice.bin or python process left behind (no zombies). */
   close(): Promise<void>;
 }
