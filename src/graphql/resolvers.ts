@@ -72,6 +72,26 @@ function afterCursor(token: string): [number, string] {
 /** The root resolvers of schema.graphql; every decision is made by the registry, broker and signer they call. */
 export function createRootValue(deps: ResolverDeps) {
   const { registry, uris } = deps;
+  const pageSize = (requested: number | null | undefined): number => {
+    const first = requested ?? 20;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw new ApiError(400, 'INVALID_REQUEST', `first must be between 1 and ${MAX_PAGE_SIZE}.`, [{ path: 'first', message: 'out of range' }]);
+    }
+    return first;
+  };
+  /** One page of seals (listed by createTime, id), starting after the cursor's key. */
+  const pageOf = async (matching: SealRecord[], first: number, after: string | null | undefined) => {
+    let start = 0;
+    if (after) {
+      const [time, id] = afterCursor(after);
+      start = matching.findIndex((seal) => seal.createTime > time || (seal.createTime === time && seal.id > id));
+      if (start < 0) start = matching.length;
+    }
+    const page = matching.slice(start, start + first);
+    const more = start + first < matching.length;
+    const mfaIds = await deps.mfa.policy.requiredIds();
+    return { seals: page.map((seal) => sealView(seal, uris, mfaIds)), nextToken: more ? cursorOf(page[page.length - 1]) : null, total: matching.length };
+  };
   return {
     async discovery(_args: unknown, context: GraphqlContext) {
       void context;
@@ -111,12 +131,14 @@ export function createRootValue(deps: ResolverDeps) {
       return (await registry.list()).filter((seal) => seal.holders.includes(account)).map((seal) => sealView(seal, uris, mfaIds));
     },
 
+    async userSealsPage(args: { account?: string | null; first?: number | null; after?: string | null }, context: GraphqlContext) {
+      const account = actingAccount(context.caller, args.account, 'seal:read');
+      return pageOf((await registry.list()).filter((seal) => seal.holders.includes(account)), pageSize(args.first), args.after);
+    },
+
     async adminSeals(args: { filter?: SealFilter | null; first?: number | null; after?: string | null }, context: GraphqlContext) {
       requireAdmin(context.caller);
-      const first = args.first ?? 20;
-      if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-        throw new ApiError(400, 'INVALID_REQUEST', `first must be between 1 and ${MAX_PAGE_SIZE}.`, [{ path: 'first', message: 'out of range' }]);
-      }
+      const first = pageSize(args.first);
       const filter = args.filter ?? {};
       const matching = (await registry.list()).filter(
         (seal) =>
@@ -127,17 +149,7 @@ export function createRootValue(deps: ResolverDeps) {
           (filter.enabled == null || seal.disabled !== filter.enabled) &&
           (filter.ids == null || filter.ids.includes(seal.id)),
       );
-      let start = 0;
-      if (args.after) {
-        const [time, id] = afterCursor(args.after);
-        // The registry lists by (createTime, id); the page starts after the cursor's key.
-        start = matching.findIndex((seal) => seal.createTime > time || (seal.createTime === time && seal.id > id));
-        if (start < 0) start = matching.length;
-      }
-      const page = matching.slice(start, start + first);
-      const more = start + first < matching.length;
-      const mfaIds = await deps.mfa.policy.requiredIds();
-      return { seals: page.map((seal) => sealView(seal, uris, mfaIds)), nextToken: more ? cursorOf(page[page.length - 1]) : null, total: matching.length };
+      return pageOf(matching, first, args.after);
     },
 
     async signFile(

@@ -207,6 +207,23 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     expect(other.body.data).toBeNull();
   });
 
+  it('userSealsPage: pages through a holder\'s seals with nextToken, same seals as userSeals', async () => {
+    const all = (await gql(service, `query($a: String) { userSeals(account: $a) { id } }`, { a: 'zhaoliu' })).data.userSeals.map((seal: any) => seal.id);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const result: any = await gql(service, 'query($a: String, $after: String) { userSealsPage(account: $a, first: 1, after: $after) { seals { id } nextToken total } }', { a: 'zhaoliu', after });
+      expect(result.errors).toBeUndefined();
+      expect(result.data.userSealsPage.total).toBe(all.length);
+      seen.push(...result.data.userSealsPage.seals.map((seal: any) => seal.id));
+      after = result.data.userSealsPage.nextToken;
+      if (!after) break;
+    }
+    expect(seen.sort()).toEqual([...all].sort());
+    expect(seen.length).toBeGreaterThan(1);
+    expect(ecodes(await gql(service, '{ userSealsPage(account: "zhaoliu", after: "bogus") { total } }'))).toEqual(['INVALID_CURSOR']);
+  });
+
   it('adminSeals: pages through every seal with nextToken, filters by type, holder, owner, enabled and ids; refused to a ticket', async () => {
     const all = (await service.json('/seals')).body.entities as any[];
     expect(all.length).toBeGreaterThanOrEqual(6);
