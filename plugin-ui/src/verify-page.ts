@@ -101,6 +101,7 @@ function signatureSection(s: SignatureReport, index: number): HTMLElement {
   list.append(row(t(lang, 'signer'), signer.who));
   if (signer.org) list.append(row(t(lang, 'organisation'), signer.org));
   if (s.reason) list.append(row(t(lang, 'sealName'), s.reason));
+  if (s.signerName) list.append(row(t(lang, 'appliedBy'), s.signerName));
   const time = s.signedAt ? new Date(s.signedAt).toLocaleString(lang) : t(lang, 'unknown');
   const proven = s.timestamped ? badge('ok', t(lang, 'timeProven')) : s.states.includes('TIMESTAMP_UNTRUSTED') ? badge('warn', stateText(lang, 'TIMESTAMP_UNTRUSTED')) : badge('warn', t(lang, 'timeClaimed'));
   list.append(row(t(lang, 'signedAt'), time, ' ', proven));
@@ -112,7 +113,16 @@ function signatureSection(s: SignatureReport, index: number): HTMLElement {
       : badge('ok', t(lang, 'unchanged'));
   list.append(row(t(lang, 'afterSigning'), changed));
   list.append(row(t(lang, 'certificate'), s.trusted ? badge('ok', stateText(lang, 'CERT_TRUSTED')) : badge('bad', t(lang, 'notTrusted')), ' ', s.issuer ? `${t(lang, 'issuer')}: ${s.issuer}` : ''));
-  const revocation = s.states.includes('REVOCATION_NOT_CHECKED') ? badge('warn', stateText(lang, 'REVOCATION_NOT_CHECKED')) : (s.states as string[]).includes('CERT_REVOKED') ? badge('bad', stateText(lang, 'CERT_REVOKED')) : badge('ok', t(lang, 'notRevoked'));
+  const states = s.states as string[];
+  const revocation = states.includes('CERT_REVOKED')
+    ? badge(s.trusted ? 'warn' : 'bad', `${stateText(lang, 'CERT_REVOKED')}${s.revocation?.revokedAt ? ` (${s.revocation.revokedAt.slice(0, 10)}, ${s.revocation.reason ?? ''})` : ''}`)
+    : states.includes('REVOCATION_UNKNOWN')
+      ? badge('warn', stateText(lang, 'REVOCATION_UNKNOWN'))
+      : states.includes('REVOCATION_GOOD')
+        ? badge('ok', stateText(lang, 'REVOCATION_GOOD'))
+        : states.includes('REVOCATION_NOT_CHECKED')
+          ? badge('warn', stateText(lang, 'REVOCATION_NOT_CHECKED'))
+          : badge('ok', t(lang, 'notRevoked'));
   list.append(row(t(lang, 'revocation'), revocation));
   list.append(row(t(lang, 'states'), el('ul', { class: 'states' }, ...s.states.map((state) => el('li', {}, `${stateText(lang, state)} (${state})`)))));
   if (s.problems.length) list.append(row(t(lang, 'problems'), el('ul', {}, ...s.problems.map((p) => el('li', {}, p)))));

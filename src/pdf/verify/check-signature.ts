@@ -51,6 +51,7 @@ export async function checkSignature(signature: SignatureDictionary, context: Si
   const result: SignatureCheck = {
     field: signature.fieldName,
     signer: null,
+    signerName: signature.signerName ?? null,
     signerCertificatePem: null,
     issuer: null,
     signedAt: null,

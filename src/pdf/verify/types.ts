@@ -65,6 +65,8 @@ export interface SignatureReport {
   field: string;
   /** Subject of the signer certificate: "CN (O)". Null when the CMS carries no signer certificate. */
   signer: string | null;
+  /** /Name of the signature dictionary: who applied the seal, as the signing tool recorded it (not proven by the certificate). */
+  signerName: string | null;
   signerCertificatePem: string | null;
   /** Issuer of the signer certificate: "CN (O)". */
   issuer: string | null;
