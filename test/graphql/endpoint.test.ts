@@ -199,7 +199,7 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     expect(ecodes(unnamed)).toEqual(['ACCOUNT_REQUIRED']);
 
     const ticket = await ticketOf('chenqi');
-    const own = await fetch(`${service.url}/graphql?ticket=${encodeURIComponent(ticket)}&query=${encodeURIComponent('{ userSeals { name } }')}`, { headers: { accept: GRAPHQL_RESPONSE } });
+    const own = await fetch(`${service.url}/graphql?query=${encodeURIComponent('{ userSeals { name } }')}`, { headers: { accept: GRAPHQL_RESPONSE, 'x-infoplus-ticket': ticket } });
     expect((await own.json()).data.userSeals).toEqual([{ name: '星河科技有限公司合同专用章' }]);
     const other = await rawPost(service, { query: '{ userSeals(account: "zhaoliu") { name } }', ticket } as never, { authorization: '' });
     expect(other.status).toBe(200);
@@ -303,7 +303,7 @@ describe('GraphQL SignatureAPI v2: the seal picker (discovery → picker → sig
     // The picker ticket reads the user's seals over GraphQL, and opens no Signature and cannot sign.
     const file = (await uploadFile(service, await makePdf('x'), 'x.pdf')).body.entities[0].id;
     const signature = (await service.json('/signature', jsonInit('POST', { file }))).body.entities[0];
-    expect((await service.json(`/signature/${signature.id}?ticket=${encodeURIComponent(ticket)}`, { auth: false })).body.ecode).toBe('TICKET_SCOPE');
+    expect((await service.json(`/signature/${signature.id}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } })).body.ecode).toBe('TICKET_SCOPE');
     const signs = await rawPost(service, { query: `mutation { signFile(file: "${service.url}/file/${file}", seal: "${own.id}") { status } }`, ticket } as never, { authorization: '' });
     expect(ecodes(signs.body)).toEqual(['INSUFFICIENT_SCOPE']);
     const reads = await rawPost(service, { query: '{ userSeals { name } }', ticket } as never, { authorization: '' });

@@ -26,7 +26,11 @@ export const TICKET_COOKIE = 'ips_ticket';
  * Where a ticket may travel in a URL (browser history, proxy logs, Referer): only the first load of
  * the signing page, which exchanges it for a cookie. (The ws handshake reads its own query.)
  */
-const QUERY_TICKET_ROUTE = /^\/sign\/[^/]+$/;
+/**
+ * GET routes that may carry `?ticket=`: the signing page's first load, and the v2 seal picker — a
+ * popup page whose ticket opens only the user's own seals, read-only — with its seal images.
+ */
+const QUERY_TICKET_ROUTE = /^\/(?:sign\/[^/]+|seal-picker(?:\/images\/[^/]+)?)$/;
 
 function cookieTicket(req: Request): string | undefined {
   if (!req.path.startsWith('/sign/')) return undefined;
