@@ -37,13 +37,13 @@ async function stampThroughput(targets: string[]): Promise<number> {
   form.append('file', new Blob([await makePdf('bench')]), 'bench.pdf');
   const pdfId = ((await (await fetch(`${targets[0]}/file`, { method: 'PUT', body: form, headers: auth })).json()) as any).entities[0].id;
   const sealId = (await call(targets[0], '/seals')).find((seal: any) => seal.name === '示范大学公章').id;
-  const jobs: Array<{ id: string; ticket: string }> = [];
+  const jobs: Array<{ id: string; ticket: string; version: number }> = [];
   for (let i = 0; i < STAMPS + CONCURRENCY; i++) {
     const [signature] = await call(targets[0], '/signature', { method: 'POST', body: JSON.stringify({ file: pdfId, seals: [{ x: 100, y: 100, page: 1, signer: { account: 'zhaoliu' } }] }) });
     const [ticket] = await call(targets[0], `/signature/${signature.id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu' }) });
-    jobs.push({ id: signature.id, ticket: ticket.ticket });
+    jobs.push({ id: signature.id, ticket: ticket.ticket, version: signature.version });
   }
-  const stamp = (target: string, job: { id: string; ticket: string }) => call(target, `/sign/${job.id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: job.ticket, sealId }) }, false);
+  const stamp = (target: string, job: { id: string; ticket: string; version: number }) => call(target, `/sign/${job.id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: job.ticket, sealId, version: job.version }) }, false);
   // Warm-up: one stamp per client.
   await Promise.all(jobs.splice(0, CONCURRENCY).map((job, i) => stamp(targets[i % targets.length], job)));
   let next = 0;

@@ -194,7 +194,7 @@ describe('TOTP second factor for seals that require it', () => {
     expect(page).toContain('name="mfa"');
     expect(page).toContain('autocomplete="one-time-code"');
 
-    const stamp = (body: Record<string, unknown>) => service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: contractSeal.id, ...body }, { auth: false }));
+    const stamp = (body: Record<string, unknown>) => service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: contractSeal.id, version: signature.version, ...body }, { auth: false }));
     const refused = await stamp({});
     expect(refused.status).toBe(401);
     expect(refused.body.ecode).toBe('MFA_REQUIRED');

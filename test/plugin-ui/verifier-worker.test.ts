@@ -50,7 +50,7 @@ describe('verify() in a Web Worker, in Chromium', () => {
     signatureId = created.body.entities[0].id;
     ticket = (await service.json(`/signature/${signatureId}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
     const seal = (await service.json('/seals')).body.entities.find((s: { name: string }) => s.name === '示范大学公章');
-    const stamped = await service.json(`/sign/${signatureId}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id }, { auth: false }));
+    const stamped = await service.json(`/sign/${signatureId}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id, version: created.body.entities[0].version }, { auth: false }));
     expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });

@@ -26,7 +26,8 @@ export async function stampAs(service: TestService, id: string, index = 0) {
   const ticket = await ticketFor(service, id, 'zhaoliu', '赵六');
   const page = await service.api(`/sign/${id}?seal=${index}&ticket=${encodeURIComponent(ticket)}`, { auth: false, headers: { 'user-agent': 'proof-test-agent' } });
   if (page.status !== 200) throw new Error(`signing page ${page.status}`);
-  const stamped = await service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ticket, sealId: seal.id }, { auth: false }));
+  const version = (await service.json(`/signature/${id}`)).body.entities[0].version;
+  const stamped = await service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ticket, sealId: seal.id, version }, { auth: false }));
   if (stamped.status !== 200) throw new Error(JSON.stringify(stamped.body));
   return stamped.body.entities[0];
 }

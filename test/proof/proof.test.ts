@@ -183,7 +183,8 @@ describe('proof for outsiders', () => {
     try {
       db.exec('ALTER TABLE audit_entries RENAME TO audit_entries_away');
       const seals = (await service.json('/seals')).body.entities as any[];
-      const stamped = await service.json(`/sign/${created.id}/seals/0`, jsonInit('POST', { ticket, sealId: seals.find((s) => s.name === '示范大学合同专用章').id }, { auth: false }));
+      const version = (await service.json(`/signature/${created.id}`)).body.entities[0].version;
+      const stamped = await service.json(`/sign/${created.id}/seals/0`, jsonInit('POST', { ticket, sealId: seals.find((s) => s.name === '示范大学合同专用章').id, version }, { auth: false }));
       expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
       expect(stamped.body.entities[0].seals[0].state).toBe('signed');
     } finally {

@@ -48,8 +48,19 @@ describe('two API instances on PostgreSQL + Redis under failure', () => {
 
   const slot = (i: number) => ({ x: 60 + (i % 4) * 120, y: 120 + Math.floor(i / 4) * 130, page: 1, signer: { account: 'zhaoliu', name: '赵六' } });
   const create = async (seals: number) => (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: Array.from({ length: seals }, (_, i) => slot(i)) }))).body.entities[0];
-  const stamp = async (on: TestService, id: string, index: number) =>
-    on.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ticket: await ticketFor(on, id, 'zhaoliu'), sealId }, { auth: false }));
+  /**
+   * A signer's stamp names the version of the document it was shown; when another seal lands first
+   * (409 DOCUMENT_CHANGED) the signer is shown the new revision and stamps again.
+   */
+  const stamp = async (on: TestService, id: string, index: number) => {
+    const ticket = await ticketFor(on, id, 'zhaoliu');
+    for (let attempt = 0; ; attempt++) {
+      const version = (await on.json(`/signature/${id}`)).body.entities[0].version;
+      const result = await on.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ticket, sealId, version }, { auth: false }));
+      if (result.body?.ecode !== 'DOCUMENT_CHANGED' || attempt >= 30) return result;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 90));
+    }
+  };
 
   it('a stamp made through A reaches a control connected to B within 100 ms of its acknowledgement', async () => {
     const signature = await create(1);
@@ -120,7 +131,7 @@ describe('an e签宝 callback delivered to the other instance', () => {
     const signature = (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 200, page: 1, signer: { account: 'zhaoliu' } }] }))).body.entities[0];
     const control = await subscribe(`${a.url.replace('http', 'ws')}/signature/${signature.id}/events`, auth);
 
-    const started = await a.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket: await ticketFor(a, signature.id, 'zhaoliu'), sealId: seal.id }, { auth: false }));
+    const started = await a.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket: await ticketFor(a, signature.id, 'zhaoliu'), sealId: seal.id, version: signature.version }, { auth: false }));
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     sandbox.setCallbackUrl(`${b.url}/callbacks/esign`);
     sandbox.callbacks.repeat = 6;
@@ -235,6 +246,7 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
       signatures.push((await call(b.url, '/signature', { method: 'POST', body: JSON.stringify({ file: pdfId, seals: [{ x: 100, y: 100, page: 1, signer: { account: 'zhaoliu' } }] }) })).body.entities[0].id);
     }
     const tickets = await Promise.all(signatures.map(async (id) => (await call(b.url, `/signature/${id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu' }) })).body.entities[0].ticket as string));
+    const versions = await Promise.all(signatures.map(async (id) => (await call(b.url, `/signature/${id}`)).body.entities[0].version as number));
     const control = await subscribe(`${a.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`);
     await control.next();
     const closed = new Promise<number>((resolve) => control.ws.once('close', (code) => resolve(code)));
@@ -243,7 +255,7 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
     let answered = 0;
     const killed = new Promise<void>((resolve) => {
       const stamps = signatures.map((id, i) =>
-        call(a.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId }) }, false).then(
+        call(a.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId, version: versions[i] }) }, false).then(
           (result) => {
             if (result.status === 200) acknowledged.add(id);
             if (++answered === 8) {
@@ -268,7 +280,7 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
       let current = (await call(b.url, `/signature/${id}`)).body.entities[0];
       if (acknowledged.has(id)) expect(current.seals[0].state).toBe('signed');
       if (current.seals[0].state !== 'signed') {
-        const again = await call(b.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId }) }, false);
+        const again = await call(b.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId, version: current.version }) }, false);
         expect(again.status, JSON.stringify(again.body)).toBe(200);
         retried++;
         current = (await call(b.url, `/signature/${id}`)).body.entities[0];
