@@ -22,12 +22,22 @@ export function nssDbTrusting(caPems: string[]): string {
   return dir;
 }
 
-/** What pdfsig says of every signature (it exits 0 even on failure, so its text is parsed). */
+/** "/ca/ocsp" as it appears in a certificate inside a hex-encoded /Contents. */
+const OUR_OCSP_PATH_HEX = Buffer.from('/ca/ocsp').toString('hex');
+
+/**
+ * What pdfsig says of every signature (it exits 0 even on failure, so its text is parsed).
+ * `-no-ocsp` when a certificate names our OCSP responder: the service under test runs in this very
+ * process, which spawnSync blocks, so NSS would wait for an answer that cannot come. Revocation is
+ * cross-checked with `openssl ocsp` instead (test/seals/revocation.test.ts).
+ */
 export function pdfsig(nssDir: string, pdf: Uint8Array): PdfsigSignature[] {
   const file = path.join(nssDir, `check-${process.pid}-${Date.now()}.pdf`);
   fs.writeFileSync(file, pdf);
   try {
-    const { stdout } = spawnSync('pdfsig', ['-nssdir', `sql:${nssDir}`, file], { encoding: 'utf8' });
+    const text = Buffer.from(pdf).toString('latin1').toLowerCase();
+    const offline = text.includes(OUR_OCSP_PATH_HEX) ? ['-no-ocsp'] : [];
+    const { stdout } = spawnSync('pdfsig', [...offline, '-nssdir', `sql:${nssDir}`, file], { encoding: 'utf8' });
     return stdout
       .split(/^Signature #\d+:$/m)
       .slice(1)
