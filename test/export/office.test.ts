@@ -111,12 +111,16 @@ describe('LibreOffice pool', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'office-pool-'));
+    // Four soffice.bin start at once beside the rest of the suite: on a loaded 2-core CI machine the
+    // default 30 s start bound can pass, and the pool would quietly fall back. These tests are about
+    // the warm pool, so they wait longer for it and refuse the fallback.
+    const warm = { startTimeoutMs: 150_000, fallback: false, logger } as const;
     [pool, small, recycling] = await Promise.all([
-      createOfficePool({ workers: 2, workDir: path.join(dir, 'a'), logger }),
-      createOfficePool({ workers: 1, queueLimit: 1, conversionTimeoutMs: 3000, workDir: path.join(dir, 'b'), logger }),
-      createOfficePool({ workers: 1, recycleAfter: 2, workDir: path.join(dir, 'c'), logger }),
+      createOfficePool({ ...warm, workers: 2, workDir: path.join(dir, 'a') }),
+      createOfficePool({ ...warm, workers: 1, queueLimit: 1, conversionTimeoutMs: 3000, workDir: path.join(dir, 'b') }),
+      createOfficePool({ ...warm, workers: 1, recycleAfter: 2, workDir: path.join(dir, 'c') }),
     ]);
-  });
+  }, 200_000);
 
   afterAll(async () => {
     await Promise.all([pool?.close(), small?.close(), recycling?.close()]);
