@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import type { VerifyReport } from '../pdf/verify/index.js';
 import type { ServiceKey } from '../proof/service-key.js';
 import type { SignatureService } from '../signature/service.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ApiError } from '../http/errors.js';
-import { isId } from '../http/ids.js';
+import { isId } from '../util/ids.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME } from '../store/sniff.js';

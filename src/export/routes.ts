@@ -4,7 +4,7 @@ import { requireEngine, requireSignatureAccess } from '../http/auth/principal.js
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { ApiError, badRequest } from '../http/errors.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import { receiveUpload } from '../files/upload.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';

@@ -4,7 +4,7 @@ import { requireEngine, requireSignatureAccess, type Principal } from '../http/a
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { ApiError, conflict, forbidden, notFound, unauthorized } from '../http/errors.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import type { FileStore, StoredFile } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME, sniffMime } from '../store/sniff.js';

@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
 import { stateOf } from '../http/context.js';
 import { ApiError, unauthorized } from '../http/errors.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import type { SealMfaPolicy } from '../mfa/totp.js';
 import type { SealRegistry } from '../seals/registry.js';
-import { escapeHtml as e } from '../signing/html.js';
+import { escapeHtml as e } from '../util/html.js';
 import { pickLocale } from '../signing/i18n.js';
 import type { SealRecord } from '../store/seals.js';
 

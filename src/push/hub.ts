@@ -5,7 +5,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { type Authenticator, requireSignatureAccess } from '../http/auth/principal.js';
 import { originAllowed } from '../http/cors.js';
 import { ApiError } from '../http/errors.js';
-import { isId } from '../http/ids.js';
+import { isId } from '../util/ids.js';
 import { ticketKey } from '../http/rate-limit.js';
 import type { Signature } from '../signature/schema.js';
 

@@ -1,6 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { ApiError, notFound, registerErrorStatuses } from '../http/errors.js';
-import { newId } from '../http/ids.js';
+import { newId } from '../util/ids.js';
 import { decryptPrivateKey, encryptPrivateKey, importPkcs12, isLegacyKey, issueSigningCertificate } from '../pki/index.js';
 import type { FileStore } from '../store/files.js';
 import { ALLOWED_MIME } from '../store/sniff.js';

@@ -3,7 +3,7 @@ import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { ApiError, registerErrorStatuses } from '../http/errors.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import type { FileUris } from '../store/file-uri.js';
 import { validator } from '../validation/ajv.js';

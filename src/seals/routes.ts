@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import type { FileUris } from '../store/file-uri.js';
 import type { SealRecord } from '../store/seals.js';

@@ -1,6 +1,6 @@
 import { Resvg } from '@resvg/resvg-js';
-import { escapeHtml as escapeXml } from '../signing/html.js';
-import { cjkFontFile } from './fonts.js';
+import { escapeHtml as escapeXml } from '../util/html.js';
+import { cjkFontFile } from '../pdf/fonts.js';
 
 const RED = '#d7141a';
 const FONT = "'Noto Serif CJK SC'";

@@ -4,7 +4,7 @@ import { issueTicket } from '../http/auth/tickets.js';
 import { requireEngine, requireSignatureAccess } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
 import { type CreateSignatureRequest, type Signature, validateCreateSignature, validateSignaturePatch } from './schema.js';

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { ApiError, badRequest, conflict, notFound, validationFailed, type FieldError } from '../http/errors.js';
-import { newId } from '../http/ids.js';
+import { newId } from '../util/ids.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import type { SignatureRecord, SignatureRepository } from '../store/signatures.js';

@@ -1,6 +1,6 @@
 import type { Seal, Signature } from '../signature/schema.js';
 import type { SealRecord } from '../store/seals.js';
-import { escapeHtml as e } from './html.js';
+import { escapeHtml as e } from '../util/html.js';
 import type { Locale, Strings } from './i18n.js';
 
 export interface SignPageModel {

@@ -9,7 +9,7 @@ import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAcces
 import { success } from '../http/envelope.js';
 import { htmlHeaders } from '../http/html-headers.js';
 import { ApiError, badRequest, unauthorized, validationFailed } from '../http/errors.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
 import type { SealRegistry } from '../seals/registry.js';

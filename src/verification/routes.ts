@@ -3,7 +3,7 @@ import { requireSignatureAccess } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { ApiError } from '../http/errors.js';
-import { requireId } from '../http/ids.js';
+import { requireId } from '../util/ids.js';
 import type { PdfVerifier } from './pool.js';
 import type { RevocationSettings } from './verify-worker.js';
 import type { EngineApi } from '../signing/engine-client.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import fontkit from '@cantoo/fontkit';
 import type { PDFDocument, PDFFont, PDFObject, PDFRef } from '@cantoo/pdf-lib';
-import { cjkFontFile } from '../../seals/fonts.js';
+import { cjkFontFile } from '../fonts.js';
 
 /** A rectangle in PDF user space: [x1, y1, x2, y2]. */
 export type Rect = [number, number, number, number];

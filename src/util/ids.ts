@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badRequest } from './errors.js';
+import { badRequest } from '../http/errors.js';
 
 /** Ids are lowercase UUIDs, as the spec's `id: {uuid}`; nothing else reaches the store or the disk. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
