@@ -1,37 +1,43 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import { core } from './0001-core.js';
-import { seals } from './0002-seals.js';
-import { providerFlows } from './0003-provider-flows.js';
-import { tickets } from './0004-tickets.js';
-import { blobs } from './0005-blobs.js';
-import { graphqlMfa } from './0006-graphql-mfa.js';
-import { proof } from './0007-proof.js';
-import { revocations } from './0008-revocations.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
+import { projectRoot } from '../../util/project-root.js';
 
 /**
- * Schema migrations, in order, run at start-up. Written with the query builder so they run on
- * SQLite and PostgreSQL alike. Add one file per migration and list it here; never edit a shipped one.
+ * Schema migrations: one `NNNN-name.sql` file each in this folder, run in name order at start-up, in
+ * SQL that SQLite and PostgreSQL both accept (`{{binary}}` is the one word that differs: BLOB / BYTEA).
+ * Add a file to add a migration; never edit a shipped one.
  */
-const migrations: Record<string, Migration> = {
-  '0001-core': core,
-  '0002-seals': seals,
-  '0003-provider-flows': providerFlows,
-  '0004-tickets': tickets,
-  '0005-blobs': blobs,
-  '0006-graphql-mfa': graphqlMfa,
-  '0007-proof': proof,
-  '0008-revocations': revocations,
-};
+const MIGRATIONS_DIR = path.join(projectRoot(), 'src', 'store', 'migrations');
 
-class InlineProvider implements MigrationProvider {
-  async getMigrations() {
-    return migrations;
+/** The statements of a migration file, one per `;` at the end of a line, with comments removed. */
+export function statementsOf(text: string, binaryType: string): string[] {
+  return text
+    .split(/;\s*$/m)
+    .map((statement) => statement.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean)
+    .map((statement) => statement.replaceAll('{{binary}}', binaryType));
+}
+
+function sqlMigration(file: string): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      const binary = db.getExecutor().adapter instanceof PostgresAdapter ? 'BYTEA' : 'BLOB';
+      for (const statement of statementsOf(fs.readFileSync(file, 'utf8'), binary)) await sql.raw(statement).execute(db);
+    },
+  };
+}
+
+class SqlFileProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const names = fs.readdirSync(MIGRATIONS_DIR).filter((name) => /^\d{4}-[a-z0-9-]+\.sql$/.test(name));
+    return Object.fromEntries(names.sort().map((name) => [name.slice(0, -4), sqlMigration(path.join(MIGRATIONS_DIR, name))]));
   }
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   // Migrations from parallel branches land out of order (0004 after 0005 ran); each is independent.
-  const migrator = new Migrator({ db, provider: new InlineProvider(), allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider: new SqlFileProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
