@@ -17,7 +17,7 @@ const BASELINE = { raw: 1_284_026, gzip: 380_257, brotli9: 335_736, brotli11: 31
 interface Sizes {
   raw: number;
   gzip: number;
-  /** What the service sends (src/plugin-ui/routes.ts compresses with brotli quality 9). */
+  /** What the service sends (src/routes/widget.ts compresses with brotli quality 9). */
   brotli9: number;
   brotli11: number;
 }

@@ -4,7 +4,7 @@
 // 2. Verifying the B-T file (revocation not checked) and the B-LTA file with its embedded
 //    revocation data (no network). Target: embedded revocation adds ≤ 5 ms per signature.
 import os from 'node:os';
-import { addDocumentTimestamp, addValidationData, signPdf, type SigningMaterial } from '../src/pdf/sign/index.js';
+import { addDocumentTimestamp, addValidationData, signPdf, type SigningMaterial } from '../src/pdf/pades/index.js';
 import { registerNodeDigests } from '../src/pdf/verify/node.js';
 import { verifyPdf } from '../src/pdf/verify/index.js';
 import { createCa, issueSigningCertificate } from '../src/pki/index.js';

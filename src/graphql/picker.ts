@@ -5,7 +5,7 @@ import { requireId } from '../util/ids.js';
 import type { SealMfaPolicy } from '../mfa/totp.js';
 import type { SealRegistry } from '../seals/registry.js';
 import { escapeHtml as e } from '../util/html.js';
-import { pickLocale } from '../signing/i18n.js';
+import { pickLocale } from '../stamping/i18n.js';
 import type { SealRecord } from '../store/seals.js';
 
 /** Ticket "signature id" of picker tickets: they name an account and open no Signature. */

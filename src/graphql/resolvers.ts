@@ -2,7 +2,7 @@ import { ApiError } from '../http/errors.js';
 import type { MfaGuard } from '../mfa/totp.js';
 import type { SealProvider } from '../providers/provider.js';
 import type { SealRegistry } from '../seals/registry.js';
-import type { FileSigner, SignatureLocation } from '../signing/file-signer.js';
+import type { FileSigner, SignatureLocation } from '../stamping/file-signer.js';
 import type { FileUris } from '../store/file-uri.js';
 import type { SealRecord } from '../store/seals.js';
 import { type Caller, actingAccount, requireAdmin } from './caller.js';

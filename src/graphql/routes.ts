@@ -7,7 +7,7 @@ import type { GraphqlConfig } from '../config.js';
 import { type OAuthClientPrincipal, OAuthServer } from '../http/auth/oauth.js';
 import { stateOf } from '../http/context.js';
 import { ApiError, fromCodedError } from '../http/errors.js';
-import { EngineApiError } from '../signing/engine-client.js';
+import { EngineApiError } from '../stamping/engine-client.js';
 import { projectRoot } from '../util/project-root.js';
 import { type Caller, callerOf } from './caller.js';
 import { costRule, depthRule } from './limits.js';

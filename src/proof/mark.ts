@@ -1,6 +1,6 @@
 import { PDFDocument, rgb } from '@cantoo/pdf-lib';
 import QRCode from 'qrcode';
-import { embedCommentFont } from '../pdf/sign/appearance.js';
+import { embedCommentFont } from '../pdf/pades/appearance.js';
 import { groupedCode } from './codes.js';
 
 const QR_SIZE = 58;

@@ -1,5 +1,5 @@
 import { PDFDocument, type PDFFont, type PDFPage, rgb } from '@cantoo/pdf-lib';
-import { embedCommentFont } from '../pdf/sign/appearance.js';
+import { embedCommentFont } from '../pdf/pades/appearance.js';
 
 const A4: [number, number] = [595.28, 841.89];
 const MARGIN = 48;

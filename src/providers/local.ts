@@ -1,4 +1,4 @@
-import { addDocumentTimestamp, addValidationData, signPdf, type ValidationData } from '../pdf/sign/index.js';
+import { addDocumentTimestamp, addValidationData, signPdf, type ValidationData } from '../pdf/pades/index.js';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { SealRegistry } from '../seals/registry.js';
 import type { ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from './provider.js';

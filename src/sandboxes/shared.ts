@@ -2,7 +2,7 @@
 // seal image, and a real PAdES signature on the document.
 import { createCa, issueSigningCertificate, type CertifiedKey } from '../pki/index.js';
 import type { Placement } from '../pdf/placement.js';
-import { signPdf } from '../pdf/sign/index.js';
+import { signPdf } from '../pdf/pades/index.js';
 import { personalSealSvg, rasterizeSvg } from '../seals/seal-image.js';
 
 export class SandboxSigner {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PDFDocument, StandardFonts, rgb } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePlacement, type PlacementSlot } from '../../src/pdf/placement.js';
-import { signPdf, type SigningMaterial } from '../../src/pdf/sign/index.js';
+import { signPdf, type SigningMaterial } from '../../src/pdf/pades/index.js';
 import { verifyPdf } from '../../src/pdf/verify/index.js';
 import { createCa, issueSigningCertificate, type CertifiedKey } from '../../src/pki/index.js';
 import { officialSealSvg, rasterizeSvg } from '../../src/seals/seal-image.js';

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PagePreviewer } from '../../src/signing/preview.js';
+import { PagePreviewer } from '../../src/stamping/preview.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 
 describe('rate limits and resource caps', () => {

@@ -2,7 +2,7 @@
 // signer certificates issued by the sandbox CA.
 import { createCa, issueSigningCertificate, type CertifiedKey } from '../../pki/index.js';
 import { findText, type Placement } from '../../pdf/placement.js';
-import { signPdf } from '../../pdf/sign/index.js';
+import { signPdf } from '../../pdf/pades/index.js';
 import { officialSealSvg, personalSealSvg, rasterizeSvg } from '../../seals/seal-image.js';
 
 /** A position as e签宝 documents it (numbers may have arrived as strings; normalised at /sign/start). */

@@ -9,16 +9,16 @@ import { ApiError } from '../http/errors.js';
 import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import type { VerifyReport } from '../pdf/verify/index.js';
-import type { Signature } from '../signature/schema.js';
-import type { SignatureService } from '../signature/service.js';
+import type { Signature } from '../signature-records/schema.js';
+import type { SignatureService } from '../signature-records/service.js';
 import { escapeHtml } from '../util/html.js';
 import type { FileStore } from '../store/files.js';
 import { projectRoot } from '../util/project-root.js';
 import { validator } from '../validation/ajv.js';
 import type { PdfVerifier } from '../verification/pool.js';
-import { type VerificationCodes, groupedCode, normaliseCode } from './codes.js';
-import { verificationReportPdf } from './report-pdf.js';
-import { WindowLimiter } from './rate-limit.js';
+import { type VerificationCodes, groupedCode, normaliseCode } from '../proof/codes.js';
+import { verificationReportPdf } from '../proof/report-pdf.js';
+import { WindowLimiter } from '../proof/rate-limit.js';
 
 type Lang = 'zh-CN' | 'en';
 

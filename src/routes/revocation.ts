@@ -7,9 +7,9 @@ import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import type { FileUris } from '../store/file-uri.js';
 import { validator } from '../validation/ajv.js';
-import type { SealRegistry } from './registry.js';
-import { REVOCATION_REASONS, type CertificateRevocation, type RevocationReason } from './revocation.js';
-import { sealEntity } from './routes.js';
+import type { SealRegistry } from '../seals/registry.js';
+import { REVOCATION_REASONS, type CertificateRevocation, type RevocationReason } from '../seals/revocation.js';
+import { sealEntity } from './seals.js';
 
 registerErrorStatuses({ CERT_NOT_ISSUED_HERE: 422, ALREADY_REVOKED: 409 });
 

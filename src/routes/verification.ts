@@ -4,10 +4,10 @@ import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { ApiError } from '../http/errors.js';
 import { requireId } from '../util/ids.js';
-import type { PdfVerifier } from './pool.js';
-import type { RevocationSettings } from './verify-worker.js';
-import type { EngineApi } from '../signing/engine-client.js';
-import { receiveUpload } from '../files/upload.js';
+import type { PdfVerifier } from '../verification/pool.js';
+import type { RevocationSettings } from '../verification/verify-worker.js';
+import type { EngineApi } from '../stamping/engine-client.js';
+import { receiveUpload } from '../http/multipart-upload.js';
 import fs from 'node:fs/promises';
 
 export interface VerificationOptions {

@@ -5,11 +5,11 @@ import { success } from '../http/envelope.js';
 import { requireId } from '../util/ids.js';
 import type { VerifyReport } from '../pdf/verify/index.js';
 import type { ServiceKey } from '../proof/service-key.js';
-import type { SignatureService } from '../signature/service.js';
+import type { SignatureService } from '../signature-records/service.js';
 import type { FileStore } from '../store/files.js';
 import type { PdfVerifier } from '../verification/pool.js';
-import { evidenceReportPdf } from './evidence.js';
-import type { AuditLog } from './log.js';
+import { evidenceReportPdf } from '../audit/evidence.js';
+import type { AuditLog } from '../audit/log.js';
 
 export interface AuditRouteOptions {
   audit: AuditLog;

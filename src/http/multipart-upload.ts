@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { ApiError, badRequest } from '../http/errors.js';
+import { ApiError, badRequest } from './errors.js';
 
 export interface ReceivedUpload {
   tempPath: string;

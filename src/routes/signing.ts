@@ -4,7 +4,7 @@ import { projectRoot } from '../util/project-root.js';
 import { type Request, Router } from 'express';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { resolvePlacement } from '../pdf/placement.js';
-import type { Seal } from '../signature/schema.js';
+import type { Seal } from '../signature-records/schema.js';
 import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
 import { htmlHeaders } from '../http/html-headers.js';
@@ -13,14 +13,14 @@ import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
 import type { SealRegistry } from '../seals/registry.js';
-import { pickLocale, stringsFor } from './i18n.js';
-import { renderReturnPage, renderSignPage } from './page.js';
-import type { PagePreviewer } from './preview.js';
-import { type StampService, type StampUser, sha256Hex } from './stamp-service.js';
-import type { EngineApi } from './engine-client.js';
+import { pickLocale, stringsFor } from '../stamping/i18n.js';
+import { renderReturnPage, renderSignPage } from '../stamping/page.js';
+import type { PagePreviewer } from '../stamping/preview.js';
+import { type StampService, type StampUser, sha256Hex } from '../stamping/stamp-service.js';
+import type { EngineApi } from '../stamping/engine-client.js';
 import type { MfaGuard } from '../mfa/totp.js';
 
-const ASSETS_DIR = path.join(projectRoot(), 'src', 'signing', 'assets');
+const ASSETS_DIR = path.join(projectRoot(), 'src', 'stamping', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
 const PAGE_CSP: Record<string, string[]> = {
   'default-src': ["'none'"],

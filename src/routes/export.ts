@@ -5,16 +5,16 @@ import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { ApiError, badRequest } from '../http/errors.js';
 import { requireId } from '../util/ids.js';
-import { receiveUpload } from '../files/upload.js';
+import { receiveUpload } from '../http/multipart-upload.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
 import { validator } from '../validation/ajv.js';
-import type { DocumentService } from './documents.js';
+import type { DocumentService } from '../export/documents.js';
 import { ticketKey } from '../http/rate-limit.js';
-import './errors.js';
-import { listTemplates, loadTemplate, saveTemplate } from './fill/catalogue.js';
-import type { ExportPipeline } from './pipeline.js';
+import '../export/errors.js';
+import { listTemplates, loadTemplate, saveTemplate } from '../export/fill/catalogue.js';
+import type { ExportPipeline } from '../export/pipeline.js';
 
 const validateExport = validator<{ template: string; data?: Record<string, unknown>; fields?: unknown }>({
   type: 'object',

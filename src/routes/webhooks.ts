@@ -7,8 +7,8 @@ import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { WEBHOOK_EVENT_TYPES } from '../proof/changes.js';
 import { validator } from '../validation/ajv.js';
-import { type UrlPolicy, WebhookUrlError, checkWebhookUrl } from './allow-list.js';
-import type { WebhookStore } from './store.js';
+import { type UrlPolicy, WebhookUrlError, checkWebhookUrl } from '../webhooks/allow-list.js';
+import type { WebhookStore } from '../webhooks/store.js';
 
 const validateSubscription = validator<{ url: string; events: string[]; digest?: boolean }>({
   type: 'object',

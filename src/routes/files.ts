@@ -8,7 +8,7 @@ import { requireId } from '../util/ids.js';
 import type { FileStore, StoredFile } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME, sniffMime } from '../store/sniff.js';
-import { cleanFilename, receiveUpload } from './upload.js';
+import { cleanFilename, receiveUpload } from '../http/multipart-upload.js';
 
 /** The File type as FileAPI returns it. */
 export function fileEntity(file: StoredFile, uris: FileUris) {

@@ -7,8 +7,8 @@ import { requireJsonBody } from '../http/middleware.js';
 import type { FileUris } from '../store/file-uri.js';
 import type { SealRecord } from '../store/seals.js';
 import { validator } from '../validation/ajv.js';
-import type { BuiltinAuthority } from './authority.js';
-import type { CreateSealInput, SealRegistry } from './registry.js';
+import type { BuiltinAuthority } from '../seals/authority.js';
+import type { CreateSealInput, SealRegistry } from '../seals/registry.js';
 
 const accountList = { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 200 } };
 const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' };
