@@ -2,7 +2,7 @@
 // Lower layers never reach up: util → pdf/pki/export → store → domain → orchestration → edge → composition.
 const EDGE = '^src/(http|routes|graphql|push|compose)/|^src/(app|service|main|worker)\\.ts$';
 const DOMAIN_AND_BELOW =
-  '^src/(util|validation|contract|pdf|pki|export|store|seals|signature-records|providers|mfa|audit|webhooks|verification|proof|scale|stamping|batch)/|^src/(errors|log)\\.ts$';
+  '^src/(util|validation|contract|pdf|pki|export|store|seals|signature|providers|mfa|audit|webhooks|verification|proof|scale|stamping|batch)/|^src/(errors|log)\\.ts$';
 
 module.exports = {
   forbidden: [

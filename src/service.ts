@@ -51,7 +51,7 @@ import { type SealRegistrar, SealRegistry } from './seals/registry.js';
 import { sealRoutes } from './routes/seals.js';
 import { loadLocalSecrets } from './secrets.js';
 import { signatureRoutes } from './routes/signatures.js';
-import { SignatureService } from './signature-records/service.js';
+import { SignatureService } from './signature/service.js';
 import { EngineClient } from './stamping/engine-client.js';
 import { PagePreviewer } from './stamping/preview.js';
 import { signingRoutes } from './routes/signing.js';

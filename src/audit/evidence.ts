@@ -3,7 +3,7 @@ import { signPdf } from '../pdf/pades/index.js';
 import type { VerifyReport } from '../pdf/verify/index.js';
 import { TextPdf } from '../proof/text-pdf.js';
 import type { ServiceSigningMaterial } from '../proof/service-key.js';
-import type { Signature } from '../signature-records/schema.js';
+import type { Signature } from '../signature/schema.js';
 import type { AuditChain } from './log.js';
 
 export interface EvidenceInput {

@@ -1,7 +1,7 @@
 import { ApiError, conflict } from '../http/errors.js';
 import type { PushHub } from '../push/hub.js';
-import type { Seal, Signature } from '../signature-records/schema.js';
-import type { SignatureService } from '../signature-records/service.js';
+import type { Seal, Signature } from '../signature/schema.js';
+import type { SignatureService } from '../signature/service.js';
 import type { FileStore } from '../store/files.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
 import type { ExportPipeline, ExportStage } from './pipeline.js';

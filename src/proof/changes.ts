@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Seal, Signature } from '../signature-records/schema.js';
+import type { Seal, Signature } from '../signature/schema.js';
 
 /** Event types a webhook subscriber can ask for. */
 export const WEBHOOK_EVENT_TYPES = [

@@ -1,5 +1,5 @@
 import { ApiError } from '../http/errors.js';
-import type { Seal, Signature } from '../signature-records/schema.js';
+import type { Seal, Signature } from '../signature/schema.js';
 import type { ProviderFlow } from '../store/provider-flows.js';
 import type { SealRecord } from '../store/seals.js';
 

@@ -7,7 +7,7 @@ import { originAllowed } from '../http/cors.js';
 import { ApiError } from '../http/errors.js';
 import { isId } from '../util/ids.js';
 import { ticketKey } from '../http/rate-limit.js';
-import type { Signature } from '../signature-records/schema.js';
+import type { Signature } from '../signature/schema.js';
 
 const EVENTS_PATH = /^\/signature\/([^/]+)\/events$/;
 

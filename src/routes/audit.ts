@@ -5,7 +5,7 @@ import { success } from '../http/envelope.js';
 import { requireId } from '../util/ids.js';
 import type { VerifyReport } from '../pdf/verify/index.js';
 import type { ServiceKey } from '../proof/service-key.js';
-import type { SignatureService } from '../signature-records/service.js';
+import type { SignatureService } from '../signature/service.js';
 import type { FileStore } from '../store/files.js';
 import type { PdfVerifier } from '../verification/pool.js';
 import { evidenceReportPdf } from '../audit/evidence.js';

@@ -7,9 +7,9 @@ import { success } from '../http/envelope.js';
 import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
-import { type CreateSignatureRequest, type Signature, validateCreateSignature, validateSignaturePatch } from '../signature-records/schema.js';
+import { type CreateSignatureRequest, type Signature, validateCreateSignature, validateSignaturePatch } from '../signature/schema.js';
 import { ApiError } from '../http/errors.js';
-import type { SignatureService } from '../signature-records/service.js';
+import type { SignatureService } from '../signature/service.js';
 
 const validateTicketRequest = validator<{ account: string; name?: string; scopes?: Array<'read' | 'stamp'>; seal?: number; ttl?: number }>({
   type: 'object',

@@ -4,7 +4,7 @@ import { projectRoot } from '../util/project-root.js';
 import { type Request, Router } from 'express';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { resolvePlacement } from '../pdf/placement.js';
-import type { Seal } from '../signature-records/schema.js';
+import type { Seal } from '../signature/schema.js';
 import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
 import { htmlHeaders } from '../http/html-headers.js';

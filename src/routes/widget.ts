@@ -11,8 +11,8 @@ import { htmlHeaders } from '../http/html-headers.js';
 import { ApiError } from '../http/errors.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { DEMO_USERS } from '../seals/demo.js';
-import type { Seal, Signature } from '../signature-records/schema.js';
-import type { SignatureService } from '../signature-records/service.js';
+import type { Seal, Signature } from '../signature/schema.js';
+import type { SignatureService } from '../signature/service.js';
 import { projectRoot } from '../util/project-root.js';
 import { validator } from '../validation/ajv.js';
 

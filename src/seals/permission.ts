@@ -1,4 +1,4 @@
-import type { Seal as SealSlot } from '../signature-records/schema.js';
+import type { Seal as SealSlot } from '../signature/schema.js';
 
 /** What the broker knows of a registered seal when deciding permissions. */
 export interface SealForPermission {

@@ -1,4 +1,4 @@
-import type { Signature, SignaturePatch } from '../signature-records/schema.js';
+import type { Signature, SignaturePatch } from '../signature/schema.js';
 import type { Envelope } from '../http/envelope.js';
 
 /** What the signature service needs from the engine side: SignatureAPI S1/S2 and FileAPI. */

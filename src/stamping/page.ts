@@ -1,4 +1,4 @@
-import type { Seal, Signature } from '../signature-records/schema.js';
+import type { Seal, Signature } from '../signature/schema.js';
 import type { SealRecord } from '../store/seals.js';
 import { escapeHtml as e } from '../util/html.js';
 import type { Locale, Strings } from './i18n.js';

@@ -8,7 +8,7 @@ import { checkProviderCanHonour, type FlowStatus, type SealProvider } from '../p
 import { FlowAlreadyOpenError, type ProviderFlow, type ProviderFlowRepository } from '../store/provider-flows.js';
 import { allowedSeals, checkPermission, checkSigner } from '../seals/permission.js';
 import type { SealRegistry } from '../seals/registry.js';
-import type { Seal, Signature } from '../signature-records/schema.js';
+import type { Seal, Signature } from '../signature/schema.js';
 import type { SealRecord } from '../store/seals.js';
 import { type EngineApi, EngineApiError } from './engine-client.js';
 

@@ -84,7 +84,7 @@ describe('layers', () => {
       write('src/seals/registry.ts', "import { y } from '../store/seals.js';\nexport const z = y;\n");
       write('src/store/seals.ts', "import { z } from '../seals/registry.js';\nexport const y = 1;\nexport const w = z;\n");
       write('test/sandboxes/esign.ts', 'export const sandbox = 1;\n');
-      write('src/providers/esign.ts', "import { sandbox } from '../../test/sandboxes/esign.js';\nexport const p = sandbox;\n");
+      write('src/providers/esign.ts', "import { sandbox } from '../sandboxes/esign.js';\nexport const p = sandbox;\n");
       const result = cruise(dir, ['src']);
       const rules = new Set(result.summary.violations.map((v) => v.rule.name));
       expect([...rules].sort()).toEqual(['domain-knows-no-http', 'libraries-below-the-store', 'no-circular', 'no-test-code-in-the-product', 'store-below-the-domain']);

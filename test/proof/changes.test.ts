@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { eventsOfChange } from '../../src/proof/changes.js';
-import type { Seal, Signature } from '../../src/signature-records/schema.js';
+import type { Seal, Signature } from '../../src/signature/schema.js';
 
 const seal = (extra: Partial<Seal> = {}): Seal => ({ x: 0, y: 0, placeHolder: '', signer: { account: 'zhaoliu', name: '赵六' }, permission: { sealTypes: [], sealIds: [], signers: [] }, template: '', image: '', description: '', algorithm: '', signature: '', privateKey: '', ...extra }) as Seal;
 const signature = (seals: Seal[], uri = '/file/a'): Signature => ({ id: 's1', name: 'doc.pdf', size: 1, uri, mime: 'application/pdf', createTime: 1, seals }) as Signature;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError } from '../../http/errors.js';
-import type { Seal } from '../../signature-records/schema.js';
+import type { Seal } from '../../signature/schema.js';
 import { compileTemplate } from './index.js';
 import { compileTemplateSchema } from './validate.js';
 

@@ -1,6 +1,6 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { findText, chooseMatches } from '../../pdf/placement.js';
-import type { Seal } from '../../signature-records/schema.js';
+import type { Seal } from '../../signature/schema.js';
 import { placementKindOf } from '../provider.js';
 
 export interface EsignPosBean {

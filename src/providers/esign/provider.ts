@@ -1,5 +1,5 @@
 import { ApiError } from '../../http/errors.js';
-import type { Seal } from '../../signature-records/schema.js';
+import type { Seal } from '../../signature/schema.js';
 import type { ProviderAccountRepository } from '../../store/provider-flows.js';
 import type { ProviderFlow } from '../../store/provider-flows.js';
 import type { SealRecord } from '../../store/seals.js';
