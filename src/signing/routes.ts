@@ -209,7 +209,8 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   return router;
 }
 
-async function previewPage(pdf: Uint8Array, slot: Seal | undefined): Promise<number> {
+/** The page a preview shows for a slot: its placeholder's page, else its page, else the last. */
+export async function previewPage(pdf: Uint8Array, slot: Seal | undefined): Promise<number> {
   if (!slot) throw new ApiError(404, 'SEAL_NOT_FOUND', 'No such seal in this Signature.');
   try {
     const placement = await resolvePlacement(pdf, slot, { width: 1, height: 1 });
