@@ -84,7 +84,7 @@ export function renderBatchPage(model: BatchPageModel): string {
     </label>` : ''}
     <button type="submit" id="confirm">${e(t.confirm(stampable.length))}</button>
   </form>
-  <p class="result" id="progress" role="status" aria-live="polite"></p>
+  <p class="result" id="progress" role="status" aria-live="polite" tabindex="-1"></p>
   <table class="items">
     <thead><tr><th scope="col">${e(t.document)}</th><th scope="col">${e(t.slot)}</th><th scope="col">${e(t.status)}</th><th scope="col"><span class="visually-hidden">${e(t.preview)}</span></th></tr></thead>
     <tbody>${view.items.map((item) => row(t, batch.id, item)).join('')}
