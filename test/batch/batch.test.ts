@@ -16,8 +16,8 @@ describe('batch stamping (批量盖章)', () => {
     pdfId = (await uploadFile(service, await approvalForm('Application for leave'), 'application.pdf')).body.entities[0].id;
     seals = (await service.json('/seals')).body.entities;
     nss = nssDbTrusting([await (await service.api('/ca.pem')).text()]);
-  });
-  afterAll(() => service.stop());
+  }, 300_000);
+  afterAll(() => service?.stop());
 
   const create = async (slots: unknown[], name = 'application.pdf') => {
     const created = await service.json('/signature', jsonInit('POST', { file: pdfId, name, seals: slots }));
