@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { DomainError } from '../errors.js';
-import { type Authenticator, TICKET_COOKIE, credentialsOf, requireEngine } from '../http/auth/principal.js';
+import { type Authenticator, TICKET_COOKIE, credentialsOf, requireEngine, ticketCookieOf } from '../http/auth/principal.js';
 import { issueTicket } from '../http/auth/tickets.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
@@ -18,7 +16,7 @@ import type { SealRegistry } from '../seals/registry.js';
 import type { EngineApi } from '../signing/engine-client.js';
 import { pickLocale } from '../signing/i18n.js';
 import type { PagePreviewer } from '../signing/preview.js';
-import { previewPage } from '../signing/routes.js';
+import { SIGNING_PAGE_CSP, assetHandler, previewPage } from '../signing/routes.js';
 import { projectRoot } from '../util/project-root.js';
 import { validator } from '../validation/ajv.js';
 import { batchStringsFor } from './i18n.js';
@@ -39,15 +37,6 @@ registerErrorStatuses({
 
 const ASSETS_DIR = path.join(projectRoot(), 'src', 'batch', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'batch.js': 'text/javascript; charset=utf-8', 'batch.css': 'text/css; charset=utf-8' };
-const PAGE_CSP: Record<string, string[]> = {
-  'default-src': ["'none'"],
-  'script-src': ["'self'"],
-  'style-src': ["'self'"],
-  'img-src': ["'self'", 'data:'],
-  'connect-src': ["'self'"],
-  'form-action': ["'self'"],
-  'base-uri': ["'none'"],
-};
 const COOKIE_SECONDS = 3600;
 /** A batch ticket's `sid`: never a Signature id, so it opens no Signature route. */
 const batchScope = (id: string) => `batch:${id}`;
@@ -108,22 +97,13 @@ async function batchUser(options: BatchRouteOptions, credentials: ReturnType<typ
   return { account: principal.claims.account, name: principal.claims.name, exp: principal.claims.exp, ticket: credentials.ticket };
 }
 
-function cookieOf(req: IncomingMessage): string | undefined {
-  const match = new RegExp(`(?:^|;\\s*)${TICKET_COOKIE}=([^;]{1,4096})`).exec(req.headers.cookie ?? '');
-  try {
-    return match ? decodeURIComponent(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Progress of one batch over the live-push socket, for the holder of its ticket (the page's cookie, or `?ticket=`). */
 export function batchPushChannel(options: BatchRouteOptions): PushChannel {
   return {
     path: /^\/sign-batch\/([^/]+)\/events$/,
     async open(req, id) {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const ticket = url.searchParams.get('ticket') ?? cookieOf(req);
+      const ticket = url.searchParams.get('ticket') ?? ticketCookieOf(req.headers.cookie);
       const user = await batchUser(options, { method: 'GET', uri: req.url ?? '/', ticket }, id);
       const batch = await options.batches.get(id);
       return { key: batchScope(id), initial: { type: 'batch', batch: presentBatch(batch) }, expiresAt: user.exp * 1000 };
@@ -152,15 +132,9 @@ export function batchRoutes(options: BatchRouteOptions): Router {
     res.json(success([presentBatch(await options.batches.get(requireId(req.params.id, 'batch')))]));
   });
 
-  router.get('/sign-batch/assets/:name', (req, res) => {
-    const type = ASSET_TYPES[req.params.name];
-    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such asset.');
-    res.setHeader('Content-Type', type);
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    fs.createReadStream(path.join(ASSETS_DIR, req.params.name)).pipe(res);
-  });
+  router.get('/sign-batch/assets/:name', assetHandler(ASSETS_DIR, ASSET_TYPES));
 
-  router.get('/sign-batch/:id', htmlHeaders(PAGE_CSP, options.frameOrigins ?? []), async (req, res) => {
+  router.get('/sign-batch/:id', htmlHeaders(SIGNING_PAGE_CSP, options.frameOrigins ?? []), async (req, res) => {
     const id = requireId(req.params.id, 'batch');
     const { account, exp, ticket } = await user(req, id);
     if (typeof req.query.ticket === 'string') {

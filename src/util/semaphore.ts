@@ -12,11 +12,12 @@ export class Semaphore {
     private readonly limit: number,
     private readonly queueLimit: number,
     private readonly busyCode: string,
+    private readonly busyMessage = 'Too many requests are being handled; try again shortly.',
   ) {}
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit) {
-      if (this.waiting.length >= this.queueLimit) throw new DomainError(this.busyCode, 'Too many requests are being handled; try again shortly.');
+      if (this.waiting.length >= this.queueLimit) throw new DomainError(this.busyCode, this.busyMessage);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;

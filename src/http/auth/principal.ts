@@ -34,7 +34,12 @@ const QUERY_TICKET_ROUTE = /^\/(?:sign\/[^/]+|sign-batch\/[^/]+|seal-picker(?:\/
 
 function cookieTicket(req: Request): string | undefined {
   if (!req.path.startsWith('/sign/') && !req.path.startsWith('/sign-batch/')) return undefined;
-  const match = new RegExp(`(?:^|;\\s*)${TICKET_COOKIE}=([^;]{1,4096})`).exec(req.headers.cookie ?? '');
+  return ticketCookieOf(req.headers.cookie);
+}
+
+/** The signing page's ticket cookie in a Cookie header, if any. */
+export function ticketCookieOf(cookieHeader: string | undefined): string | undefined {
+  const match = new RegExp(`(?:^|;\\s*)${TICKET_COOKIE}=([^;]{1,4096})`).exec(cookieHeader ?? '');
   try {
     return match ? decodeURIComponent(match[1]) : undefined;
   } catch {
