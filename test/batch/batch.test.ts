@@ -106,7 +106,9 @@ describe('batch stamping (批量盖章)', () => {
       // Certificate", so trust is checked by our verifier; pdfsig checks each signature's bytes.
       expect(checks[0].certificateValidation).toBe('Certificate is Trusted.');
       for (const check of checks) expect(check.signatureValidation).toBe('Signature is Valid.');
-      const report = (await service.json(`/signature/${signatureId}/verify`)).body.entities[0];
+      const verified = await service.json(`/signature/${signatureId}/verify`);
+      expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+      const report = verified.body.entities[0];
       expect([report.valid, report.matchesRecord, report.signatures.every((entry: any) => entry.valid && entry.trusted && !entry.modifiedAfterSigning)]).toEqual([true, true, true]);
     }
     expect([...stampedBySignature.values()].filter((count) => count === 2)).toHaveLength(5);
