@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './util/project-root.js';
 import { type SecurityConfig, loadSecurityConfig } from './security-config.js';
+import { type StampingConfig, loadStampingConfig } from './batch/config.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -79,6 +80,8 @@ export interface Config {
   mfa: { issuer: string; maxFailures: number; windowSeconds: number };
   /** Demo opt-in, rate limits, caps, framing, provider trust anchors (src/security-config.ts). */
   security: SecurityConfig;
+  /** Engine transport, stamp concurrency, warm-up and batch limits (src/batch/config.ts). */
+  stamping: StampingConfig;
   /** Outgoing webhooks and verification codes (src/webhooks, src/proof). */
   proof: {
     /** When non-empty, the only origins webhooks may be sent to. */
@@ -130,7 +133,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
@@ -160,7 +163,7 @@ function list(env: Env, name: string): string[] {
   return (env[name] ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 }
 
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
@@ -427,6 +430,7 @@ export function loadConfig(env: Env = process.env): Config {
     oauth: { clients: oauthClients, tokenTtlSeconds: integer(env, 'OAUTH_TOKEN_TTL', 3600, 30, 86_400) },
     mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
     security: loadSecurityConfig(env, production),
+    stamping: loadStampingConfig(env, Boolean(env.SIGNATURE_API_URL?.trim())),
     proof,
     scale,
   };

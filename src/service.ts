@@ -53,6 +53,13 @@ import { loadLocalSecrets } from './secrets.js';
 import { signatureRoutes } from './routes/signatures.js';
 import { SignatureService } from './signature/service.js';
 import { EngineClient } from './stamping/engine-client.js';
+import { InProcessEngine } from './stamping/in-process-engine.js';
+import { RecentFilesEngine } from './stamping/recent-files.js';
+import { warmStampPath } from './stamping/warm-up.js';
+import { Semaphore } from './util/semaphore.js';
+import { BatchRepository } from './batch/store.js';
+import { BatchService } from './batch/service.js';
+import { batchPushChannel, batchRoutes } from './batch/routes.js';
 import { PagePreviewer } from './stamping/preview.js';
 import { signingRoutes } from './routes/signing.js';
 import { StampService } from './stamping/stamp-service.js';
@@ -96,6 +103,10 @@ export interface RunningService {
   logger: Logger;
   reconciler: FlowReconciler;
   stamps: StampService;
+  /** Batch stamping (src/batch). */
+  batches: BatchService;
+  /** How the broker reaches the engine side: `in-process` (direct calls) or `http`. */
+  engineTransport: 'in-process' | 'http';
   /** Verification worker threads. */
   verifier: VerifyPool;
   /** Audit trail, verification codes and outgoing webhooks (proof for outsiders). */
@@ -192,11 +203,14 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     registrars.set('xuper', new XuperRegistrar(client));
   }
   let engineBase = config.signatureApiUrl;
-  const engine = new EngineClient({
-    baseUrl: () => engineBase,
-    key: config.signatureApiKey ?? engineKeys[0],
-    publicBaseUrls: () => (config.signatureApiUrl ? [] : [uris.publicUrl]),
-  });
+  // The engine side of this process is called directly unless it is remote (or ENGINE_TRANSPORT=http).
+  const engine = new RecentFilesEngine(config.stamping.engineTransport === 'in-process'
+    ? new InProcessEngine(signatures, files, uris)
+    : new EngineClient({
+        baseUrl: () => engineBase,
+        key: config.signatureApiKey ?? engineKeys[0],
+        publicBaseUrls: () => (config.signatureApiUrl ? [] : [uris.publicUrl]),
+      }));
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
   const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors, ...(esignSandbox ? [esignSandbox.caPem] : [])];
   // PDF verification off the main thread, with a deadline and bounded memory per job.
@@ -212,7 +226,8 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   // A provider's signature must chain to its own CA (<PROVIDER>_TRUST_ANCHORS), else to TRUST_ANCHORS; never to our built-in CA.
   const providerTrustAnchors = async (provider: string) =>
     providerAnchors[provider]?.length ? providerAnchors[provider] : [...extraAnchors, ...(provider === 'esign' && esignSandbox ? [esignSandbox.caPem] : [])];
-  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier });
+  const stampLimit = new Semaphore(config.stamping.stampConcurrency, config.stamping.stampQueueLimit, 'STAMP_BUSY');
+  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier, stampLimit });
   // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
   const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
   const reconciler = new FlowReconciler({
@@ -263,6 +278,12 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   // SignatureAPI v2 (GraphQL): a second front door onto the same registry, broker rules and providers.
   const oauth = new OAuthServer(() => config.oauth.clients, ticketSecret, config.oauth.tokenTtlSeconds);
   const mfa = new MfaGuard(new SealMfaPolicy(db), new TotpService(db, masterKey, config.mfa));
+  const batches = new BatchService(new BatchRepository(db), engine, stamps, registry, providers, (key, message) => hub.publish(key, message), logger, {
+    maxItems: config.stamping.batchMaxItems,
+    concurrency: config.stamping.batchConcurrency,
+    leaseMs: config.stamping.batchLeaseMs,
+    instanceId: config.scale.instanceId,
+  }, mfa);
   const engineOrigins = () => [new URL(engineBase).origin, ...(config.signatureApiUrl ? [] : [new URL(uris.publicUrl).origin])];
   const fileSigner = new FileSigner(registry, providers, engine, mfa, new SignRequestRepository(db), logger, {
     allowedOrigins: () => [...engineOrigins(), ...config.graphql.fileOrigins],
@@ -296,6 +317,20 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     },
   });
 
+  const previews = new PagePreviewer(config.security.previewConcurrency);
+  const batchOptions = {
+    batches,
+    engine,
+    authenticator,
+    registry,
+    previews,
+    mfa,
+    tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds },
+    publicUrl: () => uris.publicUrl,
+    frameOrigins: config.security.frameOrigins,
+    secureCookies: () => uris.publicUrl.startsWith('https:'),
+  };
+  hub.addChannel(batchPushChannel(batchOptions));
   const limits = new RateLimits(config.security.rateLimits);
   if (config.security.demo) {
     logger.warn('DEMO=true: /demo/session and /demo/create hand out tickets for demo users; never expose this instance');
@@ -313,7 +348,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       stamps,
       engine,
       authenticator,
-      previews: new PagePreviewer(config.security.previewConcurrency),
+      previews,
       registry,
       returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins],
       secureCookies: () => uris.publicUrl.startsWith('https:'),
@@ -321,6 +356,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       mfa,
       onPageOpened: (id, visit) => void audit.record(id, { type: 'signing_page.opened', actor: visit.account, data: visit }),
     }),
+    batchRoutes(batchOptions),
     proofRoutes({ codes, signatures, files, verifier, trustAnchors, audit, publicUrl: () => uris.publicUrl, codeRateLimit: config.proof.codeRateLimit, maxPdfBytes: config.uploadLimitBytes }),
     auditRoutes({ audit, signatures, files, verifier, trustAnchors, serviceKey: new ServiceKey(db, authority, masterKey) }),
     webhookRoutes({ store: webhookStore, policy: webhookPolicy, kick: () => webhooks.kick() }),
@@ -381,7 +417,9 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
     }
   });
+  if (config.stamping.warmUp) await warmStampPath(registry, logger).catch((error) => logger.warn({ err: error }, 'warming the stamp path failed'));
   reconciler.start();
+  batches.startSweeper();
   webhooks.start();
 
   let closing: Promise<void> | null = null;
@@ -394,6 +432,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       hub.close(CLOSE_SERVICE_RESTART, 'instance draining; reconnect');
       await reconciler.stop();
+      await batches.stop();
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
@@ -408,5 +447,5 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, batches, engineTransport: config.stamping.engineTransport, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
 }

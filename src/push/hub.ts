@@ -26,6 +26,15 @@ interface Subscriber {
   version: number;
 }
 
+/**
+ * Another live stream on the same upgrade handler (e.g. a batch's progress): `path` captures an id;
+ * `open` authorises the request and names the key its messages are published under.
+ */
+export interface PushChannel {
+  path: RegExp;
+  open(req: IncomingMessage, id: string): Promise<{ key: string; initial: PushMessage; expiresAt?: number }>;
+}
+
 /** Carries a published message to the other instances (Redis); they hand it to `deliver`. */
 export type PushRelay = (signatureId: string, message: PushMessage) => void;
 
@@ -46,6 +55,7 @@ export class PushHub {
   private total = 0;
   private readonly perTicket = new Map<string, number>();
   private relay: PushRelay | null = null;
+  private readonly channels: PushChannel[] = [];
 
   constructor(
     private readonly authenticator: Authenticator,
@@ -65,6 +75,10 @@ export class PushHub {
     this.relay = relay;
   }
 
+  addChannel(channel: PushChannel): void {
+    this.channels.push(channel);
+  }
+
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
       this.upgrade(req, socket, head).catch((error: unknown) => {
@@ -77,6 +91,8 @@ export class PushHub {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const match = EVENTS_PATH.exec(url.pathname);
+    const channel = match ? undefined : this.channels.find((candidate) => candidate.path.test(url.pathname));
+    if (channel) return this.upgradeChannel(channel, channel.path.exec(url.pathname)![1], req, socket, head);
     if (!match) return refuse(socket, 404, 'Not Found');
     const id = match[1];
     if (!isId(id)) return refuse(socket, 400, 'Bad Request');
@@ -112,6 +128,42 @@ export class PushHub {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       subscribed = true;
       this.subscribe(id, ws, signature, expiresAt, ticket);
+    });
+  }
+
+  private async upgradeChannel(channel: PushChannel, id: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!isId(id)) return refuse(socket, 400, 'Bad Request');
+    if (!originAllowed(req.headers.origin, req.headers.host, this.allowedOrigins)) return refuse(socket, 403, 'Forbidden');
+    let opened: Awaited<ReturnType<PushChannel['open']>>;
+    try {
+      opened = await channel.open(req, id);
+    } catch (error) {
+      if (error instanceof ApiError) return refuse(socket, error.status, error.ecode);
+      return refuse(socket, 403, 'Forbidden');
+    }
+    if (this.total >= this.caps.total) return refuse(socket, 503, 'Service Unavailable');
+    this.count(undefined, +1);
+    let subscribed = false;
+    socket.once('close', () => {
+      if (!subscribed) this.count(undefined, -1);
+    });
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      subscribed = true;
+      const subscriber: Subscriber = { socket: ws, alive: true, version: 0 };
+      let set = this.subscribers.get(opened.key);
+      if (!set) this.subscribers.set(opened.key, (set = new Set()));
+      set.add(subscriber);
+      ws.on('pong', () => {
+        subscriber.alive = true;
+      });
+      ws.on('message', () => undefined);
+      ws.on('close', () => this.drop(opened.key, subscriber));
+      ws.on('error', () => this.drop(opened.key, subscriber));
+      if (opened.expiresAt !== undefined) {
+        subscriber.expiry = setTimeout(() => ws.close(4001, 'ticket expired'), Math.max(0, opened.expiresAt - Date.now()));
+        subscriber.expiry.unref();
+      }
+      ws.send(JSON.stringify(opened.initial));
     });
   }
 

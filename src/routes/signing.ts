@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../util/project-root.js';
-import { type Request, Router } from 'express';
+import { type Request, type RequestHandler, Router } from 'express';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { Seal } from '../signature/schema.js';
@@ -22,7 +22,7 @@ import type { MfaGuard } from '../mfa/totp.js';
 
 const ASSETS_DIR = path.join(projectRoot(), 'src', 'stamping', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'sign.js': 'text/javascript; charset=utf-8', 'sign.css': 'text/css; charset=utf-8' };
-const PAGE_CSP: Record<string, string[]> = {
+export const SIGNING_PAGE_CSP: Record<string, string[]> = {
   'default-src': ["'none'"],
   'script-src': ["'self'"],
   'style-src': ["'self'"],
@@ -83,19 +83,24 @@ async function stampingUser(options: SigningRouteOptions, req: Request, signatur
   return { user: { account: principal.claims.account, name: principal.claims.name }, ticket: credentials.ticket, exp: principal.claims.exp };
 }
 
+/** Serves a page's static script and style from `dir`, only the names listed. */
+export function assetHandler(dir: string, types: Record<string, string>): RequestHandler {
+  return (req, res) => {
+    const type = types[req.params.name as string];
+    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such asset.');
+    res.setHeader('Content-Type', type);
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    fs.createReadStream(path.join(dir, req.params.name as string)).pipe(res);
+  };
+}
+
 /** The signing address (`/sign/:id?seal=i&ticket=…`), its preview and assets, and the stamp/remove calls. */
 export function signingRoutes(options: SigningRouteOptions): Router {
   const router = Router();
 
-  router.get('/sign/assets/:name', (req, res) => {
-    const type = ASSET_TYPES[req.params.name];
-    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such asset.');
-    res.setHeader('Content-Type', type);
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    fs.createReadStream(path.join(ASSETS_DIR, req.params.name)).pipe(res);
-  });
+  router.get('/sign/assets/:name', assetHandler(ASSETS_DIR, ASSET_TYPES));
 
-  const pageHeaders = htmlHeaders(PAGE_CSP, options.frameOrigins ?? []);
+  const pageHeaders = htmlHeaders(SIGNING_PAGE_CSP, options.frameOrigins ?? []);
 
   router.get('/sign/:id', pageHeaders, async (req, res) => {
     const id = requireId(req.params.id, 'signature');
@@ -209,7 +214,8 @@ export function signingRoutes(options: SigningRouteOptions): Router {
   return router;
 }
 
-async function previewPage(pdf: Uint8Array, slot: Seal | undefined): Promise<number> {
+/** The page a preview shows for a slot: its placeholder's page, else its page, else the last. */
+export async function previewPage(pdf: Uint8Array, slot: Seal | undefined): Promise<number> {
   if (!slot) throw new ApiError(404, 'SEAL_NOT_FOUND', 'No such seal in this Signature.');
   try {
     const placement = await resolvePlacement(pdf, slot, { width: 1, height: 1 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../util/keyed-queue.js';
+import type { Semaphore } from '../util/semaphore.js';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
 import { verifyPdf } from '../pdf/verify/index.js';
 import type { PdfVerifier } from '../verification/pool.js';
@@ -60,6 +61,8 @@ export interface StampServiceOptions {
   publicBaseUrl: () => string;
   /** Verifies provider PDFs off the main thread with the service's limits (the worker pool); verifyPdf in-thread when absent. */
   verifier?: PdfVerifier;
+  /** Bounds the stamps applied at once (STAMP_CONCURRENCY); unbounded when absent. */
+  stampLimit?: Semaphore;
 }
 
 function formatTime(date: Date): string {
@@ -75,6 +78,8 @@ function formatTime(date: Date): string {
  */
 export class StampService {
   private readonly queue = new KeyedQueue();
+  /** The seal image file each seal's stamps name, uploaded once per process instead of once per stamp. */
+  private readonly sealImages = new Map<string, Promise<{ id: string; uri: string }>>();
 
   constructor(
     private readonly engine: EngineApi,
@@ -100,7 +105,8 @@ export class StampService {
   }
 
   async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, comment?: string): Promise<StampResult> {
-    return this.queue.run(signatureId, async () => {
+    const limited = <T>(work: () => Promise<T>) => (this.settings.stampLimit ? this.settings.stampLimit.run(work) : work());
+    return this.queue.run(signatureId, () => limited(async () => {
       // The uri the first attempt stamped: a retry may only stamp that same document again.
       const bound: { uri?: string } = {};
       for (let attempt = 1; ; attempt++) {
@@ -116,7 +122,7 @@ export class StampService {
           throw error;
         }
       }
-    });
+    }));
   }
 
   private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, bound: { uri?: string }, comment?: string): Promise<StampResult> {
@@ -142,8 +148,7 @@ export class StampService {
     if (outcome.kind !== 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
 
     const revision = await this.engine.uploadFile(outcome.pdf, signature.name || 'document.pdf');
-    const image = await this.registry.imagePng(seal);
-    const imageFile = await this.engine.uploadFile(image.bytes, `${seal.name}.png`);
+    const imageFile = await this.sealImageFile(seal);
     const signedAt = outcome.signedAt.toISOString();
     const updated = await this.engine.putSignature(signatureId, {
       version: signature.version,
@@ -171,6 +176,17 @@ export class StampService {
     });
     this.log.info({ signatureId, sealIndex, sealId: seal.id, account: user.account, provider: provider.name }, 'seal applied');
     return { signature: updated };
+  }
+
+  private sealImageFile(seal: SealRecord): Promise<{ id: string; uri: string }> {
+    const key = `${seal.id}:${seal.imageFileId}`;
+    let file = this.sealImages.get(key);
+    if (!file) {
+      file = this.registry.imagePng(seal).then((image) => this.engine.uploadFile(image.bytes, `${seal.name}.png`));
+      file.catch(() => this.sealImages.delete(key));
+      this.sealImages.set(key, file);
+    }
+    return file;
   }
 
   /**

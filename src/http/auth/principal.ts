@@ -30,11 +30,16 @@ export const TICKET_COOKIE = 'ips_ticket';
  * GET routes that may carry `?ticket=`: the signing page's first load, and the v2 seal picker — a
  * popup page whose ticket opens only the user's own seals, read-only — with its seal images.
  */
-const QUERY_TICKET_ROUTE = /^\/(?:sign\/[^/]+|seal-picker(?:\/images\/[^/]+)?)$/;
+const QUERY_TICKET_ROUTE = /^\/(?:sign\/[^/]+|sign-batch\/[^/]+|seal-picker(?:\/images\/[^/]+)?)$/;
 
 function cookieTicket(req: Request): string | undefined {
-  if (!req.path.startsWith('/sign/')) return undefined;
-  const match = new RegExp(`(?:^|;\\s*)${TICKET_COOKIE}=([^;]{1,4096})`).exec(req.headers.cookie ?? '');
+  if (!req.path.startsWith('/sign/') && !req.path.startsWith('/sign-batch/')) return undefined;
+  return ticketCookieOf(req.headers.cookie);
+}
+
+/** The signing page's ticket cookie in a Cookie header, if any. */
+export function ticketCookieOf(cookieHeader: string | undefined): string | undefined {
+  const match = new RegExp(`(?:^|;\\s*)${TICKET_COOKIE}=([^;]{1,4096})`).exec(cookieHeader ?? '');
   try {
     return match ? decodeURIComponent(match[1]) : undefined;
   } catch {

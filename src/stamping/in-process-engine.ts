@@ -1,0 +1,55 @@
+import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
+import type { SignatureService } from '../signature/service.js';
+import { type Signature, type SignaturePatch, validateSignaturePatch } from '../signature/schema.js';
+import type { FileUris } from '../store/file-uri.js';
+import type { FileStore } from '../store/files.js';
+import { sniffMime } from '../store/sniff.js';
+import { type EngineApi, EngineApiError } from './engine-client.js';
+
+/** The engine's refusals as the HTTP client would report them, so the broker cannot tell the transports apart. */
+async function asEngine<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ApiError) throw new EngineApiError(error.status, error.ecode, error.message, error.entities);
+    if (error instanceof DomainError) throw new EngineApiError(400, error.code, error.message, error.details);
+    throw error;
+  }
+}
+
+/**
+ * The engine side of this very process, called directly: S1/S2 on the SignatureService and files on the
+ * FileStore, with the same checks the HTTP routes apply (patch schema, only our own `/file/<id>` URIs,
+ * PDF/PNG content), minus the loopback HTTP, JSON and multipart round trips.
+ */
+export class InProcessEngine implements EngineApi {
+  constructor(
+    private readonly signatures: SignatureService,
+    private readonly files: FileStore,
+    private readonly uris: FileUris,
+  ) {}
+
+  getSignature(id: string): Promise<Signature> {
+    return asEngine(() => this.signatures.get(id));
+  }
+
+  putSignature(id: string, patch: SignaturePatch): Promise<Signature> {
+    return asEngine(() => this.signatures.update(id, validateSignaturePatch(structuredClone(patch))));
+  }
+
+  async downloadFile(uri: string): Promise<Uint8Array> {
+    const id = this.uris.fileIdOf(uri);
+    if (!id) throw new EngineApiError(400, 'URI_NOT_ALLOWED', 'Only files of this service\'s FileAPI are read.');
+    const file = await this.files.get(id);
+    if (!file) throw new EngineApiError(404, 'FILE_DOWNLOAD_FAILED', `Downloading /file/${id} failed: no such file.`);
+    return new Uint8Array(await this.files.readBytes(file));
+  }
+
+  async uploadFile(bytes: Uint8Array, name: string): Promise<{ id: string; uri: string }> {
+    const mime = await sniffMime(bytes);
+    if (!mime) throw new EngineApiError(415, 'UNSUPPORTED_FILE_TYPE', 'The file is not one of the accepted types.');
+    const stored = await this.files.putBytes(bytes, { name, mime });
+    return { id: stored.id, uri: this.uris.forFile(stored.id) };
+  }
+}
