@@ -59,7 +59,7 @@ import { warmStampPath } from './stamping/warm-up.js';
 import { Semaphore } from './util/semaphore.js';
 import { BatchRepository } from './batch/store.js';
 import { BatchService } from './batch/service.js';
-import { batchPushChannel, batchRoutes } from './batch/routes.js';
+import { batchPushChannel, batchRoutes } from './routes/batches.js';
 import { PagePreviewer } from './stamping/preview.js';
 import { signingRoutes } from './routes/signing.js';
 import { StampService } from './stamping/stamp-service.js';

@@ -16,12 +16,12 @@ import type { SealRegistry } from '../seals/registry.js';
 import type { EngineApi } from '../stamping/engine-client.js';
 import { pickLocale } from '../stamping/i18n.js';
 import type { PagePreviewer } from '../stamping/preview.js';
-import { SIGNING_PAGE_CSP, assetHandler, previewPage } from '../routes/signing.js';
+import { SIGNING_PAGE_CSP, assetHandler, previewPage } from './signing.js';
 import { projectRoot } from '../util/project-root.js';
 import { validator } from '../validation/ajv.js';
-import { batchStringsFor } from './i18n.js';
-import { renderBatchPage } from './page.js';
-import { type BatchService, presentBatch } from './service.js';
+import { batchStringsFor } from '../batch/i18n.js';
+import { renderBatchPage } from '../batch/page.js';
+import { type BatchService, presentBatch } from '../batch/service.js';
 
 registerErrorStatuses({
   BATCH_TOO_LARGE: 413,
