@@ -10,6 +10,7 @@ import { DocumentService } from './export/documents.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { exportRoutes } from './export/routes.js';
 import { TemplateSource } from './export/template-source.js';
+import { DirectoryTemplates, StoredTemplates } from './export/template-catalogue.js';
 import { fileRoutes } from './files/routes.js';
 import { OAuthAwareAuthenticator, OAuthServer, oauthRoutes } from './http/auth/oauth.js';
 import { graphqlRoutes } from './graphql/routes.js';
@@ -244,8 +245,10 @@ export async function startService(config: Config, baseLogger: Logger = createLo
         dataDir: config.dataDir,
         logger,
       });
+  // With PostgreSQL, uploaded templates are shared by every instance; the embedded default keeps TEMPLATES_DIR.
+  const catalogue = config.scale.databaseUrl ? new StoredTemplates(db, files.blobs, config.templatesDir) : new DirectoryTemplates(config.templatesDir);
   const templates = new TemplateSource({
-    templatesDir: config.templatesDir,
+    catalogue,
     files,
     uris,
     allowedOrigins: config.templateOrigins,
@@ -306,7 +309,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     readinessRoutes({ db, instanceId: config.scale.instanceId, draining: () => draining, redis, queue: converter instanceof QueuedConverter ? converter : null, connections: () => hub.connectionCount() }),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents, documentProof),
-    exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
+    exportRoutes({ pipeline, documents, files, uris, templates: catalogue, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
     signingRoutes({
