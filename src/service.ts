@@ -21,7 +21,7 @@ import { FileSigner } from './signing/file-signer.js';
 import { SignRequestRepository } from './store/sign-requests.js';
 import { projectRoot } from './util/project-root.js';
 import { healthRoutes } from './http/health.js';
-import { RateLimits } from './http/rate-limit.js';
+import { memoryLimiters, RateLimits, redisLimiters } from './http/rate-limit.js';
 import { readinessRoutes } from './http/readiness.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
@@ -299,7 +299,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     },
   });
 
-  const limits = new RateLimits(config.security.rateLimits);
+  const limits = new RateLimits(config.security.rateLimits, config.security.rateLimitStore === 'redis' && redis ? redisLimiters(redis.shared(), redis.prefix) : memoryLimiters);
   if (config.security.demo) {
     logger.warn('DEMO=true: /demo/session and /demo/create hand out tickets for demo users; never expose this instance');
   }
