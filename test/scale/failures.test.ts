@@ -2,23 +2,17 @@
 // sharing one database and one Redis prefix, stamping concurrently, callbacks arriving at the
 // "wrong" instance, and Redis going away mid-run (on a redis-server of our own, not the shared one).
 import { type ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { ESIGN_TEST_PROJECT, esignSandboxEnv } from '../helpers/esign-cluster.js';
 import { until, sleep } from '../helpers/poll.js';
-import { ENGINE_KEY, jsonInit, type TestService, uploadFile } from '../helpers/service.js';
+import { ENGINE_KEY, jsonInit, type TestService, ticketFor, uploadFile } from '../helpers/service.js';
 import { subscribe } from '../helpers/ws.js';
 
 const auth = { authorization: `Bearer ${ENGINE_KEY}` };
-
-async function ticketFor(service: TestService, id: string, account: string) {
-  return (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name: account }))).body.entities[0].ticket as string;
-}
 
 /** Every revision extends the one before (a single chain), and each seal was signed exactly once. */
 function expectSingleChain(signature: any, sealCount: number) {
@@ -98,24 +92,14 @@ describe('two API instances on PostgreSQL + Redis under failure', () => {
 });
 
 describe('an e签宝 callback delivered to the other instance', () => {
-  const PROJECT = { id: 'sandbox-project-scale', secret: 'sandbox-secret-scale-0123456789' };
   let sandbox: Awaited<ReturnType<typeof startEsignSandbox>>;
   let cluster: TestCluster;
   let a: TestService;
   let b: TestService;
 
   beforeAll(async () => {
-    sandbox = await startEsignSandbox({ projectId: PROJECT.id, projectSecret: PROJECT.secret });
-    const anchors = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'anchors-')), 'sandbox-ca.pem');
-    fs.writeFileSync(anchors, sandbox.caPem);
-    cluster = await startTestCluster({
-      DEMO_DATA: 'true',
-      ESIGN_BASE_URL: sandbox.apiBase,
-      ESIGN_PROJECT_ID: PROJECT.id,
-      ESIGN_PROJECT_SECRET: PROJECT.secret,
-      TRUST_ANCHORS: anchors,
-      RECONCILE_INTERVAL_MS: '3600000',
-    });
+    sandbox = await startEsignSandbox({ projectId: ESIGN_TEST_PROJECT.id, projectSecret: ESIGN_TEST_PROJECT.secret });
+    cluster = await startTestCluster({ DEMO_DATA: 'true', ...esignSandboxEnv(sandbox) });
     a = await cluster.start('api-a');
     b = await cluster.start('api-b');
   });
