@@ -5,14 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EsignSandbox, startEsignSandbox } from '../../src/sandboxes/esign/index.js';
 import { type ChildWorker, startChildWorker, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { type ChildService } from '../helpers/child.js';
-import { ESIGN_TEST_PROJECT, esignSandboxEnv } from '../helpers/esign-cluster.js';
+import { ESIGN_TEST_PROJECT, esignSandboxEnv, expectCallbackAppliedOnce } from '../helpers/esign-cluster.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { docxOf } from '../helpers/office.js';
-import { sleep, until } from '../helpers/poll.js';
-import { ENGINE_KEY, jsonInit, type ServiceClient, ticketFor, uploadFile } from '../helpers/service.js';
+import { jsonInit, type ServiceClient, ticketFor, uploadFile } from '../helpers/service.js';
 import { subscribe } from '../helpers/ws.js';
 
-const auth = { authorization: `Bearer ${ENGINE_KEY}` };
 const wsUrl = (on: ServiceClient, pathname: string) => `${on.url.replace('http', 'ws')}${pathname}`;
 
 describe('two API instances and a converter worker, as processes', () => {
@@ -70,24 +68,6 @@ describe('two API instances and a converter worker, as processes', () => {
   }, 200_000);
 
   it('an e签宝 callback for a flow started on A, delivered to B (three times), is applied once', async () => {
-    expect((await a.json('/provider-accounts/esign/zhaoliu', jsonInit('PUT', { name: '赵六', idNo: '110101199001011234', idType: 19 }))).status).toBe(200);
-    const seal = (await a.json('/seals', jsonInit('POST', { name: '赵六（e签宝）', type: '个人签名', owner: '赵六', ownerKind: 'person', holders: ['zhaoliu'], provider: 'esign' }))).body.entities[0];
-    const signature = (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 200, page: 1, signer: { account: 'zhaoliu' } }] }))).body.entities[0];
-    const control = await subscribe(wsUrl(a, `/signature/${signature.id}/events`), auth);
-
-    const started = await a.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket: await ticketFor(a, signature.id, 'zhaoliu'), sealId: seal.id, version: signature.version }, { auth: false }));
-    expect(started.status, JSON.stringify(started.body)).toBe(200);
-    sandbox.setCallbackUrl(`${b.url}/callbacks/esign`);
-    sandbox.callbacks.repeat = 3;
-    const flow = sandbox.flows().at(-1)!;
-    await sandbox.signAs(flow.flowId, flow.signers[0].accountId);
-
-    const final = await until(async () => (await b.json(`/signature/${signature.id}`)).body.entities[0], (s) => s.seals[0].state === 'signed', 30_000);
-    await sleep(1500); // every repeated delivery has arrived
-    const after = (await a.json(`/signature/${signature.id}`)).body.entities[0];
-    expect(after.version).toBe(final.version);
-    expect(after.revisions).toHaveLength(2);
-    await control.until((m) => m.signature?.seals?.[0]?.state === 'signed', 5000);
-    control.ws.close();
+    await expectCallbackAppliedOnce(a, b, sandbox, 3);
   }, 90_000);
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
-import { ESIGN_TEST_PROJECT, esignSandboxEnv } from '../helpers/esign-cluster.js';
+import { ESIGN_TEST_PROJECT, esignSandboxEnv, expectCallbackAppliedOnce } from '../helpers/esign-cluster.js';
 import { until, sleep } from '../helpers/poll.js';
 import { ENGINE_KEY, jsonInit, type TestService, ticketFor, uploadFile } from '../helpers/service.js';
 import { subscribe } from '../helpers/ws.js';
@@ -109,26 +109,7 @@ describe('an e签宝 callback delivered to the other instance', () => {
   });
 
   it('a flow started on A, its callback sent 6 times to B: applied once, and pushed to a control on A', async () => {
-    expect((await a.json('/provider-accounts/esign/zhaoliu', jsonInit('PUT', { name: '赵六', idNo: '110101199001011234', idType: 19 }))).status).toBe(200);
-    const seal = (await a.json('/seals', jsonInit('POST', { name: '赵六（e签宝）', type: '个人签名', owner: '赵六', ownerKind: 'person', holders: ['zhaoliu'], provider: 'esign' }))).body.entities[0];
-    const pdfId = (await uploadFile(a, await makePdf('甲方盖章'), 'c.pdf')).body.entities[0].id;
-    const signature = (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 200, page: 1, signer: { account: 'zhaoliu' } }] }))).body.entities[0];
-    const control = await subscribe(`${a.url.replace('http', 'ws')}/signature/${signature.id}/events`, auth);
-
-    const started = await a.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket: await ticketFor(a, signature.id, 'zhaoliu'), sealId: seal.id, version: signature.version }, { auth: false }));
-    expect(started.status, JSON.stringify(started.body)).toBe(200);
-    sandbox.setCallbackUrl(`${b.url}/callbacks/esign`);
-    sandbox.callbacks.repeat = 6;
-    const flow = sandbox.flows().at(-1)!;
-    await sandbox.signAs(flow.flowId, flow.signers[0].accountId);
-
-    const final = await until(async () => (await b.json(`/signature/${signature.id}`)).body.entities[0], (s) => s.seals[0].state === 'signed');
-    await sleep(1500); // let every repeated delivery arrive
-    const after = (await a.json(`/signature/${signature.id}`)).body.entities[0];
-    expect(after.version).toBe(final.version);
-    expect(after.revisions).toHaveLength(2);
-    await control.until((m) => m.signature?.seals?.[0]?.state === 'signed', 5000);
-    control.ws.close();
+    await expectCallbackAppliedOnce(a, b, sandbox, 6);
   }, 60_000);
 });
 
