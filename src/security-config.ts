@@ -13,8 +13,8 @@ export interface RateRule {
 export interface SecurityConfig {
   /** The demo (/demo, /demo/session, /demo/create): an explicit opt-in, never in production. */
   demo: boolean;
-  /** Where rate-limit counters live; `memory` (one instance) for now, a shared store later. */
-  rateLimitStore: 'memory';
+  /** Where rate-limit counters live: `memory` (this instance), or `redis` (shared by every instance; the default with REDIS_URL). */
+  rateLimitStore: 'memory' | 'redis';
   rateLimits: {
     /** Requests without credentials, per client IP (`/healthz` exempt). */
     anonymous: RateRule;
@@ -107,8 +107,10 @@ export function loadSecurityConfig(env: Env, production: boolean): SecurityConfi
   const demo = boolean(env, 'DEMO', false);
   if (demo && production) throw new ConfigError('DEMO', 'must not be true when NODE_ENV=production (the demo hands out tickets)');
 
-  const store = env.RATE_LIMIT_STORE?.trim() || 'memory';
-  if (store !== 'memory') throw new ConfigError('RATE_LIMIT_STORE', `must be memory (the only store so far), got "${store}"`);
+  const redisUrl = env.REDIS_URL?.trim();
+  const store = env.RATE_LIMIT_STORE?.trim() || (redisUrl ? 'redis' : 'memory');
+  if (store !== 'memory' && store !== 'redis') throw new ConfigError('RATE_LIMIT_STORE', `must be memory or redis, got "${store}"`);
+  if (store === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE', 'redis needs REDIS_URL');
 
   const rateLimits = Object.fromEntries(
     (Object.keys(RATE_DEFAULTS) as Array<keyof SecurityConfig['rateLimits']>).map((bucket) => [bucket, rate(env, RATE_VARIABLES[bucket], RATE_DEFAULTS[bucket])]),
@@ -126,7 +128,7 @@ export function loadSecurityConfig(env: Env, production: boolean): SecurityConfi
 
   return {
     demo,
-    rateLimitStore: 'memory',
+    rateLimitStore: store,
     rateLimits,
     previewConcurrency: count(env, 'PREVIEW_CONCURRENCY', 2, 1, 64),
     wsPerTicket: count(env, 'WS_PER_TICKET', 8, 1, 1000),

@@ -10,6 +10,7 @@ import { DocumentService } from './export/documents.js';
 import { ExportPipeline } from './export/pipeline.js';
 import { exportRoutes } from './routes/export.js';
 import { TemplateSource } from './export/template-source.js';
+import { DirectoryTemplates, StoredTemplates } from './export/template-catalogue.js';
 import { fileRoutes } from './routes/files.js';
 import { OAuthAwareAuthenticator, OAuthServer, oauthRoutes } from './http/auth/oauth.js';
 import { graphqlRoutes } from './graphql/routes.js';
@@ -20,7 +21,7 @@ import { FileSigner } from './stamping/file-signer.js';
 import { SignRequestRepository } from './store/sign-requests.js';
 import { projectRoot } from './util/project-root.js';
 import { healthRoutes } from './http/health.js';
-import { RateLimits } from './http/rate-limit.js';
+import { memoryLimiters, RateLimits, redisLimiters } from './http/rate-limit.js';
 import { readinessRoutes } from './http/readiness.js';
 import { createLogger } from './log.js';
 import { EsignClient } from './providers/esign/client.js';
@@ -259,8 +260,10 @@ export async function startService(config: Config, baseLogger: Logger = createLo
         dataDir: config.dataDir,
         logger,
       });
+  // With PostgreSQL, uploaded templates are shared by every instance; the embedded default keeps TEMPLATES_DIR.
+  const catalogue = config.scale.databaseUrl ? new StoredTemplates(db, files.blobs, config.templatesDir) : new DirectoryTemplates(config.templatesDir);
   const templates = new TemplateSource({
-    templatesDir: config.templatesDir,
+    catalogue,
     files,
     uris,
     allowedOrigins: config.templateOrigins,
@@ -331,7 +334,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     secureCookies: () => uris.publicUrl.startsWith('https:'),
   };
   hub.addChannel(batchPushChannel(batchOptions));
-  const limits = new RateLimits(config.security.rateLimits);
+  const limits = new RateLimits(config.security.rateLimits, config.security.rateLimitStore === 'redis' && redis ? redisLimiters(redis.shared(), redis.prefix) : memoryLimiters);
   if (config.security.demo) {
     logger.warn('DEMO=true: /demo/session and /demo/create hand out tickets for demo users; never expose this instance');
   }
@@ -341,7 +344,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     readinessRoutes({ db, instanceId: config.scale.instanceId, draining: () => draining, redis, queue: converter instanceof QueuedConverter ? converter : null, connections: () => hub.connectionCount() }),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents, documentProof),
-    exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
+    exportRoutes({ pipeline, documents, files, uris, templates: catalogue, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
     signingRoutes({

@@ -2,10 +2,11 @@ import { ApiError } from '../http/errors.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
-import { loadTemplate, type LoadedTemplate } from './fill/catalogue.js';
+import type { LoadedTemplate } from './fill/catalogue.js';
+import type { TemplateCatalogue } from './template-catalogue.js';
 
 export interface TemplateSourceOptions {
-  templatesDir: string;
+  catalogue: TemplateCatalogue;
   files: FileStore;
   uris: FileUris;
   /** Origins (scheme://host[:port]) from which templates may be fetched by URL. */
@@ -17,7 +18,7 @@ export interface TemplateSourceOptions {
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * Finds a template's bytes from how a caller names it: a name in `templates/`, the uri of a `.docx`
+ * Finds a template's bytes from how a caller names it: a name in the catalogue, the uri of a `.docx`
  * in our file store (`/file/<id>` or absolute), or a URL on an allow-listed origin. Anything else is
  * refused before any request is made.
  */
@@ -26,7 +27,7 @@ export class TemplateSource {
 
   async resolve(reference: string): Promise<LoadedTemplate> {
     const ref = reference.trim();
-    if (NAME.test(ref)) return loadTemplate(this.options.templatesDir, ref);
+    if (NAME.test(ref)) return this.options.catalogue.load(ref);
     const fileId = this.options.uris.fileIdOf(ref);
     if (fileId) {
       const file = await this.options.files.get(fileId);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateRule, SecurityConfig } from '../security-config.js';
 import { stateOf } from './context.js';
 import { ApiError } from './errors.js';
@@ -8,13 +9,30 @@ import { ApiError } from './errors.js';
 export type RateBucket = keyof SecurityConfig['rateLimits'];
 
 /**
- * Makes the counter for one bucket. The memory store serves one instance; several instances share
- * counters by passing a factory for a shared store (rate-limiter-flexible's RateLimiterRedis takes
- * the same options plus `storeClient`), chosen by RATE_LIMIT_STORE — nothing else changes.
+ * Makes the counter for one bucket, in the store RATE_LIMIT_STORE names: memory (one instance) or
+ * Redis (every instance of a deployment counts against one budget).
  */
 export type LimiterFactory = (bucket: RateBucket, rule: RateRule) => RateLimiterAbstract;
 
 export const memoryLimiters: LimiterFactory = (bucket, rule) => new RateLimiterMemory({ keyPrefix: bucket, points: rule.points, duration: rule.seconds });
+
+/**
+ * Counters in Redis under `<prefix>rl:<bucket>:<key>`. While Redis is unreachable each instance counts
+ * in memory instead (the insurance limiter), so requests are limited, not failed; a key over its
+ * budget is refused in memory until its window ends, sparing Redis the flood.
+ */
+export const redisLimiters =
+  (client: Redis, prefix: string): LimiterFactory =>
+  (bucket, rule) =>
+    new RateLimiterRedis({
+      storeClient: client,
+      keyPrefix: `${prefix}rl:${bucket}`,
+      points: rule.points,
+      duration: rule.seconds,
+      rejectIfRedisNotReady: true,
+      inMemoryBlockOnConsumed: rule.points + 1,
+      insuranceLimiter: memoryLimiters(bucket, rule),
+    });
 
 /** Per-bucket, per-key request budgets; an exhausted budget is `429 RATE_LIMITED` with Retry-After. */
 export class RateLimits {

@@ -38,6 +38,10 @@ export interface PushChannel {
 /** Carries a published message to the other instances (Redis); they hand it to `deliver`. */
 export type PushRelay = (signatureId: string, message: PushMessage) => void;
 
+/** A revocation relayed between instances (never sent to a socket), addressed to every Signature. */
+const TICKET_REVOKED = 'ticket-revoked';
+const EVERY_SIGNATURE = '*';
+
 /** Close code for a drained instance: "service restart", the component reconnects (to another instance). */
 export const CLOSE_SERVICE_RESTART = 1012;
 
@@ -202,8 +206,13 @@ export class PushHub {
     if (set && set.size === 0) this.subscribers.delete(id);
   }
 
-  /** Closes every socket opened with this ticket (revoked), code 4003. */
+  /** Closes every socket opened with this ticket (revoked), code 4003, here and (through the relay) on the other instances. */
   closeTicket(jti: string): void {
+    this.closeTicketHere(jti);
+    this.relay?.(EVERY_SIGNATURE, { type: TICKET_REVOKED, jti });
+  }
+
+  private closeTicketHere(jti: string): void {
     for (const set of this.subscribers.values()) {
       for (const subscriber of set) if (subscriber.ticket === jti) subscriber.socket.close(4003, 'ticket revoked');
     }
@@ -217,6 +226,7 @@ export class PushHub {
 
   /** Sends a message to this instance's watchers only; Signature versions only ever go forward per socket. */
   deliver(signatureId: string, message: PushMessage): void {
+    if (message.type === TICKET_REVOKED && typeof message.jti === 'string') return this.closeTicketHere(message.jti);
     const set = this.subscribers.get(signatureId);
     if (!set) return;
     for (const subscriber of set) this.sendTo(subscriber, message);

@@ -13,8 +13,8 @@ import { validator } from '../validation/ajv.js';
 import type { DocumentService } from '../export/documents.js';
 import { ticketKey } from '../http/rate-limit.js';
 import '../export/errors.js';
-import { listTemplates, loadTemplate, saveTemplate } from '../export/fill/catalogue.js';
 import type { ExportPipeline } from '../export/pipeline.js';
+import type { TemplateCatalogue } from '../export/template-catalogue.js';
 
 const validateExport = validator<{ template: string; data?: Record<string, unknown>; fields?: unknown }>({
   type: 'object',
@@ -36,7 +36,7 @@ export interface ExportRouteOptions {
   conversionsPerTicket?: number;
   files: FileStore;
   uris: FileUris;
-  templatesDir: string;
+  templates: TemplateCatalogue;
   uploadLimit: number;
 }
 
@@ -85,13 +85,13 @@ export function exportRoutes(options: ExportRouteOptions): Router {
 
   router.get('/templates', async (req, res) => {
     requireEngine(stateOf(req).principal);
-    const templates = await listTemplates(options.templatesDir);
+    const templates = await options.templates.list();
     res.json(success(templates, templates.length));
   });
 
   router.get('/templates/:name', async (req, res) => {
     requireEngine(stateOf(req).principal);
-    const template = await loadTemplate(options.templatesDir, String(req.params.name));
+    const template = await options.templates.load(String(req.params.name));
     res.setHeader('Content-Type', ALLOWED_MIME.docx);
     res.setHeader('Content-Disposition', `attachment; filename="${template.name}.docx"`);
     res.send(template.docx);
@@ -103,7 +103,7 @@ export function exportRoutes(options: ExportRouteOptions): Router {
     try {
       const docx = await fs.readFile(upload.tempPath);
       const schema = upload.fields.schema ? parseJsonParameter('schema', upload.fields.schema) : undefined;
-      const saved = await saveTemplate(options.templatesDir, String(req.params.name), docx, schema as object | undefined);
+      const saved = await options.templates.save(String(req.params.name), docx, schema as object | undefined);
       res.json(success([saved]));
     } finally {
       await fs.rm(upload.tempPath, { force: true });

@@ -122,7 +122,9 @@ export class FileStore {
       });
       if (outcome === 'deleted') {
         const sharing = await this.db.selectFrom('files').select('id').where('sha256', '=', file.sha256).executeTakeFirst();
-        if (!sharing) await this.blobs.delete(file.sha256);
+        // An uploaded template may have the same bytes (its blob is keyed by sha256 too).
+        const template = sharing ? undefined : await this.db.selectFrom('templates').select('name').where('sha256', '=', file.sha256).executeTakeFirst();
+        if (!sharing && !template) await this.blobs.delete(file.sha256);
       }
       return outcome;
     });

@@ -219,6 +219,16 @@ export interface BlobChunksTable {
   data: Buffer;
 }
 
+/** Uploaded Word templates in the shared store (bytes in the blob store). */
+export interface TemplatesTable {
+  name: string;
+  sha256: string;
+  size: number;
+  /** JSON Schema of the form data, as JSON text; null keeps the shipped one (if any). */
+  schema: string | null;
+  update_time: number;
+}
+
 export interface Database {
   files: FilesTable;
   signatures: SignaturesTable;
@@ -244,4 +254,5 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
+  templates: TemplatesTable;
 }

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { type Balancer, startBalancer } from './balancer.js';
 import { createTestDatabase, SHARED_SECRETS, type TestDatabase } from './postgres.js';
 import { type ChildService, startChildService } from './child.js';
-import { ENGINE_KEY, type TestService, startTestService, tempDataDir } from './service.js';
+import { ENGINE_KEY, type ServiceClient, serviceClient, type TestService, startTestService, tempDataDir } from './service.js';
 
 export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -17,7 +17,7 @@ export interface TestCluster {
   instances: TestService[];
   start(name: string, env?: Record<string, string>): Promise<TestService>;
   /** An instance as its own process (`src/main.ts`), for kill -9. */
-  startChild(name: string, env?: Record<string, string>): Promise<ChildService>;
+  startChild(name: string, env?: Record<string, string>): Promise<ChildService & ServiceClient>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +60,7 @@ export async function startTestCluster(shared: Record<string, string> = {}, redi
       const child = await startChildService({ ...env, INSTANCE_ID: name, ENGINE_KEYS: ENGINE_KEY, DATA_DIR: tempDataDir(), LOG_LEVEL: 'warn', ...extra }, 120_000);
       children.push(child);
       balancer.backends.push(child.url);
-      return child;
+      return { ...child, ...serviceClient(child.url) };
     },
     async stop() {
       for (const child of children.splice(0)) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');

@@ -27,14 +27,29 @@ export async function startTestService(env: Record<string, string> = {}, dataDir
   const pgEnv: Record<string, string> = database ? { DATABASE_URL: database.url, ...SHARED_SECRETS } : {};
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...pgEnv, ...env });
   const running = await startService(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
-  const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
-    const headers = new Headers(init.headers);
-    if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${ENGINE_KEY}`);
-    return fetch(`${running.url}${pathname}`, { ...init, headers });
-  };
   return {
     ...running,
     dataDir,
+    ...serviceClient(running.url),
+    async stop() {
+      await running.close();
+      await database?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type ServiceClient = Pick<TestService, 'url' | 'api' | 'json'>;
+
+/** `api` and `json` against a running service (in this process or a child) with the engine key by default. */
+export function serviceClient(url: string): ServiceClient {
+  const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${ENGINE_KEY}`);
+    return fetch(`${url}${pathname}`, { ...init, headers });
+  };
+  return {
+    url,
     api,
     async json(pathname, init) {
       const response = await api(pathname, init);
@@ -47,11 +62,6 @@ export async function startTestService(env: Record<string, string> = {}, dataDir
       }
       return { status: response.status, body, headers: response.headers };
     },
-    async stop() {
-      await running.close();
-      await database?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
   };
 }
 
@@ -59,8 +69,13 @@ export function jsonInit(method: string, body: unknown, extra: RequestInit & { a
   return { ...extra, method, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...(extra.headers as Record<string, string>) } };
 }
 
-export async function uploadFile(service: TestService, bytes: Uint8Array, filename: string, extra: { auth?: boolean; headers?: Record<string, string> } = {}) {
+export async function uploadFile(service: Pick<TestService, 'json'>, bytes: Uint8Array, filename: string, extra: { auth?: boolean; headers?: Record<string, string> } = {}) {
   const form = new FormData();
   form.append('file', new Blob([bytes]), filename);
   return service.json('/file', { method: 'PUT', body: form, ...extra });
+}
+
+/** A ticket for `account` on one Signature (all scopes), from the engine. */
+export async function ticketFor(service: Pick<TestService, 'json'>, id: string, account: string): Promise<string> {
+  return (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name: account }))).body.entities[0].ticket as string;
 }

@@ -2,23 +2,17 @@
 // sharing one database and one Redis prefix, stamping concurrently, callbacks arriving at the
 // "wrong" instance, and Redis going away mid-run (on a redis-server of our own, not the shared one).
 import { type ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import { ESIGN_TEST_PROJECT, esignSandboxEnv, expectCallbackAppliedOnce } from '../helpers/esign-cluster.js';
 import { until, sleep } from '../helpers/poll.js';
-import { ENGINE_KEY, jsonInit, type TestService, uploadFile } from '../helpers/service.js';
+import { ENGINE_KEY, jsonInit, type TestService, ticketFor, uploadFile } from '../helpers/service.js';
 import { subscribe } from '../helpers/ws.js';
 
 const auth = { authorization: `Bearer ${ENGINE_KEY}` };
-
-async function ticketFor(service: TestService, id: string, account: string) {
-  return (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name: account }))).body.entities[0].ticket as string;
-}
 
 /** Every revision extends the one before (a single chain), and each seal was signed exactly once. */
 function expectSingleChain(signature: any, sealCount: number) {
@@ -98,24 +92,14 @@ describe('two API instances on PostgreSQL + Redis under failure', () => {
 });
 
 describe('an e签宝 callback delivered to the other instance', () => {
-  const PROJECT = { id: 'sandbox-project-scale', secret: 'sandbox-secret-scale-0123456789' };
   let sandbox: Awaited<ReturnType<typeof startEsignSandbox>>;
   let cluster: TestCluster;
   let a: TestService;
   let b: TestService;
 
   beforeAll(async () => {
-    sandbox = await startEsignSandbox({ projectId: PROJECT.id, projectSecret: PROJECT.secret });
-    const anchors = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'anchors-')), 'sandbox-ca.pem');
-    fs.writeFileSync(anchors, sandbox.caPem);
-    cluster = await startTestCluster({
-      DEMO_DATA: 'true',
-      ESIGN_BASE_URL: sandbox.apiBase,
-      ESIGN_PROJECT_ID: PROJECT.id,
-      ESIGN_PROJECT_SECRET: PROJECT.secret,
-      TRUST_ANCHORS: anchors,
-      RECONCILE_INTERVAL_MS: '3600000',
-    });
+    sandbox = await startEsignSandbox({ projectId: ESIGN_TEST_PROJECT.id, projectSecret: ESIGN_TEST_PROJECT.secret });
+    cluster = await startTestCluster({ DEMO_DATA: 'true', ...esignSandboxEnv(sandbox) });
     a = await cluster.start('api-a');
     b = await cluster.start('api-b');
   });
@@ -125,26 +109,7 @@ describe('an e签宝 callback delivered to the other instance', () => {
   });
 
   it('a flow started on A, its callback sent 6 times to B: applied once, and pushed to a control on A', async () => {
-    expect((await a.json('/provider-accounts/esign/zhaoliu', jsonInit('PUT', { name: '赵六', idNo: '110101199001011234', idType: 19 }))).status).toBe(200);
-    const seal = (await a.json('/seals', jsonInit('POST', { name: '赵六（e签宝）', type: '个人签名', owner: '赵六', ownerKind: 'person', holders: ['zhaoliu'], provider: 'esign' }))).body.entities[0];
-    const pdfId = (await uploadFile(a, await makePdf('甲方盖章'), 'c.pdf')).body.entities[0].id;
-    const signature = (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 200, page: 1, signer: { account: 'zhaoliu' } }] }))).body.entities[0];
-    const control = await subscribe(`${a.url.replace('http', 'ws')}/signature/${signature.id}/events`, auth);
-
-    const started = await a.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket: await ticketFor(a, signature.id, 'zhaoliu'), sealId: seal.id, version: signature.version }, { auth: false }));
-    expect(started.status, JSON.stringify(started.body)).toBe(200);
-    sandbox.setCallbackUrl(`${b.url}/callbacks/esign`);
-    sandbox.callbacks.repeat = 6;
-    const flow = sandbox.flows().at(-1)!;
-    await sandbox.signAs(flow.flowId, flow.signers[0].accountId);
-
-    const final = await until(async () => (await b.json(`/signature/${signature.id}`)).body.entities[0], (s) => s.seals[0].state === 'signed');
-    await sleep(1500); // let every repeated delivery arrive
-    const after = (await a.json(`/signature/${signature.id}`)).body.entities[0];
-    expect(after.version).toBe(final.version);
-    expect(after.revisions).toHaveLength(2);
-    await control.until((m) => m.signature?.seals?.[0]?.state === 'signed', 5000);
-    control.ws.close();
+    await expectCallbackAppliedOnce(a, b, sandbox, 6);
   }, 60_000);
 });
 

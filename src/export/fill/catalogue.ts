@@ -36,7 +36,7 @@ export interface TemplateSummary {
   updatedAt: string;
 }
 
-function checkName(name: string): void {
+export function checkName(name: string): void {
   if (!TEMPLATE_NAME.test(name)) {
     throw new ApiError(400, 'INVALID_TEMPLATE_NAME', `"${name.slice(0, 80)}" is not a template name (lowercase letters, digits and hyphens, up to 64).`);
   }
@@ -72,8 +72,14 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
     throw error;
   }
   const [schema, seals, sample] = await Promise.all(['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))));
-  const info = (schema ?? {}) as { title?: unknown; description?: unknown; 'x-verification-mark'?: unknown };
   const trusted = await fs.access(path.join(dir, `${name}.trusted`)).then(() => true, () => false);
+  return describeTemplate(name, docx, { schema, seals, sample, trusted });
+}
+
+/** A template as the pipeline uses it, from its bytes and the optional parts next to it. */
+export function describeTemplate(name: string, docx: Buffer, parts: { schema?: unknown; seals?: unknown; sample?: unknown; trusted?: boolean }): LoadedTemplate {
+  const { schema, seals, sample, trusted } = parts;
+  const info = (schema ?? {}) as { title?: unknown; description?: unknown; 'x-verification-mark'?: unknown };
   const mark = info['x-verification-mark'];
   return {
     name,
@@ -85,6 +91,18 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
     ...(sample === undefined ? {} : { sample }),
     ...(typeof info.description === 'string' ? { description: info.description } : {}),
     ...(mark === true || (mark && typeof mark === 'object') ? { verificationMark: mark as true | { shareable?: boolean } } : {}),
+  };
+}
+
+export function summarizeTemplate(template: LoadedTemplate, size: number, updatedAt: Date): TemplateSummary {
+  return {
+    name: template.name,
+    title: template.title,
+    ...(template.description ? { description: template.description } : {}),
+    hasSchema: Boolean(template.schema),
+    seals: template.seals?.length ?? 0,
+    size,
+    updatedAt: updatedAt.toISOString(),
   };
 }
 
@@ -100,15 +118,7 @@ export async function listTemplates(dir: string): Promise<TemplateSummary[]> {
     names.sort().map(async (name) => {
       const template = await loadTemplate(dir, name);
       const stat = await fs.stat(path.join(dir, `${name}.docx`));
-      return {
-        name,
-        title: template.title,
-        ...(template.description ? { description: template.description } : {}),
-        hasSchema: Boolean(template.schema),
-        seals: template.seals?.length ?? 0,
-        size: stat.size,
-        updatedAt: stat.mtime.toISOString(),
-      };
+      return summarizeTemplate(template, stat.size, stat.mtime);
     }),
   );
   return summaries;
@@ -132,6 +142,16 @@ async function stage(file: string, bytes: Buffer | string): Promise<{ commit(): 
   return { commit: () => fs.rename(temp, file), discard: () => fs.rm(temp, { force: true }) };
 }
 
+/** The checks of an upload (see {@link saveTemplate}), wherever it is then stored. */
+export function checkTemplateUpload(name: string, docx: Buffer, schema?: object): void {
+  checkName(name);
+  compileTemplate(docx, { production: true });
+  if (schema !== undefined) {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new ApiError(422, 'INVALID_SCHEMA', 'The schema must be a JSON object.');
+    compileTemplateSchema(schema);
+  }
+}
+
 /**
  * Stores an uploaded template under its name after checking it: a valid name, a real .docx within
  * the zip limits (413 ZIP_TOO_LARGE, 415 NOT_DOCX), no macros, tags that docxtemplater compiles
@@ -141,12 +161,7 @@ async function stage(file: string, bytes: Buffer | string): Promise<{ commit(): 
  * catalogue as it was. Without a schema, an existing `<name>.schema.json` (and seals, sample) is kept.
  */
 export async function saveTemplate(dir: string, name: string, docx: Buffer, schema?: object): Promise<TemplateSummary> {
-  checkName(name);
-  compileTemplate(docx, { production: true });
-  if (schema !== undefined) {
-    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new ApiError(422, 'INVALID_SCHEMA', 'The schema must be a JSON object.');
-    compileTemplateSchema(schema);
-  }
+  checkTemplateUpload(name, docx, schema);
   await fs.mkdir(dir, { recursive: true });
   const staged = [await stage(path.join(dir, `${name}.docx`), docx)];
   try {

@@ -128,6 +128,7 @@ export class PostgresBlobStore implements BlobStore {
         .where('sha256', '=', sha256)
         .where('last_used', '<', Date.now() - ADOPTION_GRACE_MS)
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom('files').select('files.id').where('files.sha256', '=', sha256))))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('templates').select('templates.name').where('templates.sha256', '=', sha256))))
         .executeTakeFirst();
       if (Number(gone.numDeletedRows) > 0) await trx.deleteFrom('blob_chunks').where('sha256', '=', sha256).execute();
     });
