@@ -5,7 +5,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { KeyCache, signatureScheme, UnsupportedAlgorithmError, verifySignature } from './algorithms.js';
 import { bytesEqual } from './bytes.js';
-import { certificateDer } from './cms.js';
+import { certificateDer, OID } from './cms.js';
 
 export type ChainState = 'CERT_TRUSTED' | 'CERT_ISSUER_UNKNOWN' | 'CERT_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_CHAIN_INVALID' | 'KEY_USAGE_INVALID';
 
@@ -19,14 +19,6 @@ export interface ChainCheck {
 /** What the end-entity certificate is used for, which decides the key usage it needs. */
 export type CertificatePurpose = 'document-signing' | 'timestamping';
 
-const OID = {
-  keyUsage: '2.5.29.15',
-  basicConstraints: '2.5.29.19',
-  extendedKeyUsage: '2.5.29.37',
-  authorityKeyId: '2.5.29.35',
-  subjectKeyId: '2.5.29.14',
-  timeStamping: '1.3.6.1.5.5.7.3.8',
-} as const;
 const MAX_PATH_LENGTH = 8;
 
 // KeyUsage BIT STRING bits (RFC 5280 §4.2.1.3), bit 0 being the most significant bit of byte 0.
