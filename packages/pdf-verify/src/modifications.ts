@@ -1,7 +1,7 @@
 // What an incremental update changed, as a whitelist policy in the spirit of ISO 32000-2
 // §12.8.2.2 (DocMDP) and pyHanko's diff analysis: every object a later revision redefines, removes,
 // or starts to use must be explained by a rule, and each rule says at which level the change is
-// allowed (see README.md in this folder). Whatever no rule explains is a change at level OTHER.
+// allowed (see the package's README.md). Whatever no rule explains is a change at level OTHER.
 //
 // Levels: NONE < LTA_UPDATES (DSS, document timestamps, /Version, /Extensions, metadata, /Info)
 // < FORM_FILLING (signing: new signature fields and widgets, values and appearances of unsigned
