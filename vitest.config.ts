@@ -5,9 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   // graphql 16 ships CommonJS (main) and ESM (module) builds; Node (and graphql-http, loaded by Node)
   // uses the CommonJS one, so the code under test must too, or schemas come from "another realm".
-  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
+  // tsconfigPaths: workspace packages (@infoplus/pdf-verify) from their TypeScript source, not their build.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }], tsconfigPaths: true },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

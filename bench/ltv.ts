@@ -5,8 +5,8 @@
 //    revocation data (no network). Target: embedded revocation adds ≤ 5 ms per signature.
 import os from 'node:os';
 import { addDocumentTimestamp, addValidationData, signPdf, type SigningMaterial } from '../src/pdf/pades/index.js';
-import { registerNodeDigests } from '../src/pdf/verify/node.js';
-import { verifyPdf } from '../src/pdf/verify/index.js';
+import { registerNodeDigests } from '@infoplus/pdf-verify/node';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { createCa, issueSigningCertificate } from '../src/pki/index.js';
 import { x509 } from '../src/pki/webcrypto.js';
 import { CertificateRevocation } from '../src/seals/revocation.js';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { resolvePlacement, type PlacementSlot } from '../src/pdf/placement.js';
 import { signPdf, type SigningMaterial } from '../src/pdf/pades/index.js';
-import { verifyPdf } from '../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { createCa, issueSigningCertificate } from '../src/pki/index.js';
 import { officialSealSvg, rasterizeSvg } from '../src/seals/seal-image.js';
 import { docxOf, sofficePdf } from '../test/helpers/office.js';

@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { resolvePlacement } from '../src/pdf/placement.js';
 import { signPdf } from '../src/pdf/pades/index.js';
-import { verifyPdf } from '../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { startService } from '../src/service.js';
 import { docxOf, sofficePdf } from '../test/helpers/office.js';
 

@@ -1,50 +1,29 @@
-// Benchmark of verification (issue 11's numbers). Run: npx tsx bench/verify.ts
+// Benchmark of verification through the service's worker pool (issue 11's numbers); the verifier
+// alone: packages/pdf-verify/bench/verify.ts. Run: npx tsx bench/verify.ts
 //
-// 1. Clean documents: a one-page form signed three times by poppler's pdfsig (~1.2 MB: pdfsig
-//    embeds a font) and three times by the openssl test signer (pdf-lib updates, CAdES), verified
-//    in this thread (verifyPdf) and through the service's worker pool (VerifyPool), median of 30
-//    after a warm-up. Target: ≤ 10 ms per signature through the worker.
-// 2. Hostile inputs (test/pdf/verify/attacks/hostile.ts) through the pool: time to the answer
+// 1. Clean documents (packages/pdf-verify/bench/measure.ts: a 3-seal form signed by the openssl
+//    test signer and one signed by pdfsig), verified in this thread (verifyPdf) and through the
+//    service's worker pool (VerifyPool), median of 30 after a warm-up. Target: ≤ 10 ms per
+//    signature through the worker.
+// 2. Hostile inputs (packages/pdf-verify/test/attacks/hostile.ts) through the pool: time to the answer
 //    (target ≤ 2 s each) and the longest stall of this thread's event loop meanwhile, measured
 //    with perf_hooks.monitorEventLoopDelay (target ≤ 50 ms).
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { verifyPdf } from '../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { VerifyPool } from '../src/verification/pool.js';
-import { HOSTILE_INPUTS } from '../test/pdf/verify/attacks/hostile.js';
-import { buildFixtures, opensslSign } from '../test/pdf/verify/fixtures/index.js';
-
-const RUNS = 30;
-
-const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)];
-
-async function measure(label: string, pdf: Uint8Array, run: () => Promise<{ signatureCount: number; valid: boolean }>): Promise<number> {
-  const first = await run();
-  if (!first.valid) throw new Error(`${label}: expected a valid document`);
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  const m = median(times);
-  const perSignature = m / first.signatureCount;
-  console.log(`  ${label}: ${(pdf.length / 1024).toFixed(0)} KB, ${first.signatureCount} signatures, median ${m.toFixed(1)} ms = ${perSignature.toFixed(1)} ms per signature`);
-  return perSignature;
-}
+import { cleanDocuments, measure } from '../packages/pdf-verify/bench/measure.js';
+import { HOSTILE_INPUTS } from '../packages/pdf-verify/test/attacks/hostile.js';
+import { buildFixtures } from '../packages/pdf-verify/test/fixtures/index.js';
 
 console.log(`verify bench — ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 const fx = await buildFixtures();
 const pool = new VerifyPool({ workers: 2, timeoutMs: 2000, queueLimit: 32, maxMemoryMb: 512 });
 try {
   const anchors = [fx.pki.rootPem];
-  let small = fx.form;
-  for (const [fieldName, signer] of [['Seal1', fx.pki.rsa], ['Seal2', fx.pki.ec], ['Seal3', fx.pki.rsa]] as const) {
-    small = await opensslSign(small, { signer, fieldName, subFilter: 'ETSI.CAdES.detached', workDir: fx.workDir });
-  }
   console.log('clean documents (target ≤ 10 ms per signature through the worker):');
   const results: [string, number][] = [];
-  for (const [label, pdf] of [['3-seal form, openssl (CAdES, RSA/ECDSA)', small], ['3-seal form, pdfsig (1.2 MB)', fx.threeSigned]] as const) {
+  for (const [label, pdf] of await cleanDocuments(fx)) {
     const inThread = await measure(`${label}, in this thread`, pdf, () => verifyPdf(pdf, { trustAnchorsPem: anchors }));
     const viaPool = await measure(`${label}, through the worker pool`, pdf, () => pool.verify(pdf, { trustAnchorsPem: anchors }));
     results.push([label, viaPool]);

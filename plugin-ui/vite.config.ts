@@ -10,6 +10,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   logLevel: 'warn',
+  // @infoplus/pdf-verify from its TypeScript source (tsconfig.json paths), not its build (dist/).
+  resolve: { tsconfigPaths: true },
   // Relative URLs: the verifier is found next to the element's module, wherever that is served.
   base: './',
   build: {

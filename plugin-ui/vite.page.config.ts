@@ -7,6 +7,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   logLevel: 'warn',
+  // @infoplus/pdf-verify from its TypeScript source (tsconfig.json paths), not its build (dist/).
+  resolve: { tsconfigPaths: true },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: false,

@@ -2,7 +2,7 @@
 // the PDF is checked (digest over the ByteRange, the CMS signature, coverage, later changes) with the
 // same isomorphic verifier the service uses — no private data leaves the page — and matched to its
 // seal by the CMS bytes and the signer certificate (seals[i].privateKey holds the certificate).
-import { verifyPdf } from '../../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import type { SealSlot } from './api.js';
 import type { BrowserVerdict, SealVerdict } from './verdict.js';
 

@@ -4,7 +4,7 @@
 // choose to send it to the service. The worker is started when the page loads, so verifying works
 // with the network gone; a hostile PDF costs the worker (terminated at the deadline), never the page.
 import type { ReportJob, VerifyAnswer } from './verifier-worker.js';
-import type { SignatureReport, VerifyReport } from '../../src/pdf/verify/types.js';
+import type { SignatureReport, VerifyReport } from '@infoplus/pdf-verify';
 import { type Lang, stateText, t } from './verify-page-i18n.js';
 
 interface Registered {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { signPdf } from '../pdf/pades/index.js';
-import type { VerifyReport } from '../pdf/verify/index.js';
+import type { VerifyReport } from '@infoplus/pdf-verify';
 import { TextPdf } from '../proof/text-pdf.js';
 import type { ServiceSigningMaterial } from '../proof/service-key.js';
 import type { Signature } from '../signature/schema.js';

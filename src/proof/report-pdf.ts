@@ -1,4 +1,4 @@
-import type { VerifyReport } from '../pdf/verify/index.js';
+import type { VerifyReport } from '@infoplus/pdf-verify';
 import { TextPdf } from './text-pdf.js';
 
 export interface VerificationReportInput {

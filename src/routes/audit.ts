@@ -3,7 +3,7 @@ import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { requireId } from '../util/ids.js';
-import type { VerifyReport } from '../pdf/verify/index.js';
+import type { VerifyReport } from '@infoplus/pdf-verify';
 import type { ServiceKey } from '../proof/service-key.js';
 import type { SignatureService } from '../signature/service.js';
 import type { FileStore } from '../store/files.js';

@@ -8,7 +8,7 @@ import { success } from '../http/envelope.js';
 import { ApiError } from '../http/errors.js';
 import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
-import type { VerifyReport } from '../pdf/verify/index.js';
+import type { VerifyReport } from '@infoplus/pdf-verify';
 import type { Signature } from '../signature/schema.js';
 import type { SignatureService } from '../signature/service.js';
 import { escapeHtml } from '../util/html.js';

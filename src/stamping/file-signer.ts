@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
 import type { MfaGuard } from '../mfa/totp.js';
-import { verifyPdf } from '../pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import type { PdfVerifier } from '../verification/pool.js';
 import { checkProviderCanHonour, type FlowStatus, type SealProvider, type StampRequest } from '../providers/provider.js';
 import type { SealRecord } from '../store/seals.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { ApiError, conflict, forbidden } from '../http/errors.js';
-import { verifyPdf } from '../pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import type { PdfVerifier } from '../verification/pool.js';
 import { checkProviderCanHonour, type FlowStatus, type SealProvider } from '../providers/provider.js';
 import { FlowAlreadyOpenError, type ProviderFlow, type ProviderFlowRepository } from '../store/provider-flows.js';

@@ -2,7 +2,7 @@ import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import type { Logger } from 'pino';
 import { resolvePlacement } from '../pdf/placement.js';
 import { signPdf } from '../pdf/pades/index.js';
-import { verifyPdf } from '../pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import type { SealRegistry } from '../seals/registry.js';
 
 const PLACEHOLDER = '[SEAL]';

@@ -3,7 +3,7 @@
 // Jobs beyond the queue limit are refused at once (503 VERIFY_QUEUE_FULL) instead of piling up.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { VerifyLimits, VerifyReport } from '../pdf/verify/index.js';
+import type { VerifyLimits, VerifyReport } from '@infoplus/pdf-verify';
 import { VerifyError } from './errors.js';
 import type { RevocationSettings, VerifyJob, VerifyJobResult } from './verify-worker.js';
 

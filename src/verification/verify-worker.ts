@@ -2,8 +2,8 @@
 // thread, so that no PDF can stall the service's event loop. The pool (pool.ts) bounds its memory
 // with resourceLimits and its time with a deadline after which it terminates the thread.
 import { parentPort } from 'node:worker_threads';
-import { PdfLimitError, PdfParseError, verifyPdf, type VerifyLimits } from '../pdf/verify/index.js';
-import { registerNodeDigests } from '../pdf/verify/node.js';
+import { PdfLimitError, PdfParseError, verifyPdf, type VerifyLimits } from '@infoplus/pdf-verify';
+import { registerNodeDigests } from '@infoplus/pdf-verify/node';
 
 /** How a job checks revocation; the fetcher is built here (functions do not cross threads). */
 export interface RevocationSettings {

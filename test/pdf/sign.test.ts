@@ -6,7 +6,7 @@ import { PDFDocument, StandardFonts, rgb } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePlacement, type PlacementSlot } from '../../src/pdf/placement.js';
 import { signPdf, type SigningMaterial } from '../../src/pdf/pades/index.js';
-import { verifyPdf } from '../../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { createCa, issueSigningCertificate, type CertifiedKey } from '../../src/pki/index.js';
 import { officialSealSvg, rasterizeSvg } from '../../src/seals/seal-image.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';

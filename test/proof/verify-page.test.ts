@@ -1,8 +1,8 @@
 import { StandardFonts } from '@cantoo/pdf-lib';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_INPUTS, flateBomb } from '../pdf/verify/attacks/hostile.js';
-import { update } from '../pdf/verify/attacks/update.js';
+import { HOSTILE_INPUTS, flateBomb } from '../../packages/pdf-verify/test/attacks/hostile.js';
+import { update } from '../../packages/pdf-verify/test/attacks/update.js';
 import { type TestService, startTestService } from '../helpers/service.js';
 import { currentPdf, markedSignature, scanLastPage, stampAs } from './helpers.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
 import { esignSignature } from '../../src/providers/esign/signature.js';
-import { verifyPdf } from '../../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService, tempDataDir, uploadFile } from '../helpers/service.js';

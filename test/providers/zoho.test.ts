@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyPdf } from '../../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { startZohoSandbox } from '../../src/sandboxes/zoho/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { PDFDict, PDFDocument, PDFName, PDFArray, PDFNumber, StandardFonts } from '@cantoo/pdf-lib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findText } from '../../src/pdf/placement.js';
-import { verifyPdf } from '../../src/pdf/verify/index.js';
+import { verifyPdf } from '@infoplus/pdf-verify';
 import { type EsignSandbox, startEsignSandbox } from '../../src/sandboxes/esign/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { sleep, until } from '../helpers/poll.js';

@@ -2,7 +2,7 @@
 // keeps answering /healthz; a job past its deadline or its memory is cut off and its worker
 // replaced; a full queue answers 503 with Retry-After.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_INPUTS } from '../pdf/verify/attacks/hostile.js';
+import { HOSTILE_INPUTS } from '../../packages/pdf-verify/test/attacks/hostile.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { type TestService, startTestService } from '../helpers/service.js';
 

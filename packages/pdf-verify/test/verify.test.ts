@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PdfParseError, verifyPdf, type VerifyReport } from '../../../src/pdf/verify/index.js';
-import { loadTrustAnchorsPem } from '../../../src/pdf/verify/node.js';
+import { PdfParseError, verifyPdf, type VerifyReport } from '../src/index.js';
+import { loadTrustAnchorsPem } from '../src/node.js';
 import { addNoteAndPage, buildFixtures, createFormPdf, createLibreOfficePdf, drawOnFirstPage, repointSignatureField, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
 
 let fx: VerifyFixtures;

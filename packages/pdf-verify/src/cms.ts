@@ -16,6 +16,12 @@ export const OID = {
   tstInfo: '1.2.840.113549.1.9.16.1.4',
   sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
+  keyUsage: '2.5.29.15',
+  basicConstraints: '2.5.29.19',
+  extendedKeyUsage: '2.5.29.37',
+  authorityKeyId: '2.5.29.35',
+  subjectKeyId: '2.5.29.14',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
 } as const;
 
 export class CmsFormatError extends Error {
@@ -73,7 +79,7 @@ function findSignerCertificate(signerInfo: pkijs.SignerInfo, certificates: pkijs
   if (sid instanceof asn1js.Primitive || sid instanceof asn1js.Constructed) {
     const keyId = sid instanceof asn1js.Primitive ? sid.valueBlock.valueHexView : new Uint8Array(0);
     return certificates.find((cert) => {
-      const ski = cert.extensions?.find((ext) => ext.extnID === '2.5.29.14')?.parsedValue;
+      const ski = cert.extensions?.find((ext) => ext.extnID === OID.subjectKeyId)?.parsedValue;
       return ski instanceof asn1js.OctetString && bytesEqual(ski.valueBlock.valueHexView, keyId);
     });
   }

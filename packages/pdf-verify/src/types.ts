@@ -1,5 +1,5 @@
 // The verification report. Every verdict is also spelled out as an explicit state code (see
-// README.md in this folder for the table) so a UI never has to infer meaning from booleans.
+// the package's README.md for the table) so a UI never has to infer meaning from booleans.
 import type { VerifyLimits } from './limits.js';
 import type { RevocationOptions, RevocationReport } from './revocation.js';
 import type { TimestampReport } from './timestamp.js';

@@ -1,7 +1,7 @@
 // What an incremental update changed, as a whitelist policy in the spirit of ISO 32000-2
 // §12.8.2.2 (DocMDP) and pyHanko's diff analysis: every object a later revision redefines, removes,
 // or starts to use must be explained by a rule, and each rule says at which level the change is
-// allowed (see README.md in this folder). Whatever no rule explains is a change at level OTHER.
+// allowed (see the package's README.md). Whatever no rule explains is a change at level OTHER.
 //
 // Levels: NONE < LTA_UPDATES (DSS, document timestamps, /Version, /Extensions, metadata, /Info)
 // < FORM_FILLING (signing: new signature fields and widgets, values and appearances of unsigned
@@ -72,19 +72,13 @@ export class ModificationAnalyzer {
   }
 
   private rolesOf(revision: Revision): Map<number, Role> {
-    let roles = this.roles.get(revision.index);
-    if (!roles) {
-      roles = assignRoles(this.file, revision);
-      this.roles.set(revision.index, roles);
-    }
-    return roles;
+    return cachedFor(this.roles, revision, () => assignRoles(this.file, revision));
   }
 
   /** Object numbers reachable from the trailer (/Root, /Info) of a revision. */
   private reachableFrom(revision: Revision): Set<number> {
-    let numbers = this.reachable.get(revision.index);
-    if (!numbers) {
-      numbers = new Set();
+    return cachedFor(this.reachable, revision, () => {
+      const numbers = new Set<number>();
       const pending = [revision.root?.objectNumber, revision.info?.objectNumber].filter((n): n is number => n !== undefined);
       while (pending.length > 0) {
         const objectNumber = pending.pop() as number;
@@ -92,25 +86,32 @@ export class ModificationAnalyzer {
         numbers.add(objectNumber);
         for (const ref of this.file.referencesOf(revision, objectNumber)) if (!numbers.has(ref)) pending.push(ref);
       }
-      this.reachable.set(revision.index, numbers);
-    }
-    return numbers;
+      return numbers;
+    });
   }
 
   /** Every object number that some in-use object of the revision refers to. */
   private referencedNumbers(revision: Revision): Set<number> {
-    let numbers = this.references.get(revision.index);
-    if (!numbers) {
-      numbers = new Set();
+    return cachedFor(this.references, revision, () => {
+      const numbers = new Set<number>();
       for (const [objectNumber, entry] of revision.table) {
         if (entry.kind !== 'free') for (const ref of this.file.referencesOf(revision, objectNumber)) numbers.add(ref);
       }
       if (revision.root) numbers.add(revision.root.objectNumber);
       if (revision.info) numbers.add(revision.info.objectNumber);
-      this.references.set(revision.index, numbers);
-    }
-    return numbers;
+      return numbers;
+    });
   }
+}
+
+/** The value kept for a revision, computed on its first use. */
+function cachedFor<T>(cache: Map<number, T>, revision: Revision, compute: () => T): T {
+  let value = cache.get(revision.index);
+  if (value === undefined) {
+    value = compute();
+    cache.set(revision.index, value);
+  }
+  return value;
 }
 
 class RevisionComparison {

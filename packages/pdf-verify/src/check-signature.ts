@@ -81,10 +81,9 @@ export async function checkSignature(signature: SignatureDictionary, context: Si
   if (!contents || contents.length === 0) {
     states.add('CMS_UNREADABLE');
     problems.push('the signature dictionary has no /Contents');
-  } else if (subFilter === DOCUMENT_TIMESTAMP_SUBFILTER) {
-    cryptographicallyValid = await checkDocumentTimestamp(contents, range.signedBytes, context, result, states);
-  } else if (CMS_SUBFILTERS.has(subFilter)) {
-    cryptographicallyValid = await checkCmsSignature(contents, range.signedBytes, signature, context, result, states);
+  } else if (subFilter === DOCUMENT_TIMESTAMP_SUBFILTER || CMS_SUBFILTERS.has(subFilter)) {
+    const check: ContentsCheck = { contents, signedBytes: range.signedBytes, context, result, states };
+    cryptographicallyValid = subFilter === DOCUMENT_TIMESTAMP_SUBFILTER ? await checkDocumentTimestamp(check) : await checkCmsSignature(check, signature);
   } else {
     states.add('UNSUPPORTED_SUBFILTER');
     problems.push(`unsupported /SubFilter ${subFilter || '(none)'}`);
@@ -97,14 +96,16 @@ export async function checkSignature(signature: SignatureDictionary, context: Si
   return result;
 }
 
-async function checkCmsSignature(
-  contents: Uint8Array,
-  signedBytes: Uint8Array<ArrayBuffer> | undefined,
-  signature: SignatureDictionary,
-  context: SignatureContext,
-  result: SignatureCheck,
-  states: Set<SignatureState>,
-): Promise<boolean> {
+/** The /Contents of one signature, the bytes it should cover, and the verdict its check fills in. */
+interface ContentsCheck {
+  contents: Uint8Array;
+  signedBytes: Uint8Array<ArrayBuffer> | undefined;
+  context: SignatureContext;
+  result: SignatureCheck;
+  states: Set<SignatureState>;
+}
+
+async function checkCmsSignature({ contents, signedBytes, context, result, states }: ContentsCheck, signature: SignatureDictionary): Promise<boolean> {
   let cms: SignedCms;
   try {
     cms = parseSignedCms(contents);
@@ -191,13 +192,7 @@ async function checkCmsSignature(
 }
 
 /** /SubFilter /ETSI.RFC3161: the /Contents is a timestamp token over the /ByteRange bytes. */
-async function checkDocumentTimestamp(
-  contents: Uint8Array,
-  signedBytes: Uint8Array<ArrayBuffer> | undefined,
-  context: SignatureContext,
-  result: SignatureCheck,
-  states: Set<SignatureState>,
-): Promise<boolean> {
+async function checkDocumentTimestamp({ contents, signedBytes, context, result, states }: ContentsCheck): Promise<boolean> {
   if (!signedBytes) return false;
   const timestamp = await checkTimestampToken(contents, signedBytes, context.keys, context.chains);
   result.timestamp = timestampReport(timestamp);

@@ -3,7 +3,7 @@
 // signature forgery (CCS 2019) change them, next to the benign updates other signing tools make.
 // Each case states the verdict the verifier must give.
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRef, PDFString, StandardFonts } from '@cantoo/pdf-lib';
-import type { SignatureState, ModificationLevel } from '../../../../src/pdf/verify/index.js';
+import type { SignatureState, ModificationLevel } from '../../src/index.js';
 import { createFormPdf, drawOnFirstPage, opensslSign, pdfsigSign, repointSignatureField, type VerifyFixtures } from '../fixtures/index.js';
 import { appendRaw, objectText, update } from './update.js';
 

@@ -1,4 +1,4 @@
-// Proves the verifier is isomorphic: src/pdf/verify/index.ts bundled for the browser (esbuild,
+// Proves the verifier is isomorphic: src/index.ts bundled for the browser (esbuild,
 // platform "browser", so any Node-only import fails the build) runs in real Chromium and reaches
 // exactly the verdicts Node reaches on the same files.
 import { createServer, type Server } from 'node:http';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { verifyPdf, type VerifyReport } from '../../../src/pdf/verify/index.js';
+import { verifyPdf, type VerifyReport } from '../src/index.js';
 import { buildFixtures, drawOnFirstPage, opensslSign, type VerifyFixtures } from './fixtures/index.js';
 
 let fx: VerifyFixtures;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   documents['garbage.pdf'] = new TextEncoder().encode('this is not a PDF at all');
 
   const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('../../../src/pdf/verify/index.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -71,7 +71,7 @@ async function verifyInBrowser(names: string[]): Promise<BrowserResult[]> {
     await page.waitForFunction(() => 'verifier' in window);
     return await page.evaluate(
       async ({ names, trustAnchorsPem }) => {
-        const verifier = (window as unknown as { verifier: typeof import('../../../src/pdf/verify/index.js') }).verifier;
+        const verifier = (window as unknown as { verifier: typeof import('../src/index.js') }).verifier;
         const results = [];
         for (const name of names) {
           const pdf = new Uint8Array(await (await fetch(`/${name}`)).arrayBuffer());

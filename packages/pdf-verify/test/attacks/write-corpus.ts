@@ -1,5 +1,5 @@
 // Writes the attack corpus and the hostile inputs to a folder, with their expected verdicts
-// (expected.json), for inspection with other validators. Run: npx tsx test/pdf/verify/attacks/write-corpus.ts DIR
+// (expected.json), for inspection with other validators. Run: npx tsx packages/pdf-verify/test/attacks/write-corpus.ts DIR
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildFixtures } from '../fixtures/index.js';

@@ -5,7 +5,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { KeyCache, signatureScheme, UnsupportedAlgorithmError, verifySignature } from './algorithms.js';
 import { bytesEqual } from './bytes.js';
-import { certificateDer } from './cms.js';
+import { certificateDer, OID } from './cms.js';
 
 export type ChainState = 'CERT_TRUSTED' | 'CERT_ISSUER_UNKNOWN' | 'CERT_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_CHAIN_INVALID' | 'KEY_USAGE_INVALID';
 
@@ -19,12 +19,6 @@ export interface ChainCheck {
 /** What the end-entity certificate is used for, which decides the key usage it needs. */
 export type CertificatePurpose = 'document-signing' | 'timestamping';
 
-const KEY_USAGE = '2.5.29.15';
-const BASIC_CONSTRAINTS = '2.5.29.19';
-const EXTENDED_KEY_USAGE = '2.5.29.37';
-const AUTHORITY_KEY_ID = '2.5.29.35';
-const SUBJECT_KEY_ID = '2.5.29.14';
-const TIME_STAMPING = '1.3.6.1.5.5.7.3.8';
 const MAX_PATH_LENGTH = 8;
 
 // KeyUsage BIT STRING bits (RFC 5280 §4.2.1.3), bit 0 being the most significant bit of byte 0.
@@ -110,8 +104,8 @@ function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | unde
 }
 
 function keyIdentifiersAgree(cert: pkijs.Certificate, issuer: pkijs.Certificate): boolean {
-  const authorityKeyId = extension(cert, AUTHORITY_KEY_ID)?.parsedValue;
-  const subjectKeyId = extension(issuer, SUBJECT_KEY_ID)?.parsedValue;
+  const authorityKeyId = extension(cert, OID.authorityKeyId)?.parsedValue;
+  const subjectKeyId = extension(issuer, OID.subjectKeyId)?.parsedValue;
   if (!(authorityKeyId instanceof pkijs.AuthorityKeyIdentifier) || !authorityKeyId.keyIdentifier) return true;
   if (!(subjectKeyId instanceof asn1js.OctetString)) return true;
   return bytesEqual(authorityKeyId.keyIdentifier.valueBlock.valueHexView, subjectKeyId.valueBlock.valueHexView);
@@ -123,7 +117,7 @@ function addValidityState(states: Set<ChainState>, cert: pkijs.Certificate, at: 
 }
 
 function keyUsageBit(cert: pkijs.Certificate, bit: number): boolean | undefined {
-  const keyUsage = extension(cert, KEY_USAGE)?.parsedValue;
+  const keyUsage = extension(cert, OID.keyUsage)?.parsedValue;
   if (!(keyUsage instanceof asn1js.BitString)) return undefined;
   const bytes = keyUsage.valueBlock.valueHexView;
   const byte = bytes[bit >> 3] ?? 0;
@@ -131,16 +125,16 @@ function keyUsageBit(cert: pkijs.Certificate, bit: number): boolean | undefined 
 }
 
 function keyUsageAllows(cert: pkijs.Certificate, purpose: CertificatePurpose): boolean {
-  const hasKeyUsage = extension(cert, KEY_USAGE) !== undefined;
+  const hasKeyUsage = extension(cert, OID.keyUsage) !== undefined;
   const signs = !hasKeyUsage || keyUsageBit(cert, DIGITAL_SIGNATURE) === true || keyUsageBit(cert, NON_REPUDIATION) === true;
   if (purpose === 'document-signing') return signs;
-  const extendedKeyUsage = extension(cert, EXTENDED_KEY_USAGE)?.parsedValue;
-  return signs && extendedKeyUsage instanceof pkijs.ExtKeyUsage && extendedKeyUsage.keyPurposes.includes(TIME_STAMPING);
+  const extendedKeyUsage = extension(cert, OID.extendedKeyUsage)?.parsedValue;
+  return signs && extendedKeyUsage instanceof pkijs.ExtKeyUsage && extendedKeyUsage.keyPurposes.includes(OID.timeStamping);
 }
 
 /** CA flag, keyCertSign and path length of an intermediate; `below` = intermediates under it. */
 function mayIssueCertificates(cert: pkijs.Certificate, below: number): boolean {
-  const constraints = extension(cert, BASIC_CONSTRAINTS)?.parsedValue;
+  const constraints = extension(cert, OID.basicConstraints)?.parsedValue;
   if (!(constraints instanceof pkijs.BasicConstraints) || !constraints.cA) return false;
   if (keyUsageBit(cert, KEY_CERT_SIGN) === false) return false;
   const pathLength = constraints.pathLenConstraint;

@@ -1,8 +1,8 @@
 // The attack corpus (attacks/corpus.ts): every attack is caught, every benign update accepted,
 // and pdfsig — which judges only the signed bytes — agrees that those bytes are untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyPdf } from '../../../src/pdf/verify/index.js';
-import { registerNodeDigests } from '../../../src/pdf/verify/node.js';
+import { verifyPdf } from '../src/index.js';
+import { registerNodeDigests } from '../src/node.js';
 import { buildCorpus, type CorpusCase } from './attacks/corpus.js';
 import { buildFixtures, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
 

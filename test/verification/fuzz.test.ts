@@ -3,9 +3,9 @@
 // report or a clear PDF_UNREADABLE / PDF_LIMIT_EXCEEDED — never a timeout, never an uncaught error.
 // FUZZ_SECONDS sets the time (default 60 in CI, 15 elsewhere); FUZZ_SEED the first seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VerifyPool } from '../../../src/verification/pool.js';
-import { HOSTILE_INPUTS } from './attacks/hostile.js';
-import { buildFixtures, opensslSign, type VerifyFixtures } from './fixtures/index.js';
+import { VerifyPool } from '../../src/verification/pool.js';
+import { HOSTILE_INPUTS } from '../../packages/pdf-verify/test/attacks/hostile.js';
+import { buildFixtures, opensslSign, type VerifyFixtures } from '../../packages/pdf-verify/test/fixtures/index.js';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? (process.env.CI ? 60 : 15));
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
