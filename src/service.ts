@@ -70,6 +70,8 @@ import { RevokedTicketRepository } from './store/revoked-tickets.js';
 import { verificationRoutes } from './verification/routes.js';
 import { CertificateRevocation } from './seals/revocation.js';
 import { revocationRoutes } from './seals/revocation-routes.js';
+import { SealRekeying } from './seals/rekey.js';
+import { rekeyRoutes } from './seals/rekey-routes.js';
 import { VerifyPool } from './verification/pool.js';
 import { AuditLog } from './audit/log.js';
 import { auditRoutes } from './audit/routes.js';
@@ -166,11 +168,13 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const providerAccounts = new ProviderAccountRepository(db, masterKey);
   const providers = new Map<string, SealProvider>();
   const registrars = new Map<string, SealRegistrar>();
-  const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey, { names: () => [...providers.keys()], registrars });
+  const sealRepo = new SealRepository(db);
+  const registry = new SealRegistry(sealRepo, files, authority, masterKey, { names: () => [...providers.keys()], registrars });
   providers.set('local', new LocalSigner(registry, {
     tsaUrl: config.tsaUrl ?? undefined,
     defaultSealSize: config.sealSizePt,
-    ltv: config.ltv ? { validationData: (certificatePem) => revocation.validationData(certificatePem) } : undefined,
+    ltv: { validationData: (certificatePem) => revocation.validationData(certificatePem) },
+    ltvByDefault: config.ltv,
   }));
   const esignSandbox = config.esignSandbox && !config.esign ? await startDevEsignSandbox(logger) : null;
   const esignConfig = config.esign ?? esignSandbox?.config ?? null;
@@ -309,6 +313,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     exportRoutes({ pipeline, documents, files, uris, templatesDir: config.templatesDir, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
+    rekeyRoutes(new SealRekeying(db, sealRepo, authority, revocation, masterKey), uris),
     signingRoutes({
       stamps,
       engine,

@@ -7,6 +7,7 @@ import { blobs } from './0005-blobs.js';
 import { graphqlMfa } from './0006-graphql-mfa.js';
 import { proof } from './0007-proof.js';
 import { revocations } from './0008-revocations.js';
+import { sealLtvRekeyArchives } from './0009-seal-ltv-rekey-archives.js';
 
 /**
  * Schema migrations, in order, run at start-up. Written with the query builder so they run on
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006-graphql-mfa': graphqlMfa,
   '0007-proof': proof,
   '0008-revocations': revocations,
+  '0009-seal-ltv-rekey-archives': sealLtvRekeyArchives,
 };
 
 class InlineProvider implements MigrationProvider {
