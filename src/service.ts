@@ -71,6 +71,7 @@ import { verificationRoutes } from './verification/routes.js';
 import { CertificateRevocation } from './seals/revocation.js';
 import { revocationRoutes } from './seals/revocation-routes.js';
 import { SealRekeying } from './seals/rekey.js';
+import { ARCHIVE_RENEWAL_LOCK, ArchiveRenewal, fetchAllowedCrls } from './seals/archive-renewal.js';
 import { rekeyRoutes } from './seals/rekey-routes.js';
 import { VerifyPool } from './verification/pool.js';
 import { AuditLog } from './audit/log.js';
@@ -97,6 +98,8 @@ export interface RunningService {
   hub: PushHub;
   logger: Logger;
   reconciler: FlowReconciler;
+  /** The B-LTA archive-renewal job (null without TSA_URL). */
+  archives: ArchiveRenewal | null;
   stamps: StampService;
   /** Verification worker threads. */
   verifier: VerifyPool;
@@ -216,7 +219,21 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   // A provider's signature must chain to its own CA (<PROVIDER>_TRUST_ANCHORS), else to TRUST_ANCHORS; never to our built-in CA.
   const providerTrustAnchors = async (provider: string) =>
     providerAnchors[provider]?.length ? providerAnchors[provider] : [...extraAnchors, ...(provider === 'esign' && esignSandbox ? [esignSandbox.caPem] : [])];
-  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier });
+  // B-LTA documents get a new document timestamp before the last one's TSA certificate expires (one instance runs it).
+  const archives = config.tsaUrl
+    ? new ArchiveRenewal({
+        db,
+        engine,
+        tsa: { url: config.tsaUrl },
+        horizonDays: config.ltvRenewalHorizonDays,
+        intervalMs: config.ltvRenewalIntervalMs,
+        log: logger,
+        leadership: config.scale.databaseUrl ? new PgAdvisoryLeadership(config.scale.databaseUrl, ARCHIVE_RENEWAL_LOCK, logger) : new SoleLeadership(),
+        verifier,
+        tsaRevocationData: (certificates) => fetchAllowedCrls(certificates, [new URL(uris.publicUrl).origin, ...config.ocspOrigins], config.revocationTimeoutMs),
+      })
+    : null;
+  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier, archives: archives ?? undefined });
   // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
   const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
   const reconciler = new FlowReconciler({
@@ -388,6 +405,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   });
   reconciler.start();
   webhooks.start();
+  archives?.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -399,6 +417,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       hub.close(CLOSE_SERVICE_RESTART, 'instance draining; reconnect');
       await reconciler.stop();
+      await archives?.stop();
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
@@ -413,5 +432,5 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, archives, stamps, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
 }

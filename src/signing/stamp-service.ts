@@ -60,6 +60,8 @@ export interface StampServiceOptions {
   publicBaseUrl: () => string;
   /** Verifies provider PDFs off the main thread with the service's limits (the worker pool); verifyPdf in-thread when absent. */
   verifier?: PdfVerifier;
+  /** B-LTA documents are handed to the archive-renewal job, which keeps their timestamps renewed. */
+  archives?: { track(signatureId: string): Promise<void> };
 }
 
 function formatTime(date: Date): string {
@@ -170,6 +172,9 @@ export class StampService {
       ],
     });
     this.log.info({ signatureId, sealIndex, sealId: seal.id, account: user.account, provider: provider.name }, 'seal applied');
+    if (outcome.algorithm.includes('PAdES-B-LTA')) {
+      await this.settings.archives?.track(signatureId).catch((error) => this.log.error({ err: error, signatureId }, 'could not track the B-LTA document for archive renewal'));
+    }
     return { signature: updated };
   }
 
