@@ -10,7 +10,7 @@ import type { RekeyInput, SealRekeying } from './rekey.js';
 import { REVOCATION_REASONS } from './revocation.js';
 import { sealEntity } from './routes.js';
 
-registerErrorStatuses({ REKEY_NOT_BUILTIN: 422, SEAL_HAS_NO_CERTIFICATE: 422, SEAL_REKEY_CONFLICT: 409, LTV_NEEDS_TSA: 422 });
+registerErrorStatuses({ SEAL_NOT_FOUND: 404, REKEY_NOT_BUILTIN: 422, SEAL_HAS_NO_CERTIFICATE: 422, SEAL_REKEY_CONFLICT: 409, LTV_NEEDS_TSA: 422 });
 
 const validateRekey = validator<RekeyInput>({
   type: 'object',

@@ -17,7 +17,7 @@ describe('re-keying a seal', () => {
     service = await startTestService();
     dir = mkdtempSync(join(tmpdir(), 'rekey-'));
     writeFileSync(file('ca.pem'), await (await service.api('/ca.pem', { auth: false })).text());
-  });
+  }, 300_000);
   afterAll(async () => {
     await service?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -34,7 +34,7 @@ describe('re-keying a seal', () => {
     return stdout;
   }
 
-  it('issues a new certificate, keeps the old one good and listed, and old signatures still verify', { timeout: 120_000 }, async () => {
+  it('issues a new certificate, keeps the old one good and listed, and old signatures still verify', { timeout: 300_000 }, async () => {
     const seal = await createSeal(service, '换钥章');
     const before = await stampNew(service, seal.id);
     expect(before.stamped.status).toBe(200);
@@ -66,7 +66,7 @@ describe('re-keying a seal', () => {
     expect((await service.json(`/signature/${after.signature.id}/verify`)).body.entities[0].valid).toBe(true);
   });
 
-  it('can revoke the previous certificate as it re-keys; the history keeps both answers', { timeout: 120_000 }, async () => {
+  it('can revoke the previous certificate as it re-keys; the history keeps both answers', { timeout: 300_000 }, async () => {
     const seal = await createSeal(service, '泄露换钥章');
     const rekeyed = await service.json(`/seals/${seal.id}/rekey`, jsonInit('POST', { keyAlgorithm: 'RSA-2048', revokePrevious: 'keyCompromise' }));
     expect(rekeyed.status).toBe(200);
@@ -83,7 +83,7 @@ describe('re-keying a seal', () => {
     expect((await service.json(`/seals/${seal.id}/certificates`)).body.entities).toHaveLength(3);
   });
 
-  it('refuses unknown seals, bad input and anonymous callers', async () => {
+  it('refuses unknown seals, bad input and anonymous callers', { timeout: 120_000 }, async () => {
     const seal = await createSeal(service, '拒绝章');
     expect((await service.json(`/seals/${seal.id}/rekey`, jsonInit('POST', { keyAlgorithm: 'DSA' }))).status).toBe(400);
     expect((await service.json(`/seals/${seal.id}/rekey`, jsonInit('POST', {}, { auth: false }))).status).toBe(401);

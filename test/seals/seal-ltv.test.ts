@@ -20,14 +20,14 @@ describe('LTV per seal', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seal-ltv-'));
     fs.writeFileSync(path.join(dir, 'tsa.pem'), tsa.certificatePem);
     service = await startTestService({ TSA_URL: tsa.url, TRUST_ANCHORS: path.join(dir, 'tsa.pem') });
-  });
+  }, 300_000);
   afterAll(async () => {
     await service?.stop();
     await tsa?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('follows the global setting (off) unless the seal says ltv: true, and PATCH /seals/:id changes it', { timeout: 120_000 }, async () => {
+  it('follows the global setting (off) unless the seal says ltv: true, and PATCH /seals/:id changes it', { timeout: 300_000 }, async () => {
     const plain = await createSeal(service, '普通章');
     expect(plain.ltv).toBeNull();
     const longTerm = await createSeal(service, '长期章', { ltv: true });
@@ -62,7 +62,7 @@ describe('LTV per seal', () => {
     expect((await service.json(`/seals/${plain.id}`, jsonInit('PATCH', { ltv: true }, { auth: false }))).status).toBe(401);
   });
 
-  it('a seal with ltv: false stays B-T on a service whose global LTV is on', { timeout: 120_000 }, async () => {
+  it('a seal with ltv: false stays B-T on a service whose global LTV is on', { timeout: 300_000 }, async () => {
     const other = await startTestService({ TSA_URL: tsa.url, LTV: 'true', TRUST_ANCHORS: path.join(dir, 'tsa.pem') });
     try {
       const off = await createSeal(other, '不留存章', { ltv: false });
@@ -74,7 +74,7 @@ describe('LTV per seal', () => {
     }
   });
 
-  it('refuses to stamp with an ltv seal where no TSA is configured', { timeout: 60_000 }, async () => {
+  it('refuses to stamp with an ltv seal where no TSA is configured', { timeout: 300_000 }, async () => {
     const other = await startTestService();
     try {
       const seal = await createSeal(other, '无时间戳章', { ltv: true });
