@@ -1,0 +1,62 @@
+// A B-LTA file verified by the public verification page in Chromium with every request blocked once
+// the page has loaded: the signature's revocation is judged from the file's DSS alone (REVOCATION_GOOD).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../helpers/service.js';
+import { startTestTsa, type TestTsa } from '../helpers/tsa.js';
+import { createSeal, currentPdf, stampNew } from './stamp.js';
+
+describe('a B-LTA file in the browser, offline', () => {
+  let tsa: TestTsa;
+  let service: TestService;
+  let browser: Browser;
+  let dir: string;
+  let pdf: Uint8Array;
+
+  beforeAll(async () => {
+    tsa = await startTestTsa();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltv-browser-'));
+    fs.writeFileSync(path.join(dir, 'tsa.pem'), tsa.certificatePem);
+    service = await startTestService({ TSA_URL: tsa.url, LTV: 'true', TRUST_ANCHORS: path.join(dir, 'tsa.pem'), LTV_RENEWAL_HORIZON_DAYS: '60', LTV_RENEWAL_INTERVAL_MS: '3600000' });
+    const seal = await createSeal(service, '离线验证章');
+    const { signature } = await stampNew(service, seal.id);
+    // Renewed once: a seal, its DSS, and two document timestamps.
+    expect((await service.archives!.runOnce()).get(signature.id)).toBe('renewed');
+    pdf = await currentPdf(service, signature.id);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await tsa?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is valid, its certificate not revoked according to the embedded OCSP answer, with no request made', { timeout: 180_000 }, async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    const verifierLoaded = page.waitForResponse((response) => response.url().endsWith('/plugin-ui/infoplus-signature-verifier.js') && response.ok());
+    await page.goto(`${service.url}/verify`);
+    await page.waitForSelector('html[data-ready="true"]');
+    await verifierLoaded;
+
+    // From here on nothing leaves the page: every request is recorded and refused.
+    const requests: string[] = [];
+    await context.route('**/*', (route) => {
+      requests.push(route.request().url());
+      return route.abort();
+    });
+    await context.setOffline(true);
+    await page.setInputFiles('#verify-file', { name: 'archived.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
+    await page.waitForSelector('#verify-overall', { timeout: 120_000 });
+    expect(await page.getAttribute('#verify-overall', 'data-valid')).toBe('true');
+    const text = (await page.textContent('#verify-results')) ?? '';
+    expect(text).toContain('证书未吊销（已核查）');
+    expect(text).not.toContain('未检查吊销状态');
+    expect(requests).toEqual([]);
+    await context.close();
+  });
+});
