@@ -4,13 +4,12 @@
 // the result independently of our verifier.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
-import { startTestService, type TestService } from '../helpers/service.js';
-import { startTestTsa, type TestTsa } from '../helpers/tsa.js';
-import { createSeal, currentPdf, stampNew } from './stamp.js';
+import type { TestService } from '../helpers/service.js';
+import type { TestTsa } from '../helpers/tsa.js';
+import { createSeal, currentPdf, type ServiceWithTsa, stampNew, startWithTsa } from './stamp.js';
 
 /** Each document timestamp's token and the bytes it covers, from the file itself. */
 function documentTimestamps(pdf: Uint8Array): Array<{ signed: Buffer; token: Buffer }> {
@@ -26,22 +25,17 @@ function documentTimestamps(pdf: Uint8Array): Array<{ signed: Buffer; token: Buf
 }
 
 describe('archive renewal of B-LTA documents', () => {
+  let running: ServiceWithTsa;
   let tsa: TestTsa;
   let service: TestService;
   let dir: string;
 
   beforeAll(async () => {
-    tsa = await startTestTsa();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-'));
-    fs.writeFileSync(path.join(dir, 'tsa.pem'), tsa.certificatePem);
     // The test TSA's certificate is valid for 30 days: within a 60-day horizon, renewal is due.
-    service = await startTestService({ TSA_URL: tsa.url, LTV: 'true', TRUST_ANCHORS: path.join(dir, 'tsa.pem'), LTV_RENEWAL_HORIZON_DAYS: '60', LTV_RENEWAL_INTERVAL_MS: '3600000' });
+    running = await startWithTsa({ LTV: 'true', LTV_RENEWAL_HORIZON_DAYS: '60', LTV_RENEWAL_INTERVAL_MS: '3600000' });
+    ({ tsa, service, dir } = running);
   }, 300_000);
-  afterAll(async () => {
-    await service?.stop();
-    await tsa?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => running?.stop());
 
   it('appends one new document timestamp, keeps the file valid, and leaves it alone on failure', { timeout: 300_000 }, async () => {
     const seal = await createSeal(service, '档案章');

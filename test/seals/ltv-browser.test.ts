@@ -1,26 +1,19 @@
 // A B-LTA file verified by the public verification page in Chromium with every request blocked once
 // the page has loaded: the signature's revocation is judged from the file's DSS alone (REVOCATION_GOOD).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../helpers/service.js';
-import { startTestTsa, type TestTsa } from '../helpers/tsa.js';
-import { createSeal, currentPdf, stampNew } from './stamp.js';
+import type { TestService } from '../helpers/service.js';
+import { createSeal, currentPdf, type ServiceWithTsa, stampNew, startWithTsa } from './stamp.js';
 
 describe('a B-LTA file in the browser, offline', () => {
-  let tsa: TestTsa;
+  let running: ServiceWithTsa;
   let service: TestService;
   let browser: Browser;
-  let dir: string;
   let pdf: Uint8Array;
 
   beforeAll(async () => {
-    tsa = await startTestTsa();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltv-browser-'));
-    fs.writeFileSync(path.join(dir, 'tsa.pem'), tsa.certificatePem);
-    service = await startTestService({ TSA_URL: tsa.url, LTV: 'true', TRUST_ANCHORS: path.join(dir, 'tsa.pem'), LTV_RENEWAL_HORIZON_DAYS: '60', LTV_RENEWAL_INTERVAL_MS: '3600000' });
+    running = await startWithTsa({ LTV: 'true', LTV_RENEWAL_HORIZON_DAYS: '60', LTV_RENEWAL_INTERVAL_MS: '3600000' });
+    service = running.service;
     const seal = await createSeal(service, '离线验证章');
     const { signature } = await stampNew(service, seal.id);
     // Renewed once: a seal, its DSS, and two document timestamps.
@@ -30,9 +23,7 @@ describe('a B-LTA file in the browser, offline', () => {
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
-    await service?.stop();
-    await tsa?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('is valid, its certificate not revoked according to the embedded OCSP answer, with no request made', { timeout: 180_000 }, async () => {

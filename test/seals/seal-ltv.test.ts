@@ -1,31 +1,24 @@
 // LTV per seal: a seal's own `ltv` overrides the global LTV setting (both ways); a seal asking for
 // B-LTA on a service without a TSA is refused at stamping, not silently downgraded.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonInit, startTestService, type TestService } from '../helpers/service.js';
-import { startTestTsa, type TestTsa } from '../helpers/tsa.js';
-import { createSeal, currentPdf, stampNew } from './stamp.js';
+import type { TestTsa } from '../helpers/tsa.js';
+import { createSeal, currentPdf, type ServiceWithTsa, stampNew, startWithTsa } from './stamp.js';
 
 const documentTimestamps = (pdf: Uint8Array) => Buffer.from(pdf).toString('latin1').split('/ETSI.RFC3161').length - 1;
 
 describe('LTV per seal', () => {
+  let running: ServiceWithTsa;
   let tsa: TestTsa;
   let service: TestService;
   let dir: string;
 
   beforeAll(async () => {
-    tsa = await startTestTsa();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seal-ltv-'));
-    fs.writeFileSync(path.join(dir, 'tsa.pem'), tsa.certificatePem);
-    service = await startTestService({ TSA_URL: tsa.url, TRUST_ANCHORS: path.join(dir, 'tsa.pem') });
+    running = await startWithTsa();
+    ({ tsa, service, dir } = running);
   }, 300_000);
-  afterAll(async () => {
-    await service?.stop();
-    await tsa?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => running?.stop());
 
   it('follows the global setting (off) unless the seal says ltv: true, and PATCH /seals/:id changes it', { timeout: 300_000 }, async () => {
     const plain = await createSeal(service, '普通章');

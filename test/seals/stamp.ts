@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import { expect } from 'vitest';
-import { type TestService, jsonInit, uploadFile } from '../helpers/service.js';
+import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
+import { startTestTsa, type TestTsa } from '../helpers/tsa.js';
 
 export async function onePagePdf(text = 'Enrolment certificate. Registrar: SEAL-HERE'): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -28,4 +32,30 @@ export async function stampNew(service: TestService, sealId: string) {
 export async function currentPdf(service: TestService, signatureId: string): Promise<Uint8Array> {
   const signature = (await service.json(`/signature/${signatureId}`)).body.entities[0];
   return new Uint8Array(await (await service.api(new URL(signature.uri).pathname)).arrayBuffer());
+}
+
+export interface ServiceWithTsa {
+  tsa: TestTsa;
+  service: TestService;
+  /** A temporary directory holding `tsa.pem` (trusted by the service), removed by stop(). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** The service with the tests' OpenSSL TSA (`TSA_URL`) whose certificate it trusts, plus `env`. */
+export async function startWithTsa(env: Record<string, string> = {}): Promise<ServiceWithTsa> {
+  const tsa = await startTestTsa();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltv-'));
+  fs.writeFileSync(path.join(dir, 'tsa.pem'), tsa.certificatePem);
+  const service = await startTestService({ TSA_URL: tsa.url, TRUST_ANCHORS: path.join(dir, 'tsa.pem'), ...env });
+  return {
+    tsa,
+    service,
+    dir,
+    async stop() {
+      await service.stop();
+      await tsa.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
