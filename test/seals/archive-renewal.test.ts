@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
-import type { TestService } from '../helpers/service.js';
+import { createTestDatabase, SHARED_SECRETS, type TestDatabase } from '../helpers/postgres.js';
+import { startTestService, type TestService } from '../helpers/service.js';
 import type { TestTsa } from '../helpers/tsa.js';
 import { createSeal, currentPdf, type ServiceWithTsa, stampNew, startWithTsa } from './stamp.js';
 
@@ -100,5 +101,38 @@ describe('archive renewal of B-LTA documents', () => {
     await service.archives!.track(signature.id);
     expect((await service.archives!.runOnce()).get(signature.id)).toBe('untracked');
     expect((await service.archives!.runOnce()).has(signature.id)).toBe(false);
+  });
+});
+
+describe('archive renewal on two instances sharing PostgreSQL', () => {
+  let database: TestDatabase;
+  let first: ServiceWithTsa;
+  let second: TestService;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // One public address for both (as behind a load balancer): file uris resolve on either instance.
+    const env = { DATABASE_URL: database.url, ...SHARED_SECRETS, PUBLIC_URL: 'http://archive.invalid', LTV: 'true', LTV_RENEWAL_HORIZON_DAYS: '60', LTV_RENEWAL_INTERVAL_MS: '3600000' };
+    first = await startWithTsa(env);
+    second = await startTestService({ ...env, TSA_URL: first.tsa.url, TRUST_ANCHORS: path.join(first.dir, 'tsa.pem') });
+  }, 400_000);
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+    await database?.drop();
+  });
+
+  it('renews a document once when both run a pass at the same time', { timeout: 300_000 }, async () => {
+    const seal = await createSeal(first.service, '双实例章');
+    const { signature } = await stampNew(first.service, seal.id);
+    expect(signature.seals[0].algorithm).toMatch(/PAdES-B-LTA$/);
+    const [a, b] = await Promise.all([first.service.archives!.runOnce(), second.archives!.runOnce()]);
+    expect([a.get(signature.id), b.get(signature.id)].filter((outcome) => outcome === 'renewed')).toHaveLength(1);
+    expect((await second.archives!.runOnce()).get(signature.id)).toBe('waiting-for-new-tsa-certificate');
+    const pdf = await currentPdf(first.service, signature.id);
+    expect(documentTimestamps(pdf)).toHaveLength(2);
+    const after = (await first.service.json(`/signature/${signature.id}`)).body.entities[0];
+    expect(after.version).toBe(signature.version + 1);
+    expect((await second.json(`/signature/${signature.id}/verify`)).body.entities[0].valid).toBe(true);
   });
 });
