@@ -56,6 +56,9 @@ export interface Config {
   verifyMaxInflateBytes: number;
   revocationCheck: 'online' | 'embedded' | 'off';
   ltv: boolean;
+  /** Archive renewal: a B-LTA document gets a new document timestamp this long before its last one's TSA certificate expires. */
+  ltvRenewalHorizonDays: number;
+  ltvRenewalIntervalMs: number;
   ocspOrigins: string[];
   revocationTimeoutMs: number;
   /** e签宝 open API v3; null when not configured. `sandbox`: run the local e签宝 sandbox in-process (dev). */
@@ -403,6 +406,8 @@ export function loadConfig(env: Env = process.env): Config {
     verifyMaxInflateBytes: size(env, 'VERIFY_MAX_INFLATE', 16 * 1024 * 1024),
     revocationCheck: oneOf(env, 'REVOCATION_CHECK', ['online', 'embedded', 'off'] as const, 'online'),
     ltv: oneOf(env, 'LTV', ['true', 'false'] as const, 'false') === 'true',
+    ltvRenewalHorizonDays: integer(env, 'LTV_RENEWAL_HORIZON_DAYS', 90, 1, 3650),
+    ltvRenewalIntervalMs: integer(env, 'LTV_RENEWAL_INTERVAL_MS', 6 * 3_600_000, 1000, 7 * 86_400_000),
     ocspOrigins: origins(env, 'OCSP_ORIGINS'),
     revocationTimeoutMs: integer(env, 'REVOCATION_TIMEOUT_MS', 1500, 100, 60_000),
     esign: esignVars

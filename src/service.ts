@@ -78,6 +78,9 @@ import { RevokedTicketRepository } from './store/revoked-tickets.js';
 import { verificationRoutes } from './routes/verification.js';
 import { CertificateRevocation } from './seals/revocation.js';
 import { revocationRoutes } from './routes/revocation.js';
+import { SealRekeying } from './seals/rekey.js';
+import { ARCHIVE_RENEWAL_LOCK, ArchiveRenewal, fetchAllowedCrls } from './seals/archive-renewal.js';
+import { rekeyRoutes } from './routes/rekey.js';
 import { VerifyPool } from './verification/pool.js';
 import { AuditLog } from './audit/log.js';
 import { auditRoutes } from './routes/audit.js';
@@ -103,6 +106,8 @@ export interface RunningService {
   hub: PushHub;
   logger: Logger;
   reconciler: FlowReconciler;
+  /** The B-LTA archive-renewal job (null without TSA_URL). */
+  archives: ArchiveRenewal | null;
   stamps: StampService;
   /** Batch stamping (src/batch). */
   batches: BatchService;
@@ -178,11 +183,13 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const providerAccounts = new ProviderAccountRepository(db, masterKey);
   const providers = new Map<string, SealProvider>();
   const registrars = new Map<string, SealRegistrar>();
-  const registry = new SealRegistry(new SealRepository(db), files, authority, masterKey, { names: () => [...providers.keys()], registrars });
+  const sealRepo = new SealRepository(db);
+  const registry = new SealRegistry(sealRepo, files, authority, masterKey, { names: () => [...providers.keys()], registrars });
   providers.set('local', new LocalSigner(registry, {
     tsaUrl: config.tsaUrl ?? undefined,
     defaultSealSize: config.sealSizePt,
-    ltv: config.ltv ? { validationData: (certificatePem) => revocation.validationData(certificatePem) } : undefined,
+    ltv: { validationData: (certificatePem) => revocation.validationData(certificatePem) },
+    ltvByDefault: config.ltv,
   }));
   const esignSandbox = config.esignSandbox && !config.esign ? await startDevEsignSandbox(logger) : null;
   const esignConfig = config.esign ?? esignSandbox?.config ?? null;
@@ -227,8 +234,22 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   // A provider's signature must chain to its own CA (<PROVIDER>_TRUST_ANCHORS), else to TRUST_ANCHORS; never to our built-in CA.
   const providerTrustAnchors = async (provider: string) =>
     providerAnchors[provider]?.length ? providerAnchors[provider] : [...extraAnchors, ...(provider === 'esign' && esignSandbox ? [esignSandbox.caPem] : [])];
+  // B-LTA documents get a new document timestamp before the last one's TSA certificate expires (one instance runs it).
+  const archives = config.tsaUrl
+    ? new ArchiveRenewal({
+        db,
+        engine,
+        tsa: { url: config.tsaUrl },
+        horizonDays: config.ltvRenewalHorizonDays,
+        intervalMs: config.ltvRenewalIntervalMs,
+        log: logger,
+        leadership: config.scale.databaseUrl ? new PgAdvisoryLeadership(config.scale.databaseUrl, ARCHIVE_RENEWAL_LOCK, logger) : new SoleLeadership(),
+        verifier,
+        tsaRevocationData: (certificates) => fetchAllowedCrls(certificates, [new URL(uris.publicUrl).origin, ...config.ocspOrigins], config.revocationTimeoutMs),
+      })
+    : null;
   const stampLimit = new Semaphore(config.stamping.stampConcurrency, config.stamping.stampQueueLimit, 'STAMP_BUSY');
-  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier, stampLimit });
+  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier, stampLimit, archives: archives ?? undefined });
   // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
   const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
   const reconciler = new FlowReconciler({
@@ -347,6 +368,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     exportRoutes({ pipeline, documents, files, uris, templates: catalogue, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
     sealRoutes(registry, authority, uris),
     revocationRoutes(revocation, registry, uris),
+    rekeyRoutes(new SealRekeying(db, sealRepo, authority, revocation, masterKey), uris),
     signingRoutes({
       stamps,
       engine,
@@ -424,6 +446,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   reconciler.start();
   batches.startSweeper();
   webhooks.start();
+  archives?.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -436,6 +459,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       hub.close(CLOSE_SERVICE_RESTART, 'instance draining; reconnect');
       await reconciler.stop();
       await batches.stop();
+      await archives?.stop();
       // Keep-alive connections become idle as their last request finishes; close them as they do.
       const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
@@ -450,5 +474,5 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, stamps, batches, engineTransport: config.stamping.engineTransport, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, archives, stamps, batches, engineTransport: config.stamping.engineTransport, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
 }

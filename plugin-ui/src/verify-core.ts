@@ -41,7 +41,21 @@ export async function verifyInBrowser(pdf: Uint8Array, seals: SealSlot[], truste
   return { valid: verdicts.length > 0 && verdicts.every((v) => v.valid), seals: verdicts };
 }
 
-/** The verifier's whole report for any PDF (the public verification page), trusting the given anchors. */
+const DSS_KEY = new TextEncoder().encode('/DSS');
+
+function carriesDss(pdf: Uint8Array): boolean {
+  outer: for (let i = pdf.indexOf(DSS_KEY[0]); i >= 0 && i <= pdf.length - DSS_KEY.length; i = pdf.indexOf(DSS_KEY[0], i + 1)) {
+    for (let j = 1; j < DSS_KEY.length; j++) if (pdf[i + j] !== DSS_KEY[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The verifier's whole report for any PDF (the public verification page), trusting the given anchors.
+ * Offline, revocation can only be judged from data the document carries: a file with a DSS (B-LT/B-LTA)
+ * is checked against it; any other file says REVOCATION_NOT_CHECKED (the service checks it online).
+ */
 export async function reportInBrowser(pdf: Uint8Array, trustAnchorsPem: string[]) {
-  return verifyPdf(pdf, { trustAnchorsPem });
+  return verifyPdf(pdf, { trustAnchorsPem, ...(carriesDss(pdf) ? { revocation: { mode: 'embedded' as const } } : {}) });
 }

@@ -1,4 +1,5 @@
 import { addDocumentTimestamp, addValidationData, signPdf, type ValidationData } from '../pdf/pades/index.js';
+import { DomainError } from '../errors.js';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { SealRegistry } from '../seals/registry.js';
 import type { ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from './provider.js';
@@ -13,6 +14,8 @@ export interface LocalSignerOptions {
    * appended as a DSS (B-LT) and a document timestamp covers everything (B-LTA).
    */
   ltv?: { validationData(certificatePem: string, chainPem: string[]): Promise<ValidationData> };
+  /** The global LTV setting, for seals whose own `ltv` is null (default: B-LTA whenever `ltv` and `tsaUrl` are given). */
+  ltvByDefault?: boolean;
 }
 
 /** The built-in signer: stamps the seal image and embeds a PAdES signature with the seal's own key. */
@@ -39,6 +42,10 @@ export class LocalSigner implements SealProvider {
     const commentPlacement = request.comment && request.commentAt ? await resolvePlacement(pdf, request.commentAt, { width: 1, height: 1 }) : undefined;
     const commentAt = commentPlacement?.kind === 'anchors' ? commentPlacement.anchors[0] : undefined;
     const image = await this.registry.imagePng(seal);
+    const wantsLtv = seal.ltv ?? this.options.ltvByDefault ?? Boolean(this.options.ltv && this.options.tsaUrl);
+    if (wantsLtv && !(this.options.ltv && this.options.tsaUrl)) {
+      throw new DomainError('LTV_NEEDS_TSA', `The seal ${seal.name} asks for long-term validation (B-LTA), which needs a time-stamping authority (TSA_URL) on this service.`);
+    }
     const material = await this.registry.signingMaterial(seal);
     const signed = await signPdf(pdf, material, {
       placement,
@@ -51,7 +58,7 @@ export class LocalSigner implements SealProvider {
     });
     let pdfOut = signed.pdf;
     let algorithm = signed.algorithm;
-    if (this.options.ltv && this.options.tsaUrl) {
+    if (wantsLtv && this.options.ltv && this.options.tsaUrl) {
       const data = await this.options.ltv.validationData(material.certificatePem, material.chainPem);
       pdfOut = await addDocumentTimestamp(await addValidationData(pdfOut, data), { url: this.options.tsaUrl });
       algorithm = algorithm.replace('PAdES-B-T', 'PAdES-B-LTA');

@@ -33,7 +33,15 @@ const validateCreateSeal = validator<CreateSealInput>({
       properties: { autoSign: { type: 'boolean' }, address: { type: 'string', minLength: 1, maxLength: 200 } },
     },
     provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
+    ltv: { type: 'boolean' },
   },
+});
+
+const validateSealSettings = validator<{ ltv: boolean | null }>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['ltv'],
+  properties: { ltv: { type: ['boolean', 'null'] } },
 });
 
 /** A seal as the API shows it: public data only, the image as a uri. */
@@ -72,6 +80,15 @@ export function sealRoutes(registry: SealRegistry, authority: BuiltinAuthority, 
       res.json(success([sealEntity(seal, uris)]));
     });
   }
+
+  // Seal settings: `ltv` true/false overrides the global LTV for this seal's stamps, null follows it.
+  router.patch('/seals/:id', requireJsonBody, async (req, res) => {
+    requireEngine(stateOf(req).principal);
+    const input = validateSealSettings(req.body);
+    const seal = await registry.setLtv(requireId(req.params.id, 'seal'), input.ltv);
+    stateOf(req).log.info({ sealId: seal.id, ltv: seal.ltv }, 'seal settings changed');
+    res.json(success([sealEntity(seal, uris)]));
+  });
 
   router.get('/ca.pem', async (_req, res) => {
     res.type('application/x-pem-file').send(await authority.rootCertificatePem());

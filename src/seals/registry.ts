@@ -29,6 +29,8 @@ export interface CreateSealInput {
   /** Provider-specific settings: `autoSign` (e签宝: apply this organisation seal silently), `address` (xuper identity). */
   providerOptions?: { autoSign?: boolean; address?: string };
   provider?: string;
+  /** PAdES B-LTA for this seal's stamps (needs TSA_URL); absent: the global LTV setting. */
+  ltv?: boolean;
 }
 
 /** A provider that must know a seal before it can be used (e.g. xuper's signature/create). */
@@ -131,6 +133,7 @@ export class SealRegistry {
       keyAlgorithm,
       providerRef,
       encryptedKey: privateKeyPem ? encryptPrivateKey(privateKeyPem, this.masterKey, `seal:${id}`) : null,
+      ltv: input.ltv ?? null,
     });
     // The bundle's key now lives encrypted in the registry; the plain upload must not linger.
     if (p12FileToDelete) await this.files.delete(p12FileToDelete);
@@ -139,6 +142,13 @@ export class SealRegistry {
 
   async setDisabled(id: string, disabled: boolean): Promise<SealRecord> {
     const seal = await this.repo.setDisabled(id, disabled);
+    if (!seal) throw notFound('seal', id);
+    return seal;
+  }
+
+  /** Per-seal LTV: true/false overrides the global LTV setting, null follows it. */
+  async setLtv(id: string, ltv: boolean | null): Promise<SealRecord> {
+    const seal = await this.repo.setLtv(id, ltv);
     if (!seal) throw notFound('seal', id);
     return seal;
   }

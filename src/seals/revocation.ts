@@ -165,12 +165,12 @@ export class CertificateRevocation {
     return Buffer.from(certId.issuerNameHash.valueBlock.valueHexView).equals(nameHash) && Buffer.from(certId.issuerKeyHash.valueBlock.valueHexView).equals(keyHash);
   }
 
-  private async issuedHere(certificate: x509.X509Certificate): Promise<boolean> {
+  async issuedHere(certificate: x509.X509Certificate): Promise<boolean> {
     const ca = new x509.X509Certificate((await this.authority.get()).certificatePem);
     return certificate.issuer === ca.subject && (await certificate.verify({ publicKey: ca.publicKey, signatureOnly: true }));
   }
 
-  /** Serials of the certificates the built-in CA issued to seals (current ones). */
+  /** Serials of the certificates the built-in CA issued to seals (current ones and those replaced by a re-key). */
   private async issuedSerials(): Promise<Set<string>> {
     const ca = new x509.X509Certificate((await this.authority.get()).certificatePem);
     const rows = await this.db.selectFrom('seals').select('certificate_pem').where('certificate_pem', 'is not', null).execute();
@@ -179,6 +179,7 @@ export class CertificateRevocation {
       const certificate = new x509.X509Certificate(row.certificate_pem as string);
       if (certificate.issuer === ca.subject) serials.add(normalizeSerial(certificate.serialNumber));
     }
+    for (const row of await this.db.selectFrom('seal_certificates').select('serial').execute()) serials.add(row.serial);
     return serials;
   }
 }

@@ -63,6 +63,8 @@ export interface StampServiceOptions {
   verifier?: PdfVerifier;
   /** Bounds the stamps applied at once (STAMP_CONCURRENCY); unbounded when absent. */
   stampLimit?: Semaphore;
+  /** B-LTA documents are handed to the archive-renewal job, which keeps their timestamps renewed. */
+  archives?: { track(signatureId: string): Promise<void> };
 }
 
 function formatTime(date: Date): string {
@@ -175,6 +177,9 @@ export class StampService {
       ],
     });
     this.log.info({ signatureId, sealIndex, sealId: seal.id, account: user.account, provider: provider.name }, 'seal applied');
+    if (outcome.algorithm.includes('PAdES-B-LTA')) {
+      await this.settings.archives?.track(signatureId).catch((error) => this.log.error({ err: error, signatureId }, 'could not track the B-LTA document for archive renewal'));
+    }
     return { signature: updated };
   }
 

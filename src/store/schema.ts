@@ -48,6 +48,8 @@ export interface SealsTable {
   provider_ref: string;
   disabled: number;
   create_time: number;
+  /** 1/0: this seal's stamps are (not) B-LTA; null: the global LTV setting. */
+  ltv?: number | null;
 }
 
 export interface AuthoritiesTable {
@@ -107,6 +109,25 @@ export interface CertificateRevocationsTable {
   seal_id: string;
   revoked_at: number;
   reason: string;
+  create_time: number;
+}
+
+/** A certificate a seal held before it was re-keyed (its current one is on the seal). */
+export interface SealCertificatesTable {
+  serial: string;
+  seal_id: string;
+  certificate_pem: string;
+  chain_pem: string;
+  key_algorithm: string | null;
+  retired_at: number;
+}
+
+/** A Signature whose PDF is B-LTA, with when its last document timestamp's TSA certificate expires. */
+export interface ArchiveRenewalsTable {
+  signature_id: string;
+  tsa_not_after: number;
+  renewals: number;
+  checked_at: number;
   create_time: number;
 }
 
@@ -241,6 +262,8 @@ export interface Database {
   provider_events: ProviderEventsTable;
   provider_accounts: ProviderAccountsTable;
   certificate_revocations: CertificateRevocationsTable;
+  seal_certificates: SealCertificatesTable;
+  archive_renewals: ArchiveRenewalsTable;
   sign_requests: SignRequestsTable;
   totp_enrolments: TotpEnrolmentsTable;
   seal_mfa: SealMfaTable;

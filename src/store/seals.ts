@@ -19,9 +19,12 @@ export interface SealRecord {
   providerRef: Record<string, unknown>;
   disabled: boolean;
   createTime: number;
+  /** Stamps with this seal are B-LTA (true) or not (false); null follows the global LTV setting. */
+  ltv: boolean | null;
 }
 
-export interface NewSeal extends Omit<SealRecord, 'disabled' | 'createTime'> {
+export interface NewSeal extends Omit<SealRecord, 'disabled' | 'createTime' | 'ltv'> {
+  ltv?: boolean | null;
   /** The PKCS#8 private key, already encrypted with the master key (for the local signer). */
   encryptedKey: string | null;
 }
@@ -42,6 +45,7 @@ function toRecord(row: SealsTable): SealRecord {
     providerRef: JSON.parse(row.provider_ref) as Record<string, unknown>,
     disabled: row.disabled === 1,
     createTime: Number(row.create_time),
+    ltv: row.ltv === null || row.ltv === undefined ? null : row.ltv === 1,
   };
 }
 
@@ -65,6 +69,7 @@ export class SealRepository {
       provider_ref: JSON.stringify(seal.providerRef),
       disabled: 0,
       create_time: Date.now(),
+      ltv: ltvColumn(seal.ltv ?? null),
     };
     await this.db.insertInto('seals').values(row).execute();
     return toRecord(row);
@@ -97,6 +102,22 @@ export class SealRepository {
     return this.get(id);
   }
 
+  async setLtv(id: string, ltv: boolean | null): Promise<SealRecord | undefined> {
+    await this.db.updateTable('seals').set({ ltv: ltvColumn(ltv) }).where('id', '=', id).execute();
+    return this.get(id);
+  }
+
+  /** Compare-and-set of the key and certificate (a re-key racing another one writes once). */
+  async replaceKey(id: string, previousCertificatePem: string, next: { certificatePem: string; chainPem: string[]; keyAlgorithm: string; encryptedKey: string }, trx: Db = this.db): Promise<boolean> {
+    const result = await trx
+      .updateTable('seals')
+      .set({ certificate_pem: next.certificatePem, chain_pem: JSON.stringify(next.chainPem), key_algorithm: next.keyAlgorithm, encrypted_key: next.encryptedKey })
+      .where('id', '=', id)
+      .where('certificate_pem', '=', previousCertificatePem)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows ?? 0n) === 1;
+  }
+
   async setProviderRef(id: string, providerRef: Record<string, unknown>): Promise<void> {
     await this.db.updateTable('seals').set({ provider_ref: JSON.stringify(providerRef) }).where('id', '=', id).execute();
   }
@@ -105,4 +126,8 @@ export class SealRepository {
     const rows = await this.db.selectFrom('seals').select('id').execute();
     return rows.length;
   }
+}
+
+function ltvColumn(ltv: boolean | null): number | null {
+  return ltv === null ? null : ltv ? 1 : 0;
 }

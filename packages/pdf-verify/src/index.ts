@@ -4,6 +4,8 @@ export { verifyPdf } from './verify.js';
 export { PdfLimitError, PdfParseError } from './errors.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export { registerDigest } from './algorithms.js';
+/** The URLs named by a certificate's AIA (OCSP) or CRL distribution points extension. */
+export { urlsOf } from './revocation.js';
 export { DOCUMENT_STATES, MODIFICATION_LEVELS, SIGNATURE_STATES } from './types.js';
 export type {
   DocumentState,
