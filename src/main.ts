@@ -28,7 +28,6 @@ async function main(): Promise<void> {
     ...(config.security.demo
       ? ['', '  !!! DEMO=true: /demo/session hands out tickets for demo users — never expose this instance !!!', `  Demo (leave application form with the <infoplus-signature> control): ${service.url}/demo`]
       : []),
-    ...(service.esignSandbox ? [`  e签宝 sandbox (ESIGN_SANDBOX): ${service.esignSandbox.url}`] : []),
     '',
     '  Try it:',
     `    curl -s ${service.url}/healthz`,

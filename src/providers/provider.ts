@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Seal, Signature } from '../signature/schema.js';
 import type { ProviderFlow } from '../store/provider-flows.js';
 import type { SealRecord } from '../store/seals.js';
@@ -90,15 +90,15 @@ export function checkProviderCanHonour(provider: SealProvider, slot: Seal, seal:
   const { capabilities } = provider;
   for (const rule of ['signers', 'sealIds', 'sealTypes'] as const) {
     if ((slot.permission?.[rule]?.length ?? 0) > 0 && !capabilities.enforces.includes(rule)) {
-      throw new ApiError(422, 'PROVIDER_CANNOT_ENFORCE', `The seal provider ${provider.name} cannot enforce the permission "${rule}" of this seal, so it is not sent there.`, [{ rule, provider: provider.name }]);
+      throw new DomainError('PROVIDER_CANNOT_ENFORCE', `The seal provider ${provider.name} cannot enforce the permission "${rule}" of this seal, so it is not sent there.`, [{ rule, provider: provider.name }]);
     }
   }
   const placement = placementKindOf(slot);
   if (!capabilities.placements.includes(placement)) {
-    throw new ApiError(422, 'PROVIDER_CANNOT_PLACE', `The seal provider ${provider.name} cannot place a seal by ${placement}.`, [{ placement, provider: provider.name }]);
+    throw new DomainError('PROVIDER_CANNOT_PLACE', `The seal provider ${provider.name} cannot place a seal by ${placement}.`, [{ placement, provider: provider.name }]);
   }
   if (comment && !capabilities.comment) {
-    throw new ApiError(422, 'PROVIDER_CANNOT_COMMENT', `The seal provider ${provider.name} cannot add an approval comment; apply the seal without one.`, [{ provider: provider.name }]);
+    throw new DomainError('PROVIDER_CANNOT_COMMENT', `The seal provider ${provider.name} cannot add an approval comment; apply the seal without one.`, [{ provider: provider.name }]);
   }
   provider.check?.(slot, seal);
 }

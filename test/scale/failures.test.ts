@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
+import { startEsignSandbox } from '../sandboxes/esign/index.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { until, sleep } from '../helpers/poll.js';

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { requireEngine } from '../http/auth/principal.js';
-import { stateOf } from '../http/context.js';
-import { success } from '../http/envelope.js';
-import { ApiError } from '../http/errors.js';
+import { requireEngine } from './auth/principal.js';
+import { stateOf } from './context.js';
+import { success } from './envelope.js';
+import { ApiError } from './errors.js';
 import type { ProviderAccountProfile, ProviderAccountRepository } from '../store/provider-flows.js';
 import { validator } from '../validation/ajv.js';
 

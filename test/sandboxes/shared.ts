@@ -1,9 +1,9 @@
 // What every sandbox needs to sign like a real provider: its own CA, a certificate per signer, a
 // seal image, and a real PAdES signature on the document.
-import { createCa, issueSigningCertificate, type CertifiedKey } from '../pki/index.js';
-import type { Placement } from '../pdf/placement.js';
-import { signPdf } from '../pdf/sign/index.js';
-import { personalSealSvg, rasterizeSvg } from '../seals/seal-image.js';
+import { createCa, issueSigningCertificate, type CertifiedKey } from '../../src/pki/index.js';
+import type { Placement } from '../../src/pdf/placement.js';
+import { signPdf } from '../../src/pdf/sign/index.js';
+import { personalSealSvg, rasterizeSvg } from '../../src/seals/seal-image.js';
 
 export class SandboxSigner {
   private readonly keys = new Map<string, Promise<CertifiedKey & { chainPem: string[] }>>();
