@@ -58,6 +58,8 @@ export interface EsignSandbox {
   flows(): Array<{ flowId: string; flowStatus: number; signers: Array<{ accountId: string; signStatus: number; autoSign: boolean }>; docPosList: unknown[] }>;
   /** Every accepted API request (authenticated, JSON), in order. */
   requests: Array<{ path: string; body: unknown }>;
+  /** The next call of `path` does its work but is answered HTTP `status` (a gateway that lost the answer). */
+  failAfterwards(path: string, status: number): void;
   close(): Promise<void>;
 }
 
@@ -198,6 +200,7 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
   const docs = new Map<string, Doc>();
   const flows = new Map<string, Flow>();
   const requests: EsignSandbox['requests'] = [];
+  const lostAnswers = new Map<string, number>();
   const callbacks: CallbackBehaviour = { repeat: 1, delayMs: 0, drop: false, badSignature: false };
   const timers = new Set<NodeJS.Timeout>();
   const inFlight = new Set<AbortController>();
@@ -626,6 +629,9 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
     requests.push({ path, body });
     try {
       const data = await handler(body as Json);
+      const lost = lostAnswers.get(path);
+      lostAnswers.delete(path);
+      if (lost) return answer(res, lost, { errCode: lost, msg: '网关错误' });
       answer(res, 200, { errCode: 0, msg: 'SUCCESS', ...(data === undefined ? {} : { data }) });
     } catch (error) {
       if (error instanceof SandboxError) return answer(res, error.status, { errCode: error.errCode, msg: error.message });
@@ -780,6 +786,9 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
         docPosList: flow.signers.flatMap((s) => s.docPosList ?? []),
       })),
     requests,
+    failAfterwards(path, status) {
+      lostAnswers.set(path, status);
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -39,6 +39,8 @@ export interface ZohoSandbox {
   setWebhookUrl(url: string): void;
   /** The next `n` API calls answer 429 with Retry-After: 1. */
   rateLimitNext(n: number): void;
+  /** The next `n` request creations are made but answered 502 (a gateway that lost the answer). */
+  failCreatesAfterwards(n: number): void;
   /** Invalidates every access token issued so far (the next call with one gets 401). */
   revokeTokens(): void;
   tokensIssued: number;
@@ -60,7 +62,7 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
   const tokens = new Map<string, number>();
   const requests = new Map<string, ZRequest>();
   const webhooks = newWebhookBehaviour();
-  const stats = { tokensIssued: 0, rejectedTokens: 0, rateLimited: 0, rateLimitNext: 0 };
+  const stats = { tokensIssued: 0, rejectedTokens: 0, rateLimited: 0, rateLimitNext: 0, lostCreates: 0 };
   const timers = new Set<NodeJS.Timeout>();
   let webhookUrl = options.webhookUrl ?? '';
   let base = '';
@@ -157,6 +159,10 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     if (!data.request_name || !action?.recipient_email || !action.recipient_name || action.action_type !== 'SIGN') return fail(res, 400, 'request_name and a SIGN action with recipient_name and recipient_email are required');
     const r: ZRequest = { request_id: id(), request_name: data.request_name, request_status: 'draft', document_id: id(), pdf: new Uint8Array(file), action: { action_id: id(), recipient_name: action.recipient_name, recipient_email: action.recipient_email, action_status: 'NOACTION', fields: [] } };
     requests.set(r.request_id, r);
+    if (stats.lostCreates > 0) {
+      stats.lostCreates--;
+      return fail(res, 502, 'Bad gateway');
+    }
     ok(res, { requests: view(r), message: 'Document submitted successfully' });
   });
   api.put('/requests/:id', express.urlencoded({ extended: false }), (req, res) => {
@@ -260,6 +266,7 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     webhooks,
     setWebhookUrl: (url) => (webhookUrl = url),
     rateLimitNext: (n) => (stats.rateLimitNext = n),
+    failCreatesAfterwards: (n) => (stats.lostCreates = n),
     revokeTokens: () => tokens.clear(),
     get tokensIssued() { return stats.tokensIssued; },
     get rejectedTokens() { return stats.rejectedTokens; },
