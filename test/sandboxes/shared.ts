@@ -1,5 +1,8 @@
 // What every sandbox needs to sign like a real provider: its own CA, a certificate per signer, a
 // seal image, and a real PAdES signature on the document.
+import http from 'node:http';
+import express, { type Express } from 'express';
+import type { AddressInfo } from 'node:net';
 import { createCa, issueSigningCertificate, type CertifiedKey } from '../../src/pki/index.js';
 import type { Placement } from '../../src/pdf/placement.js';
 import { signPdf } from '../../src/pdf/sign/index.js';
@@ -49,4 +52,51 @@ export interface WebhookBehaviour {
 
 export function newWebhookBehaviour(): WebhookBehaviour {
   return { repeat: 1, delayMs: 0, drop: false, forge: false };
+}
+
+/** Listens on `host:port` (default 127.0.0.1, any free port); `close` also ends open connections. */
+export async function serve(handler: http.RequestListener, options: { host?: string; port?: number } = {}): Promise<{ base: string; close(): Promise<void> }> {
+  const server = http.createServer(handler);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A provider's signing page at `<prefix>/<token>`: who signs, and a button to sign or decline as them. */
+export function signingPage<T>(app: Express, prefix: string, title: string, page: { find(token: string): T | undefined; describe(item: T): string; sign(item: T): Promise<void>; decline(item: T, reason: string): void }): void {
+  app.get(`${prefix}/:token`, (req, res) => {
+    const token = String(req.params.token);
+    const item = page.find(token);
+    if (!item) return res.status(404).send('Not found');
+    res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>${title} (sandbox)</title></head><body><h1>${title} (sandbox)</h1><p>${page.describe(item)}</p><form method="post" action="${prefix}/${token}/sign"><button>Sign</button></form><form method="post" action="${prefix}/${token}/decline"><input name="reason"><button>Decline</button></form></body></html>`);
+  });
+  app.post(`${prefix}/:token/sign`, async (req, res) => {
+    const item = page.find(String(req.params.token));
+    if (!item) return res.status(404).send('Not found');
+    try {
+      await page.sign(item);
+      res.type('html').send('<p>Signed.</p>');
+    } catch (error) {
+      res.status(409).send((error as Error).message);
+    }
+  });
+  app.post(`${prefix}/:token/decline`, express.urlencoded({ extended: false }), (req, res) => {
+    const item = page.find(String(req.params.token));
+    if (!item) return res.status(404).send('Not found');
+    page.decline(item, String(req.body.reason ?? ''));
+    res.type('html').send('<p>Declined.</p>');
+  });
 }
