@@ -397,7 +397,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphql,
     oauth: { clients: oauthClients, tokenTtlSeconds: integer(env, 'OAUTH_TOKEN_TTL', 3600, 30, 86_400) },
     mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
-    security: loadSecurityConfig(env, production),
+    security: loadSecurityConfig(env, production, PROVIDER_MODULES.map((module) => module.name)),
     proof,
     scale,
   };

@@ -74,6 +74,17 @@ export interface SealProvider {
   attachments?(flow: ProviderFlow): Promise<Array<{ name: string; bytes: Uint8Array }>>;
 }
 
+/** How a provider's status word settles a flow: signed, or ended with our reason when the provider gives none. */
+export type StatusWord = 'signed' | ['refused' | 'failed' | 'cancelled' | 'expired', string];
+
+/** A provider's status word (any case) → our flow status; a word not listed is pending. */
+export function statusFromWord(words: Record<string, StatusWord>, word: string, reason = ''): FlowStatus {
+  const key = word.toLowerCase();
+  const settled = Object.hasOwn(words, key) ? words[key] : undefined;
+  if (!settled) return { state: 'pending' };
+  return settled === 'signed' ? { state: 'signed' } : { state: settled[0], reason: reason || settled[1] };
+}
+
 export function placementKindOf(slot: Seal): PlacementKind {
   if (slot.crossPage) return 'cross-page';
   const coordinates = typeof slot.x === 'number' && typeof slot.y === 'number' && !(slot.x === 0 && slot.y === 0);

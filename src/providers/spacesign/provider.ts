@@ -2,23 +2,12 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { DomainError } from '../../errors.js';
 import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
-import type { FlowStatus, ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from '../provider.js';
+import { type FlowStatus, type ProviderCapabilities, type SealProvider, type StampOutcome, type StampRequest, type StatusWord, statusFromWord } from '../provider.js';
 import type { SpaceSignClient } from './client.js';
 
-export function spaceSignStatusOf(status: string, reason = ''): FlowStatus {
-  switch (status.toLowerCase()) {
-    case 'completed':
-      return { state: 'signed' };
-    case 'declined':
-      return { state: 'refused', reason: reason || '签署人已拒签' };
-    case 'voided':
-      return { state: 'cancelled', reason: reason || '签署已作废' };
-    case 'expired':
-      return { state: 'expired', reason: reason || '签署已过期' };
-    default:
-      return { state: 'pending' };
-  }
-}
+const WORDS: Record<string, StatusWord> = { completed: 'signed', declined: ['refused', '签署人已拒签'], voided: ['cancelled', '签署已作废'], expired: ['expired', '签署已过期'] };
+
+export const spaceSignStatusOf = (status: string, reason = ''): FlowStatus => statusFromWord(WORDS, status, reason);
 
 /**
  * SpaceSign: upload the document, create an envelope with the signer (email, name, role, order) and

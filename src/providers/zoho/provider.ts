@@ -2,24 +2,13 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { DomainError } from '../../errors.js';
 import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
-import type { FlowStatus, ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from '../provider.js';
+import { type FlowStatus, type ProviderCapabilities, type SealProvider, type StampOutcome, type StampRequest, type StatusWord, statusFromWord } from '../provider.js';
 import type { ImageField, ZohoClient } from './client.js';
 
 /** What Zoho's request_status means for the seal. */
-export function zohoStatusOf(status: string, reason = ''): FlowStatus {
-  switch (status.toLowerCase()) {
-    case 'completed':
-      return { state: 'signed' };
-    case 'declined':
-      return { state: 'refused', reason: reason || '签署人已拒签' };
-    case 'recalled':
-      return { state: 'cancelled', reason: reason || '签署请求已撤回' };
-    case 'expired':
-      return { state: 'expired', reason: reason || '签署请求已过期' };
-    default:
-      return { state: 'pending' };
-  }
-}
+const WORDS: Record<string, StatusWord> = { completed: 'signed', declined: ['refused', '签署人已拒签'], recalled: ['cancelled', '签署请求已撤回'], expired: ['expired', '签署请求已过期'] };
+
+export const zohoStatusOf = (status: string, reason = ''): FlowStatus => statusFromWord(WORDS, status, reason);
 
 /**
  * Zoho Sign: a request with one SIGN action for the user (their e-mail from the provider-account
