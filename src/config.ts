@@ -3,6 +3,8 @@ import path from 'node:path';
 import { projectRoot } from './util/project-root.js';
 import { type SecurityConfig, loadSecurityConfig } from './security-config.js';
 import { type StampingConfig, loadStampingConfig } from './batch/config.js';
+import { type ConfiguredProvider, configureProviders } from './providers/module.js';
+import { PROVIDER_MODULES } from './providers/modules.js';
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -61,15 +63,8 @@ export interface Config {
   ltvRenewalIntervalMs: number;
   ocspOrigins: string[];
   revocationTimeoutMs: number;
-  /** e签宝 open API v3; null when not configured. `sandbox`: run the local e签宝 sandbox in-process (dev). */
-  esign: { baseUrl: string; projectId: string; projectSecret: string; fileOrigins: string[] } | null;
-  esignSandbox: boolean;
-  /** Baidu xuper e-contract; null when not configured. */
-  xuper: { baseUrl: string; appId: string; secret: string; imageOrigins: string[] } | null;
-  /** Zoho Sign (OAuth2 refresh token); null when not configured. */
-  zoho: { accountsUrl: string; apiUrl: string; clientId: string; clientSecret: string; refreshToken: string; webhookToken: string; expirationDays: number } | null;
-  /** SpaceSign; null when not configured. */
-  spacesign: { baseUrl: string; apiKey: string; webhookSecret: string } | null;
+  /** The third-party seal providers whose variables are set (src/providers/modules.ts), validated. */
+  providers: ConfiguredProvider[];
   /** Reconciliation of provider flows whose callback did not come. */
   reconcileIntervalMs: number;
   reconcileAfterMs: number;
@@ -294,23 +289,15 @@ export function loadConfig(env: Env = process.env): Config {
     if (missing.length) throw new ConfigError(missing[0], `must be set together with the other ${label} variables (${names.join(', ')})`);
     return Object.fromEntries(names.map((name, i) => [name, values[i]])) as Record<K, string>;
   };
-  const esignSandboxRaw = env.ESIGN_SANDBOX?.trim();
-  if (esignSandboxRaw && !['true', 'false', '1', '0'].includes(esignSandboxRaw)) throw new ConfigError('ESIGN_SANDBOX', `must be true or false, got "${esignSandboxRaw}"`);
-  const esignSandbox = esignSandboxRaw === 'true' || esignSandboxRaw === '1';
-  if (esignSandbox && production) throw new ConfigError('ESIGN_SANDBOX', 'cannot be used when NODE_ENV=production');
-  const esignVars = group(['ESIGN_BASE_URL', 'ESIGN_PROJECT_ID', 'ESIGN_PROJECT_SECRET'], 'e签宝');
-  if (esignVars) optionalUrl('ESIGN_BASE_URL');
-  const xuperVars = group(['XUPER_BASE_URL', 'XUPER_APP_ID', 'XUPER_SECRET'], 'xuper');
-  if (xuperVars) optionalUrl('XUPER_BASE_URL');
-
-  const zohoVars = group(['ZOHO_ACCOUNTS_URL', 'ZOHO_API_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'ZOHO_WEBHOOK_TOKEN'], 'Zoho');
-  if (zohoVars) {
-    optionalUrl('ZOHO_ACCOUNTS_URL');
-    optionalUrl('ZOHO_API_URL');
-    if (zohoVars.ZOHO_WEBHOOK_TOKEN.length < 24) throw new ConfigError('ZOHO_WEBHOOK_TOKEN', 'must be at least 24 characters (it is the only secret of the webhook URL)');
-  }
-  const spaceVars = group(['SPACESIGN_BASE_URL', 'SPACESIGN_API_KEY', 'SPACESIGN_WEBHOOK_SECRET'], 'SpaceSign');
-  if (spaceVars) optionalUrl('SPACESIGN_BASE_URL');
+  const providers = configureProviders(PROVIDER_MODULES, {
+    group,
+    url: optionalUrl,
+    origins: originsOf,
+    integer: (name, fallback, min, max) => integer(env, name, fallback, min, max),
+    refuse: (name, message) => {
+      throw new ConfigError(name, message);
+    },
+  });
 
   const demoRaw = env.DEMO_DATA?.trim();
   if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
@@ -410,23 +397,7 @@ export function loadConfig(env: Env = process.env): Config {
     ltvRenewalIntervalMs: integer(env, 'LTV_RENEWAL_INTERVAL_MS', 6 * 3_600_000, 1000, 7 * 86_400_000),
     ocspOrigins: origins(env, 'OCSP_ORIGINS'),
     revocationTimeoutMs: integer(env, 'REVOCATION_TIMEOUT_MS', 1500, 100, 60_000),
-    esign: esignVars
-      ? { baseUrl: esignVars.ESIGN_BASE_URL.replace(/\/+$/, ''), projectId: esignVars.ESIGN_PROJECT_ID, projectSecret: esignVars.ESIGN_PROJECT_SECRET, fileOrigins: originsOf('ESIGN_FILE_ORIGINS') }
-      : null,
-    esignSandbox,
-    xuper: xuperVars ? { baseUrl: xuperVars.XUPER_BASE_URL.replace(/\/+$/, ''), appId: xuperVars.XUPER_APP_ID, secret: xuperVars.XUPER_SECRET, imageOrigins: originsOf('XUPER_IMAGE_ORIGINS') } : null,
-    zoho: zohoVars
-      ? {
-          accountsUrl: zohoVars.ZOHO_ACCOUNTS_URL.replace(/\/+$/, ''),
-          apiUrl: zohoVars.ZOHO_API_URL.replace(/\/+$/, ''),
-          clientId: zohoVars.ZOHO_CLIENT_ID,
-          clientSecret: zohoVars.ZOHO_CLIENT_SECRET,
-          refreshToken: zohoVars.ZOHO_REFRESH_TOKEN,
-          webhookToken: zohoVars.ZOHO_WEBHOOK_TOKEN,
-          expirationDays: integer(env, 'ZOHO_EXPIRATION_DAYS', 15, 1, 365),
-        }
-      : null,
-    spacesign: spaceVars ? { baseUrl: spaceVars.SPACESIGN_BASE_URL.replace(/\/+$/, ''), apiKey: spaceVars.SPACESIGN_API_KEY, webhookSecret: spaceVars.SPACESIGN_WEBHOOK_SECRET } : null,
+    providers,
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 60_000, 100, 86_400_000),
     reconcileAfterMs: integer(env, 'RECONCILE_AFTER_MS', 120_000, 0, 86_400_000),
     logLevel,
@@ -434,7 +405,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphql,
     oauth: { clients: oauthClients, tokenTtlSeconds: integer(env, 'OAUTH_TOKEN_TTL', 3600, 30, 86_400) },
     mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
-    security: loadSecurityConfig(env, production),
+    security: loadSecurityConfig(env, production, PROVIDER_MODULES.map((module) => module.name)),
     stamping: loadStampingConfig(env, Boolean(env.SIGNATURE_API_URL?.trim())),
     proof,
     scale,

@@ -41,7 +41,7 @@ export interface SecurityConfig {
   /** Origins that may frame the signing page (frame-ancestors); none by default. */
   frameOrigins: string[];
   /** Per provider: PEM files of the CA(s) whose signatures in a returned PDF are trusted. */
-  providerTrustAnchors: Record<'esign' | 'zoho' | 'spacesign', string[]>;
+  providerTrustAnchors: Record<string, string[]>;
 }
 
 const RATE_DEFAULTS: SecurityConfig['rateLimits'] = {
@@ -98,7 +98,7 @@ const SECRET_MINIMUMS: Record<string, number> = {
   ZOHO_WEBHOOK_TOKEN: 24,
 };
 
-export function loadSecurityConfig(env: Env, production: boolean): SecurityConfig {
+export function loadSecurityConfig(env: Env, production: boolean, providerNames: readonly string[] = []): SecurityConfig {
   for (const [name, minimum] of Object.entries(SECRET_MINIMUMS)) {
     const value = env[name]?.trim();
     if (value && value.length < minimum) throw new ConfigError(name, `must be at least ${minimum} characters`);
@@ -136,6 +136,6 @@ export function loadSecurityConfig(env: Env, production: boolean): SecurityConfi
     maxConnections: count(env, 'MAX_CONNECTIONS', 4000, 16, 1_000_000),
     conversionsPerTicket: count(env, 'CONVERT_PER_TICKET', 1, 1, 100),
     frameOrigins,
-    providerTrustAnchors: { esign: files(env, 'ESIGN_TRUST_ANCHORS'), zoho: files(env, 'ZOHO_TRUST_ANCHORS'), spacesign: files(env, 'SPACESIGN_TRUST_ANCHORS') },
+    providerTrustAnchors: Object.fromEntries(providerNames.map((name) => [name, files(env, `${name.toUpperCase()}_TRUST_ANCHORS`)])),
   };
 }

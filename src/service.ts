@@ -24,30 +24,20 @@ import { healthRoutes } from './http/health.js';
 import { memoryLimiters, RateLimits, redisLimiters } from './http/rate-limit.js';
 import { readinessRoutes } from './http/readiness.js';
 import { createLogger } from './log.js';
-import { EsignClient } from './providers/esign/client.js';
-import { esignCallbackRoutes, processEsignEvent } from './providers/esign/callbacks.js';
-import { EsignProvider } from './providers/esign/provider.js';
-import { type DevEsignSandbox, startDevEsignSandbox } from './providers/esign/dev-sandbox.js';
+import { success } from './http/envelope.js';
+import { CallbackInbox } from './providers/callback-inbox.js';
 import { LocalSigner } from './providers/local.js';
+import type { ProviderParts } from './providers/module.js';
 import type { FlowStatus, SealProvider } from './providers/provider.js';
 import { FlowReconciler } from './providers/reconciler.js';
 import { pluginUiRoutes } from './routes/widget.js';
 import { providerAccountRoutes } from './routes/provider-accounts.js';
-import { XuperClient } from './providers/xuper/client.js';
-import { ZohoTokens } from './providers/zoho/auth.js';
-import { ZohoClient } from './providers/zoho/client.js';
-import { ZohoProvider } from './providers/zoho/provider.js';
-import { processZohoEvent, zohoWebhookRoutes } from './providers/zoho/webhooks.js';
-import { SpaceSignClient } from './providers/spacesign/client.js';
-import { SpaceSignProvider } from './providers/spacesign/provider.js';
-import { processSpaceSignEvent, spaceSignWebhookRoutes } from './providers/spacesign/webhooks.js';
-import { XuperProvider, XuperRegistrar } from './providers/xuper/provider.js';
 import { CLOSE_SERVICE_RESTART, PushHub } from './push/hub.js';
 import { startRedisRelay } from './push/redis-relay.js';
 import { RedisConnections } from './scale/redis.js';
 import { PgAdvisoryLeadership, RECONCILER_LOCK, SEEDING_LOCK, SoleLeadership, withClusterLock } from './scale/leadership.js';
 import { BuiltinAuthority } from './seals/authority.js';
-import { seedDemoData, seedSandboxDemo } from './seals/demo.js';
+import { seedDemoData } from './seals/demo.js';
 import { type SealRegistrar, SealRegistry } from './seals/registry.js';
 import { sealRoutes } from './routes/seals.js';
 import { loadLocalSecrets } from './secrets.js';
@@ -120,8 +110,8 @@ export interface RunningService {
   webhooks: WebhookDispatcher;
   /** Redis connections when REDIS_URL is set: `redis.shared()` is the instance's shared client. */
   redis: RedisConnections | null;
-  /** The in-process e签宝 sandbox when ESIGN_SANDBOX is on. */
-  esignSandbox: DevEsignSandbox['sandbox'] | null;
+  /** The provider-account directory (identities the providers need for our accounts). */
+  providerAccounts: ProviderAccountRepository;
   /** Stops accepting, finishes in-flight requests, closes sockets and the database. */
   close(): Promise<void>;
 }
@@ -191,24 +181,12 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     ltv: { validationData: (certificatePem) => revocation.validationData(certificatePem) },
     ltvByDefault: config.ltv,
   }));
-  const esignSandbox = config.esignSandbox && !config.esign ? await startDevEsignSandbox(logger) : null;
-  const esignConfig = config.esign ?? esignSandbox?.config ?? null;
-  if (esignConfig) {
-    const client = new EsignClient({ baseUrl: esignConfig.baseUrl, projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, downloadOrigins: esignConfig.fileOrigins });
-    providers.set('esign', new EsignProvider(client, providerAccounts, { sealWidth: config.sealSizePt }));
-  }
-  if (config.zoho) {
-    const tokens = new ZohoTokens({ accountsUrl: config.zoho.accountsUrl, clientId: config.zoho.clientId, clientSecret: config.zoho.clientSecret, refreshToken: config.zoho.refreshToken });
-    const client = new ZohoClient({ apiUrl: config.zoho.apiUrl }, tokens);
-    providers.set('zoho', new ZohoProvider(client, providerAccounts, { sealWidth: config.sealSizePt, host: () => new URL(uris.publicUrl).origin, expirationDays: config.zoho.expirationDays }));
-  }
-  if (config.spacesign) {
-    providers.set('spacesign', new SpaceSignProvider(new SpaceSignClient({ baseUrl: config.spacesign.baseUrl, apiKey: config.spacesign.apiKey }), providerAccounts, { sealWidth: config.sealSizePt }));
-  }
-  if (config.xuper) {
-    const client = new XuperClient({ baseUrl: config.xuper.baseUrl, appId: config.xuper.appId, secret: config.xuper.secret, imageOrigins: config.xuper.imageOrigins });
-    providers.set('xuper', new XuperProvider());
-    registrars.set('xuper', new XuperRegistrar(client));
+  // Third-party providers: one module each (src/providers/modules.ts), enabled by its variables.
+  const providerContext = { accounts: providerAccounts, sealWidth: config.sealSizePt, publicUrl: () => uris.publicUrl, log: logger };
+  const providerParts = new Map<string, ProviderParts>(config.providers.map((configured) => [configured.name, configured.create(providerContext)]));
+  for (const [name, parts] of providerParts) {
+    providers.set(name, parts.provider);
+    if (parts.registrar) registrars.set(name, parts.registrar);
   }
   let engineBase = config.signatureApiUrl;
   // The engine side of this process is called directly unless it is remote (or ENGINE_TRANSPORT=http).
@@ -220,7 +198,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
         publicBaseUrls: () => (config.signatureApiUrl ? [] : [uris.publicUrl]),
       }));
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
-  const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors, ...(esignSandbox ? [esignSandbox.caPem] : [])];
+  const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors];
   // PDF verification off the main thread, with a deadline and bounded memory per job.
   const verifier = new VerifyPool({
     workers: config.verifyWorkers,
@@ -232,8 +210,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   });
   const providerAnchors = await loadProviderAnchors(config.security.providerTrustAnchors);
   // A provider's signature must chain to its own CA (<PROVIDER>_TRUST_ANCHORS), else to TRUST_ANCHORS; never to our built-in CA.
-  const providerTrustAnchors = async (provider: string) =>
-    providerAnchors[provider]?.length ? providerAnchors[provider] : [...extraAnchors, ...(provider === 'esign' && esignSandbox ? [esignSandbox.caPem] : [])];
+  const providerTrustAnchors = async (provider: string) => (providerAnchors[provider]?.length ? providerAnchors[provider] : extraAnchors);
   // B-LTA documents get a new document timestamp before the last one's TSA certificate expires (one instance runs it).
   const archives = config.tsaUrl
     ? new ArchiveRenewal({
@@ -252,17 +229,20 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier, stampLimit, archives: archives ?? undefined });
   // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
   const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
+  const inbox = new CallbackInbox({
+    events: providerEvents,
+    apply: async (event) => {
+      const parts = providerParts.get(event.provider);
+      return parts?.callbacks ? parts.callbacks.process(event, { flows, settle, provider: parts.provider }) : 'ignored: unknown provider';
+    },
+    acknowledge: (res, duplicate) => void res.json(success([{ received: true, duplicate }])),
+    log: logger,
+  });
   const reconciler = new FlowReconciler({
     flows,
-    events: providerEvents,
     providers,
     settle,
-    processEvent: (event) => {
-      if (event.provider === 'esign') return processEsignEvent(event, { flows, settle });
-      if (event.provider === 'zoho' && providers.get('zoho')) return processZohoEvent(event, { flows, settle, provider: providers.get('zoho')! });
-      if (event.provider === 'spacesign') return processSpaceSignEvent(event, { flows, settle });
-      return Promise.resolve('ignored: unknown provider');
-    },
+    inbox,
     intervalMs: config.reconcileIntervalMs,
     staleAfterMs: config.reconcileAfterMs,
     log: logger,
@@ -396,9 +376,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     }),
     providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
     pluginUiRoutes({ demo: config.security.demo, limitCreate: (ip) => limits.consume('demoCreate', ip), signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
-    ...(esignConfig ? [esignCallbackRoutes({ projectId: esignConfig.projectId, projectSecret: esignConfig.projectSecret, events: providerEvents, flows, settle, log: logger })] : []),
-    ...(config.zoho ? [zohoWebhookRoutes({ token: config.zoho.webhookToken, events: providerEvents, flows, provider: providers.get('zoho')!, settle, log: logger })] : []),
-    ...(config.spacesign ? [spaceSignWebhookRoutes({ secret: config.spacesign.webhookSecret, events: providerEvents, flows, settle, log: logger })] : []),
+    ...[...providerParts].flatMap(([name, parts]) => (parts.callbacks ? [parts.callbacks.routes(inbox.receiverFor(name))] : [])),
     oauthRoutes(oauth),
     graphql.router,
     pickerRoutes({ registry, mfa: mfa.policy, allowedOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
@@ -431,16 +409,10 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const url = `http://${shownHost}:${port}`;
   uris.setBase(config.publicUrl || url);
   engineBase ||= `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : shownHost}:${port}`;
-  esignSandbox?.setCallbackUrl(`${engineBase}/callbacks/esign`);
   // Seeded once the public URL is known (seal certificates name this service's CRL and OCSP URLs);
   // instances starting together on one database seed one after another (the first one seeds).
   await withClusterLock(db, SEEDING_LOCK, async () => {
     if (config.demoData) await seedDemoData(db, registry, logger);
-    if (esignSandbox) {
-      // The in-process sandbox starts empty every time: forget account ids from an earlier run.
-      await providerAccounts.forgetExternalIds('esign');
-      if (config.demoData && !(await registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(registry, providerAccounts, logger);
-    }
   });
   if (config.stamping.warmUp) await warmStampPath(registry, logger).catch((error) => logger.warn({ err: error }, 'warming the stamp path failed'));
   reconciler.start();
@@ -469,10 +441,9 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       clearTimeout(timer);
       await converter.close();
       await verifier.close();
-      await esignSandbox?.close();
       await redis?.close();
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, archives, stamps, batches, engineTransport: config.stamping.engineTransport, redis, esignSandbox: esignSandbox?.sandbox ?? null, verifier, audit, webhooks, close };
+  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, archives, stamps, batches, engineTransport: config.stamping.engineTransport, redis, providerAccounts, verifier, audit, webhooks, close };
 }

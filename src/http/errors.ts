@@ -1,3 +1,5 @@
+import { PROVIDER_ERROR_STATUSES } from './provider-error-statuses.js';
+
 /** An error that the HTTP layer turns into the envelope with the given status. */
 export class ApiError extends Error {
   constructor(
@@ -30,7 +32,7 @@ export const conflict = (ecode: string, message: string) => new ApiError(409, ec
  * Modules whose errors carry a stable `code` (fill, office, pdf, …) register the HTTP status for each
  * code; the error handler then answers them in the envelope with that status and code.
  */
-const codedErrorStatuses = new Map<string, number>();
+const codedErrorStatuses = new Map<string, number>(Object.entries(PROVIDER_ERROR_STATUSES));
 
 export function registerErrorStatuses(statuses: Record<string, number>): void {
   for (const [code, status] of Object.entries(statuses)) codedErrorStatuses.set(code, status);
@@ -40,6 +42,8 @@ interface CodedError {
   code?: unknown;
   message?: string;
   errors?: unknown[];
+  /** A DomainError's. */
+  details?: unknown[];
 }
 
 /** An ApiError for a registered coded error, or undefined. */
@@ -49,5 +53,5 @@ export function fromCodedError(error: unknown): ApiError | undefined {
   const status = typeof coded.code === 'string' ? codedErrorStatuses.get(coded.code) : undefined;
   if (status === undefined) return undefined;
   const headers: Record<string, string> = status === 503 ? { 'Retry-After': '2' } : {};
-  return new ApiError(status, coded.code as string, coded.message ?? (coded.code as string), Array.isArray(coded.errors) ? coded.errors : [], headers);
+  return new ApiError(status, coded.code as string, coded.message ?? (coded.code as string), Array.isArray(coded.errors) ? coded.errors : Array.isArray(coded.details) ? coded.details : [], headers);
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Seal, Signature } from '../signature/schema.js';
 import type { ProviderFlow } from '../store/provider-flows.js';
 import type { SealRecord } from '../store/seals.js';
@@ -74,6 +74,17 @@ export interface SealProvider {
   attachments?(flow: ProviderFlow): Promise<Array<{ name: string; bytes: Uint8Array }>>;
 }
 
+/** How a provider's status word settles a flow: signed, or ended with our reason when the provider gives none. */
+export type StatusWord = 'signed' | ['refused' | 'failed' | 'cancelled' | 'expired', string];
+
+/** A provider's status word (any case) → our flow status; a word not listed is pending. */
+export function statusFromWord(words: Record<string, StatusWord>, word: string, reason = ''): FlowStatus {
+  const key = word.toLowerCase();
+  const settled = Object.hasOwn(words, key) ? words[key] : undefined;
+  if (!settled) return { state: 'pending' };
+  return settled === 'signed' ? { state: 'signed' } : { state: settled[0], reason: reason || settled[1] };
+}
+
 export function placementKindOf(slot: Seal): PlacementKind {
   if (slot.crossPage) return 'cross-page';
   const coordinates = typeof slot.x === 'number' && typeof slot.y === 'number' && !(slot.x === 0 && slot.y === 0);
@@ -90,15 +101,15 @@ export function checkProviderCanHonour(provider: SealProvider, slot: Seal, seal:
   const { capabilities } = provider;
   for (const rule of ['signers', 'sealIds', 'sealTypes'] as const) {
     if ((slot.permission?.[rule]?.length ?? 0) > 0 && !capabilities.enforces.includes(rule)) {
-      throw new ApiError(422, 'PROVIDER_CANNOT_ENFORCE', `The seal provider ${provider.name} cannot enforce the permission "${rule}" of this seal, so it is not sent there.`, [{ rule, provider: provider.name }]);
+      throw new DomainError('PROVIDER_CANNOT_ENFORCE', `The seal provider ${provider.name} cannot enforce the permission "${rule}" of this seal, so it is not sent there.`, [{ rule, provider: provider.name }]);
     }
   }
   const placement = placementKindOf(slot);
   if (!capabilities.placements.includes(placement)) {
-    throw new ApiError(422, 'PROVIDER_CANNOT_PLACE', `The seal provider ${provider.name} cannot place a seal by ${placement}.`, [{ placement, provider: provider.name }]);
+    throw new DomainError('PROVIDER_CANNOT_PLACE', `The seal provider ${provider.name} cannot place a seal by ${placement}.`, [{ placement, provider: provider.name }]);
   }
   if (comment && !capabilities.comment) {
-    throw new ApiError(422, 'PROVIDER_CANNOT_COMMENT', `The seal provider ${provider.name} cannot add an approval comment; apply the seal without one.`, [{ provider: provider.name }]);
+    throw new DomainError('PROVIDER_CANNOT_COMMENT', `The seal provider ${provider.name} cannot add an approval comment; apply the seal without one.`, [{ provider: provider.name }]);
   }
   provider.check?.(slot, seal);
 }

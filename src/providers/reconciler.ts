@@ -1,14 +1,13 @@
 import type { Logger } from 'pino';
-import type { ProviderEvent, ProviderEventRepository, ProviderFlowRepository } from '../store/provider-flows.js';
+import type { ProviderFlowRepository } from '../store/provider-flows.js';
 import type { FlowStatus, SealProvider } from './provider.js';
 
 export interface ReconcilerOptions {
   flows: ProviderFlowRepository;
-  events: ProviderEventRepository;
   providers: Map<string, SealProvider>;
   settle: (flowId: string, status: FlowStatus) => Promise<unknown>;
-  /** Re-applies a stored callback event (per provider). */
-  processEvent: (event: ProviderEvent) => Promise<string>;
+  /** Re-applies callbacks that were stored but not applied (the callback inbox). */
+  inbox: { applyPending(): Promise<void> };
   /** How often to look for flows that stalled. */
   intervalMs: number;
   /** A flow with no news for this long is polled at its provider. */
@@ -61,16 +60,8 @@ export class FlowReconciler {
   }
 
   private async pass(includeEvents: boolean): Promise<void> {
-    const { flows, events, providers, log } = this.options;
-    if (includeEvents) {
-      for (const event of await events.unprocessed()) {
-        try {
-          await events.markProcessed(event.id, await this.options.processEvent(event));
-        } catch (error) {
-          log.warn({ err: error, event: event.id }, 'stored provider callback still cannot be applied');
-        }
-      }
-    }
+    const { flows, providers, log } = this.options;
+    if (includeEvents) await this.options.inbox.applyPending();
     for (const flow of await flows.stale(Date.now() - this.options.staleAfterMs)) {
       const provider = providers.get(flow.provider);
       try {

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { ProviderAccountRepository } from '../store/provider-flows.js';
 import type { Db } from '../store/db.js';
 import type { CreateSealInput, SealRegistry } from './registry.js';
 
@@ -42,22 +41,4 @@ export async function seedDemoData(db: Db, registry: SealRegistry, log: Logger):
 
 export async function listUsers(db: Db): Promise<DemoUser[]> {
   return db.selectFrom('directory_users').selectAll().orderBy('account').execute();
-}
-
-/**
- * With the e签宝 sandbox (ESIGN_SANDBOX): identities for the demo users and e签宝-backed seals, so
- * the redirect flow can be tried — 张三's hand-drawn signature and 示范大学's seal signed silently.
- */
-export async function seedSandboxDemo(registry: SealRegistry, accounts: ProviderAccountRepository, log: Logger): Promise<void> {
-  for (const [i, user] of DEMO_USERS.entries()) {
-    await accounts.put('esign', user.account, {
-      name: user.name,
-      idNo: `11010119900101${String(1000 + i)}`,
-      idType: 19,
-      ...(user.account === 'zhaoliu' ? { organization: { name: '示范大学', idNo: '12100000400000000X', idType: 11 } } : {}),
-    });
-  }
-  await registry.create({ name: '张三手写签名（e签宝）', type: '手写', owner: '张三', ownerKind: 'person', holders: ['zhangsan'], provider: 'esign' });
-  await registry.create({ name: '示范大学电子公章（e签宝自动签署）', type: '公章', owner: '示范大学', ownerKind: 'organization', holders: ['zhaoliu'], provider: 'esign', providerOptions: { autoSign: true } });
-  log.info('e签宝 sandbox demo identities and seals created');
 }

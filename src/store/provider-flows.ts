@@ -273,7 +273,7 @@ export class ProviderAccountRepository {
     };
   }
 
-  /** Forgets every provider-side id of a provider (a fresh sandbox knows none of them). */
+  /** Forgets every provider-side id of a provider (a provider environment started afresh knows none of them). */
   async forgetExternalIds(provider: string): Promise<void> {
     await this.db.updateTable('provider_accounts').set({ external_id: null, organization_external_id: null }).where('provider', '=', provider).execute();
   }

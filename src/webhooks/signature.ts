@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { secretsEqual } from '../http/auth/constant-time.js';
+import { secretsEqual } from '../util/constant-time.js';
 import { digestHeader } from '../http/auth/digest.js';
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */

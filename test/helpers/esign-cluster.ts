@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { EsignSandbox } from '../../src/sandboxes/esign/index.js';
+import type { EsignSandbox } from '../sandboxes/esign/index.js';
 import { makePdf } from './fixtures.js';
 import { sleep, until } from './poll.js';
 import { ENGINE_KEY, jsonInit, type ServiceClient, ticketFor, uploadFile } from './service.js';

@@ -5,11 +5,15 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningService, startService } from '../../src/service.js';
 import { createTestDatabase, SHARED_SECRETS } from './postgres.js';
+import type { EsignSandbox } from '../sandboxes/esign/index.js';
+import { startServiceWithSandbox } from '../sandboxes/dev-service.js';
 
 export const ENGINE_KEY = 'test-engine-key-0123456789abcdef';
 
 export interface TestService extends RunningService {
   dataDir: string;
+  /** With ESIGN_SANDBOX: 'true', the local e签宝 sandbox the service uses as its `esign` provider. */
+  esignSandbox?: EsignSandbox;
   /** fetch against the service with the engine key unless `auth: false` or a header overrides it. */
   api(pathname: string, init?: RequestInit & { auth?: boolean }): Promise<Response>;
   json<T = any>(pathname: string, init?: RequestInit & { auth?: boolean }): Promise<{ status: number; body: T; headers: Headers }>;
@@ -20,13 +24,23 @@ export function tempDataDir(prefix = 'sigsvc-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Starts the real service in this process on an ephemeral port with a fresh data directory. */
+/**
+ * Starts the real service in this process on an ephemeral port with a fresh data directory;
+ * `ESIGN_SANDBOX: 'true'` composes it with the local e签宝 sandbox (as `npm run dev:sandbox` does).
+ */
 export async function startTestService(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestService> {
   // TEST_DATABASE=postgres runs any test file against a fresh PostgreSQL database instead of SQLite.
   const database = process.env.TEST_DATABASE === 'postgres' && !env.DATABASE_URL ? await createTestDatabase() : null;
   const pgEnv: Record<string, string> = database ? { DATABASE_URL: database.url, ...SHARED_SECRETS } : {};
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...pgEnv, ...env });
-  const running = await startService(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const fullEnv = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...pgEnv, ...env };
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const running: RunningService & { esignSandbox?: EsignSandbox } =
+    env.ESIGN_SANDBOX === 'true' ? (await startServiceWithSandbox(fullEnv, logger)).service : await startService(loadConfig(fullEnv), logger);
+  const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
+    const headers = new Headers(init.headers);
+    if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${ENGINE_KEY}`);
+    return fetch(`${running.url}${pathname}`, { ...init, headers });
+  };
   return {
     ...running,
     dataDir,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
+import { startEsignSandbox } from '../sandboxes/esign/index.js';
 import { esignSignature } from '../../src/providers/esign/signature.js';
 import { verifyPdf } from '@infoplus/pdf-verify';
 import { docxOf, sofficePdf } from '../helpers/office.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPdf } from '@infoplus/pdf-verify';
 import { spaceSignSignature, verifySpaceSignWebhook } from '../../src/providers/spacesign/webhooks.js';
-import { startSpaceSignSandbox } from '../../src/sandboxes/spacesign/index.js';
+import { startSpaceSignSandbox } from '../sandboxes/spacesign/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService, tempDataDir, uploadFile } from '../helpers/service.js';

@@ -2,7 +2,7 @@
 // our X_BXEO_* headers (app id, nonce, timestamp, body MD5, HMAC) independently.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startXuperSandbox } from '../../src/sandboxes/xuper/index.js';
+import { startXuperSandbox } from '../sandboxes/xuper/index.js';
 import { type TestService, jsonInit, startTestService } from '../helpers/service.js';
 
 type Sandbox = Awaited<ReturnType<typeof startXuperSandbox>>;

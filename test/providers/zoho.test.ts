@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPdf } from '@infoplus/pdf-verify';
-import { startZohoSandbox } from '../../src/sandboxes/zoho/index.js';
+import { startZohoSandbox } from '../sandboxes/zoho/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService, tempDataDir, uploadFile } from '../helpers/service.js';

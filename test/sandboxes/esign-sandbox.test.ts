@@ -7,7 +7,7 @@ import { PDFDict, PDFDocument, PDFName, PDFArray, PDFNumber, StandardFonts } fro
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findText } from '../../src/pdf/placement.js';
 import { verifyPdf } from '@infoplus/pdf-verify';
-import { type EsignSandbox, startEsignSandbox } from '../../src/sandboxes/esign/index.js';
+import { type EsignSandbox, startEsignSandbox } from './esign/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { sleep, until } from '../helpers/poll.js';
 

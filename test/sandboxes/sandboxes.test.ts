@@ -5,8 +5,8 @@ import { EsignClient } from '../../src/providers/esign/client.js';
 import { esignSignature, verifyEsignSignature } from '../../src/providers/esign/signature.js';
 import { XuperClient } from '../../src/providers/xuper/client.js';
 import { xuperContentMd5, xuperSignature } from '../../src/providers/xuper/signature.js';
-import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
-import { startXuperSandbox } from '../../src/sandboxes/xuper/index.js';
+import { startEsignSandbox } from './esign/index.js';
+import { startXuperSandbox } from './xuper/index.js';
 import { makePdf, PNG_1X1 } from '../helpers/fixtures.js';
 
 describe('e签宝 sandbox', () => {

@@ -5,7 +5,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personalSealSvg, rasterizeSvg } from '../../src/seals/seal-image.js';
-import { startXuperSandbox, type XuperSandbox } from '../../src/sandboxes/xuper/index.js';
+import { startXuperSandbox, type XuperSandbox } from './xuper/index.js';
 
 const APP_ID = 'xuper-app-1';
 const SECRET = 'xuper-secret-abcdef';

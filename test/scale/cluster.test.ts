@@ -2,7 +2,7 @@
 // process, on one PostgreSQL database and one Redis prefix, behind the test's balancer.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EsignSandbox, startEsignSandbox } from '../../src/sandboxes/esign/index.js';
+import { type EsignSandbox, startEsignSandbox } from '../sandboxes/esign/index.js';
 import { type ChildWorker, startChildWorker, startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { type ChildService } from '../helpers/child.js';
 import { ESIGN_TEST_PROJECT, esignSandboxEnv, expectCallbackAppliedOnce } from '../helpers/esign-cluster.js';

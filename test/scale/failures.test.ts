@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEsignSandbox } from '../../src/sandboxes/esign/index.js';
+import { startEsignSandbox } from '../sandboxes/esign/index.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
 import { ESIGN_TEST_PROJECT, esignSandboxEnv, expectCallbackAppliedOnce } from '../helpers/esign-cluster.js';

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import { ApiError } from '../errors.js';
 import { Authenticator, type CredentialSource, type Principal } from './principal.js';
-import { secretsEqual } from './constant-time.js';
+import { secretsEqual } from '../../util/constant-time.js';
 
 /**
  * OAuth2 client credentials (RFC 6749 §4.4) for the GraphQL SignatureAPI, as InfoPlus issues system

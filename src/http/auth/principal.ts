@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Config } from '../../config.js';
 import type { NonceRepository } from '../../store/nonces.js';
 import { ApiError, forbidden, unauthorized } from '../errors.js';
-import { secretInList } from './constant-time.js';
+import { secretInList } from '../../util/constant-time.js';
 import { NONCE_MEMORY_SECONDS, checkDigest, parseDigestHeader } from './digest.js';
 import { type TicketClaims, type TicketScope, verifyTicket } from './tickets.js';
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { secretsEqual } from './constant-time.js';
+import { secretsEqual } from '../../util/constant-time.js';
 
 /**
  * End-user tickets: short-lived, server-signed (HMAC-SHA256) grants for one account on one signature.

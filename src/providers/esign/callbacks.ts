@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { raw, Router } from 'express';
 import type { Logger } from 'pino';
-import { ApiError } from '../../http/errors.js';
-import { success } from '../../http/envelope.js';
-import type { ProviderEvent, ProviderEventRepository, ProviderFlowRepository } from '../../store/provider-flows.js';
-import type { FlowStatus } from '../provider.js';
+import { DomainError } from '../../errors.js';
+import type { ProviderEvent } from '../../store/provider-flows.js';
+import type { EventContext, ReceiveCallback } from '../module.js';
 import { flowStatusOf } from './provider.js';
 import { verifyEsignSignature } from './signature.js';
 
@@ -21,15 +20,6 @@ interface EsignCallback {
   endTime?: string;
 }
 
-export interface EsignCallbackDeps {
-  projectId: string;
-  projectSecret: string;
-  events: ProviderEventRepository;
-  flows: ProviderFlowRepository;
-  settle: (flowId: string, status: FlowStatus) => Promise<unknown>;
-  log: Logger;
-}
-
 /**
  * What identifies one callback across e签宝's retries (up to 6 identical deliveries): the action,
  * the flow, the signer and the result — so a repeat is recorded once and applied once.
@@ -40,7 +30,7 @@ export function eventKeyOf(event: EsignCallback): string {
 }
 
 /** Turns a stored callback into a flow status change (undefined: nothing to do for us). */
-export async function processEsignEvent(event: ProviderEvent, deps: Pick<EsignCallbackDeps, 'flows' | 'settle'>): Promise<string> {
+export async function processEsignEvent(event: ProviderEvent, deps: Pick<EventContext, 'flows' | 'settle'>): Promise<string> {
   const body = JSON.parse(event.payload) as EsignCallback;
   if (!body.flowId) return 'ignored: no flowId';
   const flow = await deps.flows.byExternalId('esign', String(body.flowId));
@@ -62,36 +52,26 @@ export async function processEsignEvent(event: ProviderEvent, deps: Pick<EsignCa
 
 /**
  * `POST /callbacks/esign`: checks the HMAC of the raw body (a bad or missing signature is 401 and
- * changes nothing), stores the event, answers at once (e签宝 waits at most 2 s), then applies it.
- * A replayed event (same key) is acknowledged and ignored.
+ * changes nothing), then hands the event to the inbox, which answers at once (e签宝 waits at most
+ * 2 s) and applies it; a replayed event (same key) is acknowledged and ignored.
  */
-export function esignCallbackRoutes(deps: EsignCallbackDeps): Router {
+export function esignCallbackRoutes(credentials: { projectId: string; projectSecret: string }, receive: ReceiveCallback, log: Logger): Router {
   const router = Router();
   router.post('/callbacks/esign', raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const rawBody = (req as unknown as { rawBody?: Buffer }).rawBody;
     const body = rawBody ?? (Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-    const projectOk = req.get('x-timevale-project-id') === deps.projectId;
-    if (!projectOk || !verifyEsignSignature(deps.projectSecret, body, req.get('x-timevale-signature'))) {
-      deps.log.warn({ project: projectOk }, 'e签宝 callback with a bad signature refused');
-      throw new ApiError(401, 'CALLBACK_SIGNATURE_INVALID', 'The callback signature is missing or wrong.');
+    const projectOk = req.get('x-timevale-project-id') === credentials.projectId;
+    if (!projectOk || !verifyEsignSignature(credentials.projectSecret, body, req.get('x-timevale-signature'))) {
+      log.warn({ project: projectOk }, 'e签宝 callback with a bad signature refused');
+      throw new DomainError('CALLBACK_SIGNATURE_INVALID', 'The callback signature is missing or wrong.');
     }
     let parsed: EsignCallback;
     try {
       parsed = JSON.parse(body.toString('utf8')) as EsignCallback;
     } catch {
-      throw new ApiError(400, 'MALFORMED_JSON', 'The callback body is not JSON.');
+      throw new DomainError('MALFORMED_JSON', 'The callback body is not JSON.');
     }
-    const event = await deps.events.record('esign', eventKeyOf(parsed), body.toString('utf8'));
-    res.json(success([{ received: true, duplicate: !event }]));
-    if (!event) return;
-    try {
-      const outcome = await processEsignEvent(event, deps);
-      await deps.events.markProcessed(event.id, outcome);
-      deps.log.info({ action: parsed.action, flowId: parsed.flowId, outcome }, 'e签宝 callback applied');
-    } catch (error) {
-      // Left unprocessed: the reconciliation job (or the next start) retries it.
-      deps.log.error({ err: error, flowId: parsed.flowId }, 'e签宝 callback could not be applied yet');
-    }
+    await receive(res, eventKeyOf(parsed), body.toString('utf8'));
   });
   return router;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_RETRY, fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../http.js';
+import { DEFAULT_RETRY, fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../upstream.js';
 import { esignSignature, verifyEsignSignature } from './signature.js';
 
 export interface EsignConfig {
@@ -20,6 +20,13 @@ export class EsignError extends UpstreamError {
 }
 
 const MAX_DOWNLOAD = 50 * 1024 * 1024;
+
+/**
+ * The calls that may be sent again after a timeout or a 5xx: they only read or hand out an upload
+ * address, or e签宝 refuses a repeat by its thirdId (and the provider then looks the account up).
+ * Creating a document, starting or revoking a flow is never repeated blindly.
+ */
+const REPEATABLE = new Set(['/file/uploadurl', '/account/create/person/private', '/account/create/organize/private', '/account/idexchange', '/doc/downloadurl', '/sign/docdetail', '/sign/download']);
 
 /**
  * The e签宝 open API v3 transport: every call is a POST of JSON whose bytes are signed
@@ -45,7 +52,7 @@ export class EsignClient {
 
   async call<T>(path: string, payload: object): Promise<T> {
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
-    const response = await fetchWithRetry(`${this.config.baseUrl}${path}`, () => ({ method: 'POST', headers: this.headers(body), body }), this.retry, `e签宝 ${path}`);
+    const response = await fetchWithRetry(`${this.config.baseUrl}${path}`, () => ({ method: 'POST', headers: this.headers(body), body }), { label: `e签宝 ${path}`, policy: this.retry, idempotent: REPEATABLE.has(path) });
     const bytes = await readLimited(response, 4 * 1024 * 1024, `e签宝 ${path}`);
     if (!verifyEsignSignature(this.config.projectSecret, bytes, response.headers.get('x-timevale-signature'))) {
       throw new EsignError('ESIGN_BAD_SIGNATURE', `The answer of e签宝 ${path} is not signed with our project secret (HTTP ${response.status}); it was not trusted.`);
@@ -72,7 +79,7 @@ export class EsignClient {
       contentMd5,
     });
     this.checkOrigin(uploadUrl, 'upload');
-    const response = await fetchWithRetry(uploadUrl, () => ({ method: 'PUT', headers: { 'Content-MD5': contentMd5, 'Content-Type': 'application/pdf' }, body: Buffer.from(bytes) }), this.retry, 'e签宝 upload');
+    const response = await fetchWithRetry(uploadUrl, () => ({ method: 'PUT', headers: { 'Content-MD5': contentMd5, 'Content-Type': 'application/pdf' }, body: Buffer.from(bytes) }), { label: 'e签宝 upload', policy: this.retry });
     await response.arrayBuffer().catch(() => undefined);
     if (!response.ok) throw new EsignError('ESIGN_UPLOAD_FAILED', `Uploading the document to e签宝 failed with HTTP ${response.status}.`);
     return fileKey;
@@ -81,7 +88,7 @@ export class EsignClient {
   /** Downloads a signed document from a URL e签宝 gave us (only from the allowed origins). */
   async download(url: string): Promise<Uint8Array> {
     this.checkOrigin(url, 'download');
-    const response = await fetchWithRetry(url, () => ({ method: 'GET' }), this.retry, 'e签宝 download');
+    const response = await fetchWithRetry(url, () => ({ method: 'GET' }), { label: 'e签宝 download', policy: this.retry });
     if (!response.ok) throw new EsignError('ESIGN_DOWNLOAD_FAILED', `Downloading the signed document from e签宝 failed with HTTP ${response.status}.`);
     return readLimited(response, MAX_DOWNLOAD, 'e签宝 download');
   }

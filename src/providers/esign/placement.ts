@@ -1,4 +1,5 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
+import { DomainError } from '../../errors.js';
 import { findText, chooseMatches } from '../../pdf/placement.js';
 import type { Seal } from '../../signature/schema.js';
 import { placementKindOf } from '../provider.js';
@@ -39,13 +40,13 @@ export async function toDocPosList(pdf: Uint8Array, slot: Seal, docId: string, s
     if (matches.length === 1 || (order === 0 && matches.length > 0)) return [{ docId, signType: 1, posBeanList: [{ key, posX: 0, posY: 0, scale }] }];
     const chosen = chooseMatches(matches, order, slot.keywordSeq ?? 1);
     if (chosen.length === 0) {
-      throw Object.assign(new Error(`The placeholder "${key}" does not occur in the document (or not keywordSeq times); the seal was not sent.`), { code: 'PLACEHOLDER_NOT_FOUND' });
+      throw new DomainError('PLACEHOLDER_NOT_FOUND', `The placeholder "${key}" does not occur in the document (or not keywordSeq times); the seal was not sent.`);
     }
     return [{ docId, signType: 2, posBeanList: chosen.map((m) => ({ posPage: String(m.page + 1), posX: round(m.x), posY: round(m.y), scale })) }];
   }
   const pageIndex = slot.page ? slot.page - 1 : pageCount - 1;
   if (pageIndex < 0 || pageIndex >= pageCount) {
-    throw Object.assign(new Error(`The seal is placed on page ${pageIndex + 1}, but the document has ${pageCount} page(s).`), { code: 'PAGE_OUT_OF_RANGE' });
+    throw new DomainError('PAGE_OUT_OF_RANGE', `The seal is placed on page ${pageIndex + 1}, but the document has ${pageCount} page(s).`);
   }
   const box = doc.getPage(pageIndex).getCropBox();
   const hasXY = typeof slot.x === 'number' && typeof slot.y === 'number' && !(slot.x === 0 && slot.y === 0);

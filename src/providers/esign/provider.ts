@@ -1,4 +1,4 @@
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 import type { Seal } from '../../signature/schema.js';
 import type { ProviderAccountRepository } from '../../store/provider-flows.js';
 import type { ProviderFlow } from '../../store/provider-flows.js';
@@ -62,9 +62,7 @@ export class EsignProvider implements SealProvider {
     const types = slot.permission?.sealTypes ?? [];
     if (types.length === 0) return;
     if (HAND_DRAWN.test(seal.type) && types.some((type) => HAND_DRAWN.test(type))) return;
-    throw new ApiError(
-      422,
-      'PROVIDER_CANNOT_ENFORCE',
+    throw new DomainError('PROVIDER_CANNOT_ENFORCE',
       `e签宝 cannot restrict the seal to the types ${types.join('、')} (it only tells hand-drawn from template seals, and the signer picks the seal there), so this seal is not sent there.`,
       [{ rule: 'sealTypes', provider: this.name }],
     );
@@ -125,13 +123,13 @@ export class EsignProvider implements SealProvider {
   private async signerFor(account: string, seal: SealRecord): Promise<{ accountId: string; organizationId?: string }> {
     const entry = await this.accounts.get(this.name, account);
     if (!entry) {
-      throw new ApiError(422, 'PROVIDER_ACCOUNT_MISSING', `e签宝 needs the identity of ${account}; register it with PUT /provider-accounts/esign/${account}.`);
+      throw new DomainError('PROVIDER_ACCOUNT_MISSING', `e签宝 needs the identity of ${account}; register it with PUT /provider-accounts/esign/${account}.`);
     }
     let accountId = entry.externalId;
     if (!accountId) {
       const { profile } = entry;
       if (!profile.idNo || profile.idType === undefined) {
-        throw new ApiError(422, 'PROVIDER_ACCOUNT_MISSING', `e签宝 needs the id number and id type of ${account} (PUT /provider-accounts/esign/${account}).`);
+        throw new DomainError('PROVIDER_ACCOUNT_MISSING', `e签宝 needs the id number and id type of ${account} (PUT /provider-accounts/esign/${account}).`);
       }
       accountId = await this.createOrFind('/account/create/person/private', account, {
         thirdId: account,
@@ -147,7 +145,7 @@ export class EsignProvider implements SealProvider {
 
     const organization = entry.profile.organization;
     if (!organization || organization.name !== seal.owner) {
-      throw new ApiError(422, 'PROVIDER_ACCOUNT_NOT_AGENT', `${account} is not registered at e签宝 as the agent (经办人) of ${seal.owner}.`);
+      throw new DomainError('PROVIDER_ACCOUNT_NOT_AGENT', `${account} is not registered at e签宝 as the agent (经办人) of ${seal.owner}.`);
     }
     let organizationId = entry.organizationExternalId;
     if (!organizationId) {

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { secretsEqual } from '../../util/constant-time.js';
 
 /**
  * e签宝's "package" signature: HMAC-SHA256 over the exact HTTP body bytes with the project secret.
@@ -12,7 +13,5 @@ export function esignSignature(secret: string, body: Uint8Array | string): strin
 /** Constant-time check of a received `X-timevale-signature` against the body. */
 export function verifyEsignSignature(secret: string, body: Uint8Array | string, received: string | null | undefined): boolean {
   if (!received) return false;
-  const expected = Buffer.from(esignSignature(secret, body), 'utf8');
-  const given = Buffer.from(received.trim().toLowerCase(), 'utf8');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return secretsEqual(received.trim().toLowerCase(), esignSignature(secret, body));
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../http.js';
+import { fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../upstream.js';
 
 export interface SpaceSignConfig {
   /** e.g. https://api.spacesign.com/v1 */
@@ -21,12 +21,12 @@ export interface Envelope {
 export class SpaceSignClient {
   constructor(private readonly config: SpaceSignConfig) {}
 
-  private async call<T>(method: string, path: string, body?: () => BodyInit, contentType?: string): Promise<T> {
+  private async call<T>(method: string, path: string, body?: () => BodyInit, options: { contentType?: string; idempotent?: boolean } = {}): Promise<T> {
+    const { contentType, idempotent } = options;
     const response = await fetchWithRetry(
       `${this.config.baseUrl}${path}`,
       () => ({ method, headers: { Authorization: `Bearer ${this.config.apiKey}`, Accept: 'application/json', ...(contentType ? { 'Content-Type': contentType } : {}) }, ...(body ? { body: body() } : {}) }),
-      this.config.retry ?? DEFAULT_RETRY,
-      `SpaceSign ${path}`,
+      { label: `SpaceSign ${path}`, policy: this.config.retry, idempotent },
     );
     const text = (await readLimited(response, 8 * 1024 * 1024, `SpaceSign ${path}`)).toString();
     let envelope: { status?: string; data?: T; error?: { code?: string; message?: string } };
@@ -54,7 +54,8 @@ export class SpaceSignClient {
 
   async createEnvelope(input: { documentId: string; signer: { email: string; name: string; role: string; order: number }; field: { page: number; x: number; y: number; width: number; height: number }; idempotencyKey: string }): Promise<Envelope> {
     const body = JSON.stringify({ documentId: input.documentId, signers: [input.signer], fields: [{ type: 'signature', signerEmail: input.signer.email, ...input.field }], externalId: input.idempotencyKey });
-    return this.call<Envelope>('POST', '/envelopes', () => body, 'application/json');
+    // externalId is SpaceSign's idempotency key: a repeat answers the envelope it already made.
+    return this.call<Envelope>('POST', '/envelopes', () => body, { contentType: 'application/json', idempotent: true });
   }
 
   send(envelopeId: string): Promise<Envelope> {
@@ -70,7 +71,7 @@ export class SpaceSignClient {
   }
 
   async signedPdf(envelopeId: string): Promise<Uint8Array> {
-    const response = await fetchWithRetry(`${this.config.baseUrl}/envelopes/${envelopeId}/documents/signed`, () => ({ headers: { Authorization: `Bearer ${this.config.apiKey}` } }), this.config.retry ?? DEFAULT_RETRY, 'SpaceSign download');
+    const response = await fetchWithRetry(`${this.config.baseUrl}/envelopes/${envelopeId}/documents/signed`, () => ({ headers: { Authorization: `Bearer ${this.config.apiKey}` } }), { label: 'SpaceSign download', policy: this.config.retry });
     if (!response.ok) throw new UpstreamError('SPACESIGN_ERROR', `Downloading the signed document from SpaceSign failed with HTTP ${response.status}.`);
     return readLimited(response, 50 * 1024 * 1024, 'SpaceSign download');
   }

@@ -1,24 +1,13 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
-import type { FlowStatus, ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from '../provider.js';
+import { type FlowStatus, type ProviderCapabilities, type SealProvider, type StampOutcome, type StampRequest, type StatusWord, statusFromWord } from '../provider.js';
 import type { SpaceSignClient } from './client.js';
 
-export function spaceSignStatusOf(status: string, reason = ''): FlowStatus {
-  switch (status.toLowerCase()) {
-    case 'completed':
-      return { state: 'signed' };
-    case 'declined':
-      return { state: 'refused', reason: reason || '签署人已拒签' };
-    case 'voided':
-      return { state: 'cancelled', reason: reason || '签署已作废' };
-    case 'expired':
-      return { state: 'expired', reason: reason || '签署已过期' };
-    default:
-      return { state: 'pending' };
-  }
-}
+const WORDS: Record<string, StatusWord> = { completed: 'signed', declined: ['refused', '签署人已拒签'], voided: ['cancelled', '签署已作废'], expired: ['expired', '签署已过期'] };
+
+export const spaceSignStatusOf = (status: string, reason = ''): FlowStatus => statusFromWord(WORDS, status, reason);
 
 /**
  * SpaceSign: upload the document, create an envelope with the signer (email, name, role, order) and
@@ -38,11 +27,11 @@ export class SpaceSignProvider implements SealProvider {
   async start(request: StampRequest): Promise<StampOutcome> {
     const entry = await this.accounts.get(this.name, request.user.account);
     if (!entry?.profile.email) {
-      throw new ApiError(422, 'PROVIDER_ACCOUNT_MISSING', `SpaceSign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/spacesign/${request.user.account}.`);
+      throw new DomainError('PROVIDER_ACCOUNT_MISSING', `SpaceSign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/spacesign/${request.user.account}.`);
     }
     const size = request.slot.size ?? this.options.sealWidth;
     const placement = await resolvePlacement(request.pdf, request.slot, { width: size, height: size });
-    if (placement.kind !== 'anchors' || placement.anchors.length !== 1) throw new ApiError(422, 'PROVIDER_CANNOT_PLACE', 'SpaceSign takes one signature field per seal.');
+    if (placement.kind !== 'anchors' || placement.anchors.length !== 1) throw new DomainError('PROVIDER_CANNOT_PLACE', 'SpaceSign takes one signature field per seal.');
     const doc = await PDFDocument.load(request.pdf, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
     const anchor = placement.anchors[0];
     const pageIndex = anchor.page === 'last' ? doc.getPageCount() - 1 : anchor.page;
@@ -59,7 +48,7 @@ export class SpaceSignProvider implements SealProvider {
     });
     const sent = await this.client.send(envelope.id);
     const url = sent.signers?.find((s) => s.email === entry.profile.email)?.signingUrl ?? sent.signers?.[0]?.signingUrl;
-    if (!url) throw new ApiError(502, 'SPACESIGN_BAD_RESPONSE', 'SpaceSign sent the envelope without a signing URL.');
+    if (!url) throw new DomainError('SPACESIGN_BAD_RESPONSE', 'SpaceSign sent the envelope without a signing URL.');
     return { kind: 'redirect', url, externalId: envelope.id, providerRef: { documentId, envelopeId: envelope.id } };
   }
 

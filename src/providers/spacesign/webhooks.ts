@@ -1,10 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import { success } from '../../http/envelope.js';
-import { ApiError } from '../../http/errors.js';
-import type { ProviderEvent, ProviderEventRepository, ProviderFlowRepository } from '../../store/provider-flows.js';
-import type { FlowStatus } from '../provider.js';
+import { DomainError } from '../../errors.js';
+import type { ProviderEvent } from '../../store/provider-flows.js';
+import { secretsEqual } from '../../util/constant-time.js';
+import type { EventContext, ReceiveCallback } from '../module.js';
 import { spaceSignStatusOf } from './provider.js';
 
 /** Seconds a webhook's timestamp may differ from our clock. */
@@ -23,9 +23,7 @@ export function verifySpaceSignWebhook(secret: string, header: string | undefine
   const parts = Object.fromEntries((header ?? '').split(',').map((part) => part.trim().split('=') as [string, string]));
   const timestamp = Number(parts.t);
   if (!Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > SPACESIGN_TOLERANCE_S || !parts.v1) return false;
-  const expected = Buffer.from(spaceSignSignature(secret, timestamp, body));
-  const given = Buffer.from(parts.v1.toLowerCase());
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return secretsEqual(parts.v1.toLowerCase(), spaceSignSignature(secret, timestamp, body));
 }
 
 interface SpaceSignEvent {
@@ -34,7 +32,7 @@ interface SpaceSignEvent {
   data?: { envelopeId?: string; status?: string; reason?: string };
 }
 
-export async function processSpaceSignEvent(event: ProviderEvent, deps: { flows: ProviderFlowRepository; settle: (flowId: string, status: FlowStatus) => Promise<unknown> }): Promise<string> {
+export async function processSpaceSignEvent(event: ProviderEvent, deps: Pick<EventContext, 'flows' | 'settle'>): Promise<string> {
   const body = JSON.parse(event.payload) as SpaceSignEvent;
   const envelopeId = body.data?.envelopeId;
   if (!envelopeId) return 'ignored: no envelope';
@@ -45,24 +43,16 @@ export async function processSpaceSignEvent(event: ProviderEvent, deps: { flows:
   return `${body.event} → ${status.state}`;
 }
 
-export function spaceSignWebhookRoutes(deps: { secret: string; events: ProviderEventRepository; flows: ProviderFlowRepository; settle: (flowId: string, status: FlowStatus) => Promise<unknown>; log: Logger }): Router {
+export function spaceSignWebhookRoutes(secret: string, receive: ReceiveCallback, log: Logger): Router {
   const router = Router();
   router.post('/callbacks/spacesign', async (req, res) => {
     const raw = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
-    if (!verifySpaceSignWebhook(deps.secret, req.get('x-spacesign-signature'), raw)) {
-      deps.log.warn('SpaceSign webhook with a bad or stale signature refused');
-      throw new ApiError(401, 'CALLBACK_SIGNATURE_INVALID', 'The webhook signature is missing, wrong or outside the time tolerance.');
+    if (!verifySpaceSignWebhook(secret, req.get('x-spacesign-signature'), raw)) {
+      log.warn('SpaceSign webhook with a bad or stale signature refused');
+      throw new DomainError('CALLBACK_SIGNATURE_INVALID', 'The webhook signature is missing, wrong or outside the time tolerance.');
     }
     const body = req.body as SpaceSignEvent;
-    const key = body.id ? `id:${body.id}` : `${body.event}|${body.data?.envelopeId}`;
-    const event = await deps.events.record('spacesign', key, raw.toString('utf8'));
-    res.json(success([{ received: true, duplicate: !event }]));
-    if (!event) return;
-    try {
-      await deps.events.markProcessed(event.id, await processSpaceSignEvent(event, deps));
-    } catch (error) {
-      deps.log.error({ err: error }, 'SpaceSign webhook could not be applied yet');
-    }
+    await receive(res, body.id ? `id:${body.id}` : `${body.event}|${body.data?.envelopeId}`, raw.toString('utf8'));
   });
   return router;
 }

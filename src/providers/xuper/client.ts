@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_RETRY, fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../http.js';
+import { DEFAULT_RETRY, fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../upstream.js';
 import { xuperContentMd5, xuperSignature } from './signature.js';
 
 export interface XuperConfig {
@@ -58,7 +58,7 @@ export class XuperClient {
       { name: 'signature_img', filename: 'seal.png', type: 'image/png', bytes: input.png },
     );
     // Fresh nonce and timestamp per attempt: a retried request must not look like a replay.
-    const response = await fetchWithRetry(`${this.config.baseUrl}${CREATE_PATH}`, () => ({ method: 'POST', headers: { ...this.headersFor(CREATE_PATH, body), 'Content-Type': contentType }, body: new Uint8Array(body) }), this.retry, 'xuper signature/create');
+    const response = await fetchWithRetry(`${this.config.baseUrl}${CREATE_PATH}`, () => ({ method: 'POST', headers: { ...this.headersFor(CREATE_PATH, body), 'Content-Type': contentType }, body: new Uint8Array(body) }), { label: 'xuper signature/create', policy: this.retry });
     const text = (await readLimited(response, 1024 * 1024, 'xuper')).toString();
     let envelope: { code?: number; msg?: string; data?: { signature_id?: string; img_url?: string } };
     try {
@@ -77,7 +77,7 @@ export class XuperClient {
     const allowed = this.config.imageOrigins?.length ? this.config.imageOrigins : [new URL(this.config.baseUrl).origin];
     const origin = new URL(url).origin;
     if (!allowed.includes(origin)) throw new UpstreamError('XUPER_URL_NOT_ALLOWED', `xuper gave an image URL on ${origin}, which is not an allowed origin (XUPER_IMAGE_ORIGINS).`);
-    const response = await fetchWithRetry(url, () => ({ method: 'GET' }), this.retry, 'xuper image');
+    const response = await fetchWithRetry(url, () => ({ method: 'GET' }), { label: 'xuper image', policy: this.retry });
     if (!response.ok) throw new UpstreamError('XUPER_IMAGE_FAILED', `Downloading the seal image from xuper failed with HTTP ${response.status}.`);
     const bytes = await readLimited(response, 10 * 1024 * 1024, 'xuper image');
     if (bytes.length < 8 || Buffer.from(bytes.subarray(0, 8)).toString('hex') !== '89504e470d0a1a0a') {

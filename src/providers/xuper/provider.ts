@@ -1,4 +1,4 @@
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 import type { SealRegistrar } from '../../seals/registry.js';
 import type { ProviderCapabilities, SealProvider, StampOutcome } from '../provider.js';
 import type { XuperClient } from './client.js';
@@ -10,7 +10,7 @@ export class XuperRegistrar implements SealRegistrar {
   async register(input: Parameters<SealRegistrar['register']>[0]) {
     const address = input.seal.providerOptions?.address;
     if (!address) {
-      throw new ApiError(422, 'PROVIDER_ACCOUNT_MISSING', 'A xuper seal needs providerOptions.address: the owner’s identity (address) in xuper.');
+      throw new DomainError('PROVIDER_ACCOUNT_MISSING', 'A xuper seal needs providerOptions.address: the owner’s identity (address) in xuper.');
     }
     const { signatureId, image } = await this.client.createSeal({ address, kind: input.ownerKind, png: input.png });
     return { providerRef: { signatureId, address }, image };
@@ -27,7 +27,7 @@ export class XuperProvider implements SealProvider {
   readonly capabilities: ProviderCapabilities = { mode: 'redirect', placements: ['coordinates', 'keyword', 'cross-page'], enforces: ['signers', 'sealIds', 'sealTypes'], comment: false, silent: false };
 
   check(): void {
-    throw new ApiError(501, 'PROVIDER_SIGNING_UNSUPPORTED', 'Seals registered at xuper cannot be applied yet: xuper’s contract-signing API is not part of the specification this service implements.');
+    throw new DomainError('PROVIDER_SIGNING_UNSUPPORTED', 'Seals registered at xuper cannot be applied yet: xuper’s contract-signing API is not part of the specification this service implements.');
   }
 
   async start(): Promise<StampOutcome> {

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../http.js';
+import { fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../upstream.js';
 
 export interface ZohoOAuthConfig {
   /** e.g. https://accounts.zoho.com — the token endpoint is `${accountsUrl}/oauth/v2/token`. */
@@ -41,7 +41,12 @@ export class ZohoTokens {
       client_secret: this.config.clientSecret,
       grant_type: 'refresh_token',
     });
-    const response = await fetchWithRetry(`${this.config.accountsUrl}/oauth/v2/token?${query}`, () => ({ method: 'POST' }), this.config.retry ?? DEFAULT_RETRY, 'Zoho token endpoint');
+    const response = await fetchWithRetry(`${this.config.accountsUrl}/oauth/v2/token?${query}`, () => ({ method: 'POST' }), {
+      label: 'Zoho token endpoint',
+      policy: this.config.retry,
+      // A second grant only issues another access token.
+      idempotent: true,
+    });
     const body = JSON.parse((await readLimited(response, 64 * 1024, 'Zoho token endpoint')).toString() || '{}') as { access_token?: string; expires_in?: number; error?: string };
     if (!response.ok || !body.access_token) throw new UpstreamError('ZOHO_AUTH_FAILED', `Zoho refused to issue an access token${body.error ? ` (${body.error})` : ''}; check ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_REFRESH_TOKEN.`);
     this.refreshes++;

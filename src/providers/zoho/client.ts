@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY, fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../http.js';
+import { fetchWithRetry, readLimited, type RetryPolicy, UpstreamError } from '../upstream.js';
 import type { ZohoTokens } from './auth.js';
 
 export interface ZohoConfig {
@@ -38,10 +38,9 @@ export class ZohoClient {
   ) {}
 
   private async raw(method: string, path: string, body?: () => BodyInit): Promise<Response> {
-    const retry = this.config.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get();
-      const response = await fetchWithRetry(`${this.config.apiUrl}${path}`, () => ({ method, headers: { Authorization: `Zoho-oauthtoken ${token}` }, ...(body ? { body: body() } : {}) }), retry, `Zoho ${path}`);
+      const response = await fetchWithRetry(`${this.config.apiUrl}${path}`, () => ({ method, headers: { Authorization: `Zoho-oauthtoken ${token}` }, ...(body ? { body: body() } : {}) }), { label: `Zoho ${path}`, policy: this.config.retry });
       if (response.status === 401 && attempt === 0) {
         await response.arrayBuffer().catch(() => undefined);
         this.tokens.invalidate(token);

@@ -1,25 +1,14 @@
 import { PDFDocument } from '@cantoo/pdf-lib';
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
-import type { FlowStatus, ProviderCapabilities, SealProvider, StampOutcome, StampRequest } from '../provider.js';
+import { type FlowStatus, type ProviderCapabilities, type SealProvider, type StampOutcome, type StampRequest, type StatusWord, statusFromWord } from '../provider.js';
 import type { ImageField, ZohoClient } from './client.js';
 
 /** What Zoho's request_status means for the seal. */
-export function zohoStatusOf(status: string, reason = ''): FlowStatus {
-  switch (status.toLowerCase()) {
-    case 'completed':
-      return { state: 'signed' };
-    case 'declined':
-      return { state: 'refused', reason: reason || '签署人已拒签' };
-    case 'recalled':
-      return { state: 'cancelled', reason: reason || '签署请求已撤回' };
-    case 'expired':
-      return { state: 'expired', reason: reason || '签署请求已过期' };
-    default:
-      return { state: 'pending' };
-  }
-}
+const WORDS: Record<string, StatusWord> = { completed: 'signed', declined: ['refused', '签署人已拒签'], recalled: ['cancelled', '签署请求已撤回'], expired: ['expired', '签署请求已过期'] };
+
+export const zohoStatusOf = (status: string, reason = ''): FlowStatus => statusFromWord(WORDS, status, reason);
 
 /**
  * Zoho Sign: a request with one SIGN action for the user (their e-mail from the provider-account
@@ -40,7 +29,7 @@ export class ZohoProvider implements SealProvider {
   async start(request: StampRequest): Promise<StampOutcome> {
     const entry = await this.accounts.get(this.name, request.user.account);
     if (!entry?.profile.email) {
-      throw new ApiError(422, 'PROVIDER_ACCOUNT_MISSING', `Zoho Sign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/zoho/${request.user.account}.`);
+      throw new DomainError('PROVIDER_ACCOUNT_MISSING', `Zoho Sign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/zoho/${request.user.account}.`);
     }
     const recipient = { name: entry.profile.name, email: entry.profile.email };
     const size = request.slot.size ?? this.options.sealWidth;
@@ -53,7 +42,7 @@ export class ZohoProvider implements SealProvider {
     });
     const documentId = created.document_ids?.[0]?.document_id;
     const actionId = created.actions?.[0]?.action_id;
-    if (!documentId || !actionId) throw new ApiError(502, 'ZOHO_BAD_RESPONSE', 'Zoho created the request without a document or action id.');
+    if (!documentId || !actionId) throw new DomainError('ZOHO_BAD_RESPONSE', 'Zoho created the request without a document or action id.');
     await this.client.addSignatureFields(created.request_id, actionId, recipient, fieldsFor(documentId));
     await this.client.submit(created.request_id);
     const url = await this.client.signUrl(created.request_id, actionId, this.options.host());
@@ -90,12 +79,12 @@ export class ZohoProvider implements SealProvider {
  */
 export async function imageFields(pdf: Uint8Array, slot: StampRequest['slot'], size: number): Promise<(documentId: string) => ImageField[]> {
   const placement = await resolvePlacement(pdf, slot, { width: size, height: size });
-  if (placement.kind !== 'anchors') throw new ApiError(422, 'PROVIDER_CANNOT_PLACE', 'Zoho Sign cannot place a cross-page seal.');
+  if (placement.kind !== 'anchors') throw new DomainError('PROVIDER_CANNOT_PLACE', 'Zoho Sign cannot place a cross-page seal.');
   const doc = await PDFDocument.load(pdf, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
   const pageCount = doc.getPageCount();
   const fields = placement.anchors.map((anchor) => {
     const pageIndex = anchor.page === 'last' ? pageCount - 1 : anchor.page;
-    if (pageIndex < 0 || pageIndex >= pageCount) throw Object.assign(new Error(`The seal is placed on page ${pageIndex + 1}, but the document has ${pageCount} page(s).`), { code: 'PAGE_OUT_OF_RANGE' });
+    if (pageIndex < 0 || pageIndex >= pageCount) throw new DomainError('PAGE_OUT_OF_RANGE', `The seal is placed on page ${pageIndex + 1}, but the document has ${pageCount} page(s).`);
     const box = doc.getPage(pageIndex).getCropBox();
     // Centre in top-left coordinates.
     const { x: cx, y: cy } = anchorFromTopLeft(anchor, pageBoxOf(box));

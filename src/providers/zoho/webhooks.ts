@@ -1,20 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import type { Logger } from 'pino';
-import { success } from '../../http/envelope.js';
-import { ApiError } from '../../http/errors.js';
-import type { ProviderEvent, ProviderEventRepository, ProviderFlowRepository } from '../../store/provider-flows.js';
-import type { FlowStatus, SealProvider } from '../provider.js';
-
-export interface ZohoWebhookDeps {
-  /** The unguessable path token (ZOHO_WEBHOOK_TOKEN). */
-  token: string;
-  events: ProviderEventRepository;
-  flows: ProviderFlowRepository;
-  provider: SealProvider;
-  settle: (flowId: string, status: FlowStatus) => Promise<unknown>;
-  log: Logger;
-}
+import { DomainError } from '../../errors.js';
+import type { ProviderEvent } from '../../store/provider-flows.js';
+import { secretsEqual } from '../../util/constant-time.js';
+import type { EventContext, ReceiveCallback } from '../module.js';
 
 interface ZohoWebhook {
   requests?: { request_id?: string | number };
@@ -25,7 +13,7 @@ interface ZohoWebhook {
  * A Zoho webhook is only a hint (Zoho does not sign them): the flow's state is confirmed with
  * GET /requests/:id before anything changes, so a forged webhook can at most cause a poll.
  */
-export async function processZohoEvent(event: ProviderEvent, deps: Pick<ZohoWebhookDeps, 'flows' | 'provider' | 'settle'>): Promise<string> {
+export async function processZohoEvent(event: ProviderEvent, deps: EventContext): Promise<string> {
   const body = JSON.parse(event.payload) as ZohoWebhook;
   const requestId = body.requests?.request_id;
   if (!requestId) return 'ignored: no request id';
@@ -37,22 +25,14 @@ export async function processZohoEvent(event: ProviderEvent, deps: Pick<ZohoWebh
   return `${body.notifications?.operation_type ?? 'event'} → confirmed ${status.state}`;
 }
 
-export function zohoWebhookRoutes(deps: ZohoWebhookDeps): Router {
+/** `POST /callbacks/zoho/:token`: the unguessable path token (ZOHO_WEBHOOK_TOKEN) is the only secret; a wrong one is an unknown route. */
+export function zohoWebhookRoutes(token: string, receive: ReceiveCallback): Router {
   const router = Router();
   router.post('/callbacks/zoho/:token', async (req, res) => {
-    const given = Buffer.from(String(req.params.token));
-    const expected = Buffer.from(deps.token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError(404, 'NOT_FOUND', 'Not found.');
+    if (!secretsEqual(String(req.params.token), token)) throw new DomainError('NOT_FOUND', 'Not found.');
     const body = (req.body ?? {}) as ZohoWebhook;
     const key = [body.requests?.request_id, body.notifications?.operation_type, body.notifications?.performed_at, body.notifications?.action_id].map(String).join('|');
-    const event = await deps.events.record('zoho', key, JSON.stringify(body));
-    res.json(success([{ received: true, duplicate: !event }]));
-    if (!event) return;
-    try {
-      await deps.events.markProcessed(event.id, await processZohoEvent(event, deps));
-    } catch (error) {
-      deps.log.error({ err: error }, 'Zoho webhook could not be applied yet');
-    }
+    await receive(res, key, JSON.stringify(body));
   });
   return router;
 }

@@ -1,9 +1,9 @@
 // How the e签宝 sandbox applies a signer's seal: docPosList → placements, seal images, and the
 // signer certificates issued by the sandbox CA.
-import { createCa, issueSigningCertificate, type CertifiedKey } from '../../pki/index.js';
-import { findText, type Placement } from '../../pdf/placement.js';
-import { signPdf } from '../../pdf/pades/index.js';
-import { officialSealSvg, personalSealSvg, rasterizeSvg } from '../../seals/seal-image.js';
+import { createCa, issueSigningCertificate, type CertifiedKey } from '../../../src/pki/index.js';
+import { findText, type Placement } from '../../../src/pdf/placement.js';
+import { signPdf } from '../../../src/pdf/pades/index.js';
+import { officialSealSvg, personalSealSvg, rasterizeSvg } from '../../../src/seals/seal-image.js';
 
 /** A position as e签宝 documents it (numbers may have arrived as strings; normalised at /sign/start). */
 export interface PosBean {

@@ -2,12 +2,11 @@
 // envelopes (create, send, get, void, signed download), a signing page that applies a real PDF
 // signature with its own CA, and HMAC-signed webhooks (t=…,v1=…) that tests can repeat, delay,
 // drop or forge. Development and tests only.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createHmac, randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import multipart from '../zoho/multipart.js';
-import { newWebhookBehaviour, SandboxSigner, type WebhookBehaviour } from '../shared.js';
+import { secretsEqual } from '../../../src/util/constant-time.js';
+import multipart from '../multipart.js';
+import { newWebhookBehaviour, SandboxSigner, serve, signingPage, type WebhookBehaviour } from '../shared.js';
 
 export interface SpaceSignSandboxOptions {
   apiKey: string;
@@ -96,9 +95,7 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
       fail(res, 429, 'rate_limited', 'Too many requests');
       return;
     }
-    const given = Buffer.from(req.get('authorization') ?? '');
-    const expected = Buffer.from(`Bearer ${options.apiKey}`);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!secretsEqual(req.get('authorization') ?? '', `Bearer ${options.apiKey}`)) {
       stats.rejectedKeys++;
       fail(res, 401, 'unauthorized', 'Invalid API key');
       return;
@@ -155,34 +152,20 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
   });
   app.use('/v1', api);
 
-  const byToken = (token: string) => [...envelopes.values()].find((e) => e.token === token);
-  app.get('/sign/:token', (req, res) => {
-    const e = byToken(String(req.params.token));
-    if (!e) return res.status(404).send('Not found');
-    res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>SpaceSign (sandbox)</title></head><body><h1>SpaceSign (sandbox)</h1><p>${e.signer.name} (${e.signer.role})</p><form method="post" action="/sign/${e.token}/sign"><button>Sign</button></form><form method="post" action="/sign/${e.token}/decline"><input name="reason"><button>Decline</button></form></body></html>`);
-  });
-  app.post('/sign/:token/sign', async (req, res) => {
-    const e = byToken(String(req.params.token));
-    if (!e) return res.status(404).send('Not found');
-    try {
-      await sign(e);
-      res.type('html').send('<p>Signed.</p>');
-    } catch (error) {
-      res.status(409).send((error as Error).message);
-    }
-  });
-  app.post('/sign/:token/decline', express.urlencoded({ extended: false }), (req, res) => {
-    const e = byToken(String(req.params.token));
-    if (!e) return res.status(404).send('Not found');
+  function decline(e: Envelope, reason: string): void {
     e.status = 'declined';
-    e.declineReason = String(req.body.reason ?? '');
+    e.declineReason = reason;
     fire(e, 'envelope.declined');
-    res.type('html').send('<p>Declined.</p>');
+  }
+  signingPage(app, '/sign', 'SpaceSign', {
+    find: (token) => [...envelopes.values()].find((e) => e.token === token),
+    describe: (e) => `${e.signer.name} (${e.signer.role})`,
+    sign,
+    decline,
   });
 
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serve(app);
+  base = server.base;
   const must = (envelopeId: string) => {
     const e = envelopes.get(envelopeId);
     if (!e) throw new Error(`No envelope ${envelopeId}`);
@@ -199,12 +182,7 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
     get rejectedKeys() { return stats.rejectedKeys; },
     envelopes: () => [...envelopes.values()].map((e) => ({ id: e.id, status: e.status, field: e.field, signer: e.signer })),
     signAs: async (envelopeId) => sign(must(envelopeId)),
-    decline: async (envelopeId, reason) => {
-      const e = must(envelopeId);
-      e.status = 'declined';
-      e.declineReason = reason;
-      fire(e, 'envelope.declined');
-    },
+    decline: async (envelopeId, reason) => decline(must(envelopeId), reason),
     expire: async (envelopeId) => {
       const e = must(envelopeId);
       e.status = 'expired';
@@ -212,8 +190,7 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
     },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

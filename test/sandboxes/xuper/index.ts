@@ -9,10 +9,11 @@
 // - X_BXEO_TIMESTAMP = unix seconds, at most 300 s from now; a nonce may not repeat within 10 min;
 // - refusals are HTTP 200 with {code, msg, data: null}: 4001 app id/sign, 4002 MD5, 4003 timestamp,
 //   4004 nonce, 4005 parameters (including a signature_img that is not a PNG).
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
+import { secretsEqual } from '../../../src/util/constant-time.js';
+import { serve } from '../shared.js';
 
 export interface XuperSandboxOptions {
   appId: string;
@@ -38,11 +39,7 @@ const MAX_IMAGE = 5 * 1024 * 1024;
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-const equal = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
+const equal = secretsEqual;
 
 function randomId(length: number): string {
   let id = '';
@@ -91,7 +88,7 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
   };
   const fail = (res: http.ServerResponse, code: number, msg: string) => json(res, { code, msg, data: null });
 
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -105,7 +102,7 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
       if (tooLarge) return fail(res, 4005, `request body larger than ${MAX_BODY} bytes`);
       handle(req, res, Buffer.concat(chunks)).catch((error: Error) => (res.headersSent ? res.destroy() : fail(res, error instanceof ParamError ? 4005 : 5000, error.message)));
     });
-  });
+  };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', base);
@@ -172,15 +169,8 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
     json(res, { code: 0, msg: 'Success', data: { signature_id: signatureId, img_url: `${base}/img/${key}.png?authorization=${imageAuthorization(key, expires)}&expires=${expires}` } });
   }
 
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  base = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+  const server = await serve(handler, options);
+  base = server.base;
   let closing: Promise<void> | undefined;
   return {
     url: base,
@@ -188,10 +178,6 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
     get requests() {
       return requests;
     },
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      })),
+    close: () => (closing ??= server.close()),
   };
 }

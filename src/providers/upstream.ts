@@ -1,4 +1,4 @@
-import { registerErrorStatuses } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 
 export interface RetryPolicy {
   /** Per-attempt timeout. */
@@ -9,39 +9,16 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-// A provider that fails or misbehaves is a bad gateway for our callers; a timeout is a gateway timeout.
-registerErrorStatuses({
-  UPSTREAM_ERROR: 502,
-  UPSTREAM_UNREACHABLE: 504,
-  UPSTREAM_RATE_LIMITED: 503,
-  UPSTREAM_TOO_LARGE: 502,
-  ESIGN_ERROR: 502,
-  ESIGN_BAD_SIGNATURE: 502,
-  ESIGN_BAD_RESPONSE: 502,
-  ESIGN_UPLOAD_FAILED: 502,
-  ESIGN_DOWNLOAD_FAILED: 502,
-  ESIGN_URL_NOT_ALLOWED: 502,
-  XUPER_ERROR: 502,
-  XUPER_BAD_RESPONSE: 502,
-  XUPER_IMAGE_FAILED: 502,
-  XUPER_URL_NOT_ALLOWED: 502,
-  ZOHO_ERROR: 502,
-  ZOHO_AUTH_FAILED: 502,
-  ZOHO_BAD_RESPONSE: 502,
-  SPACESIGN_ERROR: 502,
-  SPACESIGN_AUTH_FAILED: 502,
-  SPACESIGN_BAD_RESPONSE: 502,
-});
-
 export const DEFAULT_RETRY: RetryPolicy = { timeoutMs: 15_000, attempts: 4, baseDelayMs: 250, maxDelayMs: 8_000 };
 
-export class UpstreamError extends Error {
+/** A provider failed, misbehaved or could not be reached. */
+export class UpstreamError extends DomainError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly status?: number,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'UpstreamError';
   }
 }
@@ -61,32 +38,58 @@ export function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
+export interface UpstreamCall {
+  /** Names the call in errors, e.g. `e签宝 /sign/start`. */
+  label: string;
+  policy?: RetryPolicy;
+  /**
+   * Whether sending the request twice does no more than sending it once. Default: by method (GET,
+   * HEAD, PUT, DELETE, OPTIONS are). A POST is only when it merely reads or carries an idempotency key
+   * the provider honours; say so here.
+   */
+  idempotent?: boolean;
+}
+
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+/** Connection failures after which the request was certainly not received. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+const notSent = (error: unknown) => NOT_SENT.has(String((error as { cause?: { code?: unknown } })?.cause?.code ?? ''));
+
 /**
- * fetch with a timeout per attempt, retried with backoff and jitter on network errors, timeouts and
- * 5xx answers only (4xx are the caller's problem and are returned as they are). A 429 waits for
- * `Retry-After` (capped at maxDelayMs·4) and is retried too. `makeInit` is called per attempt so a
- * body can be re-created.
+ * fetch with a timeout per attempt, retried with backoff and jitter. A 429 waits for `Retry-After`
+ * (capped at maxDelayMs·4) and is retried, as is a connection that was refused: the provider did
+ * nothing. Timeouts, other network errors and 5xx answers are retried only for an idempotent call —
+ * the provider may have acted before failing, and a create sent again could make two flows. 4xx
+ * answers (and the last 5xx) are returned as they are. `makeInit` is called per attempt so a body
+ * can be re-created.
  */
-export async function fetchWithRetry(url: string, makeInit: () => RequestInit, policy: RetryPolicy = DEFAULT_RETRY, label = 'upstream'): Promise<Response> {
+export async function fetchWithRetry(url: string, makeInit: () => RequestInit, call: UpstreamCall): Promise<Response> {
+  const { label } = call;
+  const policy = call.policy ?? DEFAULT_RETRY;
   let lastError: unknown;
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     // After a 429 the Retry-After wait already happened.
     if (attempt > 0 && !(lastError instanceof UpstreamError && lastError.status === 429)) await sleep(backoffDelay(attempt, policy));
+    const init = makeInit();
+    const idempotent = call.idempotent ?? IDEMPOTENT_METHODS.has((init.method ?? 'GET').toUpperCase());
+    const last = attempt === policy.attempts - 1;
     let response: Response;
     try {
-      response = await fetch(url, { ...makeInit(), redirect: 'error', signal: AbortSignal.timeout(policy.timeoutMs) });
+      response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(policy.timeoutMs) });
     } catch (error) {
       lastError = error;
+      if (!idempotent && !notSent(error)) break;
       continue;
     }
-    if (response.status === 429 && attempt < policy.attempts - 1) {
+    if (response.status === 429 && !last) {
       const wait = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelay(attempt + 1, policy);
       await response.arrayBuffer().catch(() => undefined);
       await sleep(Math.min(wait, policy.maxDelayMs * 4));
       lastError = new UpstreamError('UPSTREAM_RATE_LIMITED', `${label} answered 429 Too Many Requests.`, 429);
       continue;
     }
-    if (response.status >= 500 && attempt < policy.attempts - 1) {
+    if (response.status >= 500 && idempotent && !last) {
       await response.arrayBuffer().catch(() => undefined);
       lastError = new UpstreamError('UPSTREAM_ERROR', `${label} answered HTTP ${response.status}.`, response.status);
       continue;

@@ -2,12 +2,10 @@
 // API subset we use, an embedded signing page that applies a real PDF signature with its own CA,
 // and webhooks that tests can repeat, delay, drop or forge. Development and tests only.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import express, { type Request, type Response } from 'express';
-import multer from './multipart.js';
-import { newWebhookBehaviour, SandboxSigner, type WebhookBehaviour } from '../shared.js';
+import multer from '../multipart.js';
+import { newWebhookBehaviour, SandboxSigner, serve, signingPage, type WebhookBehaviour } from '../shared.js';
 
 export interface ZohoSandboxOptions {
   clientId: string;
@@ -39,6 +37,8 @@ export interface ZohoSandbox {
   setWebhookUrl(url: string): void;
   /** The next `n` API calls answer 429 with Retry-After: 1. */
   rateLimitNext(n: number): void;
+  /** The next `n` request creations are made but answered 502 (a gateway that lost the answer). */
+  failCreatesAfterwards(n: number): void;
   /** Invalidates every access token issued so far (the next call with one gets 401). */
   revokeTokens(): void;
   tokensIssued: number;
@@ -60,7 +60,7 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
   const tokens = new Map<string, number>();
   const requests = new Map<string, ZRequest>();
   const webhooks = newWebhookBehaviour();
-  const stats = { tokensIssued: 0, rejectedTokens: 0, rateLimited: 0, rateLimitNext: 0 };
+  const stats = { tokensIssued: 0, rejectedTokens: 0, rateLimited: 0, rateLimitNext: 0, lostCreates: 0 };
   const timers = new Set<NodeJS.Timeout>();
   let webhookUrl = options.webhookUrl ?? '';
   let base = '';
@@ -157,6 +157,10 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     if (!data.request_name || !action?.recipient_email || !action.recipient_name || action.action_type !== 'SIGN') return fail(res, 400, 'request_name and a SIGN action with recipient_name and recipient_email are required');
     const r: ZRequest = { request_id: id(), request_name: data.request_name, request_status: 'draft', document_id: id(), pdf: new Uint8Array(file), action: { action_id: id(), recipient_name: action.recipient_name, recipient_email: action.recipient_email, action_status: 'NOACTION', fields: [] } };
     requests.set(r.request_id, r);
+    if (stats.lostCreates > 0) {
+      stats.lostCreates--;
+      return fail(res, 502, 'Bad gateway');
+    }
     ok(res, { requests: view(r), message: 'Document submitted successfully' });
   });
   api.put('/requests/:id', express.urlencoded({ extended: false }), (req, res) => {
@@ -219,34 +223,20 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
   });
   app.use('/api/v1', api);
 
-  const byToken = (token: string) => [...requests.values()].find((r) => r.signToken === token);
-  app.get('/zsign/:token', (req, res) => {
-    const r = byToken(String(req.params.token));
-    if (!r) return res.status(404).send('Not found');
-    res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Zoho Sign (sandbox)</title></head><body><h1>Zoho Sign (sandbox)</h1><p>${r.request_name} — ${r.action.recipient_name}</p><form method="post" action="/zsign/${r.signToken}/sign"><button>Sign</button></form><form method="post" action="/zsign/${r.signToken}/decline"><input name="reason"><button>Decline</button></form></body></html>`);
-  });
-  app.post('/zsign/:token/sign', async (req, res) => {
-    const r = byToken(String(req.params.token));
-    if (!r) return res.status(404).send('Not found');
-    try {
-      await sign(r);
-      res.type('html').send('<p>Signed.</p>');
-    } catch (error) {
-      res.status(409).send((error as Error).message);
-    }
-  });
-  app.post('/zsign/:token/decline', express.urlencoded({ extended: false }), (req, res) => {
-    const r = byToken(String(req.params.token));
-    if (!r) return res.status(404).send('Not found');
+  function decline(r: ZRequest, reason: string): void {
     r.request_status = 'declined';
-    r.decline_reason = String(req.body.reason ?? '');
+    r.decline_reason = reason;
     fire(r, 'RequestRejected');
-    res.type('html').send('<p>Declined.</p>');
+  }
+  signingPage(app, '/zsign', 'Zoho Sign', {
+    find: (token) => [...requests.values()].find((r) => r.signToken === token),
+    describe: (r) => `${r.request_name} — ${r.action.recipient_name}`,
+    sign,
+    decline,
   });
 
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serve(app);
+  base = server.base;
   const must = (requestId: string) => {
     const r = requests.get(requestId);
     if (!r) throw new Error(`No request ${requestId}`);
@@ -260,18 +250,14 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     webhooks,
     setWebhookUrl: (url) => (webhookUrl = url),
     rateLimitNext: (n) => (stats.rateLimitNext = n),
+    failCreatesAfterwards: (n) => (stats.lostCreates = n),
     revokeTokens: () => tokens.clear(),
     get tokensIssued() { return stats.tokensIssued; },
     get rejectedTokens() { return stats.rejectedTokens; },
     get rateLimited() { return stats.rateLimited; },
     requests: () => [...requests.values()].map((r) => ({ request_id: r.request_id, request_status: r.request_status, fields: r.action.fields })),
     signAs: async (requestId) => sign(must(requestId)),
-    decline: async (requestId, reason) => {
-      const r = must(requestId);
-      r.request_status = 'declined';
-      r.decline_reason = reason;
-      fire(r, 'RequestRejected');
-    },
+    decline: async (requestId, reason) => decline(must(requestId), reason),
     expire: async (requestId) => {
       const r = must(requestId);
       r.request_status = 'expired';
@@ -283,8 +269,7 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
