@@ -23,6 +23,7 @@ import { healthRoutes } from './http/health.js';
 import { RateLimits } from './http/rate-limit.js';
 import { readinessRoutes } from './http/readiness.js';
 import { createLogger } from './log.js';
+import { openApiRoutes } from './openapi/routes.js';
 import { EsignClient } from './providers/esign/client.js';
 import { esignCallbackRoutes, processEsignEvent } from './providers/esign/callbacks.js';
 import { EsignProvider } from './providers/esign/provider.js';
@@ -303,6 +304,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   let draining = false;
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
+    openApiRoutes(packageJson.version),
     readinessRoutes({ db, instanceId: config.scale.instanceId, draining: () => draining, redis, queue: converter instanceof QueuedConverter ? converter : null, connections: () => hub.connectionCount() }),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents, documentProof),

@@ -13,21 +13,13 @@ import { validator } from '../validation/ajv.js';
 import type { DocumentService } from './documents.js';
 import { ticketKey } from '../http/rate-limit.js';
 import './errors.js';
+import { ExportRequest, GenerateDocumentRequest } from '../contract/requests.js';
 import { listTemplates, loadTemplate, saveTemplate } from './fill/catalogue.js';
 import type { ExportPipeline } from './pipeline.js';
 
-const validateExport = validator<{ template: string; data?: Record<string, unknown>; fields?: unknown }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['template'],
-  properties: { template: { type: 'string', minLength: 1, maxLength: 2048 }, data: { type: 'object' }, fields: {} },
-});
+const validateExport = validator<ExportRequest>(ExportRequest);
 
-const validateGenerate = validator<{ data?: Record<string, unknown>; ticket?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  properties: { data: { type: 'object' }, ticket: { type: 'string', maxLength: 4096 } },
-});
+const validateGenerate = validator<GenerateDocumentRequest>(GenerateDocumentRequest);
 
 export interface ExportRouteOptions {
   pipeline: ExportPipeline;
