@@ -1,49 +1,11 @@
 // The verification report (`POST /verify`, `GET /signature/:id/verify`, the web component's
-// in-browser verifier). The verifier (src/pdf/verify) computes it; a type test holds its report
-// assignable to this one.
+// in-browser verifier). The verifier (src/pdf/verify) computes it and owns its state codes; a type
+// check (src/verification/contract-compat.ts) holds its report assignable to this one.
 import { type Static, Type } from '@sinclair/typebox';
+import { DOCUMENT_STATES, MODIFICATION_LEVELS, SIGNATURE_STATES } from '../pdf/verify/types.js';
 import { Enum, Nullable } from './common.js';
 
-export const SIGNATURE_STATES = [
-  'SIGNATURE_VALID',
-  'SIGNATURE_INVALID',
-  'DIGEST_MISMATCH',
-  'SIGNING_CERT_MISMATCH',
-  'CMS_UNREADABLE',
-  'SIGNER_CERT_MISSING',
-  'UNSUPPORTED_ALGORITHM',
-  'UNSUPPORTED_SUBFILTER',
-  'BYTE_RANGE_INVALID',
-  'CERT_TRUSTED',
-  'CERT_ISSUER_UNKNOWN',
-  'CERT_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_CHAIN_INVALID',
-  'KEY_USAGE_INVALID',
-  'REVOCATION_GOOD',
-  'CERT_REVOKED',
-  'REVOCATION_UNKNOWN',
-  'REVOCATION_NOT_CHECKED',
-  'TIMESTAMP_VALID',
-  'TIMESTAMP_INVALID',
-  'TIMESTAMP_UNTRUSTED',
-  'CERTIFICATION',
-  'COVERS_WHOLE_DOCUMENT',
-  'PARTIAL_COVERAGE',
-  'MODIFIED_AFTER_SIGNING',
-] as const;
-
-export const DOCUMENT_STATES = [
-  'NO_SIGNATURES',
-  'ALL_SIGNATURES_VALID',
-  'UPDATED_AFTER_LAST_SIGNATURE',
-  'EMPTY_SIGNATURE_FIELDS',
-  'ENCRYPTED',
-  'XREF_RECONSTRUCTED',
-  'CERTIFIED',
-] as const;
-
-export const MODIFICATION_LEVELS = ['NONE', 'LTA_UPDATES', 'FORM_FILLING', 'ANNOTATIONS', 'OTHER'] as const;
+export { DOCUMENT_STATES, MODIFICATION_LEVELS, SIGNATURE_STATES };
 
 const ModificationLevel = Enum(MODIFICATION_LEVELS, { description: 'How much a later revision changed, from nothing to anything.' });
 
