@@ -5,7 +5,6 @@ import { stringsFor, type Strings } from './i18n.js';
 import type { BrowserVerdict, SealVerdict } from './verdict.js';
 import { DEFAULT_MAX_PDF_BYTES, DEFAULT_VERIFY_TIMEOUT_MS, verifyInWorker } from './verify.js';
 
-
 /**
  * `<infoplus-signature>`: the signature control of an InfoPlus-style form. Shows each seal of a
  * Signature unsigned (with a stamp action for the user whose ticket it holds) or signed (seal image,
