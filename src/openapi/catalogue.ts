@@ -5,7 +5,6 @@ import {
   CreateSealRequest,
   CreateSignatureRequest,
   ExportRequest,
-  FieldError,
   FileInfo,
   GenerateDocumentRequest,
   RegistrySeal,
@@ -211,5 +210,3 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/readyz', tag: 'operations', summary: 'Readiness for a load balancer.', callers: ['anyone'], answer: { entities: entity('{instance, checks, queue, converters}') }, ecodes: ['NOT_READY'] },
   { method: 'get', path: '/openapi.json', tag: 'operations', summary: 'This document.', callers: ['anyone'], answer: { json: entity('OpenAPI 3.1') }, ecodes: [] },
 ];
-
-export { FieldError };
