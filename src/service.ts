@@ -26,6 +26,7 @@ import { readinessRoutes } from './http/readiness.js';
 import { createLogger } from './log.js';
 import { success } from './http/envelope.js';
 import { CallbackInbox } from './providers/callback-inbox.js';
+import { openApiRoutes } from './openapi/routes.js';
 import { LocalSigner } from './providers/local.js';
 import type { ProviderParts } from './providers/module.js';
 import type { FlowStatus, SealProvider } from './providers/provider.js';
@@ -342,6 +343,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   let draining = false;
   const app = createApp(config, logger, authenticator, [
     healthRoutes(db, config.dataDir),
+    openApiRoutes(packageJson.version),
     readinessRoutes({ db, instanceId: config.scale.instanceId, draining: () => draining, redis, queue: converter instanceof QueuedConverter ? converter : null, connections: () => hub.connectionCount() }),
     fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
     signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents, documentProof),

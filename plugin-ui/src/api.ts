@@ -1,43 +1,10 @@
 // The element's view of the service: S1 reads, document generation, seal removal, verification
 // verdicts, files — all with the user's ticket, cross-origin when the page lives elsewhere.
-export interface SealSlot {
-  index?: number;
-  placeHolder?: string;
-  signer?: { account?: string; name?: string };
-  permission?: { sealTypes?: string[]; sealIds?: string[]; signers?: string[] };
-  image?: string;
-  description?: string;
-  algorithm?: string;
-  signature?: string;
-  privateKey?: string;
-  signedAt?: string;
-  sealName?: string;
-  sealType?: string;
-  comment?: string;
-  signedBy?: { account?: string; name?: string };
-  state?: string;
-  stateReason?: string;
-  provider?: string;
-}
+import type { Seal, Signature, SignatureVerification } from '../../src/contract/index.js';
 
-export interface Signature {
-  id: string;
-  name: string;
-  uri: string;
-  state: string;
-  version?: number;
-  seals: SealSlot[];
-  revisions?: Array<{ uri: string; sealIndex?: number }>;
-}
-
-/** What the element reads of the service's verification report, per signature. */
-export interface ServerSignatureVerdict {
-  sealIndex?: number;
-  trusted: boolean;
-  valid: boolean;
-  timestamped?: boolean;
-  revocation?: { status: 'good' | 'revoked' | 'unknown' | 'not-checked'; revokedAt?: string; reason?: string };
-}
+export type { Signature };
+/** One seal slot of the Signature. */
+export type SealSlot = Seal;
 
 export class ApiFailure extends Error {
   constructor(
@@ -165,8 +132,8 @@ export class ServiceApi {
     return (await this.call<Signature[]>(`/sign/${id}/seals/${index}`, { method: 'DELETE' }))[0];
   }
 
-  async serverVerdict(id: string): Promise<{ valid: boolean; signatures: ServerSignatureVerdict[] }> {
-    return (await this.call<Array<{ valid: boolean; signatures: ServerSignatureVerdict[] }>>(`/signature/${id}/verify`))[0];
+  async serverVerdict(id: string): Promise<SignatureVerification> {
+    return (await this.call<SignatureVerification[]>(`/signature/${id}/verify`))[0];
   }
 
   async pdf(uri: string, maxBytes = Infinity): Promise<Uint8Array> {

@@ -1,10 +1,9 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { ApiFailure, ServiceApi, type SealSlot, type Signature, ticketInfo } from './api.js';
+import { LiveSocketController } from './socket-controller.js';
 import { stringsFor, type Strings } from './i18n.js';
 import type { BrowserVerdict, SealVerdict } from './verdict.js';
 import { DEFAULT_MAX_PDF_BYTES, DEFAULT_VERIFY_TIMEOUT_MS, verifyInWorker } from './verify.js';
-
-const MAX_BACKOFF_MS = 30_000;
 
 /**
  * `<infoplus-signature>`: the signature control of an InfoPlus-style form. Shows each seal of a
@@ -33,7 +32,6 @@ export class InfoplusSignature extends LitElement {
     progress: { state: true },
     busy: { state: true },
     verdict: { state: true },
-    connected: { state: true },
   };
 
   // Reactive properties are declared, not initialised as class fields: a class field would shadow
@@ -55,7 +53,6 @@ export class InfoplusSignature extends LitElement {
   declare progress: string;
   declare busy: boolean;
   declare verdict: BrowserVerdict | null;
-  declare connected: boolean;
   /** Form data for generating the document on first click (instead of the `form` attribute). */
   data: Record<string, unknown> | null = null;
   /** verify(): the verifier worker is stopped after this long (VERIFY_TIMEOUT). */
@@ -80,19 +77,34 @@ export class InfoplusSignature extends LitElement {
     this.progress = '';
     this.busy = false;
     this.verdict = null;
-    this.connected = false;
   }
 
-  private socket: WebSocket | null = null;
+  private readonly live = new LiveSocketController<{ type?: string; signature?: Signature; stage?: string }>(this, {
+    url: () => (this.signatureId && this.ticket ? this.api.eventsUrl(this.signatureId) : null),
+    onMessage: (message) => {
+      if (message.type === 'signature' && message.signature) {
+        this.apply(message.signature);
+        if (message.signature.uri) this.progress = '';
+      } else if (message.type === 'progress' && message.stage) {
+        this.progress = this.t.progress[message.stage] ?? message.stage;
+        this.announce(this.progress);
+      }
+    },
+    // Catch up on what happened while disconnected.
+    onReconnect: () => void this.refresh(),
+  });
+
+  /** The live-push socket is open. */
+  get connected(): boolean {
+    return this.live.connected;
+  }
+
   /** The status line shows a failed S1 read, cleared by the next successful one. */
   private refreshFailed = false;
   /** The last announced summary ("2 处盖章，已完成 1 处"): announced again only when it changes. */
   private lastSummary = '';
   /** A seal whose action had the focus when its state flipped: its section takes the focus. */
   private focusSeal: number | null = null;
-  private retryDelay = 1000;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private disposed = false;
   private readonly onMessage = (event: MessageEvent) => {
     // Only the service's signing page may say a seal was applied; anything else is ignored.
     if (event.origin !== new URL(this.service || window.location.origin, window.location.href).origin) return;
@@ -113,15 +125,12 @@ export class InfoplusSignature extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.disposed = false;
     window.addEventListener('message', this.onMessage);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.disposed = true;
     window.removeEventListener('message', this.onMessage);
-    this.closeSocket();
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -134,7 +143,7 @@ export class InfoplusSignature extends LitElement {
     if ((changed.has('signatureId') || changed.has('ticket') || changed.has('service')) && this.signatureId && this.ticket) {
       this.verdict = null;
       void this.refresh();
-      this.openSocket();
+      this.live.open();
     }
   }
 
@@ -204,65 +213,6 @@ export class InfoplusSignature extends LitElement {
     const shown = this.indexes(signature);
     const signed = shown.filter((i) => signature.seals[i]?.signature).length;
     return this.t.seals(shown.length, signed);
-  }
-
-  private openSocket(): void {
-    this.closeSocket();
-    if (this.disposed || !this.signatureId || !this.ticket) return;
-    let socket: WebSocket;
-    try {
-      socket = new WebSocket(this.api.eventsUrl(this.signatureId));
-    } catch {
-      this.scheduleReconnect();
-      return;
-    }
-    this.socket = socket;
-    socket.addEventListener('open', () => {
-      this.connected = true;
-      this.retryDelay = 1000;
-    });
-    socket.addEventListener('message', (event) => {
-      let message: { type?: string; signature?: Signature; stage?: string };
-      try {
-        message = JSON.parse(String(event.data));
-      } catch {
-        return;
-      }
-      if (message.type === 'signature' && message.signature) {
-        this.apply(message.signature);
-        if (message.signature.uri) this.progress = '';
-      } else if (message.type === 'progress' && message.stage) {
-        this.progress = this.t.progress[message.stage] ?? message.stage;
-        this.announce(this.progress);
-      }
-    });
-    socket.addEventListener('close', () => {
-      if (this.socket !== socket) return;
-      this.connected = false;
-      this.socket = null;
-      this.scheduleReconnect();
-    });
-  }
-
-  private scheduleReconnect(): void {
-    if (this.disposed || this.retryTimer) return;
-    const delay = this.retryDelay * (0.75 + Math.random() * 0.5);
-    this.retryDelay = Math.min(this.retryDelay * 2, MAX_BACKOFF_MS);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      // Catch up on what happened while disconnected, then listen again.
-      void this.refresh();
-      this.openSocket();
-    }, delay);
-  }
-
-  private closeSocket(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    const socket = this.socket;
-    this.socket = null;
-    socket?.close();
-    this.connected = false;
   }
 
   private indexes(signature: Signature): number[] {

@@ -1,6 +1,6 @@
 import { ApiError, conflict } from '../http/errors.js';
 import type { PushHub } from '../push/hub.js';
-import type { Seal, Signature } from '../signature/schema.js';
+import type { SealInput, Signature } from '../signature/schema.js';
 import type { SignatureService } from '../signature/service.js';
 import type { FileStore } from '../store/files.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
@@ -23,7 +23,7 @@ export class DocumentService {
     private readonly proof?: DocumentProof,
   ) {}
 
-  async createFromTemplate(input: { name?: string; template: string; data?: Record<string, unknown>; seals?: Partial<Seal>[]; generate?: boolean; verificationMark?: unknown }): Promise<Signature> {
+  async createFromTemplate(input: { name?: string; template: string; data?: Record<string, unknown>; seals?: SealInput[]; generate?: boolean; verificationMark?: unknown }): Promise<Signature> {
     if (input.generate === false) {
       const template = await this.pipeline.templateInfo(input.template);
       const signature = await this.signatures.createPending({ name: input.name ?? `${template.title}.pdf`, template: input.template, seals: input.seals ?? template.seals });

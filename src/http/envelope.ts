@@ -1,15 +1,6 @@
-/**
- * The InfoPlus Response envelope: `{errno, ecode, error, entities}`; errno 0 / ecode SUCCEED on success.
- * On failure errno is the HTTP status, ecode names the failure and entities carry details
- * (for validation errors: one `{path, message}` per failing JSON path).
- */
-export interface Envelope<T = unknown> {
-  errno: number;
-  ecode: string;
-  error: string;
-  entities: T[];
-  total?: number;
-}
+import type { Envelope } from '../contract/envelope.js';
+
+export type { Envelope };
 
 export function success<T>(entities: T[], total?: number): Envelope<T> {
   const envelope: Envelope<T> = { errno: 0, ecode: 'SUCCEED', error: 'Succeed.', entities };

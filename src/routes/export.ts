@@ -15,19 +15,11 @@ import { ticketKey } from '../http/rate-limit.js';
 import '../export/errors.js';
 import type { ExportPipeline } from '../export/pipeline.js';
 import type { TemplateCatalogue } from '../export/template-catalogue.js';
+import { ExportRequest, GenerateDocumentRequest } from '../contract/requests.js';
 
-const validateExport = validator<{ template: string; data?: Record<string, unknown>; fields?: unknown }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['template'],
-  properties: { template: { type: 'string', minLength: 1, maxLength: 2048 }, data: { type: 'object' }, fields: {} },
-});
+const validateExport = validator<ExportRequest>(ExportRequest);
 
-const validateGenerate = validator<{ data?: Record<string, unknown>; ticket?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  properties: { data: { type: 'object' }, ticket: { type: 'string', maxLength: 4096 } },
-});
+const validateGenerate = validator<GenerateDocumentRequest>(GenerateDocumentRequest);
 
 export interface ExportRouteOptions {
   pipeline: ExportPipeline;

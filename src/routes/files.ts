@@ -5,13 +5,14 @@ import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { ApiError, conflict, forbidden, notFound, unauthorized } from '../http/errors.js';
 import { requireId } from '../util/ids.js';
+import type { FileInfo } from '../contract/file.js';
 import type { FileStore, StoredFile } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME, sniffMime } from '../store/sniff.js';
 import { cleanFilename, receiveUpload } from '../http/multipart-upload.js';
 
 /** The File type as FileAPI returns it. */
-export function fileEntity(file: StoredFile, uris: FileUris) {
+export function fileEntity(file: StoredFile, uris: FileUris): FileInfo {
   return {
     id: file.id,
     name: file.name,

@@ -8,34 +8,10 @@ import type { FileUris } from '../store/file-uri.js';
 import type { SealRecord } from '../store/seals.js';
 import { validator } from '../validation/ajv.js';
 import type { BuiltinAuthority } from '../seals/authority.js';
-import type { CreateSealInput, SealRegistry } from '../seals/registry.js';
+import { CreateSealRequest, type RegistrySeal } from '../contract/seal.js';
+import type { SealRegistry } from '../seals/registry.js';
 
-const accountList = { type: 'array', maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 200 } };
-const uuid = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' };
-
-const validateCreateSeal = validator<CreateSealInput>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'type', 'owner', 'holders'],
-  properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
-    type: { type: 'string', minLength: 1, maxLength: 50 },
-    owner: { type: 'string', minLength: 1, maxLength: 100 },
-    ownerKind: { enum: ['organization', 'person'] },
-    holders: accountList,
-    image: uuid,
-    p12: uuid,
-    passphrase: { type: 'string', maxLength: 1000 },
-    keyAlgorithm: { enum: ['ECDSA-P256', 'RSA-2048'] },
-    providerOptions: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { autoSign: { type: 'boolean' }, address: { type: 'string', minLength: 1, maxLength: 200 } },
-    },
-    provider: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
-    ltv: { type: 'boolean' },
-  },
-});
+const validateCreateSeal = validator<CreateSealRequest>(CreateSealRequest);
 
 const validateSealSettings = validator<{ ltv: boolean | null }>({
   type: 'object',
@@ -45,7 +21,7 @@ const validateSealSettings = validator<{ ltv: boolean | null }>({
 });
 
 /** A seal as the API shows it: public data only, the image as a uri. */
-export function sealEntity(seal: SealRecord, uris: FileUris) {
+export function sealEntity(seal: SealRecord, uris: FileUris): RegistrySeal {
   const { imageFileId, providerRef: _providerRef, ...rest } = seal;
   return { ...rest, image: uris.forFile(imageFileId) };
 }

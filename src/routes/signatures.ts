@@ -9,20 +9,10 @@ import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
 import { type CreateSignatureRequest, type Signature, validateCreateSignature, validateSignaturePatch } from '../signature/schema.js';
 import { ApiError } from '../http/errors.js';
+import { TicketRequest } from '../contract/requests.js';
 import type { SignatureService } from '../signature/service.js';
 
-const validateTicketRequest = validator<{ account: string; name?: string; scopes?: Array<'read' | 'stamp'>; seal?: number; ttl?: number }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['account'],
-  properties: {
-    account: { type: 'string', minLength: 1, maxLength: 200 },
-    name: { type: 'string', maxLength: 200 },
-    scopes: { type: 'array', minItems: 1, maxItems: 2, uniqueItems: true, items: { enum: ['read', 'stamp'] } },
-    seal: { type: 'integer', minimum: 0, maximum: 999 },
-    ttl: { type: 'integer', minimum: 30, maximum: 86_400 },
-  },
-});
+const validateTicketRequest = validator<TicketRequest>(TicketRequest);
 
 /** The longest a ticket can live (TICKET_TTL's maximum): how long a revocation is remembered. */
 const MAX_TICKET_SECONDS = 86_400;

@@ -5,6 +5,7 @@ import { type Request, type RequestHandler, Router } from 'express';
 import { PDFDocument } from '@cantoo/pdf-lib';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { Seal } from '../signature/schema.js';
+import { StampRequest } from '../contract/requests.js';
 import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
 import { htmlHeaders } from '../http/html-headers.js';
@@ -32,19 +33,7 @@ export const SIGNING_PAGE_CSP: Record<string, string[]> = {
   'base-uri': ["'none'"],
 };
 
-const validateStamp = validator<{ ticket?: string; sealId: string; comment?: string; version?: number; sha256?: string; mfa?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['sealId'],
-  properties: {
-    ticket: { type: 'string', maxLength: 4096 },
-    version: { type: 'integer', minimum: 0 },
-    sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-    sealId: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' },
-    comment: { type: 'string', maxLength: 200 },
-    mfa: { type: 'string', maxLength: 16 },
-  },
-});
+const validateStamp = validator<StampRequest>(StampRequest);
 
 export interface SigningRouteOptions {
   stamps: StampService;

@@ -11,7 +11,7 @@ import { htmlHeaders } from '../http/html-headers.js';
 import { ApiError } from '../http/errors.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { DEMO_USERS } from '../seals/demo.js';
-import type { Seal, Signature } from '../signature/schema.js';
+import type { SealInput, Signature } from '../signature/schema.js';
 import type { SignatureService } from '../signature/service.js';
 import { projectRoot } from '../util/project-root.js';
 import { validator } from '../validation/ajv.js';
@@ -38,13 +38,13 @@ export interface PluginUiOptions {
   limitCreate?: (clientIp: string) => Promise<void>;
   signatures: SignatureService;
   /** Creates Signatures from templates (for the demo's create-url). */
-  documents?: { createFromTemplate(input: { template: string; data?: Record<string, unknown>; seals?: Partial<Seal>[] }): Promise<Signature> };
+  documents?: { createFromTemplate(input: { template: string; data?: Record<string, unknown>; seals?: SealInput[] }): Promise<Signature> };
   tickets: { secret: string; ttlSeconds: number };
   log: Logger;
 }
 
 /** The demo's leave application: the applicant's signature and the college's official seal. */
-const DEMO_SEALS: Partial<Seal>[] = [
+const DEMO_SEALS: SealInput[] = [
   { placeHolder: '【申请人签名】', signer: { account: 'zhangsan', name: '张三' }, permission: { sealTypes: ['个人签名', '手写'], sealIds: [], signers: [] }, description: '申请人签名' },
   { placeHolder: '【辅导员签章】', permission: { sealTypes: ['个人签名', '手写'], sealIds: [], signers: ['lisi'] }, description: '辅导员审批' },
   { placeHolder: '【学院盖章】', signer: { account: 'wangwu', name: '王五' }, permission: { sealTypes: ['公章'], sealIds: [], signers: ['wangwu'] }, description: '学院盖章' },

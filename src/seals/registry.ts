@@ -6,6 +6,7 @@ import type { FileStore } from '../store/files.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
 import type { OwnerKind, SealRecord, SealRepository } from '../store/seals.js';
 import type { BuiltinAuthority } from './authority.js';
+import type { CreateSealRequest } from '../contract/seal.js';
 import { officialSealSvg, personalSealSvg, rasterizeSvg } from './seal-image.js';
 
 export const SEAL_TYPES = ['公章', '合同专用章', '财务专用章', '个人签名', '手写'] as const;
@@ -13,25 +14,8 @@ const PERSONAL_TYPES = new Set(['个人签名', '手写']);
 
 registerErrorStatuses({ P12_BAD_PASSPHRASE: 422, P12_NO_KEY: 422, P12_NO_CERTIFICATE: 422, P12_UNREADABLE: 422, KEY_DECRYPT_FAILED: 500 });
 
-export interface CreateSealInput {
-  name: string;
-  type: string;
-  owner: string;
-  ownerKind?: OwnerKind;
-  holders: string[];
-  /** File id of a PNG, JPEG or SVG image; generated when absent. */
-  image?: string;
-  /** File id of a PKCS#12 bundle with the seal's key and certificate; issued by the built-in CA when absent. */
-  p12?: string;
-  passphrase?: string;
-  /** Key type when the built-in CA issues the certificate (default ECDSA P-256). */
-  keyAlgorithm?: 'ECDSA-P256' | 'RSA-2048';
-  /** Provider-specific settings: `autoSign` (e签宝: apply this organisation seal silently), `address` (xuper identity). */
-  providerOptions?: { autoSign?: boolean; address?: string };
-  provider?: string;
-  /** PAdES B-LTA for this seal's stamps (needs TSA_URL); absent: the global LTV setting. */
-  ltv?: boolean;
-}
+/** What `POST /seals` accepts (the contract's CreateSealRequest). */
+export type CreateSealInput = CreateSealRequest;
 
 /** A provider that must know a seal before it can be used (e.g. xuper's signature/create). */
 export interface SealRegistrar {

@@ -1,7 +1,7 @@
-import type { Seal, SealState, Signature } from './schema.js';
+import type { Seal, SealInput, SealState, Signature } from './schema.js';
 
 /** A seal with every spec field present (empty when unknown), as S1 returns it. */
-export function normalizeSeal(input: Partial<Seal> = {}): Seal {
+export function normalizeSeal(input: SealInput = {}): Seal {
   const { index: _index, ...seal } = input;
   return {
     ...seal,
@@ -35,7 +35,7 @@ export function signatureState(signature: Pick<Signature, 'uri' | 'seals'>): 'un
 }
 
 /** Seals as stored: at least one (a Signature with no seals means one seal), each normalised. */
-export function normalizeSeals(seals: Partial<Seal>[] | undefined): Seal[] {
+export function normalizeSeals(seals: SealInput[] | undefined): Seal[] {
   const list = seals && seals.length > 0 ? seals : [{}];
   return list.map((seal) => normalizeSeal(seal));
 }

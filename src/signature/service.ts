@@ -7,7 +7,7 @@ import type { FileUris } from '../store/file-uri.js';
 import type { SignatureRecord, SignatureRepository } from '../store/signatures.js';
 import { checkPublicKeyField } from './key-guard.js';
 import { normalizeSeal, normalizeSeals, present } from './model.js';
-import type { Revision, Seal, Signature, SignaturePatch } from './schema.js';
+import type { Revision, Seal, SealInput, Signature, SignaturePatch } from './schema.js';
 
 export interface SignatureChange {
   signature: Signature;
@@ -46,7 +46,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
   }
 
   /** A Signature over an uploaded PDF. */
-  async create(input: { name?: string; fileId: string; seals?: Partial<Seal>[]; template?: string }, cause = 'created'): Promise<Signature> {
+  async create(input: { name?: string; fileId: string; seals?: SealInput[]; template?: string }, cause = 'created'): Promise<Signature> {
     const file = await this.files.get(input.fileId);
     if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${input.fileId}.`);
     if (file.mime !== 'application/pdf') {
@@ -69,11 +69,11 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
   }
 
   /** A Signature whose document is generated later (from its template and form data): `uri` stays empty. */
-  async createPending(input: { name: string; template: string; seals?: Partial<Seal>[] }, cause = 'created'): Promise<Signature> {
+  async createPending(input: { name: string; template: string; seals?: SealInput[] }, cause = 'created'): Promise<Signature> {
     return this.insert({ name: input.name, size: 0, uri: '', template: input.template, revisions: [] }, input.seals, cause);
   }
 
-  private async insert(fields: Omit<Signature, 'id' | 'mime' | 'createTime' | 'seals'>, sealsInput: Partial<Seal>[] | undefined, cause: string): Promise<Signature> {
+  private async insert(fields: Omit<Signature, 'id' | 'mime' | 'createTime' | 'seals'>, sealsInput: SealInput[] | undefined, cause: string): Promise<Signature> {
     const seals = normalizeSeals(sealsInput);
     assertSealsAcceptable(seals, '$.seals');
     const signature: Signature = { id: newId(), mime: 'application/pdf', createTime: Date.now(), seals, ...fields };
@@ -147,7 +147,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
   }
 }
 
-function mergeSeals(current: Seal[], incoming: Partial<Seal>[]): Seal[] {
+function mergeSeals(current: Seal[], incoming: SealInput[]): Seal[] {
   const indexed = incoming.filter((seal) => seal.index !== undefined);
   if (indexed.length === 0) return normalizeSeals(incoming);
   if (indexed.length !== incoming.length) {

@@ -1,5 +1,4 @@
-import type { Signature, SignaturePatch } from '../signature/schema.js';
-import type { Envelope } from '../http/envelope.js';
+import type { Envelope, FileInfo, Signature, SignaturePatch } from '../contract/index.js';
 
 /** What the signature service needs from the engine side: SignatureAPI S1/S2 and FileAPI. */
 export interface EngineApi {
@@ -7,7 +6,7 @@ export interface EngineApi {
   putSignature(id: string, patch: SignaturePatch): Promise<Signature>;
   /** Downloads a PDF named by a Signature's `uri`; only URIs under the engine's base URL are fetched. */
   downloadFile(uri: string): Promise<Uint8Array>;
-  uploadFile(bytes: Uint8Array, name: string): Promise<{ id: string; uri: string }>;
+  uploadFile(bytes: Uint8Array, name: string): Promise<Pick<FileInfo, 'id' | 'uri'>>;
 }
 
 export class EngineApiError extends Error {
@@ -103,9 +102,9 @@ export class EngineClient implements EngineApi {
     return bytes;
   }
 
-  async uploadFile(bytes: Uint8Array, name: string): Promise<{ id: string; uri: string }> {
+  async uploadFile(bytes: Uint8Array, name: string): Promise<Pick<FileInfo, 'id' | 'uri'>> {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), name);
-    return this.call<{ id: string; uri: string }>('PUT', 'file', form);
+    return this.call<FileInfo>('PUT', 'file', form);
   }
 }

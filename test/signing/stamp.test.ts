@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { Signature, SignatureVerification, VerifyReport } from '../../src/contract/index.js';
+import { expectContract } from '../helpers/contract.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { nssDbTrusting, pdfsig } from '../helpers/pdfsig.js';
 import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
@@ -95,6 +97,8 @@ describe('stamping through the signing address', () => {
     expect(poppler[1].totalDocumentSigned).toBe(true);
 
     const report = (await service.json(`/signature/${signed.id}/verify`)).body.entities[0];
+    expectContract(SignatureVerification, report);
+    expectContract(Signature, signed);
     expect(report.valid).toBe(true);
     expect(report.matchesRecord).toBe(true);
     expect(report.signatures.map((s: any) => [s.sealIndex, s.valid, s.trusted, s.modifiedAfterSigning])).toEqual([
@@ -150,6 +154,7 @@ describe('stamping through the signing address', () => {
     const flipped = pdf.slice();
     flipped[Math.floor(form.length / 2)] ^= 0x01;
     const broken = await verifyUpload(flipped);
+    expectContract(VerifyReport, broken);
     expect(broken.valid).toBe(false);
     expect(broken.signatures.every((s: any) => s.intact === false && s.states.includes('DIGEST_MISMATCH'))).toBe(true);
 

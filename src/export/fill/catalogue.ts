@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError } from '../../http/errors.js';
-import type { Seal } from '../../signature/schema.js';
+import type { SealInput } from '../../signature/schema.js';
 import { compileTemplate } from './index.js';
 import { compileTemplateSchema } from './validate.js';
 
@@ -16,7 +16,7 @@ export interface LoadedTemplate {
   /** JSON Schema of the form data (`<name>.schema.json`). */
   schema?: object;
   /** Default seals of Signatures created from the template (`<name>.seals.json`). */
-  seals?: Partial<Seal>[];
+  seals?: SealInput[];
   /** Sample form data (`<name>.sample.json`). */
   sample?: unknown;
   /** Marked trusted by the administrator (a `<name>.trusted` file next to it): may use `{@raw}` tags. */
@@ -87,7 +87,7 @@ export function describeTemplate(name: string, docx: Buffer, parts: { schema?: u
     title: typeof info.title === 'string' ? info.title : name,
     docx,
     ...(schema && typeof schema === 'object' ? { schema } : {}),
-    ...(Array.isArray(seals) ? { seals: seals as Partial<Seal>[] } : {}),
+    ...(Array.isArray(seals) ? { seals: seals as SealInput[] } : {}),
     ...(sample === undefined ? {} : { sample }),
     ...(typeof info.description === 'string' ? { description: info.description } : {}),
     ...(mark === true || (mark && typeof mark === 'object') ? { verificationMark: mark as true | { shareable?: boolean } } : {}),
