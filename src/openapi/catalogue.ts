@@ -35,7 +35,7 @@ export type Answer =
   | { media: string[] };
 
 export interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** As registered on the express router (`:param`, `{/:optional}`). */
   path: string;
   tag: string;
@@ -125,6 +125,16 @@ export const ROUTES: RouteDoc[] = [
     body: { json: CreateSealRequest }, answer: { entities: RegistrySeal },
     ecodes: ['FILE_NOT_FOUND', 'NOT_PKCS12', 'NOT_AN_IMAGE', 'P12_BAD_PASSPHRASE', 'P12_NO_KEY', 'P12_NO_CERTIFICATE', 'P12_UNREADABLE', 'PROVIDER_UNAVAILABLE'],
   },
+  {
+    method: 'patch', path: '/seals/:id', tag: 'seals', summary: "Seal settings: `ltv` true/false overrides the global LTV for this seal's stamps, null follows it.", callers: ['engine'],
+    body: { json: Type.Object({ ltv: Type.Union([Type.Boolean(), Type.Null()]) }, { additionalProperties: false }) }, answer: { entities: RegistrySeal }, ecodes: [...ID, 'SEAL_NOT_FOUND', 'LTV_NEEDS_TSA'],
+  },
+  {
+    method: 'post', path: '/seals/:id/rekey', tag: 'seals', summary: 'Issue the seal a new key and certificate (built-in CA); the old certificate stays in its history (optionally revoked).', callers: ['engine'],
+    body: { json: Type.Object({ keyAlgorithm: Type.Optional(Type.Union([Type.Literal('ECDSA-P256'), Type.Literal('RSA-2048')])), revokePrevious: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) },
+    answer: { entities: entity('The seal, with previousSerial') }, ecodes: [...ID, 'SEAL_NOT_FOUND', 'SEAL_HAS_NO_CERTIFICATE', 'REKEY_NOT_BUILTIN', 'SEAL_REKEY_CONFLICT'],
+  },
+  { method: 'get', path: '/seals/:id/certificates', tag: 'seals', summary: "The seal's certificates, current and retired, with their revocation state.", callers: ['engine'], answer: { entities: entity('{serial, certificatePem, current, retiredAt, revoked}') }, ecodes: [...ID, 'SEAL_NOT_FOUND'] },
   { method: 'post', path: '/seals/:id/disable', tag: 'seals', summary: 'A disabled seal cannot be applied.', callers: ['engine'], answer: { entities: RegistrySeal }, ecodes: [...ID, 'SEAL_NOT_FOUND'] },
   { method: 'post', path: '/seals/:id/enable', tag: 'seals', summary: 'Enable a disabled seal.', callers: ['engine'], answer: { entities: RegistrySeal }, ecodes: [...ID, 'SEAL_NOT_FOUND'] },
   {
@@ -156,6 +166,24 @@ export const ROUTES: RouteDoc[] = [
     method: 'delete', path: '/sign/:id/seals/:index', tag: 'signing', summary: 'Remove the most recently applied seal, or cancel its open provider flow.', callers: ['ticket'], answer: { entities: Signature },
     ecodes: [...ID, 'INVALID_SEAL_INDEX', 'SEAL_NOT_SIGNED', 'NOT_SEAL_APPLIER', 'NOT_MOST_RECENT_SEAL', 'VERSION_CONFLICT'],
   },
+
+  // Batch stamping (批量盖章)
+  {
+    method: 'post', path: '/batches', tag: 'batches', summary: 'Issue a batch: one account, a list of {signatureId, sealIndex}; answers the batch, its ticket and its page.', callers: ['engine'],
+    body: { json: Type.Object({ account: Type.String(), name: Type.Optional(Type.String()), items: Type.Array(Type.Object({ signatureId: Type.String(), sealIndex: Type.Integer({ minimum: 0 }) })) }) },
+    answer: { entities: entity('{batch, ticket, url}') }, ecodes: ['BATCH_TOO_LARGE'],
+  },
+  { method: 'get', path: '/batches/:id', tag: 'batches', summary: "The batch and each item's outcome.", callers: ['engine'], answer: { entities: entity('The batch with its items') }, ecodes: [...ID, 'BATCH_NOT_FOUND'] },
+  { method: 'get', path: '/sign-batch/assets/:name', tag: 'batches', summary: "The batch page's script and style.", callers: ['anyone'], answer: media('text/javascript', 'text/css'), ecodes: ['NOT_FOUND'] },
+  { method: 'get', path: '/sign-batch/:id', tag: 'batches', summary: 'The batch signing page (zh-CN/en); exchanges a `?ticket=` for a cookie.', callers: ['ticket'], query: ['ticket', 'lang'], answer: media(HTML), ecodes: [...ID, 'BATCH_NOT_FOUND', 'TICKET_SCOPE'] },
+  { method: 'get', path: '/sign-batch/:id/state', tag: 'batches', summary: 'The batch as its page shows it: items, offered seals, slots no seal can satisfy.', callers: ['ticket'], answer: { entities: entity('The batch state') }, ecodes: [...ID, 'BATCH_NOT_FOUND', 'TICKET_SCOPE'] },
+  {
+    method: 'post', path: '/sign-batch/:id/start', tag: 'batches', summary: 'Confirm once: stamp every item with one seal (and an optional comment); progress over ws.', callers: ['ticket'],
+    body: { json: Type.Object({ sealId: Type.String(), comment: Type.Optional(Type.String()), mfa: Type.Optional(Type.String()) }) },
+    answer: { entities: entity('The started batch') }, ecodes: [...ID, 'BATCH_NOT_FOUND', 'TICKET_SCOPE', 'BATCH_ALREADY_STARTED', 'BATCH_EXPIRED', 'BATCH_SEAL_NOT_OFFERED', 'BATCH_PROVIDER_NOT_BATCHABLE', 'MFA_REQUIRED', 'MFA_INVALID'],
+  },
+  { method: 'get', path: '/sign-batch/:id/items/:position/preview', tag: 'batches', summary: "A PNG preview of an item's document.", callers: ['ticket'], query: ['page'], answer: media('image/png'), ecodes: [...ID, 'BATCH_NOT_FOUND', 'BATCH_ITEM_NOT_FOUND', 'PREVIEW_BUSY'] },
+  { method: 'get', path: '/sign-batch/:id/seal-images/:sealId', tag: 'batches', summary: 'The image of a seal offered for the batch.', callers: ['ticket'], answer: media('image/png', 'image/jpeg', 'image/svg+xml'), ecodes: [...ID, 'SEAL_NOT_FOUND', 'NOT_SEAL_HOLDER'] },
 
   // Verification for anyone
   { method: 'post', path: '/verify', tag: 'verification', summary: 'Verify any PDF.', callers: ['anyone'], body: { bytes: PDF }, answer: { entities: VerifyReport }, ecodes: ['FILE_EMPTY', 'FILE_TOO_LARGE', 'PDF_UNREADABLE', 'PDF_LIMIT_EXCEEDED', 'VERIFY_TIMEOUT', 'VERIFY_QUEUE_FULL'] },
