@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Authenticator, requireSignatureAccess } from '../http/auth/principal.js';
 import { originAllowed } from '../http/cors.js';
-import { ApiError } from '../http/errors.js';
+import { httpFailureOf } from '../http/error-status.js';
 import { isId } from '../http/ids.js';
 import { ticketKey } from '../http/rate-limit.js';
 import type { Signature } from '../signature/schema.js';
@@ -96,7 +96,8 @@ export class PushHub {
         ticket = ticketKey(principal.claims);
       }
     } catch (error) {
-      if (error instanceof ApiError) return refuse(socket, error.status, error.ecode);
+      const refused = httpFailureOf(error);
+      if (refused) return refuse(socket, refused.status, refused.ecode);
       throw error;
     }
     if (this.total >= this.caps.total) return refuse(socket, 503, 'Service Unavailable');

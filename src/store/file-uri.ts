@@ -1,4 +1,4 @@
-import { isId } from '../http/ids.js';
+import { isId } from '../util/ids.js';
 
 /** Builds and reads the `uri`s of files in our own store: `<publicUrl>/file/<id>`. */
 export class FileUris {

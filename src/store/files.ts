@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { BlobStore } from './blobs/blob-store.js';
 import { LocalBlobStore } from './blobs/local.js';
 import type { FilesTable } from './schema.js';
-import { newId } from '../http/ids.js';
+import { newId } from '../util/ids.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 
 /** A file's metadata, as FileAPI names it. */

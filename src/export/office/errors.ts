@@ -1,15 +1,13 @@
+import { DomainError } from '../../errors.js';
 /** Codes of the errors the LibreOffice pool raises (HTTP statuses are registered in ../errors.ts). */
 export type OfficeErrorCode = 'CONVERT_QUEUE_FULL' | 'CONVERT_TIMEOUT' | 'CONVERT_FAILED' | 'POOL_CLOSED';
 
 /** An error with a stable `code`; `message` is for the end user, `detail` (if any) is the technical cause for logs. */
-export class OfficeError extends Error {
-  readonly code: OfficeErrorCode;
+export class OfficeError extends DomainError<OfficeErrorCode> {
   readonly detail?: string;
 
   constructor(code: OfficeErrorCode, message: string, detail?: string) {
-    super(message);
-    this.name = 'OfficeError';
-    this.code = code;
+    super(code, message);
     if (detail !== undefined) this.detail = detail;
   }
 }
