@@ -117,6 +117,13 @@ describe('every error code has one HTTP status', () => {
     expect(dead, 'table entries no source throws').toEqual([]);
   });
 
+  it('names each code once in the table (a second entry would silently win)', () => {
+    const text = fs.readFileSync(path.join(projectRoot(), 'src', 'http', 'error-status.ts'), 'utf8');
+    const table = text.slice(text.indexOf('export const ERROR_TABLE'), text.indexOf('} satisfies'));
+    const named = [...table.matchAll(/'([A-Z0-9_]+)'|^ {2}([A-Z0-9_]+):/gm)].map((m) => m[1] ?? m[2]);
+    expect(named.length).toBe(Object.keys(ERROR_TABLE).length);
+  });
+
   it('agrees with the statuses the deprecated ApiError sites still name', () => {
     const disagreeing = legacyStatuses.filter(({ code, status }) => isErrorCode(code) && ERROR_TABLE[code].status !== status);
     expect(disagreeing).toEqual([]);

@@ -32,6 +32,15 @@ export const poolClosed = () => new OfficeError('POOL_CLOSED', 'The PDF converte
 export const unavailable = (detail?: string) =>
   new OfficeError('CONVERT_FAILED', 'The PDF converter could not be started; please contact the administrator.', detail);
 
+/** Any failure of a conversion as an OfficeError: a stable code for the user, the cause in `detail`. */
+export const asOfficeError = (error: unknown): OfficeError => (error instanceof OfficeError ? error : conversionFailed(String(error)));
+
+/** The converter's output, refused unless it is a PDF. */
+export function pdfOutput(bytes: Buffer): Buffer {
+  if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-') throw conversionFailed('the output is not a PDF');
+  return bytes;
+}
+
 function formatSeconds(ms: number): string {
   const s = ms / 1000;
   return Number.isInteger(s) ? String(s) : s.toFixed(1);
