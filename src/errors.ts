@@ -3,22 +3,39 @@
  * DomainError, or a subclass that adds nothing but a name, with a stable `code`; it knows nothing of
  * HTTP. The HTTP layer maps every code to a status in one table (`src/http/error-status.ts`).
  */
-export class DomainError extends Error {
+export class DomainError<Code extends string = string> extends Error {
   constructor(
     /** Stable, upper-snake machine code, e.g. SEAL_NOT_FOUND; the envelope's `ecode`. */
-    readonly code: string,
+    readonly code: Code,
     message: string,
     /** Structured details for the caller, e.g. field errors; the envelope's `entities`. */
     readonly details: unknown[] = [],
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'DomainError';
+    // A subclass adds nothing but its name (`class MfaError extends DomainError<MfaCode> {}`).
+    this.name = new.target.name;
   }
 }
 
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
+}
+
+/**
+ * A failure another service answered (the engine), relayed with that service's code: the code is
+ * theirs, not ours, so the HTTP layer answers it as a bad gateway rather than by its code.
+ */
+export class RelayedError extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    /** Which service answered (e.g. `engine`) and with what status (0 when it never answered). */
+    readonly upstream: { source: string; status: number },
+    details: unknown[] = [],
+  ) {
+    super(code, message, details);
+  }
 }
 
 /** A field-level validation problem, reported in `details`. */
@@ -30,4 +47,12 @@ export interface FieldError {
 export const invalidRequest = (errors: FieldError[]) =>
   new DomainError('INVALID_REQUEST', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
 
-export const notFound = (what: string, id: string) => new DomainError(`${what.toUpperCase()}_NOT_FOUND`, `No ${what} with id ${id}.`);
+/** What `notFound` can name; listed so every `<WHAT>_NOT_FOUND` code is known (and has a status). */
+export const NOT_FOUND_SUBJECTS = ['signature', 'file', 'seal'] as const;
+export type NotFoundSubject = (typeof NOT_FOUND_SUBJECTS)[number];
+
+export const notFoundCode = (what: NotFoundSubject) => `${what.toUpperCase() as Uppercase<NotFoundSubject>}_NOT_FOUND` as const;
+
+export const notFound = (what: NotFoundSubject, id: string) => new DomainError(notFoundCode(what), `No ${what} with id ${id}.`);
+
+export const unauthorized = (message = 'Authentication is required.') => new DomainError('UNAUTHORIZED', message);

@@ -1,10 +1,7 @@
 import { DomainError } from '../errors.js';
-import { ApiError } from '../http/errors.js';
-import { EngineApiError } from '../stamping/engine-client.js';
 
 /** The `ecode` and message an item's failure is reported with, whatever layer threw it. */
 export function errorCodeOf(error: unknown): { ecode: string; message: string } {
-  if (error instanceof ApiError || error instanceof EngineApiError) return { ecode: error.ecode, message: error.message };
   if (error instanceof DomainError) return { ecode: error.code, message: error.message };
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { createOfficePool, type Converter, type ConvertOptions, type OfficePool } from './office/index.js';
+import { DomainError } from '../errors.js';
 
 export interface ConverterSettings {
   workers: number;
@@ -27,7 +28,7 @@ export class ServiceConverter implements Converter {
   }
 
   private get(): Promise<OfficePool> {
-    if (this.closed) return Promise.reject(Object.assign(new Error('The conversion service is shutting down.'), { code: 'POOL_CLOSED' }));
+    if (this.closed) return Promise.reject(new DomainError('POOL_CLOSED', 'The conversion service is shutting down.'));
     this.pool ??= createOfficePool({
       workers: this.settings.workers,
       queueLimit: this.settings.queueLimit,

@@ -1,4 +1,4 @@
-import { ApiError, conflict } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { PushHub } from '../push/hub.js';
 import type { SealInput, Signature } from '../signature/schema.js';
 import type { SignatureService } from '../signature/service.js';
@@ -54,7 +54,7 @@ export class DocumentService {
   async generate(signatureId: string, data: Record<string, unknown>, options: { fromEndUser?: boolean } = {}): Promise<Signature> {
     const signature = await this.signatures.get(signatureId);
     const template = signature.template || signature.seals.find((seal) => seal.template)?.template;
-    if (!template) throw new ApiError(409, 'NO_TEMPLATE', 'This Signature has no Word template to generate its document from.');
+    if (!template) throw new DomainError('NO_TEMPLATE', 'This Signature has no Word template to generate its document from.');
     assertUnlocked(signature);
     if (options.fromEndUser) await this.assertEndUserData(template, data);
     const progress = (stage: ExportStage) => this.hub.publish(signatureId, { type: 'progress', signatureId, stage });
@@ -68,9 +68,9 @@ export class DocumentService {
       this.proof?.recordGenerated(signatureId, template, data, pdf, code);
       return updated;
     } catch (error) {
-      if (!(error instanceof ApiError) || error.ecode !== 'VERSION_CONFLICT') throw error;
+      if (!(error instanceof DomainError) || error.code !== 'VERSION_CONFLICT') throw error;
       assertUnlocked(await this.signatures.get(signatureId));
-      throw conflict('DOCUMENT_CHANGED', 'The Signature changed while its document was being generated; nothing was replaced. Fetch it and try again.');
+      throw new DomainError('DOCUMENT_CHANGED', 'The Signature changed while its document was being generated; nothing was replaced. Fetch it and try again.');
     }
   }
 
@@ -81,19 +81,19 @@ export class DocumentService {
   private async assertEndUserData(reference: string, data: Record<string, unknown>): Promise<void> {
     const template = await this.pipeline.templateInfo(reference);
     const declared = (template.schema as { properties?: Record<string, unknown> } | undefined)?.properties;
-    if (!declared) throw new ApiError(403, 'TEMPLATE_DATA_ENGINE_ONLY', 'This template declares no fields an end user may fill; the engine supplies its data.');
+    if (!declared) throw new DomainError('TEMPLATE_DATA_ENGINE_ONLY', 'This template declares no fields an end user may fill; the engine supplies its data.');
     const extra = Object.keys(data).filter((key) => !Object.hasOwn(declared, key));
     if (extra.length > 0) {
-      throw new ApiError(422, 'TEMPLATE_DATA_INVALID', `Fields the template does not declare: ${extra.slice(0, 10).join(', ')}.`, extra.map((key) => ({ path: `$.data.${key}`, message: 'is not a field of this template' })));
+      throw new DomainError('TEMPLATE_DATA_INVALID', `Fields the template does not declare: ${extra.slice(0, 10).join(', ')}.`, extra.map((key) => ({ path: `$.data.${key}`, message: 'is not a field of this template' })));
     }
   }
 }
 
 function assertUnlocked(signature: Signature): void {
   if (signature.seals.some((seal) => seal.signature)) {
-    throw conflict('DOCUMENT_LOCKED', 'A seal has already been applied; the document can no longer be regenerated.');
+    throw new DomainError('DOCUMENT_LOCKED', 'A seal has already been applied; the document can no longer be regenerated.');
   }
   if (signature.seals.some((seal) => seal.state === 'pending')) {
-    throw conflict('DOCUMENT_LOCKED', 'A seal is being applied at a provider; the document cannot be regenerated now.');
+    throw new DomainError('DOCUMENT_LOCKED', 'A seal is being applied at a provider; the document cannot be regenerated now.');
   }
 }

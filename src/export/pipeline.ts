@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { isId } from '../util/ids.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
@@ -64,12 +64,12 @@ export class ExportPipeline {
   private async loadImage(ref: string, forSignature?: string): Promise<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }> {
     const id = isId(ref) ? ref : this.options.uris.fileIdOf(ref);
     const file = id ? await this.options.files.get(id) : undefined;
-    if (!file) throw new ApiError(422, 'IMAGE_NOT_FOUND', `The image "${ref.slice(0, 80)}" is not a file of this service.`);
+    if (!file) throw new DomainError('IMAGE_NOT_FOUND', `The image "${ref.slice(0, 80)}" is not a file of this service.`);
     if (forSignature !== undefined && !file.tags.includes(`signature:${forSignature}`)) {
-      throw new ApiError(403, 'IMAGE_NOT_FOR_SIGNATURE', `The image ${file.id} was not uploaded for this Signature (PUT /file with signature=${forSignature}).`);
+      throw new DomainError('IMAGE_NOT_FOR_SIGNATURE', `The image ${file.id} was not uploaded for this Signature (PUT /file with signature=${forSignature}).`);
     }
     if (file.mime !== ALLOWED_MIME.png && file.mime !== ALLOWED_MIME.jpeg) {
-      throw new ApiError(415, 'NOT_AN_IMAGE', `The file ${file.id} is ${file.mime}; images in templates are PNG or JPEG.`);
+      throw new DomainError('NOT_AN_IMAGE', `The file ${file.id} is ${file.mime}; images in templates are PNG or JPEG.`);
     }
     return { bytes: await this.options.files.readBytes(file), mime: file.mime };
   }

@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import { ALLOWED_MIME } from '../store/sniff.js';
@@ -31,18 +31,18 @@ export class TemplateSource {
     const fileId = this.options.uris.fileIdOf(ref);
     if (fileId) {
       const file = await this.options.files.get(fileId);
-      if (!file) throw new ApiError(404, 'TEMPLATE_NOT_FOUND', `No file with id ${fileId}.`);
-      if (file.mime !== ALLOWED_MIME.docx) throw new ApiError(415, 'NOT_DOCX', `File ${fileId} is ${file.mime}, not a Word (.docx) template.`);
+      if (!file) throw new DomainError('TEMPLATE_NOT_FOUND', `No file with id ${fileId}.`);
+      if (file.mime !== ALLOWED_MIME.docx) throw new DomainError('NOT_DOCX', `File ${fileId} is ${file.mime}, not a Word (.docx) template.`);
       return { name: file.name, title: file.name, docx: await this.options.files.readBytes(file) };
     }
     let url: URL;
     try {
       url = new URL(ref);
     } catch {
-      throw new ApiError(400, 'INVALID_TEMPLATE', `"${ref.slice(0, 100)}" is neither a template name, a file uri nor a URL.`);
+      throw new DomainError('INVALID_TEMPLATE', `"${ref.slice(0, 100)}" is neither a template name, a file uri nor a URL.`);
     }
     if (!['http:', 'https:'].includes(url.protocol) || !this.options.allowedOrigins.includes(url.origin)) {
-      throw new ApiError(403, 'TEMPLATE_ORIGIN_NOT_ALLOWED', `Templates are not fetched from ${url.origin}; it is not on the allow-list (TEMPLATE_ORIGINS).`);
+      throw new DomainError('TEMPLATE_ORIGIN_NOT_ALLOWED', `Templates are not fetched from ${url.origin}; it is not on the allow-list (TEMPLATE_ORIGINS).`);
     }
     return { name: url.pathname.split('/').pop() || 'template.docx', title: url.pathname, docx: await this.fetch(url) };
   }
@@ -52,13 +52,13 @@ export class TemplateSource {
     try {
       response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(this.options.fetchTimeoutMs) });
     } catch (error) {
-      throw new ApiError(502, 'TEMPLATE_FETCH_FAILED', `The template could not be fetched from ${url.origin}: ${(error as Error).message}.`);
+      throw new DomainError('TEMPLATE_FETCH_FAILED', `The template could not be fetched from ${url.origin}: ${(error as Error).message}.`);
     }
-    if (!response.ok) throw new ApiError(502, 'TEMPLATE_FETCH_FAILED', `Fetching the template answered HTTP ${response.status}.`);
+    if (!response.ok) throw new DomainError('TEMPLATE_FETCH_FAILED', `Fetching the template answered HTTP ${response.status}.`);
     const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > this.options.maxTemplateBytes) throw new ApiError(413, 'TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
+    if (declared > this.options.maxTemplateBytes) throw new DomainError('TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
     const bytes = Buffer.from(await response.arrayBuffer());
-    if (bytes.length > this.options.maxTemplateBytes) throw new ApiError(413, 'TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
+    if (bytes.length > this.options.maxTemplateBytes) throw new DomainError('TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
     return bytes;
   }
 }

@@ -1,8 +1,7 @@
-import { ApiError, forbidden, registerErrorStatuses } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { Principal } from '../http/auth/principal.js';
 import type { OAuthScope } from '../http/auth/oauth.js';
 
-registerErrorStatuses({ INSUFFICIENT_SCOPE: 403, ACCOUNT_REQUIRED: 400, ACCOUNT_MISMATCH: 403 });
 
 /** Who calls the GraphQL API: an engine credential, an OAuth2 client, or an end user with a ticket. */
 export type Caller =
@@ -19,7 +18,7 @@ export function callerOf(principal: Principal | null, client: { clientId: string
 
 function requireScope(caller: Caller, scope: OAuthScope): void {
   if (caller.kind === 'client' && !caller.scopes.includes(scope) && !(scope === 'seal:read' && caller.scopes.includes('seal:admin'))) {
-    throw forbidden('INSUFFICIENT_SCOPE', `This call needs the scope ${scope}; the token has ${caller.scopes.join(' ') || 'none'}.`);
+    throw new DomainError('INSUFFICIENT_SCOPE', `This call needs the scope ${scope}; the token has ${caller.scopes.join(' ') || 'none'}.`);
   }
 }
 
@@ -29,19 +28,19 @@ function requireScope(caller: Caller, scope: OAuthScope): void {
  */
 export function actingAccount(caller: Caller, account: string | null | undefined, scope: 'seal:read' | 'seal:sign'): string {
   const named = account?.trim() || undefined;
-  if (named !== undefined && (named.length > 200 || /[\u0000-\u001f]/.test(named))) throw new ApiError(400, 'INVALID_REQUEST', 'The account name is not valid.', [{ path: 'account', message: 'invalid' }]);
+  if (named !== undefined && (named.length > 200 || /[\u0000-\u001f]/.test(named))) throw new DomainError('INVALID_REQUEST', 'The account name is not valid.', [{ path: 'account', message: 'invalid' }]);
   if (caller.kind === 'user') {
-    if (named !== undefined && named !== caller.account) throw forbidden('ACCOUNT_MISMATCH', `A ticket for ${caller.account} cannot act for ${named}.`);
-    if (scope === 'seal:sign' && !caller.canSign) throw forbidden('INSUFFICIENT_SCOPE', 'This ticket does not allow signing.');
+    if (named !== undefined && named !== caller.account) throw new DomainError('ACCOUNT_MISMATCH', `A ticket for ${caller.account} cannot act for ${named}.`);
+    if (scope === 'seal:sign' && !caller.canSign) throw new DomainError('INSUFFICIENT_SCOPE', 'This ticket does not allow signing.');
     return caller.account;
   }
   requireScope(caller, scope);
-  if (named === undefined) throw new ApiError(400, 'ACCOUNT_REQUIRED', scope === 'seal:sign' ? 'Name the signer (signer: account).' : 'Name the account.');
+  if (named === undefined) throw new DomainError('ACCOUNT_REQUIRED', scope === 'seal:sign' ? 'Name the signer (signer: account).' : 'Name the account.');
   return named;
 }
 
 /** Admin calls: engine credentials or an OAuth client with seal:admin. */
 export function requireAdmin(caller: Caller): void {
-  if (caller.kind === 'user') throw forbidden('INSUFFICIENT_SCOPE', 'This call needs an engine credential or the scope seal:admin; a user ticket cannot make it.');
+  if (caller.kind === 'user') throw new DomainError('INSUFFICIENT_SCOPE', 'This call needs an engine credential or the scope seal:admin; a user ticket cannot make it.');
   requireScope(caller, 'seal:admin');
 }

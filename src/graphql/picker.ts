@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { stateOf } from '../http/context.js';
-import { ApiError, unauthorized } from '../http/errors.js';
+import { DomainError, unauthorized } from '../errors.js';
 import { requireId } from '../util/ids.js';
 import type { SealMfaPolicy } from '../mfa/totp.js';
 import type { SealRegistry } from '../seals/registry.js';
@@ -63,7 +63,7 @@ export function pickerRoutes(options: PickerOptions): Router {
   router.get('/seal-picker/images/:sealId', async (req, res) => {
     const user = userOf(req);
     const seal = await options.registry.get(requireId(req.params.sealId, 'seal'));
-    if (!seal.holders.includes(user.account)) throw new ApiError(403, 'NOT_SEAL_HOLDER', 'You do not hold this seal.');
+    if (!seal.holders.includes(user.account)) throw new DomainError('NOT_SEAL_HOLDER', 'You do not hold this seal.');
     const image = await options.registry.imagePng(seal);
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.type(image.mime).send(Buffer.from(image.bytes));

@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { MfaGuard } from '../mfa/totp.js';
 import type { SealProvider } from '../providers/provider.js';
 import type { SealRegistry } from '../seals/registry.js';
@@ -66,7 +66,7 @@ function afterCursor(token: string): [number, string] {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'INVALID_CURSOR', 'after is not a nextToken this service issued.', [{ path: 'after', message: 'invalid' }]);
+  throw new DomainError('INVALID_CURSOR', 'after is not a nextToken this service issued.', [{ path: 'after', message: 'invalid' }]);
 }
 
 /** The root resolvers of schema.graphql; every decision is made by the registry, broker and signer they call. */
@@ -75,7 +75,7 @@ export function createRootValue(deps: ResolverDeps) {
   const pageSize = (requested: number | null | undefined): number => {
     const first = requested ?? 20;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      throw new ApiError(400, 'INVALID_REQUEST', `first must be between 1 and ${MAX_PAGE_SIZE}.`, [{ path: 'first', message: 'out of range' }]);
+      throw new DomainError('INVALID_REQUEST', `first must be between 1 and ${MAX_PAGE_SIZE}.`, [{ path: 'first', message: 'out of range' }]);
     }
     return first;
   };
@@ -193,7 +193,7 @@ export function createRootValue(deps: ResolverDeps) {
     async enrollTotp(args: { account: string }, context: GraphqlContext) {
       requireAdmin(context.caller);
       const account = args.account.trim();
-      if (!account || account.length > 200) throw new ApiError(400, 'INVALID_REQUEST', 'Name the account to enrol.', [{ path: 'account', message: 'required' }]);
+      if (!account || account.length > 200) throw new DomainError('INVALID_REQUEST', 'Name the account to enrol.', [{ path: 'account', message: 'required' }]);
       const enrolment = await deps.mfa.totp.enrol(account);
       return { account, uri: enrolment.uri, qrPng: `data:image/png;base64,${Buffer.from(enrolment.qrPng).toString('base64')}` };
     },

@@ -6,8 +6,7 @@ import { createHandler, type Handler } from 'graphql-http';
 import type { GraphqlConfig } from '../config.js';
 import { type OAuthClientPrincipal, OAuthServer } from '../http/auth/oauth.js';
 import { stateOf } from '../http/context.js';
-import { ApiError, fromCodedError } from '../http/errors.js';
-import { EngineApiError } from '../stamping/engine-client.js';
+import { httpFailureOf } from '../http/error-status.js';
 import { projectRoot } from '../util/project-root.js';
 import { type Caller, callerOf } from './caller.js';
 import { costRule, depthRule } from './limits.js';
@@ -37,12 +36,11 @@ interface RequestContext {
 const GRAPHQL_MEDIA = 'application/graphql-response+json; charset=utf-8';
 const JSON_MEDIA = 'application/json; charset=utf-8';
 
-/** The error's ecode (and HTTP status) for clients: our ApiErrors, coded domain errors, engine errors; anything else is an internal error. */
-function describe(error: unknown): { ecode: string; status: number; message: string; entities?: unknown[] } | undefined {
-  const known = error instanceof ApiError ? error : fromCodedError(error);
-  if (known) return { ecode: known.ecode, status: known.status, message: known.message, ...(known.entities.length ? { entities: known.entities } : {}) };
-  if (error instanceof EngineApiError) return { ecode: error.ecode, status: error.status >= 400 ? 502 : 500, message: error.message };
-  return undefined;
+/** The error's ecode (and HTTP status) for clients, from the one table; anything else is an internal error. */
+function describe(error: unknown): { ecode: string; status: number; message: string; entities?: unknown[]; headers: Record<string, string> } | undefined {
+  const known = httpFailureOf(error);
+  if (!known) return undefined;
+  return { ecode: known.ecode, status: known.status, message: known.message, headers: known.headers, ...(known.entities.length ? { entities: known.entities } : {}) };
 }
 
 /** GraphQL errors carry extensions.ecode with our ecodes (and the status the REST API would answer). */
@@ -181,7 +179,7 @@ export function graphqlRoutes(options: GraphqlRouteOptions): { router: Router; e
     if (parser?.type === 'entity.too.large') return refuse(req, res, 413, 'BODY_TOO_LARGE', `The body is larger than the limit of ${parser.limit} bytes.`);
     const known = describe(error);
     if (!known) return next(error);
-    refuse(req, res, known.status, known.ecode, known.message, error instanceof ApiError ? error.headers : {});
+    refuse(req, res, known.status, known.ecode, known.message, known.headers);
   };
   return { router, errorHandler };
 }

@@ -5,7 +5,8 @@ import { redactUrl } from '../log.js';
 import { type Authenticator, credentialsOf } from './auth/principal.js';
 import { setState, stateOf } from './context.js';
 import { failure } from './envelope.js';
-import { ApiError, fromCodedError } from './errors.js';
+import { DomainError } from '../errors.js';
+import { type HttpFailure, failureOf, httpFailureOf } from './error-status.js';
 
 /** Request id (taken from X-Request-Id when sane), a child logger, and one log line per request. */
 export function requestContext(logger: Logger): RequestHandler {
@@ -34,13 +35,18 @@ export function authenticate(authenticator: Authenticator): RequestHandler {
 /** Refuses non-JSON bodies on routes that take JSON (express.json leaves them undefined). */
 export const requireJsonBody: RequestHandler = (req, _res, next) => {
   if (!req.is('application/json')) {
-    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON (Content-Type: application/json).');
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON (Content-Type: application/json).');
   }
   next();
 };
 
+function answer(res: Response, failed: HttpFailure): void {
+  for (const [name, value] of Object.entries(failed.headers)) res.setHeader(name, value);
+  res.status(failed.status).json(failure(failed.status, failed.ecode, failed.message, failed.entities));
+}
+
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(failure(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}.`));
+  answer(res, failureOf('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
 };
 
 interface BodyParserError {
@@ -51,30 +57,28 @@ interface BodyParserError {
 
 export const errorHandler: ErrorRequestHandler = (thrown: unknown, req: Request, res: Response, _next: NextFunction) => {
   const log = stateOf(req)?.log;
-  const error = fromCodedError(thrown) ?? thrown;
   if (res.headersSent) {
-    log?.error({ err: error }, 'error after headers were sent');
+    log?.error({ err: thrown }, 'error after headers were sent');
     res.destroy();
     return;
   }
-  if (error instanceof ApiError) {
-    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    res.status(error.status).json(failure(error.status, error.ecode, error.message, error.entities));
-    return;
-  }
-  const parserError = error as BodyParserError;
-  if (parserError?.type === 'entity.parse.failed') {
-    res.status(400).json(failure(400, 'MALFORMED_JSON', 'The body is not valid JSON.'));
-    return;
-  }
-  if (parserError?.type === 'entity.too.large') {
-    res.status(413).json(failure(413, 'BODY_TOO_LARGE', `The body is larger than the limit of ${parserError.limit} bytes.`));
-    return;
-  }
-  if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
-    res.status(415).json(failure(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body encoding is not supported; send UTF-8 JSON.'));
-    return;
-  }
-  log?.error({ err: error }, 'unhandled error');
-  res.status(500).json(failure(500, 'INTERNAL_ERROR', 'Something went wrong on our side; the request changed nothing it did not report.'));
+  const known = httpFailureOf(thrown) ?? bodyParserFailure(thrown as BodyParserError);
+  if (known) return answer(res, known);
+  const code = (thrown as { code?: unknown } | null)?.code;
+  log?.error({ err: thrown }, thrown instanceof DomainError ? `error code ${String(code)} has no HTTP status in src/http/error-status.ts` : 'unhandled error');
+  answer(res, failureOf('INTERNAL_ERROR', 'Something went wrong on our side; the request changed nothing it did not report.'));
 };
+
+function bodyParserFailure(error: BodyParserError | null): HttpFailure | undefined {
+  switch (error?.type) {
+    case 'entity.parse.failed':
+      return failureOf('MALFORMED_JSON', 'The body is not valid JSON.');
+    case 'entity.too.large':
+      return failureOf('BODY_TOO_LARGE', `The body is larger than the limit of ${error.limit} bytes.`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return failureOf('UNSUPPORTED_MEDIA_TYPE', 'The body encoding is not supported; send UTF-8 JSON.');
+    default:
+      return undefined;
+  }
+}

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { ApiError, badRequest } from './errors.js';
+import { DomainError } from '../errors.js';
 
 export interface ReceivedUpload {
   tempPath: string;
@@ -32,12 +32,12 @@ export function cleanFilename(raw: string | undefined): string {
  * memory; more than `limit` bytes is a 413 and leaves nothing behind.
  */
 export async function receiveUpload(req: Request, tempDir: string, limit: number): Promise<ReceivedUpload> {
-  if (!req.is('multipart/form-data')) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Upload the file as multipart/form-data in the field "file".');
+  if (!req.is('multipart/form-data')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Upload the file as multipart/form-data in the field "file".');
   let parser: busboy.Busboy;
   try {
     parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: limit, files: 1, fields: 20, fieldSize: 4096, parts: 25 } });
   } catch {
-    throw badRequest('MALFORMED_MULTIPART', 'The multipart body is malformed.');
+    throw new DomainError('MALFORMED_MULTIPART', 'The multipart body is malformed.');
   }
   const fields: Record<string, string> = {};
   const tempPath = path.join(tempDir, `upload-${randomUUID()}`);
@@ -83,19 +83,19 @@ export async function receiveUpload(req: Request, tempDir: string, limit: number
         return { size, sha256: hash.digest('hex'), head: Buffer.concat(headChunks), truncated: stream.truncated === true, filename: cleanFilename(info.filename) };
       });
     });
-    parser.on('error', () => fail(badRequest('MALFORMED_MULTIPART', 'The multipart body is malformed.')));
-    parser.on('partsLimit', () => fail(badRequest('MALFORMED_MULTIPART', 'The multipart body has too many parts.')));
+    parser.on('error', () => fail(new DomainError('MALFORMED_MULTIPART', 'The multipart body is malformed.')));
+    parser.on('partsLimit', () => fail(new DomainError('MALFORMED_MULTIPART', 'The multipart body has too many parts.')));
     parser.on('close', () => {
       if (!writing) {
-        fail(badRequest('FILE_MISSING', 'The multipart body has no field "file".'));
+        fail(new DomainError('FILE_MISSING', 'The multipart body has no field "file".'));
         return;
       }
       writing.then(
         (written) => {
           if (written.truncated) {
-            fail(new ApiError(413, 'FILE_TOO_LARGE', `The file is larger than the upload limit of ${limit} bytes.`));
+            fail(new DomainError('FILE_TOO_LARGE', `The file is larger than the upload limit of ${limit} bytes.`));
           } else if (written.size === 0) {
-            fail(badRequest('FILE_EMPTY', 'The uploaded file is empty.'));
+            fail(new DomainError('FILE_EMPTY', 'The uploaded file is empty.'));
           } else {
             resolve({ tempPath, filename: written.filename, size: written.size, sha256: written.sha256, head: written.head, fields });
           }
@@ -103,7 +103,7 @@ export async function receiveUpload(req: Request, tempDir: string, limit: number
         (error: unknown) => fail(error),
       );
     });
-    req.on('aborted', () => fail(badRequest('UPLOAD_ABORTED', 'The upload was aborted.')));
+    req.on('aborted', () => fail(new DomainError('UPLOAD_ABORTED', 'The upload was aborted.')));
     req.pipe(parser);
   });
 }

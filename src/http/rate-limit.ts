@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateRule, SecurityConfig } from '../security-config.js';
 import { stateOf } from './context.js';
-import { ApiError } from './errors.js';
+import { DomainError } from '../errors.js';
 
 export type RateBucket = keyof SecurityConfig['rateLimits'];
 
@@ -48,7 +48,7 @@ export class RateLimits {
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-      throw new ApiError(429, 'RATE_LIMITED', `Too many requests; try again in ${retryAfter} s.`, [{ bucket, retryAfter }], { 'Retry-After': String(retryAfter) });
+      throw new DomainError('RATE_LIMITED', `Too many requests; try again in ${retryAfter} s.`, [{ bucket, retryAfter }]);
     }
   }
 }

@@ -1,21 +1,12 @@
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
-import { registerErrorStatuses } from '../http/errors.js';
 import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-vault.js';
 import type { Db } from '../store/db.js';
+import { DomainError } from '../errors.js';
 
-registerErrorStatuses({ MFA_REQUIRED: 401, MFA_INVALID: 401, MFA_NOT_ENROLLED: 403, MFA_RATE_LIMITED: 429 });
 
-/** A second-factor failure; `code` is one of the ecodes registered above. */
-export class MfaError extends Error {
-  constructor(
-    readonly code: 'MFA_REQUIRED' | 'MFA_INVALID' | 'MFA_NOT_ENROLLED' | 'MFA_RATE_LIMITED',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MfaError';
-  }
-}
+/** A second-factor failure. */
+export class MfaError extends DomainError<'MFA_REQUIRED' | 'MFA_INVALID' | 'MFA_NOT_ENROLLED' | 'MFA_RATE_LIMITED'> {}
 
 export interface TotpEnrolment {
   account: string;

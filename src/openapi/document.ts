@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Envelope, Failure, FieldError } from '../contract/index.js';
 import { type Body, type Caller, ROUTES, type RouteDoc } from './catalogue.js';
-import { ECODE_STATUS } from './ecode-status.js';
+import { isErrorCode, ERROR_TABLE } from '../http/error-status.js';
 
 type Json = Record<string, unknown>;
 
@@ -79,8 +79,8 @@ function success(route: RouteDoc, components: Components): Json {
 function failures(codes: string[]): Record<string, Json> {
   const byStatus = new Map<number, string[]>();
   for (const code of codes) {
-    const status = ECODE_STATUS[code];
-    if (status === undefined) throw new Error(`ecode ${code} has no HTTP status`);
+    if (!isErrorCode(code)) throw new Error(`ecode ${code} has no HTTP status in src/http/error-status.ts`);
+    const status = ERROR_TABLE[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { registerErrorStatuses } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 
 /**
  * Where a seal goes. Coordinates in a Signature are PDF points measured from the **top-left** corner
@@ -66,17 +66,8 @@ export interface PlacementSlot {
   crossPage?: boolean;
 }
 
-export class PlacementError extends Error {
-  constructor(
-    readonly code: 'PLACEHOLDER_NOT_FOUND' | 'PAGE_OUT_OF_RANGE' | 'PDF_UNREADABLE',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PlacementError';
-  }
-}
+export class PlacementError extends DomainError<'PLACEHOLDER_NOT_FOUND' | 'PAGE_OUT_OF_RANGE' | 'PDF_UNREADABLE'> {}
 
-registerErrorStatuses({ PLACEHOLDER_NOT_FOUND: 422, PAGE_OUT_OF_RANGE: 422, PDF_UNREADABLE: 422 });
 
 /** The margin, in points, between the page corner and a seal placed with neither coordinates nor placeholder. */
 const DEFAULT_MARGIN = 72;

@@ -1,11 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { DomainError } from '../errors.js';
 
 /** v1: one fixed additional data for every key (read only, migrated at start-up); v2: bound to its owner. */
 const LEGACY_AAD = Buffer.from('infoplus-signature seal private key');
 const aadFor = (owner: string) => Buffer.from(`infoplus-signature private key\0${owner}`);
 
-export class KeyVaultError extends Error {
-  readonly code = 'KEY_DECRYPT_FAILED';
+export class KeyVaultError extends DomainError<'KEY_DECRYPT_FAILED'> {
+  constructor(message: string) {
+    super('KEY_DECRYPT_FAILED', message);
+  }
 }
 
 /**

@@ -3,13 +3,9 @@ import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto'
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { DomainError } from '../errors.js';
 
-export class Pkcs12Error extends Error {
-  constructor(readonly code: 'P12_BAD_PASSPHRASE' | 'P12_NO_KEY' | 'P12_NO_CERTIFICATE' | 'P12_UNREADABLE', message: string) {
-    super(message);
-    this.name = 'Pkcs12Error';
-  }
-}
+export class Pkcs12Error extends DomainError<'P12_BAD_PASSPHRASE' | 'P12_NO_KEY' | 'P12_NO_CERTIFICATE' | 'P12_UNREADABLE'> {}
 
 export interface ImportedKey {
   privateKeyPem: string;

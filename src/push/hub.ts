@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Authenticator, requireSignatureAccess } from '../http/auth/principal.js';
 import { originAllowed } from '../http/cors.js';
-import { ApiError } from '../http/errors.js';
+import { httpFailureOf } from '../http/error-status.js';
 import { isId } from '../util/ids.js';
 import { ticketKey } from '../http/rate-limit.js';
 import type { Signature } from '../signature/schema.js';
@@ -116,7 +116,8 @@ export class PushHub {
         ticket = ticketKey(principal.claims);
       }
     } catch (error) {
-      if (error instanceof ApiError) return refuse(socket, error.status, error.ecode);
+      const refused = httpFailureOf(error);
+      if (refused) return refuse(socket, refused.status, refused.ecode);
       throw error;
     }
     if (this.total >= this.caps.total) return refuse(socket, 503, 'Service Unavailable');
@@ -142,8 +143,8 @@ export class PushHub {
     try {
       opened = await channel.open(req, id);
     } catch (error) {
-      if (error instanceof ApiError) return refuse(socket, error.status, error.ecode);
-      return refuse(socket, 403, 'Forbidden');
+      const refused = httpFailureOf(error);
+      return refused ? refuse(socket, refused.status, refused.ecode) : refuse(socket, 403, 'Forbidden');
     }
     if (this.total >= this.caps.total) return refuse(socket, 503, 'Service Unavailable');
     this.count(undefined, +1);

@@ -1,13 +1,12 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type Request, Router } from 'express';
-import { DomainError } from '../errors.js';
+import { DomainError, unauthorized } from '../errors.js';
 import { type Authenticator, TICKET_COOKIE, credentialsOf, requireEngine, ticketCookieOf } from '../http/auth/principal.js';
 import { issueTicket } from '../http/auth/tickets.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
 import { htmlHeaders } from '../http/html-headers.js';
-import { ApiError, registerErrorStatuses, unauthorized } from '../http/errors.js';
 import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import type { MfaGuard } from '../mfa/totp.js';
@@ -22,18 +21,6 @@ import { validator } from '../validation/ajv.js';
 import { batchStringsFor } from '../batch/i18n.js';
 import { renderBatchPage } from '../batch/page.js';
 import { type BatchService, presentBatch } from '../batch/service.js';
-
-registerErrorStatuses({
-  BATCH_TOO_LARGE: 413,
-  BATCH_NOT_FOUND: 404,
-  BATCH_ITEM_NOT_FOUND: 404,
-  BATCH_ALREADY_STARTED: 409,
-  BATCH_EXPIRED: 410,
-  BATCH_SEAL_NOT_OFFERED: 403,
-  BATCH_PROVIDER_NOT_BATCHABLE: 422,
-  STAMP_BUSY: 503,
-  TICKET_SCOPE: 403,
-});
 
 const ASSETS_DIR = path.join(projectRoot(), 'src', 'batch', 'assets');
 const ASSET_TYPES: Record<string, string> = { 'batch.js': 'text/javascript; charset=utf-8', 'batch.css': 'text/css; charset=utf-8' };
@@ -176,7 +163,7 @@ export function batchRoutes(options: BatchRouteOptions): Router {
     const item = batch.items[Number.parseInt(req.params.position, 10)];
     if (!item) throw new DomainError('BATCH_ITEM_NOT_FOUND', 'No such item in this batch.');
     const signature = await options.engine.getSignature(item.signatureId);
-    if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The document has not been generated yet.');
+    if (!signature.uri) throw new DomainError('DOCUMENT_NOT_READY', 'The document has not been generated yet.');
     const pdf = await options.engine.downloadFile(signature.uri);
     const png = await options.previews.render(pdf, signature.uri, await previewPage(pdf, signature.seals[item.sealIndex]));
     res.setHeader('Cache-Control', 'private, max-age=60');
@@ -187,7 +174,7 @@ export function batchRoutes(options: BatchRouteOptions): Router {
     const id = requireId(req.params.id, 'batch');
     const { account } = await user(req, id);
     const seal = await options.registry.get(requireId(req.params.sealId, 'seal'));
-    if (!seal.holders.includes(account)) throw new ApiError(403, 'NOT_SEAL_HOLDER', 'You do not hold this seal.');
+    if (!seal.holders.includes(account)) throw new DomainError('NOT_SEAL_HOLDER', 'You do not hold this seal.');
     const image = await options.registry.imagePng(seal);
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.type(image.mime).send(Buffer.from(image.bytes));

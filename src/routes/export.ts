@@ -3,7 +3,7 @@ import { type Request, Router } from 'express';
 import { requireEngine, requireSignatureAccess } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { ApiError, badRequest } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { requireId } from '../util/ids.js';
 import { receiveUpload } from '../http/multipart-upload.js';
 import type { FileStore } from '../store/files.js';
@@ -44,7 +44,7 @@ function parseJsonParameter(name: string, raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw badRequest('MALFORMED_JSON', `The ${name} parameter is not valid JSON.`);
+    throw new DomainError('MALFORMED_JSON', `The ${name} parameter is not valid JSON.`);
   }
 }
 
@@ -60,7 +60,7 @@ export function exportRoutes(options: ExportRouteOptions): Router {
   router.post('/export/:format', async (req, res) => {
     requireEngine(stateOf(req).principal);
     const format = req.params.format;
-    if (format !== 'pdf' && format !== 'docx') throw new ApiError(400, 'UNSUPPORTED_FORMAT', `The format "${String(format).slice(0, 20)}" is not supported; use pdf or docx.`);
+    if (format !== 'pdf' && format !== 'docx') throw new DomainError('UNSUPPORTED_FORMAT', `The format "${String(format).slice(0, 20)}" is not supported; use pdf or docx.`);
     const { template, data } = exportRequest(req);
     const output = format === 'pdf' ? (await options.pipeline.renderPdf(template, data ?? {})).pdf : (await options.pipeline.renderDocx(template, data ?? {})).docx;
     const mime = format === 'pdf' ? ALLOWED_MIME.pdf : ALLOWED_MIME.docx;
@@ -112,7 +112,7 @@ export function exportRoutes(options: ExportRouteOptions): Router {
     if (ticket !== undefined) {
       const running = conversionsByTicket.get(ticket) ?? 0;
       if (running >= (options.conversionsPerTicket ?? Infinity)) {
-        throw new ApiError(429, 'CONVERSIONS_PER_TICKET', 'This ticket already has a document being generated; wait for it.', [{ retryAfter: 2 }], { 'Retry-After': '2' });
+        throw new DomainError('CONVERSIONS_PER_TICKET', 'This ticket already has a document being generated; wait for it.', [{ retryAfter: 2 }]);
       }
       conversionsByTicket.set(ticket, running + 1);
     }

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { requireEngine, requireSignatureAccess, type Principal } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { ApiError, conflict, forbidden, notFound, unauthorized } from '../http/errors.js';
+import { DomainError, notFound, unauthorized } from '../errors.js';
 import { requireId } from '../util/ids.js';
 import type { FileInfo } from '../contract/file.js';
 import type { FileStore, StoredFile } from '../store/files.js';
@@ -33,7 +33,7 @@ async function requireFileRead(principal: Principal | null, fileId: string, refe
   if (!principal) throw unauthorized();
   if (principal.kind === 'engine') return;
   requireSignatureAccess(principal, principal.claims.sid, 'read');
-  if (!(await referencedBy(fileId, principal.claims.sid))) throw forbidden('TICKET_SCOPE', 'The ticket does not cover this file.');
+  if (!(await referencedBy(fileId, principal.claims.sid))) throw new DomainError('TICKET_SCOPE', 'The ticket does not cover this file.');
 }
 
 export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number, referencedBy: FileReferenceCheck): Router {
@@ -45,7 +45,7 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     try {
       const mime = await sniffMime(upload.head, upload.tempPath);
       if (!mime) {
-        throw new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `The file is not one of the accepted types (PDF, DOCX, PNG, JPEG, SVG, PKCS#12), judged by its content.`);
+        throw new DomainError('UNSUPPORTED_FILE_TYPE', `The file is not one of the accepted types (PDF, DOCX, PNG, JPEG, SVG, PKCS#12), judged by its content.`);
       }
       const name = upload.fields.name ? cleanFilename(upload.fields.name) : upload.filename;
       // `signature`: the file is uploaded for that Signature (e.g. a photo its template may show).
@@ -71,7 +71,7 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     const file = await files.get(id);
     if (!file) throw notFound('file', id);
     if (file.mime === ALLOWED_MIME.p12) {
-      throw new ApiError(403, 'PRIVATE_KEY_FILE', 'A PKCS#12 bundle holds a private key; it is only imported into the seal registry, never served.');
+      throw new DomainError('PRIVATE_KEY_FILE', 'A PKCS#12 bundle holds a private key; it is only imported into the seal registry, never served.');
     }
     const etag = `"${file.sha256}"`;
     res.setHeader('ETag', etag);
@@ -100,7 +100,7 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     const id = requireId(req.params.id, 'file');
     const outcome = await files.delete(id);
     if (outcome === 'not-found') throw notFound('file', id);
-    if (outcome === 'in-use') throw conflict('FILE_IN_USE', `File ${id} is referenced by a Signature and cannot be deleted.`);
+    if (outcome === 'in-use') throw new DomainError('FILE_IN_USE', `File ${id} is referenced by a Signature and cannot be deleted.`);
     res.json(success([{ id, deleted: true }]));
   });
 

@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/log.js';
 import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import type { VerifyReport } from '@infoplus/pdf-verify';
@@ -281,7 +281,7 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     await options.signatures.get(id);
     const shareable = (req.body as { shareable?: unknown })?.shareable;
-    if (shareable !== undefined && typeof shareable !== 'boolean') throw new ApiError(400, 'INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
+    if (shareable !== undefined && typeof shareable !== 'boolean') throw new DomainError('INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
     res.json(success([codeView(await options.codes.register(id, shareable === true))]));
   });
 
@@ -289,7 +289,7 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     requireEngine(stateOf(req).principal);
     const id = requireId(req.params.id, 'signature');
     const shareable = (req.body as { shareable?: unknown })?.shareable;
-    if (typeof shareable !== 'boolean') throw new ApiError(400, 'INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
+    if (typeof shareable !== 'boolean') throw new DomainError('INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
     await options.signatures.get(id);
     await options.codes.setShareable(id, shareable);
     res.json(success((await options.codes.ofSignature(id)).map(codeView)));
@@ -299,9 +299,9 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     requireEngine(stateOf(req).principal);
     const id = requireId(req.params.id, 'signature');
     const code = req.params.code ? normaliseCode(String(req.params.code)) : undefined;
-    if (req.params.code && !code) throw new ApiError(404, 'CODE_NOT_FOUND', 'No such verification code.');
+    if (req.params.code && !code) throw new DomainError('CODE_NOT_FOUND', 'No such verification code.');
     const withdrawn = await options.codes.withdraw(id, code);
-    if (code && withdrawn === 0) throw new ApiError(404, 'CODE_NOT_FOUND', 'No such active verification code for this Signature.');
+    if (code && withdrawn === 0) throw new DomainError('CODE_NOT_FOUND', 'No such active verification code for this Signature.');
     res.json(success([{ withdrawn }]));
   });
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { ProviderAccountProfile, ProviderAccountRepository } from '../store/provider-flows.js';
 import { validator } from '../validation/ajv.js';
 
@@ -40,8 +40,8 @@ export function providerAccountRoutes(accounts: ProviderAccountRepository, provi
   const params = (provider: unknown, account: unknown) => {
     const p = String(provider);
     const a = String(account);
-    if (!NAME.test(p) || !providerNames().includes(p)) throw new ApiError(404, 'PROVIDER_NOT_FOUND', `No configured provider "${p.slice(0, 40)}".`);
-    if (!ACCOUNT.test(a)) throw new ApiError(400, 'INVALID_ACCOUNT', 'The account is not a valid account name.');
+    if (!NAME.test(p) || !providerNames().includes(p)) throw new DomainError('PROVIDER_NOT_FOUND', `No configured provider "${p.slice(0, 40)}".`);
+    if (!ACCOUNT.test(a)) throw new DomainError('INVALID_ACCOUNT', 'The account is not a valid account name.');
     return { provider: p, account: a };
   };
   const view = (entry: NonNullable<Awaited<ReturnType<ProviderAccountRepository['get']>>>) => ({
@@ -66,7 +66,7 @@ export function providerAccountRoutes(accounts: ProviderAccountRepository, provi
     requireEngine(stateOf(req).principal);
     const { provider, account } = params(req.params.provider, req.params.account);
     const entry = await accounts.get(provider, account);
-    if (!entry) throw new ApiError(404, 'PROVIDER_ACCOUNT_NOT_FOUND', `No ${provider} identity registered for ${account}.`);
+    if (!entry) throw new DomainError('PROVIDER_ACCOUNT_NOT_FOUND', `No ${provider} identity registered for ${account}.`);
     res.json(success([view(entry)]));
   });
 

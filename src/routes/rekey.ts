@@ -2,15 +2,12 @@ import { Router } from 'express';
 import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { registerErrorStatuses } from '../http/errors.js';
 import { requireId } from '../util/ids.js';
 import type { FileUris } from '../store/file-uri.js';
 import { validator } from '../validation/ajv.js';
 import type { RekeyInput, SealRekeying } from '../seals/rekey.js';
 import { REVOCATION_REASONS } from '../seals/revocation.js';
 import { sealEntity } from './seals.js';
-
-registerErrorStatuses({ SEAL_NOT_FOUND: 404, REKEY_NOT_BUILTIN: 422, SEAL_HAS_NO_CERTIFICATE: 422, SEAL_REKEY_CONFLICT: 409, LTV_NEEDS_TSA: 422 });
 
 const validateRekey = validator<RekeyInput>({
   type: 'object',

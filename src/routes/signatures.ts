@@ -8,7 +8,7 @@ import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
 import { type CreateSignatureRequest, type Signature, validateCreateSignature, validateSignaturePatch } from '../signature/schema.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { TicketRequest } from '../contract/requests.js';
 import type { SignatureService } from '../signature/service.js';
 
@@ -49,7 +49,7 @@ export function signatureRoutes(signatures: SignatureService, tickets: TicketSet
       signature = await signatures.create({ name: body.name, fileId: mark?.fileId ?? body.file, seals: body.seals });
       if (mark) await marks!.register(signature.id, mark.code, { shareable: typeof body.verificationMark === 'object' && body.verificationMark.shareable === true });
     } else {
-      if (!documents) throw new ApiError(501, 'EXPORT_UNAVAILABLE', 'Creating documents from templates is not available on this service.');
+      if (!documents) throw new DomainError('EXPORT_UNAVAILABLE', 'Creating documents from templates is not available on this service.');
       signature = await documents.createFromTemplate({ ...body, template: body.template as string });
     }
     res.json(success([signature]));
@@ -76,7 +76,7 @@ export function signatureRoutes(signatures: SignatureService, tickets: TicketSet
     const body = validateTicketRequest(req.body);
     await signatures.get(id);
     const scopes = body.scopes ?? ['read', 'stamp'];
-    if (body.seal !== undefined && !scopes.includes('stamp')) throw new ApiError(400, 'INVALID_REQUEST', 'seal binds a stamp ticket; add the stamp scope.', [{ path: '$.seal', message: 'needs the stamp scope' }]);
+    if (body.seal !== undefined && !scopes.includes('stamp')) throw new DomainError('INVALID_REQUEST', 'seal binds a stamp ticket; add the stamp scope.', [{ path: '$.seal', message: 'needs the stamp scope' }]);
     // Stamping needs reading the Signature too.
     if (scopes.includes('stamp') && !scopes.includes('read')) scopes.unshift('read');
     const exp = Math.floor(Date.now() / 1000) + Math.min(body.ttl ?? tickets.ttlSeconds, tickets.ttlSeconds);
@@ -90,7 +90,7 @@ export function signatureRoutes(signatures: SignatureService, tickets: TicketSet
     const id = requireId(req.params.id, 'signature');
     requireEngine(stateOf(req).principal);
     const jti = requireId(req.params.jti, 'ticket');
-    if (!tickets.revoked) throw new ApiError(501, 'REVOCATION_UNAVAILABLE', 'Ticket revocation is not available.');
+    if (!tickets.revoked) throw new DomainError('REVOCATION_UNAVAILABLE', 'Ticket revocation is not available.');
     const now = Math.floor(Date.now() / 1000);
     await tickets.revoked.revoke(jti, id, now + MAX_TICKET_SECONDS + 60, now);
     tickets.onRevoke?.(jti);

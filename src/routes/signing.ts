@@ -9,7 +9,7 @@ import { StampRequest } from '../contract/requests.js';
 import { type Authenticator, TICKET_COOKIE, credentialsOf, requireSignatureAccess } from '../http/auth/principal.js';
 import { success } from '../http/envelope.js';
 import { htmlHeaders } from '../http/html-headers.js';
-import { ApiError, badRequest, unauthorized, validationFailed } from '../http/errors.js';
+import { DomainError, invalidRequest, unauthorized } from '../errors.js';
 import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { validator } from '../validation/ajv.js';
@@ -58,7 +58,7 @@ const COOKIE_SECONDS = 1800;
 
 function sealIndexOf(raw: unknown): number {
   const text = String(raw ?? '0');
-  if (!/^\d{1,3}$/.test(text)) throw badRequest('INVALID_SEAL_INDEX', `The seal index "${text.slice(0, 16)}" is not a number from 0.`);
+  if (!/^\d{1,3}$/.test(text)) throw new DomainError('INVALID_SEAL_INDEX', `The seal index "${text.slice(0, 16)}" is not a number from 0.`);
   return Number(text);
 }
 
@@ -76,7 +76,7 @@ async function stampingUser(options: SigningRouteOptions, req: Request, signatur
 export function assetHandler(dir: string, types: Record<string, string>): RequestHandler {
   return (req, res) => {
     const type = types[req.params.name as string];
-    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such asset.');
+    if (!type) throw new DomainError('NOT_FOUND', 'No such asset.');
     res.setHeader('Content-Type', type);
     res.setHeader('Cache-Control', 'public, max-age=300');
     fs.createReadStream(path.join(dir, req.params.name as string)).pipe(res);
@@ -133,11 +133,11 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     await stampingUser(options, req, id);
     const signature = await options.engine.getSignature(id);
-    if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The document has not been generated yet.');
+    if (!signature.uri) throw new DomainError('DOCUMENT_NOT_READY', 'The document has not been generated yet.');
     // `?rev=<file id>`: exactly the revision the page was rendered for (one of this Signature's revisions).
     const rev = req.query.rev === undefined ? undefined : requireId(String(req.query.rev), 'revision');
     const revision = rev === undefined ? undefined : (signature.revisions ?? []).find((entry) => entry.fileId === rev);
-    if (rev !== undefined && !revision) throw new ApiError(404, 'REVISION_NOT_FOUND', 'That revision is not part of this Signature.');
+    if (rev !== undefined && !revision) throw new DomainError('REVISION_NOT_FOUND', 'That revision is not part of this Signature.');
     const uri = revision?.uri ?? signature.uri;
     const pdf = await options.engine.downloadFile(uri);
     // `?page=n`, or `?seal=i`: the page where seal i will go (its placeholder's page, else its page, else the last).
@@ -152,7 +152,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     const { user } = await stampingUser(options, req, id);
     const seal = await options.registry.get(requireId(req.params.sealId, 'seal'));
-    if (!seal.holders.includes(user.account)) throw new ApiError(403, 'NOT_SEAL_HOLDER', 'You do not hold this seal.');
+    if (!seal.holders.includes(user.account)) throw new DomainError('NOT_SEAL_HOLDER', 'You do not hold this seal.');
     const image = await options.registry.imagePng(seal);
     res.setHeader('Cache-Control', 'private, max-age=300');
     res.type(image.mime).send(Buffer.from(image.bytes));
@@ -164,7 +164,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     const flowId = requireId(String(req.query.flow ?? ''), 'flow');
     const flow = await options.stamps.flow(flowId);
-    if (!flow || flow.signatureId !== id) throw new ApiError(404, 'FLOW_NOT_FOUND', 'No such signing flow.');
+    if (!flow || flow.signatureId !== id) throw new DomainError('FLOW_NOT_FOUND', 'No such signing flow.');
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(renderReturnPage({ locale, strings: stringsFor(locale), state: flow.state, reason: flow.stateReason, provider: flow.provider }));
@@ -176,7 +176,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const body = validateStamp(req.body);
     // The document the signer was shown: its Signature version, or the sha256 of its PDF (or both).
     if (body.version === undefined && body.sha256 === undefined) {
-      throw validationFailed([{ path: '$', message: 'must name the document shown to the signer: version or sha256' }]);
+      throw invalidRequest([{ path: '$', message: 'must name the document shown to the signer: version or sha256' }]);
     }
     const { user } = await stampingUser(options, req, id, sealIndex);
     await options.mfa?.check(user.account, body.sealId, body.mfa);
@@ -205,7 +205,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
 
 /** The page a preview shows for a slot: its placeholder's page, else its page, else the last. */
 export async function previewPage(pdf: Uint8Array, slot: Seal | undefined): Promise<number> {
-  if (!slot) throw new ApiError(404, 'SEAL_NOT_FOUND', 'No such seal in this Signature.');
+  if (!slot) throw new DomainError('SEAL_NOT_FOUND', 'No such seal in this Signature.');
   try {
     const placement = await resolvePlacement(pdf, slot, { width: 1, height: 1 });
     const anchor = placement.kind === 'anchors' ? placement.anchors[0].page : 0;

@@ -2,7 +2,7 @@ import { Router, raw } from 'express';
 import { requireSignatureAccess } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { requireId } from '../util/ids.js';
 import type { PdfVerifier } from '../verification/pool.js';
 import type { RevocationSettings } from '../verification/verify-worker.js';
@@ -29,7 +29,7 @@ export function verificationRoutes(options: VerificationOptions): Router {
     const id = requireId(req.params.id, 'signature');
     requireSignatureAccess(stateOf(req).principal, id, 'read');
     const signature = await options.engine.getSignature(id);
-    if (!signature.uri) throw new ApiError(409, 'DOCUMENT_NOT_READY', 'The Signature has no document yet.');
+    if (!signature.uri) throw new DomainError('DOCUMENT_NOT_READY', 'The Signature has no document yet.');
     const pdf = await options.engine.downloadFile(signature.uri);
     const expected = signature.seals.map((seal) => (seal.signature ? Buffer.from(seal.signature, 'base64') : null));
     const report = await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), expectedCms: expected, revocation: options.revocation() });
@@ -48,7 +48,7 @@ export function verificationRoutes(options: VerificationOptions): Router {
         await fs.rm(upload.tempPath, { force: true });
       }
     }
-    if (!pdf?.length) throw new ApiError(400, 'FILE_EMPTY', 'Send a PDF as the body (application/pdf) or in the multipart field "file".');
+    if (!pdf?.length) throw new DomainError('FILE_EMPTY', 'Send a PDF as the body (application/pdf) or in the multipart field "file".');
     res.json(success([await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), revocation: options.revocation() })]));
   });
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireEngine } from '../http/auth/principal.js';
 import { stateOf } from '../http/context.js';
 import { success } from '../http/envelope.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { requireId } from '../util/ids.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { WEBHOOK_EVENT_TYPES } from '../proof/changes.js';
@@ -33,7 +33,7 @@ export function webhookRoutes(options: { store: WebhookStore; policy: UrlPolicy;
     try {
       url = checkWebhookUrl(body.url, options.policy);
     } catch (error) {
-      if (error instanceof WebhookUrlError) throw new ApiError(422, 'WEBHOOK_URL_NOT_ALLOWED', `The webhook URL ${error.message}.`, [{ path: '$.url', message: error.message }]);
+      if (error instanceof WebhookUrlError) throw new DomainError('WEBHOOK_URL_NOT_ALLOWED', `The webhook URL ${error.message}.`, [{ path: '$.url', message: error.message }]);
       throw error;
     }
     // The secret is shown once, here; later reads never include it.
@@ -48,7 +48,7 @@ export function webhookRoutes(options: { store: WebhookStore; policy: UrlPolicy;
   router.delete('/webhooks/:id', async (req, res) => {
     requireEngine(stateOf(req).principal);
     const id = requireId(req.params.id, 'webhook');
-    if (!(await store.unsubscribe(id))) throw new ApiError(404, 'WEBHOOK_NOT_FOUND', `No webhook subscription ${id}.`);
+    if (!(await store.unsubscribe(id))) throw new DomainError('WEBHOOK_NOT_FOUND', `No webhook subscription ${id}.`);
     res.json(success([]));
   });
 
@@ -62,7 +62,7 @@ export function webhookRoutes(options: { store: WebhookStore; policy: UrlPolicy;
   router.post('/webhooks/deliveries/:id/redeliver', async (req, res) => {
     requireEngine(stateOf(req).principal);
     const id = requireId(req.params.id, 'delivery');
-    if (!(await store.redeliver(id))) throw new ApiError(404, 'DELIVERY_NOT_FOUND', `No webhook delivery ${id}.`);
+    if (!(await store.redeliver(id))) throw new DomainError('DELIVERY_NOT_FOUND', `No webhook delivery ${id}.`);
     options.kick();
     res.json(success([]));
   });

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { issueTicket } from '../http/auth/tickets.js';
 import { success } from '../http/envelope.js';
 import { htmlHeaders } from '../http/html-headers.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { requireJsonBody } from '../http/middleware.js';
 import { DEMO_USERS } from '../seals/demo.js';
 import type { SealInput, Signature } from '../signature/schema.js';
@@ -84,7 +84,7 @@ function cachedFile(file: string): CachedFile {
   try {
     stat = fs.statSync(file);
   } catch {
-    throw new ApiError(503, 'UI_NOT_BUILT', 'The web component has not been built; run npm run build:ui.');
+    throw new DomainError('UI_NOT_BUILT', 'The web component has not been built; run npm run build:ui.');
   }
   const hit = fileCache.get(file);
   if (hit && hit.mtimeMs === stat.mtimeMs && hit.size === stat.size) return hit;
@@ -157,7 +157,7 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
   router.get('/plugin-ui/:file', (req, res) => {
     const file = String(req.params.file);
     const type = Object.hasOwn(BUNDLE_FILES, file) ? BUNDLE_FILES[file] : undefined;
-    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such file.');
+    if (!type) throw new DomainError('NOT_FOUND', 'No such file.');
     return sendFile(req, res, path.join(BUNDLE_DIR, file), type, 'public, max-age=300');
   });
 
@@ -178,7 +178,7 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
   });
   router.get('/demo/:asset', (req, res) => {
     const type = Object.hasOwn(DEMO_ASSETS, String(req.params.asset)) ? DEMO_ASSETS[String(req.params.asset)] : undefined;
-    if (!type) throw new ApiError(404, 'NOT_FOUND', 'No such file.');
+    if (!type) throw new DomainError('NOT_FOUND', 'No such file.');
     return sendFile(req, res, path.join(DEMO_DIR, String(req.params.asset)), type, 'no-cache');
   });
 
@@ -188,7 +188,7 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     await options.limitCreate?.(req.socket.remoteAddress ?? 'unknown');
     const body = validateCreate(req.body);
     const user = DEMO_USERS.find((candidate) => candidate.account === body.account) ?? DEMO_USERS[0];
-    if (!options.documents) throw new ApiError(501, 'EXPORT_UNAVAILABLE', 'Templates are not available on this service.');
+    if (!options.documents) throw new DomainError('EXPORT_UNAVAILABLE', 'Templates are not available on this service.');
     const signature = await options.documents.createFromTemplate({ template: body.template, data: body.data ?? {}, seals: body.template === 'leave-application' ? DEMO_SEALS : undefined });
     demoCreated.add(signature.id);
     const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
@@ -200,10 +200,10 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
   router.post('/demo/session', requireJsonBody, async (req, res) => {
     const body = validateSession(req.body);
     const user = DEMO_USERS.find((candidate) => candidate.account === body.account);
-    if (!user) throw new ApiError(404, 'DEMO_USER_NOT_FOUND', `No demo user ${body.account}.`);
+    if (!user) throw new DomainError('DEMO_USER_NOT_FOUND', `No demo user ${body.account}.`);
     let signature: Signature | undefined;
     if (body.signatureId && !body.reset) {
-      if (!demoCreated.has(body.signatureId)) throw new ApiError(403, 'DEMO_SIGNATURE_ONLY', 'The demo hands out tickets only for Signatures it created.');
+      if (!demoCreated.has(body.signatureId)) throw new DomainError('DEMO_SIGNATURE_ONLY', 'The demo hands out tickets only for Signatures it created.');
       signature = await options.signatures.get(body.signatureId).catch(() => undefined);
     }
     if (!signature) {

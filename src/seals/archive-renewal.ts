@@ -124,7 +124,7 @@ export class ArchiveRenewal {
     try {
       signature = await engine.getSignature(signatureId);
     } catch (error) {
-      if (error instanceof EngineApiError && error.status === 404) return this.untrack(signatureId);
+      if (error instanceof EngineApiError && error.code === 'SIGNATURE_NOT_FOUND') return this.untrack(signatureId);
       throw error;
     }
     if (!signature.uri) return this.untrack(signatureId);
@@ -162,7 +162,7 @@ export class ArchiveRenewal {
     try {
       await engine.putSignature(signatureId, { version: signature.version, uri: revision.uri });
     } catch (error) {
-      if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT') return 'conflict';
+      if (error instanceof EngineApiError && error.code === 'VERSION_CONFLICT') return 'conflict';
       throw error;
     }
     const next = new x509.X509Certificate(added.signerCertificatePem).notAfter;

@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import { ApiError, notFound, registerErrorStatuses } from '../http/errors.js';
+import { DomainError, notFound } from '../errors.js';
 import { newId } from '../util/ids.js';
 import { decryptPrivateKey, encryptPrivateKey, importPkcs12, isLegacyKey, issueSigningCertificate } from '../pki/index.js';
 import type { FileStore } from '../store/files.js';
@@ -12,7 +12,6 @@ import { officialSealSvg, personalSealSvg, rasterizeSvg } from './seal-image.js'
 export const SEAL_TYPES = ['公章', '合同专用章', '财务专用章', '个人签名', '手写'] as const;
 const PERSONAL_TYPES = new Set(['个人签名', '手写']);
 
-registerErrorStatuses({ P12_BAD_PASSPHRASE: 422, P12_NO_KEY: 422, P12_NO_CERTIFICATE: 422, P12_UNREADABLE: 422, KEY_DECRYPT_FAILED: 500 });
 
 /** What `POST /seals` accepts (the contract's CreateSealRequest). */
 export type CreateSealInput = CreateSealRequest;
@@ -58,7 +57,7 @@ export class SealRegistry {
     const ownerKind: OwnerKind = input.ownerKind ?? (PERSONAL_TYPES.has(input.type) ? 'person' : 'organization');
     const provider = input.provider ?? 'local';
     if (!this.providers.names().includes(provider)) {
-      throw new ApiError(422, 'PROVIDER_UNAVAILABLE', `The seal provider "${provider}" is not configured on this service (configured: ${this.providers.names().join(', ')}).`);
+      throw new DomainError('PROVIDER_UNAVAILABLE', `The seal provider "${provider}" is not configured on this service (configured: ${this.providers.names().join(', ')}).`);
     }
     let imageFileId = input.image ? await this.checkImage(input.image) : await this.generateImage(input, ownerKind);
     let providerRef: Record<string, unknown> = provider === 'esign' ? { autoSign: ownerKind === 'organization' && input.providerOptions?.autoSign === true } : {};
@@ -83,8 +82,8 @@ export class SealRegistry {
     if (provider === 'local') {
       if (input.p12) {
         const file = await this.files.get(input.p12);
-        if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${input.p12}.`);
-        if (file.mime !== ALLOWED_MIME.p12) throw new ApiError(415, 'NOT_PKCS12', `File ${file.id} is ${file.mime}, not a PKCS#12 bundle.`);
+        if (!file) throw new DomainError('FILE_NOT_FOUND', `No file with id ${input.p12}.`);
+        if (file.mime !== ALLOWED_MIME.p12) throw new DomainError('NOT_PKCS12', `File ${file.id} is ${file.mime}, not a PKCS#12 bundle.`);
         const imported = await importPkcs12(await this.files.readBytes(file), input.passphrase ?? '');
         ({ certificatePem, chainPem, privateKeyPem } = imported);
         keyAlgorithm = keyAlgorithmOf(privateKeyPem);
@@ -141,7 +140,7 @@ export class SealRegistry {
   async signingMaterial(seal: SealRecord): Promise<SigningMaterial> {
     const encrypted = await this.repo.encryptedKey(seal.id);
     if (!encrypted || !seal.certificatePem) {
-      throw new ApiError(409, 'SEAL_HAS_NO_KEY', `The seal ${seal.name} has no key for the local signer (provider ${seal.provider}).`);
+      throw new DomainError('SEAL_HAS_NO_KEY', `The seal ${seal.name} has no key for the local signer (provider ${seal.provider}).`);
     }
     return { privateKeyPem: decryptPrivateKey(encrypted, this.masterKey, `seal:${seal.id}`), certificatePem: seal.certificatePem, chainPem: seal.chainPem };
   }
@@ -161,7 +160,7 @@ export class SealRegistry {
   /** The seal image as PNG (SVG images are rasterised once and cached). */
   async imagePng(seal: SealRecord): Promise<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }> {
     const file = await this.files.get(seal.imageFileId);
-    if (!file) throw new ApiError(500, 'SEAL_IMAGE_MISSING', `The image of seal ${seal.name} is missing.`);
+    if (!file) throw new DomainError('SEAL_IMAGE_MISSING', `The image of seal ${seal.name} is missing.`);
     if (file.mime === ALLOWED_MIME.png || file.mime === ALLOWED_MIME.jpeg) {
       return { bytes: await this.files.readBytes(file), mime: file.mime as 'image/png' | 'image/jpeg' };
     }
@@ -176,17 +175,17 @@ export class SealRegistry {
   /** A stored seal image as PNG (SVG rasterised); JPEG cannot carry a seal's transparency. */
   private async pngOfFile(fileId: string): Promise<Uint8Array> {
     const file = await this.files.get(fileId);
-    if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${fileId}.`);
+    if (!file) throw new DomainError('FILE_NOT_FOUND', `No file with id ${fileId}.`);
     if (file.mime === ALLOWED_MIME.png) return this.files.readBytes(file);
     if (file.mime === ALLOWED_MIME.svg) return rasterizeSvg((await this.files.readBytes(file)).toString('utf8'), 512);
-    throw new ApiError(415, 'NOT_AN_IMAGE', 'This provider needs the seal image as PNG (or SVG).');
+    throw new DomainError('NOT_AN_IMAGE', 'This provider needs the seal image as PNG (or SVG).');
   }
 
   private async checkImage(fileId: string): Promise<string> {
     const file = await this.files.get(fileId);
-    if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${fileId}.`);
+    if (!file) throw new DomainError('FILE_NOT_FOUND', `No file with id ${fileId}.`);
     if (![ALLOWED_MIME.png, ALLOWED_MIME.jpeg, ALLOWED_MIME.svg].includes(file.mime as never)) {
-      throw new ApiError(415, 'NOT_AN_IMAGE', `File ${fileId} is ${file.mime}; a seal image is PNG, JPEG or SVG.`);
+      throw new DomainError('NOT_AN_IMAGE', `File ${fileId} is ${file.mime}; a seal image is PNG, JPEG or SVG.`);
     }
     return file.id;
   }

@@ -8,6 +8,7 @@ import { importSigningKey } from '../pki/index.js';
 import { x509 } from '../pki/webcrypto.js';
 import type { Db } from '../store/db.js';
 import type { BuiltinAuthority } from './authority.js';
+import { DomainError } from '../errors.js';
 
 export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
@@ -21,15 +22,7 @@ const HOUR = 3600 * 1000;
 export const REVOCATION_VALIDITY_MS = 24 * HOUR;
 const MAX_REQUESTS_PER_OCSP = 10;
 
-export class RevocationError extends Error {
-  constructor(
-    readonly code: 'CERT_NOT_ISSUED_HERE' | 'ALREADY_REVOKED' | 'OCSP_REQUEST_INVALID',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RevocationError';
-  }
-}
+export class RevocationError extends DomainError<'CERT_NOT_ISSUED_HERE' | 'ALREADY_REVOKED'> {}
 
 export interface RevocationEntry {
   serial: string;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { KeyedQueue } from '../util/keyed-queue.js';
-import { ApiError, badRequest, conflict, notFound, validationFailed, type FieldError } from '../http/errors.js';
+import { DomainError, invalidRequest, notFound, type FieldError } from '../errors.js';
 import { newId } from '../util/ids.js';
 import type { FileStore } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
@@ -48,9 +48,9 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
   /** A Signature over an uploaded PDF. */
   async create(input: { name?: string; fileId: string; seals?: SealInput[]; template?: string }, cause = 'created'): Promise<Signature> {
     const file = await this.files.get(input.fileId);
-    if (!file) throw new ApiError(404, 'FILE_NOT_FOUND', `No file with id ${input.fileId}.`);
+    if (!file) throw new DomainError('FILE_NOT_FOUND', `No file with id ${input.fileId}.`);
     if (file.mime !== 'application/pdf') {
-      throw new ApiError(415, 'NOT_A_PDF', `File ${input.fileId} is ${file.mime}; a Signature needs a PDF (application/pdf).`);
+      throw new DomainError('NOT_A_PDF', `File ${input.fileId} is ${file.mime}; a Signature needs a PDF (application/pdf).`);
     }
     const uri = this.uris.forFile(file.id);
     const now = Date.now();
@@ -89,11 +89,11 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
       const record = await this.repo.get(id);
       if (!record) throw notFound('signature', id);
       if (patch.version !== undefined && patch.version !== record.version) {
-        throw conflict('VERSION_CONFLICT', `The Signature is at version ${record.version}, the update was made against version ${patch.version}.`);
+        throw new DomainError('VERSION_CONFLICT', `The Signature is at version ${record.version}, the update was made against version ${patch.version}.`);
       }
       const next = await this.merge(record.signature, patch);
       const written = await this.repo.replace(next, record.version, this.referencedFiles(next), { before: record.signature, cause });
-      if (!written) throw conflict('VERSION_CONFLICT', 'The Signature was changed concurrently; fetch it again and retry.');
+      if (!written) throw new DomainError('VERSION_CONFLICT', 'The Signature was changed concurrently; fetch it again and retry.');
       const presented = this.presentRecord(written);
       this.emit('change', { signature: presented, cause });
       return presented;
@@ -102,7 +102,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
 
   private async merge(current: Signature, patch: SignaturePatch): Promise<Signature> {
     if (patch.id !== undefined && patch.id !== current.id) {
-      throw badRequest('ID_MISMATCH', `The body's id ${patch.id} is not the id in the path (${current.id}).`);
+      throw new DomainError('ID_MISMATCH', `The body's id ${patch.id} is not the id in the path (${current.id}).`);
     }
     const next: Signature = { ...current, seals: current.seals.map((seal) => ({ ...seal })) };
     if (patch.name !== undefined) next.name = patch.name;
@@ -116,18 +116,18 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
       } else {
         const fileId = this.uris.fileIdOf(patch.uri);
         if (!fileId) {
-          throw validationFailed([{ path: '$.uri', message: 'must be the uri of a PDF in this service\'s file store (…/file/<id>)' }]);
+          throw invalidRequest([{ path: '$.uri', message: 'must be the uri of a PDF in this service\'s file store (…/file/<id>)' }]);
         }
         const file = await this.files.get(fileId);
-        if (!file) throw validationFailed([{ path: '$.uri', message: `names file ${fileId}, which does not exist` }]);
-        if (file.mime !== 'application/pdf') throw validationFailed([{ path: '$.uri', message: `names a ${file.mime} file, not a PDF` }]);
+        if (!file) throw invalidRequest([{ path: '$.uri', message: `names file ${fileId}, which does not exist` }]);
+        if (file.mime !== 'application/pdf') throw invalidRequest([{ path: '$.uri', message: `names a ${file.mime} file, not a PDF` }]);
         next.uri = this.uris.forFile(fileId);
         next.fileId = fileId;
         next.size = file.size;
         next.revisions = nextRevisions(current.revisions ?? [], fileId, next.uri, changedSealIndex(current.seals, next.seals));
       }
     } else if (patch.size !== undefined && patch.size !== current.size) {
-      throw validationFailed([{ path: '$.size', message: 'is the size of the file at uri and cannot be set on its own' }]);
+      throw invalidRequest([{ path: '$.size', message: 'is the size of the file at uri and cannot be set on its own' }]);
     }
     return next;
   }
@@ -151,7 +151,7 @@ function mergeSeals(current: Seal[], incoming: SealInput[]): Seal[] {
   const indexed = incoming.filter((seal) => seal.index !== undefined);
   if (indexed.length === 0) return normalizeSeals(incoming);
   if (indexed.length !== incoming.length) {
-    throw badRequest('MIXED_SEAL_UPDATE', 'Either every item of seals carries an index (update those seals) or none does (replace all seals).');
+    throw new DomainError('MIXED_SEAL_UPDATE', 'Either every item of seals carries an index (update those seals) or none does (replace all seals).');
   }
   const merged = current.map((seal) => ({ ...seal }));
   const errors: FieldError[] = [];
@@ -169,7 +169,7 @@ function mergeSeals(current: Seal[], incoming: SealInput[]): Seal[] {
       permission: { ...base.permission, ...seal.permission },
     });
   });
-  if (errors.length > 0) throw validationFailed(errors);
+  if (errors.length > 0) throw invalidRequest(errors);
   return merged;
 }
 
@@ -179,8 +179,7 @@ function assertSealsAcceptable(seals: Seal[], path: string): void {
     const verdict = checkPublicKeyField(seal.privateKey);
     if (!verdict.ok) errors.push({ path: `${path}[${i}].privateKey`, message: verdict.reason });
   });
-  if (errors.length > 0) throw new ApiError(400, errors.some((e) => e.message.includes('private key')) ? 'PRIVATE_KEY_REFUSED' : 'INVALID_REQUEST',
-    `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  if (errors.length > 0) throw new DomainError(errors.some((e) => e.message.includes('private key')) ? 'PRIVATE_KEY_REFUSED' : 'INVALID_REQUEST', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Envelope, FileInfo, Signature, SignaturePatch } from '../contract/index.js';
+import { RelayedError } from '../errors.js';
 
 /** What the signature service needs from the engine side: SignatureAPI S1/S2 and FileAPI. */
 export interface EngineApi {
@@ -9,15 +10,18 @@ export interface EngineApi {
   uploadFile(bytes: Uint8Array, name: string): Promise<Pick<FileInfo, 'id' | 'uri'>>;
 }
 
-export class EngineApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly ecode: string,
-    message: string,
-    readonly entities: unknown[] = [],
-  ) {
-    super(message);
-    this.name = 'EngineApiError';
+/** The InfoPlus response envelope the engine answers with. */
+interface EngineEnvelope<T> {
+  errno: number;
+  ecode?: string;
+  error?: string;
+  entities: T[];
+}
+
+/** The engine refused or failed a call; `code` is the engine's ecode (or ours when it sent none). */
+export class EngineApiError extends RelayedError {
+  constructor(code: string, message: string, upstreamStatus: number, details: unknown[] = []) {
+    super(code, message, { source: 'engine', status: upstreamStatus }, details);
   }
 }
 
@@ -53,14 +57,14 @@ export class EngineClient implements EngineApi {
       redirect: 'error',
     });
     const text = await response.text();
-    let envelope: Envelope<T>;
+    let envelope: EngineEnvelope<T>;
     try {
-      envelope = JSON.parse(text) as Envelope<T>;
+      envelope = JSON.parse(text) as EngineEnvelope<T>;
     } catch {
-      throw new EngineApiError(response.status, 'ENGINE_BAD_RESPONSE', `The engine answered ${method} ${path} with HTTP ${response.status} and no envelope.`);
+      throw new EngineApiError('ENGINE_BAD_RESPONSE', `The engine answered ${method} ${path} with HTTP ${response.status} and no envelope.`, response.status);
     }
     if (!response.ok || envelope.errno !== 0) {
-      throw new EngineApiError(response.status, envelope.ecode ?? 'ENGINE_ERROR', envelope.error ?? `HTTP ${response.status}`, envelope.entities ?? []);
+      throw new EngineApiError(envelope.ecode ?? 'ENGINE_ERROR', envelope.error ?? `HTTP ${response.status}`, response.status, envelope.entities ?? []);
     }
     return envelope.entities[0];
   }
@@ -80,7 +84,7 @@ export class EngineClient implements EngineApi {
     const published = (this.options.publicBaseUrls?.() ?? []).map((base) => new URL(base.replace(/\/*$/, '/')));
     const match = published.find((base) => url.origin === base.origin && url.pathname.startsWith(base.pathname));
     if (!match) {
-      throw new EngineApiError(400, 'URI_NOT_ALLOWED', `Refusing to fetch ${url.origin}: only files of the engine at ${this.base.origin} are fetched.`);
+      throw new EngineApiError('URI_NOT_ALLOWED', `Refusing to fetch ${url.origin}: only files of the engine at ${this.base.origin} are fetched.`, 400);
     }
     // The engine's public address (a load balancer with several instances): fetch from the engine directly.
     return new URL(url.pathname.slice(match.pathname.length) + url.search, this.base);
@@ -93,12 +97,12 @@ export class EngineClient implements EngineApi {
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
       redirect: 'error',
     });
-    if (!response.ok) throw new EngineApiError(response.status, 'FILE_DOWNLOAD_FAILED', `Downloading ${url.pathname} failed with HTTP ${response.status}.`);
+    if (!response.ok) throw new EngineApiError('FILE_DOWNLOAD_FAILED', `Downloading ${url.pathname} failed with HTTP ${response.status}.`, response.status);
     const limit = this.options.maxDownloadBytes ?? 100 * 1024 * 1024;
     const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > limit) throw new EngineApiError(413, 'FILE_TOO_LARGE', `The file is larger than ${limit} bytes.`);
+    if (declared > limit) throw new EngineApiError('FILE_TOO_LARGE', `The file is larger than ${limit} bytes.`, 413);
     const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.byteLength > limit) throw new EngineApiError(413, 'FILE_TOO_LARGE', `The file is larger than ${limit} bytes.`);
+    if (bytes.byteLength > limit) throw new EngineApiError('FILE_TOO_LARGE', `The file is larger than ${limit} bytes.`, 413);
     return bytes;
   }
 

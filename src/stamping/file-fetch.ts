@@ -1,6 +1,5 @@
-import { ApiError, registerErrorStatuses } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 
-registerErrorStatuses({ FILE_ORIGIN_NOT_ALLOWED: 403, FILE_REDIRECT_REFUSED: 502, FILE_DOWNLOAD_FAILED: 502 });
 
 export interface FileFetchOptions {
   /** Origins a file URL may name (the engine's FileAPI); anything else is refused before any request. */
@@ -19,15 +18,15 @@ export function allowedFileUrl(raw: string, origins: string[], allowedPath: (url
   try {
     url = new URL(raw);
   } catch {
-    throw new ApiError(400, 'INVALID_FILE_URL', 'file must be an absolute http(s) URL.');
+    throw new DomainError('INVALID_FILE_URL', 'file must be an absolute http(s) URL.');
   }
   if (!['http:', 'https:'].includes(url.protocol) || url.username || url.password) {
-    throw new ApiError(400, 'INVALID_FILE_URL', 'file must be an absolute http(s) URL without credentials.');
+    throw new DomainError('INVALID_FILE_URL', 'file must be an absolute http(s) URL without credentials.');
   }
   if (!origins.includes(url.origin)) {
-    throw new ApiError(403, 'FILE_ORIGIN_NOT_ALLOWED', `Files are fetched only from the engine's FileAPI (${origins.join(', ') || 'none configured'}), not from ${url.origin}.`);
+    throw new DomainError('FILE_ORIGIN_NOT_ALLOWED', `Files are fetched only from the engine's FileAPI (${origins.join(', ') || 'none configured'}), not from ${url.origin}.`);
   }
-  if (!allowedPath(url)) throw new ApiError(403, 'FILE_ORIGIN_NOT_ALLOWED', `${url.pathname} is not a file of the engine's FileAPI.`);
+  if (!allowedPath(url)) throw new DomainError('FILE_ORIGIN_NOT_ALLOWED', `${url.pathname} is not a file of the engine's FileAPI.`);
   return url;
 }
 
@@ -43,18 +42,18 @@ export async function fetchAllowedFile(raw: string, options: FileFetchOptions): 
       signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
     });
   } catch (error) {
-    throw new ApiError(502, 'FILE_DOWNLOAD_FAILED', `Downloading the file failed: ${(error as Error).message}.`);
+    throw new DomainError('FILE_DOWNLOAD_FAILED', `Downloading the file failed: ${(error as Error).message}.`);
   }
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel();
-    throw new ApiError(502, 'FILE_REDIRECT_REFUSED', `The file URL answered with a redirect (HTTP ${response.status}); redirects are not followed.`);
+    throw new DomainError('FILE_REDIRECT_REFUSED', `The file URL answered with a redirect (HTTP ${response.status}); redirects are not followed.`);
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new ApiError(502, 'FILE_DOWNLOAD_FAILED', `Downloading the file failed with HTTP ${response.status}.`);
+    throw new DomainError('FILE_DOWNLOAD_FAILED', `Downloading the file failed with HTTP ${response.status}.`);
   }
   const declared = Number(response.headers.get('content-length') ?? '0');
-  const tooLarge = () => new ApiError(413, 'FILE_TOO_LARGE', `The file is larger than the limit of ${options.maxBytes} bytes.`);
+  const tooLarge = () => new DomainError('FILE_TOO_LARGE', `The file is larger than the limit of ${options.maxBytes} bytes.`);
   if (declared > options.maxBytes) {
     await response.body?.cancel();
     throw tooLarge();

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ApiError, conflict, forbidden } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import type { MfaGuard } from '../mfa/totp.js';
 import { verifyPdf } from '@infoplus/pdf-verify';
 import type { PdfVerifier } from '../verification/pool.js';
@@ -100,14 +100,14 @@ export class FileSigner {
   async sign(caller: string, input: SignFileInput): Promise<SignFileResult> {
     const cmid = input.clientMutationId ?? null;
     if (cmid !== null && !/^[\w.:-]{1,128}$/.test(cmid)) {
-      throw new ApiError(400, 'INVALID_REQUEST', 'clientMutationId must be 1-128 letters, digits, ".", ":", "_" or "-".', [{ path: 'clientMutationId', message: 'invalid' }]);
+      throw new DomainError('INVALID_REQUEST', 'clientMutationId must be 1-128 letters, digits, ".", ":", "_" or "-".', [{ path: 'clientMutationId', message: 'invalid' }]);
     }
     const hash = requestHash(input);
     if (cmid === null) return this.signOnce(caller, input, hash);
     return this.queue.run(`${caller}\u0000${cmid}`, async () => {
       const earlier = await this.requests.get(caller, cmid);
       if (earlier) {
-        if (earlier.requestHash !== hash) throw conflict('MUTATION_ID_REUSED', `clientMutationId ${cmid} was already used for a different request.`);
+        if (earlier.requestHash !== hash) throw new DomainError('MUTATION_ID_REUSED', `clientMutationId ${cmid} was already used for a different request.`);
         return earlier.result as SignFileResult;
       }
       const result = await this.signOnce(caller, input, hash);
@@ -129,21 +129,21 @@ export class FileSigner {
     const commentAt = commentPlacementOf(input);
     const seal = await this.registry.get(input.sealId);
     const verdict = checkPermission(input.signer.account, slot, seal);
-    if (!verdict.ok) throw forbidden(verdict.rule, verdict.message);
+    if (!verdict.ok) throw new DomainError(verdict.rule, verdict.message);
     const provider = this.providers.get(seal.provider);
-    if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${seal.provider} of seal ${seal.name} is not configured.`);
+    if (!provider) throw new DomainError('PROVIDER_UNAVAILABLE', `The provider ${seal.provider} of seal ${seal.name} is not configured.`);
     const comment = input.comment?.trim() || undefined;
     checkProviderCanHonour(provider, slot, seal, comment);
     await this.mfa.check(input.signer.account, seal.id, input.mfa);
 
     const { bytes, name } = await fetchAllowedFile(input.file, { ...this.options.fetch, allowedOrigins: this.options.allowedOrigins });
-    if (Buffer.from(bytes.subarray(0, 1024)).indexOf('%PDF-') < 0) throw new ApiError(415, 'NOT_A_PDF', 'The file is not a PDF.');
+    if (Buffer.from(bytes.subarray(0, 1024)).indexOf('%PDF-') < 0) throw new DomainError('NOT_A_PDF', 'The file is not a PDF.');
     const signature: Signature = { id: randomUUID(), name, size: bytes.byteLength, uri: input.file, mime: 'application/pdf', createTime: Date.now(), seals: [slot] };
     const base = { clientMutationId: input.clientMutationId ?? null, name, seal: { id: seal.id, name: seal.name, type: seal.type, provider: provider.name }, signer: input.signer };
     if (provider.capabilities.mode === 'redirect') return this.startFlow(caller, hash, input, provider, signature, slot, seal, bytes, comment, base);
 
     const outcome = await provider.start({ signature, sealIndex: 0, slot, seal, user: input.signer, comment, commentAt, pdf: bytes, flowId: '', returnUrl: '' });
-    if (outcome.kind !== 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
+    if (outcome.kind !== 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
     const archived = input.archive ? await this.engine.uploadFile(outcome.pdf, name) : undefined;
     this.log.info({ sealId: seal.id, account: input.signer.account, provider: provider.name, archived: archived?.id }, 'file signed (signFile)');
     return signedResult(base, outcome.pdf, archived, { fieldName: outcome.fieldName, signedAt: outcome.signedAt, algorithm: outcome.algorithm, certificatePem: outcome.certificatePem });
@@ -178,7 +178,7 @@ export class FileSigner {
       await flows.update(flow.id, { state: 'failed', stateReason: (error as Error).message.slice(0, 500) });
       throw error;
     }
-    if (outcome.kind === 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
+    if (outcome.kind === 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
     const signUrl = outcome.kind === 'redirect' ? outcome.url : null;
     flow = await flows.update(flow.id, { state: 'pending', externalId: outcome.externalId, signUrl: signUrl ?? '', providerRef: { ...outcome.providerRef, signFile: { archive: Boolean(input.archive) } } });
     const result: SignFileResult = {
@@ -211,7 +211,7 @@ export class FileSigner {
     const { flows } = this.options;
     const request = await this.requests.byFlow(flowId);
     const flow = await flows.get(flowId);
-    if (!request || !flow) throw new ApiError(404, 'FLOW_NOT_FOUND', `No signFile flow ${flowId}.`);
+    if (!request || !flow) throw new DomainError('FLOW_NOT_FOUND', `No signFile flow ${flowId}.`);
     return this.queue.run(`${request.caller}\u0000${request.clientMutationId}`, async () => {
       const current = (await flows.get(flowId))!;
       if (current.state !== 'pending' && current.state !== 'starting') return current;
@@ -283,7 +283,7 @@ function signedResult(
   };
 }
 
-const FIELD = (path: string, message: string) => new ApiError(400, 'INVALID_REQUEST', `The request is invalid: ${path} ${message}`, [{ path, message }]);
+const FIELD = (path: string, message: string) => new DomainError('INVALID_REQUEST', `The request is invalid: ${path} ${message}`, [{ path, message }]);
 
 /** A SignatureLocation as a slot's placement fields, validated (`path` names it in errors). */
 function placementOf(loc: SignatureLocation, path: string): Partial<Seal> {

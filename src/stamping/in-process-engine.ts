@@ -1,4 +1,3 @@
-import { ApiError } from '../http/errors.js';
 import { DomainError } from '../errors.js';
 import type { SignatureService } from '../signature/service.js';
 import { type Signature, type SignaturePatch, validateSignaturePatch } from '../signature/schema.js';
@@ -12,8 +11,8 @@ async function asEngine<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof ApiError) throw new EngineApiError(error.status, error.ecode, error.message, error.entities);
-    if (error instanceof DomainError) throw new EngineApiError(400, error.code, error.message, error.details);
+    // The HTTP client relays any refusal with the engine's code; only the code matters to the broker.
+    if (error instanceof DomainError) throw new EngineApiError(error.code, error.message, 400, error.details);
     throw error;
   }
 }
@@ -40,15 +39,15 @@ export class InProcessEngine implements EngineApi {
 
   async downloadFile(uri: string): Promise<Uint8Array> {
     const id = this.uris.fileIdOf(uri);
-    if (!id) throw new EngineApiError(400, 'URI_NOT_ALLOWED', 'Only files of this service\'s FileAPI are read.');
+    if (!id) throw new EngineApiError('URI_NOT_ALLOWED', 'Only files of this service\'s FileAPI are read.', 400);
     const file = await this.files.get(id);
-    if (!file) throw new EngineApiError(404, 'FILE_DOWNLOAD_FAILED', `Downloading /file/${id} failed: no such file.`);
+    if (!file) throw new EngineApiError('FILE_DOWNLOAD_FAILED', `Downloading /file/${id} failed: no such file.`, 404);
     return new Uint8Array(await this.files.readBytes(file));
   }
 
   async uploadFile(bytes: Uint8Array, name: string): Promise<{ id: string; uri: string }> {
     const mime = await sniffMime(bytes);
-    if (!mime) throw new EngineApiError(415, 'UNSUPPORTED_FILE_TYPE', 'The file is not one of the accepted types.');
+    if (!mime) throw new EngineApiError('UNSUPPORTED_FILE_TYPE', 'The file is not one of the accepted types.', 415);
     const stored = await this.files.putBytes(bytes, { name, mime });
     return { id: stored.id, uri: this.uris.forFile(stored.id) };
   }

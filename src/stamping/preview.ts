@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 
 const CACHE_LIMIT = 64;
 
@@ -41,7 +41,7 @@ export class PagePreviewer {
 
   private async withSlot<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queueLimit) throw new ApiError(503, 'PREVIEW_BUSY', 'Too many previews are being rendered; try again shortly.', [], { 'Retry-After': '2' });
+      if (this.waiting.length >= this.queueLimit) throw new DomainError('PREVIEW_BUSY', 'Too many previews are being rendered; try again shortly.');
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import type { Semaphore } from '../util/semaphore.js';
-import { ApiError, conflict, forbidden } from '../http/errors.js';
+import { DomainError } from '../errors.js';
 import { verifyPdf } from '@infoplus/pdf-verify';
 import type { PdfVerifier } from '../verification/pool.js';
 import { checkProviderCanHonour, type FlowStatus, type SealProvider } from '../providers/provider.js';
@@ -43,7 +43,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 const documentChanged = () =>
-  conflict('DOCUMENT_CHANGED', 'The document changed after it was shown to you; reload the signing page and check it again.');
+  new DomainError('DOCUMENT_CHANGED', 'The document changed after it was shown to you; reload the signing page and check it again.');
 
 export interface StampResult {
   signature: Signature;
@@ -94,7 +94,7 @@ export class StampService {
   async slotOf(signatureId: string, sealIndex: number): Promise<{ signature: Signature; slot: Seal }> {
     const signature = await this.engine.getSignature(signatureId);
     const slot = signature.seals[sealIndex];
-    if (!slot) throw new ApiError(404, 'SEAL_NOT_FOUND', `The Signature has no seal ${sealIndex} (it has ${signature.seals.length}).`);
+    if (!slot) throw new DomainError('SEAL_NOT_FOUND', `The Signature has no seal ${sealIndex} (it has ${signature.seals.length}).`);
     return { signature, slot };
   }
 
@@ -117,7 +117,7 @@ export class StampService {
         } catch (error) {
           // Something else changed the Signature between our S1 and S2 (a pending mark, a name):
           // stamp again, but only while it is still the document the signer saw.
-          if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) {
+          if (error instanceof EngineApiError && error.code === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) {
             await retryPause(attempt);
             continue;
           }
@@ -131,23 +131,23 @@ export class StampService {
     const { signature, slot } = await this.slotOf(signatureId, sealIndex);
     const seal = await this.registry.get(sealId);
     const verdict = checkPermission(user.account, slot, seal);
-    if (!verdict.ok) throw verdict.rule === 'SEAL_ALREADY_SIGNED' ? conflict(verdict.rule, verdict.message) : forbidden(verdict.rule, verdict.message);
+    if (!verdict.ok) throw new DomainError(verdict.rule, verdict.message);
     if (bound.uri === undefined) {
       if (seen.version !== undefined && seen.version !== signature.version) throw documentChanged();
       bound.uri = signature.uri;
     } else if (signature.uri !== bound.uri) {
       throw documentChanged();
     }
-    if (!signature.uri) throw conflict('DOCUMENT_NOT_READY', 'The document to stamp has not been generated yet.');
+    if (!signature.uri) throw new DomainError('DOCUMENT_NOT_READY', 'The document to stamp has not been generated yet.');
 
     const provider = this.providers.get(seal.provider);
-    if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${seal.provider} of seal ${seal.name} is not configured.`);
+    if (!provider) throw new DomainError('PROVIDER_UNAVAILABLE', `The provider ${seal.provider} of seal ${seal.name} is not configured.`);
     checkProviderCanHonour(provider, slot, seal, comment);
     const pdf = await this.engine.downloadFile(signature.uri);
     if (seen.sha256 !== undefined && sha256Hex(pdf) !== seen.sha256.toLowerCase()) throw documentChanged();
     if (provider.capabilities.mode === 'redirect') return this.startFlow(provider, signature, sealIndex, slot, seal, user, pdf, comment);
     const outcome = await provider.start({ signature, sealIndex, slot, seal, user, comment, pdf, flowId: '', returnUrl: '' });
-    if (outcome.kind !== 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
+    if (outcome.kind !== 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
 
     const revision = await this.engine.uploadFile(outcome.pdf, signature.name || 'document.pdf');
     const imageFile = await this.sealImageFile(seal);
@@ -218,7 +218,7 @@ export class StampService {
       await flows.update(flow.id, { state: 'failed', stateReason: (error as Error).message.slice(0, 500) });
       throw error;
     }
-    if (outcome.kind === 'signed') throw new ApiError(500, 'PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
+    if (outcome.kind === 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
     const signUrl = outcome.kind === 'redirect' ? outcome.url : '';
     flow = await flows.update(flow.id, { state: 'pending', externalId: outcome.externalId, signUrl, providerRef: outcome.providerRef });
     const updated = await this.engine.putSignature(signature.id, {
@@ -240,19 +240,19 @@ export class StampService {
 
   private resumeOpenFlow(flow: ProviderFlow, signature: Signature, user: StampUser): StampResult {
     if (flow.account !== user.account) {
-      throw conflict('FLOW_IN_PROGRESS', `${flow.accountName || flow.account} is already applying this seal at ${flow.provider}.`);
+      throw new DomainError('FLOW_IN_PROGRESS', `${flow.accountName || flow.account} is already applying this seal at ${flow.provider}.`);
     }
-    if (!flow.signUrl) throw conflict('FLOW_IN_PROGRESS', `This seal is being applied at ${flow.provider}; wait for it to finish.`);
+    if (!flow.signUrl) throw new DomainError('FLOW_IN_PROGRESS', `This seal is being applied at ${flow.provider}; wait for it to finish.`);
     return { signature, signUrl: flow.signUrl };
   }
 
   /** Asks the provider to remind the signer of an open flow (its applier only). */
   async remind(signatureId: string, sealIndex: number, user: StampUser): Promise<void> {
     const open = await this.settings.flows.openFor(signatureId, sealIndex);
-    if (!open || open.state !== 'pending') throw conflict('NO_OPEN_FLOW', 'This seal is not waiting at a provider.');
-    if (open.account !== user.account) throw forbidden('NOT_SEAL_APPLIER', 'Only the person applying this seal may send a reminder.');
+    if (!open || open.state !== 'pending') throw new DomainError('NO_OPEN_FLOW', 'This seal is not waiting at a provider.');
+    if (open.account !== user.account) throw new DomainError('NOT_SEAL_APPLIER', 'Only the person applying this seal may send a reminder.');
     const provider = this.providers.get(open.provider);
-    if (!provider?.remind) throw new ApiError(422, 'PROVIDER_CANNOT_REMIND', `The provider ${open.provider} cannot send reminders.`);
+    if (!provider?.remind) throw new DomainError('PROVIDER_CANNOT_REMIND', `The provider ${open.provider} cannot send reminders.`);
     await provider.remind(open);
   }
 
@@ -269,7 +269,7 @@ export class StampService {
   async settleFlow(flowId: string, status: FlowStatus): Promise<ProviderFlow> {
     const { flows } = this.settings;
     const initial = await flows.get(flowId);
-    if (!initial) throw new ApiError(404, 'FLOW_NOT_FOUND', `No provider flow ${flowId}.`);
+    if (!initial) throw new DomainError('FLOW_NOT_FOUND', `No provider flow ${flowId}.`);
     return this.queue.run(initial.signatureId, () => this.settleFlowUnqueued(flowId, status));
   }
 
@@ -283,7 +283,7 @@ export class StampService {
       return flow;
     }
     const provider = this.providers.get(flow.provider);
-    if (!provider) throw new ApiError(503, 'PROVIDER_UNAVAILABLE', `The provider ${flow.provider} is not configured.`);
+    if (!provider) throw new DomainError('PROVIDER_UNAVAILABLE', `The provider ${flow.provider} is not configured.`);
     if (status.state === 'signed') return this.applySignedFlow(provider, flow);
     await this.writeSealState(flow, status.state, status.reason);
     return flows.update(flow.id, { state: status.state, stateReason: status.reason });
@@ -301,7 +301,7 @@ export class StampService {
         await this.writeSealState(flow, 'failed', reason);
         return flows.update(flow.id, { state: 'failed', stateReason: reason });
       }
-      if (!provider.download) throw new ApiError(500, 'PROVIDER_CANNOT_DOWNLOAD', `The provider ${provider.name} cannot return the signed document.`);
+      if (!provider.download) throw new DomainError('PROVIDER_CANNOT_DOWNLOAD', `The provider ${provider.name} cannot return the signed document.`);
       const pdf = await provider.download(flow);
       const checked = await this.checkProviderPdf(flow, pdf);
       if ('reason' in checked) {
@@ -342,7 +342,7 @@ export class StampService {
           ],
         });
       } catch (error) {
-        if (error instanceof EngineApiError && error.ecode === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
+        if (error instanceof EngineApiError && error.code === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
       this.log.info({ signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, provider: provider.name }, 'provider seal applied');
@@ -416,18 +416,18 @@ export class StampService {
       if (!slot.signature) {
         // A seal still being applied at a provider: its signer may cancel the flow there.
         const open = await this.settings.flows.openFor(signatureId, sealIndex);
-        if (!open) throw conflict('SEAL_NOT_SIGNED', 'This seal has not been applied.');
-        if (open.account !== user.account) throw forbidden('NOT_SEAL_APPLIER', 'Only the person applying this seal may cancel it.');
+        if (!open) throw new DomainError('SEAL_NOT_SIGNED', 'This seal has not been applied.');
+        if (open.account !== user.account) throw new DomainError('NOT_SEAL_APPLIER', 'Only the person applying this seal may cancel it.');
         const provider = this.providers.get(open.provider);
         if (provider?.cancel && open.externalId) await provider.cancel(open);
         await this.settleFlowUnqueued(open.id, { state: 'cancelled', reason: '签署人已撤销' });
         return this.engine.getSignature(signatureId);
       }
-      if (slot.signedBy?.account !== user.account) throw forbidden('NOT_SEAL_APPLIER', 'Only the person who applied a seal may remove it.');
+      if (slot.signedBy?.account !== user.account) throw new DomainError('NOT_SEAL_APPLIER', 'Only the person who applied a seal may remove it.');
       const chain = signature.revisions ?? [];
       const last = chain[chain.length - 1];
       if (!last || last.sealIndex !== sealIndex || chain.length < 2) {
-        throw conflict('NOT_MOST_RECENT_SEAL', 'Only the most recently applied seal can be removed; remove the later seals first.');
+        throw new DomainError('NOT_MOST_RECENT_SEAL', 'Only the most recently applied seal can be removed; remove the later seals first.');
       }
       const previous = chain[chain.length - 2];
       const seals = signature.seals.map((seal, i) => (i === sealIndex ? clearResult(seal) : seal));

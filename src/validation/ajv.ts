@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { type FieldError, validationFailed } from '../http/errors.js';
+import { invalidRequest, type FieldError } from '../errors.js';
 
 // ajv-formats ships CommonJS with a default export property.
 const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
@@ -48,7 +48,7 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): FieldE
 export function validator<T>(schema: object): (value: unknown) => T {
   const validate: ValidateFunction = ajv.compile(schema);
   return (value: unknown): T => {
-    if (!validate(value)) throw validationFailed(describeErrors(validate.errors));
+    if (!validate(value)) throw invalidRequest(describeErrors(validate.errors));
     return value as T;
   };
 }

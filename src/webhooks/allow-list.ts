@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { DomainError } from '../errors.js';
 
 export interface UrlPolicy {
   /** When non-empty, only these origins may receive webhooks. */
@@ -7,10 +8,10 @@ export interface UrlPolicy {
   allowInternal: boolean;
 }
 
-export class WebhookUrlError extends Error {
+/** What is wrong with a webhook URL, as a phrase after "The webhook URL" (e.g. "is not a URL"). */
+export class WebhookUrlError extends DomainError<'WEBHOOK_URL_NOT_ALLOWED'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'WebhookUrlError';
+    super('WEBHOOK_URL_NOT_ALLOWED', message);
   }
 }
 

@@ -4,6 +4,7 @@ import { type TestService, jsonInit, startTestService, uploadFile } from '../hel
 import fs from 'node:fs';
 import path from 'node:path';
 import { PagePreviewer } from '../../src/stamping/preview.js';
+import { answerOf } from '../helpers/errors.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 
 describe('rate limits and resource caps', () => {
@@ -98,7 +99,7 @@ describe('rate limits and resource caps', () => {
     const burst = await Promise.allSettled([previewer.render(pdf, 'rev-b', 1), previewer.render(pdf, 'rev-b', 2), previewer.render(pdf, 'rev-b', 3)]);
     expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     const refused = burst.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toMatchObject({ status: 503, ecode: 'PREVIEW_BUSY' });
+    expect(answerOf(refused.reason)).toMatchObject({ status: 503, ecode: 'PREVIEW_BUSY' });
     // Cached by revision: no rendering slot needed.
     expect(await previewer.render(pdf, 'rev-a', 1)).toBe(same[0]);
   });

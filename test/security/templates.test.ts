@@ -8,6 +8,7 @@ import PizZip from 'pizzip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDocx, sanitizeDocx } from '../../src/export/fill/index.js';
 import { createLogger } from '../../src/log.js';
+import { answerOf } from '../helpers/errors.js';
 import { docxOf } from '../helpers/office.js';
 import { type TestService, jsonInit, startTestService } from '../helpers/service.js';
 
@@ -76,7 +77,7 @@ describe('template sanitiser (XML parser)', () => {
   it('refuses {@raw} tags unless the template is marked trusted', async () => {
     const template = new PizZip(docxOf(['{@raw}'])).generate({ type: 'uint8array' });
     const data = { raw: '<w:p><w:r><w:t>injected</w:t></w:r></w:p>' };
-    await expect(renderDocx(template, data, { production: true, loadImage: noImages })).rejects.toMatchObject({ status: 422, ecode: 'TEMPLATE_RAW_XML_REFUSED' });
+    expect(answerOf(await renderDocx(template, data, { production: true, loadImage: noImages }).catch((error: unknown) => error))).toMatchObject({ status: 422, ecode: 'TEMPLATE_RAW_XML_REFUSED' });
     const trusted = await renderDocx(template, data, { production: true, loadImage: noImages, trusted: true });
     expect(new PizZip(trusted).file('word/document.xml')!.asText()).toContain('injected');
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 import type { SealInput } from '../../signature/schema.js';
 import { compileTemplate } from './index.js';
 import { compileTemplateSchema } from './validate.js';
@@ -38,7 +38,7 @@ export interface TemplateSummary {
 
 export function checkName(name: string): void {
   if (!TEMPLATE_NAME.test(name)) {
-    throw new ApiError(400, 'INVALID_TEMPLATE_NAME', `"${name.slice(0, 80)}" is not a template name (lowercase letters, digits and hyphens, up to 64).`);
+    throw new DomainError('INVALID_TEMPLATE_NAME', `"${name.slice(0, 80)}" is not a template name (lowercase letters, digits and hyphens, up to 64).`);
   }
 }
 
@@ -53,7 +53,7 @@ async function readJson(file: string): Promise<unknown | undefined> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ApiError(500, 'TEMPLATE_BROKEN', `${path.basename(file)} is not valid JSON.`);
+    throw new DomainError('TEMPLATE_BROKEN', `${path.basename(file)} is not valid JSON.`);
   }
 }
 
@@ -68,7 +68,7 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
   try {
     docx = await fs.readFile(path.join(dir, `${name}.docx`));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError(404, 'TEMPLATE_NOT_FOUND', `There is no template named "${name}".`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError('TEMPLATE_NOT_FOUND', `There is no template named "${name}".`);
     throw error;
   }
   const [schema, seals, sample] = await Promise.all(['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))));
@@ -147,7 +147,7 @@ export function checkTemplateUpload(name: string, docx: Buffer, schema?: object)
   checkName(name);
   compileTemplate(docx, { production: true });
   if (schema !== undefined) {
-    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new ApiError(422, 'INVALID_SCHEMA', 'The schema must be a JSON object.');
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new DomainError('INVALID_SCHEMA', 'The schema must be a JSON object.');
     compileTemplateSchema(schema);
   }
 }
@@ -156,7 +156,7 @@ export function checkTemplateUpload(name: string, docx: Buffer, schema?: object)
  * Stores an uploaded template under its name after checking it: a valid name, a real .docx within
  * the zip limits (413 ZIP_TOO_LARGE, 415 NOT_DOCX), no macros, tags that docxtemplater compiles
  * (422 TEMPLATE_ERROR), and, when given, a schema that ajv compiles (422 INVALID_SCHEMA — a code of
- * its own, not in errors.ts: it is raised as an ApiError with its status). Files are written
+ * its own, not in errors.ts: it is raised as a DomainError with its code). Files are written
  * atomically (temporary file, fsync, rename, fsync of the directory); a refused upload leaves the
  * catalogue as it was. Without a schema, an existing `<name>.schema.json` (and seals, sample) is kept.
  */

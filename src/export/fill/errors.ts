@@ -1,4 +1,4 @@
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 
 export interface TemplateErrorDetail {
   id: string;
@@ -31,13 +31,13 @@ function detail(error: DocxtemplaterError): TemplateErrorDetail {
  * a file of ours, …) surface as themselves.
  */
 export function templateError(error: unknown): Error {
-  if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return error;
   const e = error as DocxtemplaterError;
   const nested = e?.properties?.errors ?? [];
-  const own = nested.find((inner) => inner instanceof ApiError);
-  if (own) return own as unknown as ApiError;
+  const own = nested.find((inner) => inner instanceof DomainError);
+  if (own) return own as unknown as DomainError;
   if (!e?.properties) return error instanceof Error ? error : new Error(String(error));
   const details = (nested.length > 0 ? nested : [e]).map(detail);
   const summary = details.slice(0, 5).map((d) => (d.xtag ? `${d.explanation} (tag "${d.xtag}")` : d.explanation)).join('; ');
-  return new ApiError(422, 'TEMPLATE_ERROR', `The template has ${details.length} error(s): ${summary}${details.length > 5 ? '; …' : ''}`, details);
+  return new DomainError('TEMPLATE_ERROR', `The template has ${details.length} error(s): ${summary}${details.length > 5 ? '; …' : ''}`, details);
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 
 export type ImageLoader = (ref: string) => Promise<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }>;
 
@@ -34,7 +34,7 @@ export function toCentimetres(size: unknown, tag: string): number | undefined {
     if (match) cm = Number(match[1]) * CM_PER_UNIT[(match[2] ?? 'cm').toLowerCase()];
   }
   if (cm === undefined || !Number.isFinite(cm) || cm <= 0) {
-    throw new ApiError(422, 'TEMPLATE_DATA_INVALID', `The size of the image "${tag}" must be a positive number of centimetres or a length such as "3cm", "25mm" or "120px".`, [
+    throw new DomainError('TEMPLATE_DATA_INVALID', `The size of the image "${tag}" must be a positive number of centimetres or a length such as "3cm", "25mm" or "120px".`, [
       { path: tag, message: 'has an unreadable width or height' },
     ]);
   }
@@ -136,14 +136,14 @@ export class ImageModule {
     const spec = typeof value === 'string' ? { ref: value } : value;
     const ref = typeof spec === 'object' ? (spec.ref ?? spec.file) : undefined;
     if (typeof ref !== 'string' || ref === '') {
-      throw new ApiError(422, 'TEMPLATE_DATA_INVALID', `The image "${tag}" must be a file reference, or {ref, width?, height?}.`, [
+      throw new DomainError('TEMPLATE_DATA_INVALID', `The image "${tag}" must be a file reference, or {ref, width?, height?}.`, [
         { path: tag, message: 'must be a file reference or {ref, width?, height?}' },
       ]);
     }
     const { bytes } = await this.loadImage(ref);
-    if (bytes.byteLength > MAX_IMAGE_BYTES) throw new ApiError(413, 'IMAGE_TOO_LARGE', `The image "${tag}" is larger than ${MAX_IMAGE_BYTES / 1048576} MiB.`);
+    if (bytes.byteLength > MAX_IMAGE_BYTES) throw new DomainError('IMAGE_TOO_LARGE', `The image "${tag}" is larger than ${MAX_IMAGE_BYTES / 1048576} MiB.`);
     const size = imageSize(bytes);
-    if (!size || size.width === 0 || size.height === 0) throw new ApiError(415, 'NOT_AN_IMAGE', `The image "${tag}" is not a PNG or JPEG file.`);
+    if (!size || size.width === 0 || size.height === 0) throw new DomainError('NOT_AN_IMAGE', `The image "${tag}" is not a PNG or JPEG file.`);
     let widthCm = toCentimetres((spec as { width?: unknown }).width, tag);
     let heightCm = toCentimetres((spec as { height?: unknown }).height, tag);
     if (widthCm === undefined && heightCm === undefined) widthCm = DEFAULT_WIDTH_CM;

@@ -1,6 +1,6 @@
 import Docxtemplater from 'docxtemplater';
 import PizZip from 'pizzip';
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 import { ImageModule, type ImageLoader } from './image-module.js';
 import { templateError } from './errors.js';
 import { sanitizeDocx } from './sanitize.js';
@@ -43,7 +43,7 @@ function refuseRawXml(doc: Docxtemplater): void {
   for (const [file, templater] of Object.entries(compiled)) {
     const tag = walk(templater.postparsed);
     if (tag !== undefined) {
-      throw new ApiError(422, 'TEMPLATE_RAW_XML_REFUSED', `The template uses a raw XML tag {@${tag}} (in ${file}); only templates marked trusted may.`, [{ id: 'raw_xml_refused', xtag: tag, file }]);
+      throw new DomainError('TEMPLATE_RAW_XML_REFUSED', `The template uses a raw XML tag {@${tag}} (in ${file}); only templates marked trusted may.`, [{ id: 'raw_xml_refused', xtag: tag, file }]);
     }
   }
 }
@@ -59,7 +59,7 @@ export function openTemplate(template: Buffer | Uint8Array, limits?: Partial<Zip
   try {
     zip = new PizZip(template);
   } catch {
-    throw new ApiError(415, 'NOT_DOCX', 'The file is not a readable Word document (.docx).');
+    throw new DomainError('NOT_DOCX', 'The file is not a readable Word document (.docx).');
   }
   sanitizeDocx(zip);
   return zip;

@@ -1,7 +1,7 @@
 import path from 'node:path/posix';
 import { DOMParser, type Document, type Element, type Node, XMLSerializer } from '@xmldom/xmldom';
 import type PizZip from 'pizzip';
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 
 const DOCUMENT_MAIN = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml';
 const TEMPLATE_MAIN = 'application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml';
@@ -19,7 +19,7 @@ const OUTSIDE = /^\s*(?:[a-z][a-z0-9+.-]*:|\\\\|\/\/|[a-z]:[\\/]|\/)/i;
 /** Elements (by local name) that are nothing without the relationship they point at. */
 const POINTER_ELEMENTS = new Set(['attachedTemplate', 'subDoc', 'altChunk', 'OLEObject']);
 
-const notDocx = (message: string) => new ApiError(415, 'NOT_DOCX', message);
+const notDocx = (message: string) => new DomainError('NOT_DOCX', message);
 const notMacro = () => notDocx('Macro-enabled Word documents (.docm, .dotm) are not accepted; save the template as .docx.');
 
 export interface SanitizeReport {

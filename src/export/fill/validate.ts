@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 import { describeErrors } from '../../validation/ajv.js';
 
 const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
@@ -29,7 +29,7 @@ export function compileTemplateSchema(schema: object): ValidateFunction {
     try {
       validate = ajv.compile(withoutId);
     } catch (error) {
-      throw new ApiError(422, 'INVALID_SCHEMA', `The template's data schema is not a valid JSON Schema: ${(error as Error).message}`);
+      throw new DomainError('INVALID_SCHEMA', `The template's data schema is not a valid JSON Schema: ${(error as Error).message}`);
     } finally {
       // ajv keeps every compiled schema object in its own cache; ours is the bounded one.
       ajv.removeSchema(withoutId);
@@ -51,10 +51,5 @@ export function validateTemplateData(schema: object, data: unknown): void {
   if (validate(data)) return;
   // `if` only says that a `then`/`else` failed; the failure itself is listed on its own.
   const errors = describeErrors(validate.errors?.filter((error) => error.keyword !== 'if'));
-  throw new ApiError(
-    422,
-    'TEMPLATE_DATA_INVALID',
-    `The form data does not match the template: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
-    errors,
-  );
+  throw new DomainError('TEMPLATE_DATA_INVALID', `The form data does not match the template: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
 }

@@ -1,5 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
-import { ApiError } from '../../http/errors.js';
+import { DomainError } from '../../errors.js';
 
 export interface ZipLimits {
   /** Largest total uncompressed size of all entries (default 50 MiB). */
@@ -20,8 +20,8 @@ export interface ZipEntry {
   localHeaderOffset: number;
 }
 
-const notDocx = (message: string) => new ApiError(415, 'NOT_DOCX', message);
-const tooLarge = (message: string) => new ApiError(413, 'ZIP_TOO_LARGE', message);
+const notDocx = (message: string) => new DomainError('NOT_DOCX', message);
+const tooLarge = (message: string) => new DomainError('ZIP_TOO_LARGE', message);
 
 /**
  * Checks a DOCX before anything inflates it: a real zip, no ZIP64, at most `maxEntries` entries,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { conversionFailed, OfficeError, timedOut } from './errors.js';
+import { asOfficeError, conversionFailed, pdfOutput, timedOut } from './errors.js';
 import { prepareProfile } from './profile.js';
 
 /** Where libreoffice-convert itself looks for soffice on Linux. */
@@ -79,12 +79,11 @@ export class FallbackRunner {
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(timedOut(timeoutMs)), timeoutMs + 2000);
       });
-      const pdf = await Promise.race([job, deadline]);
-      if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw conversionFailed('the output is not a PDF');
+      const pdf = pdfOutput(await Promise.race([job, deadline]));
       this.conversions++;
       return pdf;
     } catch (error) {
-      throw error instanceof OfficeError ? error : conversionFailed(String(error));
+      throw asOfficeError(error);
     } finally {
       clearTimeout(timer);
       if (this.state === 'busy') this.state = 'idle';

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
-import { conversionFailed, crashed, notConvertible, OfficeError, timedOut } from './errors.js';
+import { asOfficeError, conversionFailed, crashed, notConvertible, pdfOutput, timedOut } from './errors.js';
 import { HEALTH_DOC, HEALTH_EXT } from './health-doc.js';
 
 export interface WorkerConfig {
@@ -137,14 +137,15 @@ export class OfficeWorker {
         }
         throw reply.kind === 'input' ? notConvertible(reply.error) : conversionFailed(reply.error);
       }
-      const pdf = await fs.readFile(outPath).catch((error: Error) => {
-        throw conversionFailed(`no output: ${error.message}`);
-      });
-      if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw conversionFailed('the output is not a PDF');
+      const pdf = pdfOutput(
+        await fs.readFile(outPath).catch((error: Error) => {
+          throw conversionFailed(`no output: ${error.message}`);
+        }),
+      );
       this.conversions++;
       return pdf;
     } catch (error) {
-      throw error instanceof OfficeError ? error : conversionFailed(String(error));
+      throw asOfficeError(error);
     } finally {
       clearTimeout(timer);
       await Promise.all([fs.rm(inPath, { force: true }), fs.rm(outPath, { force: true })]);

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../../errors.js';
 import { Authenticator, type CredentialSource, type Principal } from './principal.js';
 import { secretsEqual } from '../../util/constant-time.js';
 
@@ -79,7 +79,7 @@ export class OAuthServer {
 
   /** The client behind a bearer token; ACCESS_TOKEN_INVALID / ACCESS_TOKEN_EXPIRED / ACCESS_TOKEN_REVOKED otherwise. */
   verify(token: string): OAuthClientPrincipal {
-    const invalid = () => new ApiError(401, 'ACCESS_TOKEN_INVALID', 'The access token is not valid.', [], { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    const invalid = () => new DomainError('ACCESS_TOKEN_INVALID', 'The access token is not valid.');
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== PREFIX || token.length > 4096) throw invalid();
     if (!secretsEqual(parts[2], this.mac(`${parts[0]}.${parts[1]}`))) throw invalid();
@@ -91,11 +91,11 @@ export class OAuthServer {
     }
     if (typeof claims?.cid !== 'string' || typeof claims.exp !== 'number' || !Array.isArray(claims.scp)) throw invalid();
     if (claims.exp <= this.now()) {
-      throw new ApiError(401, 'ACCESS_TOKEN_EXPIRED', 'The access token has expired; request a new one at /oauth/token.', [], { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="expired"' });
+      throw new DomainError('ACCESS_TOKEN_EXPIRED', 'The access token has expired; request a new one at /oauth/token.');
     }
     const client = this.clients().find((candidate) => candidate.id === claims.cid);
     if (!client || !secretsEqual(claims.sfp ?? '', fingerprint(client.secret))) {
-      throw new ApiError(401, 'ACCESS_TOKEN_REVOKED', 'The access token was revoked (its client was removed or its secret changed).', [], { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      throw new DomainError('ACCESS_TOKEN_REVOKED', 'The access token was revoked (its client was removed or its secret changed).');
     }
     // Scopes taken away from a client since the token was issued are no longer granted.
     return { clientId: client.id, scopes: claims.scp.filter((scope) => client.scopes.includes(scope)), exp: claims.exp };

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Config } from '../../config.js';
 import type { NonceRepository } from '../../store/nonces.js';
-import { ApiError, forbidden, unauthorized } from '../errors.js';
+import { DomainError, unauthorized } from '../../errors.js';
 import { secretInList } from '../../util/constant-time.js';
 import { NONCE_MEMORY_SECONDS, checkDigest, parseDigestHeader } from './digest.js';
 import { type TicketClaims, type TicketScope, verifyTicket } from './tickets.js';
@@ -55,7 +55,7 @@ export function ticketCookieOf(cookieHeader: string | undefined): string | undef
 export function credentialsOf(req: Request): CredentialSource {
   const queryTicket = typeof req.query.ticket === 'string' ? req.query.ticket : undefined;
   if (queryTicket !== undefined && !(req.method === 'GET' && QUERY_TICKET_ROUTE.test(req.path))) {
-    throw new ApiError(400, 'TICKET_IN_URL', 'Send the ticket in the X-InfoPlus-Ticket header (or the JSON body), not in the URL.');
+    throw new DomainError('TICKET_IN_URL', 'Send the ticket in the X-InfoPlus-Ticket header (or the JSON body), not in the URL.');
   }
   const header = req.headers[TICKET_HEADER];
   const headerTicket = typeof header === 'string' && header ? header : undefined;
@@ -86,7 +86,7 @@ export class Authenticator {
     }
     if (source.ticket !== undefined) {
       const claims = this.ticket(source.ticket);
-      if (claims.jti !== undefined && (await this.revoked?.isRevoked(claims.jti))) throw new ApiError(401, 'TICKET_REVOKED', 'The ticket was revoked; ask the form for a new one.');
+      if (claims.jti !== undefined && (await this.revoked?.isRevoked(claims.jti))) throw new DomainError('TICKET_REVOKED', 'The ticket was revoked; ask the form for a new one.');
       return { kind: 'user', claims };
     }
     return null;
@@ -101,7 +101,7 @@ export class Authenticator {
     const verdict = checkDigest(credentials, params, source.method, source.uri, now);
     if (!verdict.ok) throw unauthorized(`The digest signature is not valid: ${verdict.reason}.`);
     if (!(await this.nonces.claim(params.nonce, now + NONCE_MEMORY_SECONDS, now))) {
-      throw new ApiError(401, 'NONCE_REPLAYED', 'The digest nonce was already used.');
+      throw new DomainError('NONCE_REPLAYED', 'The digest nonce was already used.');
     }
     return { kind: 'engine', via: 'digest' };
   }
@@ -109,14 +109,14 @@ export class Authenticator {
   private ticket(ticket: string): TicketClaims {
     const verdict = verifyTicket(this.ticketSecret, ticket, Math.floor(Date.now() / 1000));
     if (verdict.ok) return verdict.claims;
-    if (verdict.reason === 'expired') throw new ApiError(401, 'TICKET_EXPIRED', 'The ticket has expired; ask the form for a new one.');
-    throw new ApiError(401, 'TICKET_INVALID', 'The ticket is not valid.');
+    if (verdict.reason === 'expired') throw new DomainError('TICKET_EXPIRED', 'The ticket has expired; ask the form for a new one.');
+    throw new DomainError('TICKET_INVALID', 'The ticket is not valid.');
   }
 }
 
 export function requireEngine(principal: Principal | null): void {
   if (!principal) throw unauthorized();
-  if (principal.kind !== 'engine') throw forbidden('ENGINE_ONLY', 'This call needs an engine credential; a user ticket cannot make it.');
+  if (principal.kind !== 'engine') throw new DomainError('ENGINE_ONLY', 'This call needs an engine credential; a user ticket cannot make it.');
 }
 
 /**
@@ -126,10 +126,10 @@ export function requireEngine(principal: Principal | null): void {
 export function requireSignatureAccess(principal: Principal | null, signatureId: string, scope: TicketScope, sealIndex?: number): Principal {
   if (!principal) throw unauthorized();
   if (principal.kind === 'engine') return principal;
-  if (principal.claims.sid !== signatureId) throw forbidden('TICKET_SCOPE', 'The ticket is for another signature.');
-  if (!principal.claims.scopes.includes(scope)) throw forbidden('TICKET_SCOPE', `The ticket does not allow ${scope}.`);
+  if (principal.claims.sid !== signatureId) throw new DomainError('TICKET_SCOPE', 'The ticket is for another signature.');
+  if (!principal.claims.scopes.includes(scope)) throw new DomainError('TICKET_SCOPE', `The ticket does not allow ${scope}.`);
   if (scope === 'stamp' && sealIndex !== undefined && principal.claims.seal !== undefined && principal.claims.seal !== sealIndex) {
-    throw forbidden('TICKET_SCOPE', `The ticket allows stamping seal ${principal.claims.seal} only.`);
+    throw new DomainError('TICKET_SCOPE', `The ticket allows stamping seal ${principal.claims.seal} only.`);
   }
   return principal;
 }

@@ -11,7 +11,6 @@ import {
   type PDFFont,
   type PDFPage,
 } from '@cantoo/pdf-lib';
-import { registerErrorStatuses } from '../../http/errors.js';
 import { importSigningKey } from '../../pki/certificates.js';
 import { fromPem, x509 } from '../../pki/webcrypto.js';
 import { anchorToUserSpace, pageBoxOf, type Anchor, type PageBox, type Placement } from '../placement.js';
@@ -19,21 +18,13 @@ import { appearanceSize, createAppearance, embedCommentFont, layoutComment, type
 import { embedSealImage } from './image.js';
 import { addSignatureTimestamp, createCms, encodeCms, signatureValue } from './cms.js';
 import { requestTimestamp, type TsaOptions } from './tsa.js';
+import { DomainError } from '../../errors.js';
 
 export { TsaError, type TsaOptions } from './tsa.js';
 export { addDocumentTimestamp, addValidationData, type ValidationData } from './ltv.js';
 
-export class SignPdfError extends Error {
-  constructor(
-    readonly code: 'PDF_UNREADABLE' | 'PDF_ENCRYPTED' | 'PAGE_OUT_OF_RANGE' | 'SIGNATURE_TOO_LARGE',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SignPdfError';
-  }
-}
+export class SignPdfError extends DomainError<'PDF_UNREADABLE' | 'PDF_ENCRYPTED' | 'PAGE_OUT_OF_RANGE' | 'SIGNATURE_TOO_LARGE'> {}
 
-registerErrorStatuses({ PDF_UNREADABLE: 422, PDF_ENCRYPTED: 422, PAGE_OUT_OF_RANGE: 422, SIGNATURE_TOO_LARGE: 500, TSA_FAILED: 502 });
 
 export interface SigningMaterial {
   privateKeyPem: string;

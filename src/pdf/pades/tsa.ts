@@ -1,6 +1,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { arrayBuffer } from './bytes.js';
+import { DomainError } from '../../errors.js';
 
 export interface TsaOptions {
   url: string;
@@ -12,11 +13,9 @@ export interface TsaOptions {
 }
 
 /** The TSA did not give a usable timestamp; stamping must fail rather than silently drop to B-B. */
-export class TsaError extends Error {
-  readonly code = 'TSA_FAILED';
+export class TsaError extends DomainError<'TSA_FAILED'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'TsaError';
+    super('TSA_FAILED', message);
   }
 }
 
