@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import type { Authenticator } from './http/auth/principal.js';
 import { cors } from './http/cors.js';
 import { authenticate, errorHandler, notFoundHandler, requestContext } from './http/middleware.js';

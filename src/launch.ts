@@ -1,4 +1,4 @@
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './log.js';
 import { type RunningService, startService } from './service.js';
 

@@ -1,9 +1,10 @@
+import { DomainError } from './errors.js';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { ServiceConverter } from './export/converter.js';
 import { QueuedConverter } from './export/queue/queued-converter.js';
 import { DocumentService } from './export/documents.js';
@@ -226,7 +227,7 @@ export async function startService(config: Config, baseLogger: Logger = createLo
         tsaRevocationData: (certificates) => fetchAllowedCrls(certificates, [new URL(uris.publicUrl).origin, ...config.ocspOrigins], config.revocationTimeoutMs),
       })
     : null;
-  const stampLimit = new Semaphore(config.stamping.stampConcurrency, config.stamping.stampQueueLimit, 'STAMP_BUSY');
+  const stampLimit = new Semaphore(config.stamping.stampConcurrency, config.stamping.stampQueueLimit, () => new DomainError('STAMP_BUSY', 'Too many stamps are being applied; try again shortly.'));
   const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier, stampLimit, archives: archives ?? undefined });
   // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
   const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config/index.js';
 import { ServiceConverter } from './export/converter.js';
 import { startConvertWorker } from './export/queue/convert-worker.js';
 import { createLogger } from './log.js';

@@ -1,5 +1,4 @@
 import { DomainError } from '../errors.js';
-import type { PushHub } from '../push/hub.js';
 import type { SealInput, Signature } from '../signature/schema.js';
 import type { SignatureService } from '../signature/service.js';
 import type { FileStore } from '../store/files.js';
@@ -7,6 +6,11 @@ import { ALLOWED_MIME } from '../store/sniff.js';
 import type { ExportPipeline, ExportStage } from './pipeline.js';
 import { newVerificationCode } from '../proof/codes.js';
 import { type DocumentProof, markRequest } from '../proof/marks.js';
+
+/** Where export progress goes (the ws hub): a port, so the export layer knows nothing of WebSockets. */
+export interface ProgressPublisher {
+  publish(signatureId: string, event: { type: 'progress'; signatureId: string; stage: ExportStage }): void;
+}
 
 /**
  * Signatures whose document is generated from a Word template and form data: either at creation
@@ -18,7 +22,7 @@ export class DocumentService {
     private readonly pipeline: ExportPipeline,
     private readonly signatures: SignatureService,
     private readonly files: FileStore,
-    private readonly hub: PushHub,
+    private readonly hub: ProgressPublisher,
     /** Verification marks and the audit entry of a generated document (absent: neither). */
     private readonly proof?: DocumentProof,
   ) {}

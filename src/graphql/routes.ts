@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, buildSchema, type GraphQLSchema } from 'graphql';
 import { createHandler, type Handler } from 'graphql-http';
-import type { GraphqlConfig } from '../config.js';
+import type { GraphqlConfig } from '../config/index.js';
 import { type OAuthClientPrincipal, OAuthServer } from '../http/auth/oauth.js';
 import { stateOf } from '../http/context.js';
 import { httpFailureOf } from '../http/error-status.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateRule, SecurityConfig } from '../security-config.js';
+import type { RateRule, SecurityConfig } from '../config/security.js';
 import { stateOf } from './context.js';
 import { DomainError } from '../errors.js';
 

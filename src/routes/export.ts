@@ -12,7 +12,6 @@ import { ALLOWED_MIME } from '../store/sniff.js';
 import { validator } from '../validation/ajv.js';
 import type { DocumentService } from '../export/documents.js';
 import { ticketKey } from '../http/rate-limit.js';
-import '../export/errors.js';
 import type { ExportPipeline } from '../export/pipeline.js';
 import type { TemplateCatalogue } from '../export/template-catalogue.js';
 import { ExportRequest, GenerateDocumentRequest } from '../contract/requests.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { type Db, isPostgres } from './db.js';
-import type { Signature } from '../signature/schema.js';
+import type { Signature } from '../contract/index.js';
 
 export interface SignatureRecord {
   signature: Signature;

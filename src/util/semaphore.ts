@@ -1,8 +1,8 @@
-import { DomainError } from '../errors.js';
+import type { DomainError } from '../errors.js';
 
 /**
- * At most `limit` holders at once; up to `queueLimit` more wait in order, beyond that `acquire` refuses
- * at once with `busyCode` — so a burst queues briefly instead of interleaving hundreds of CPU-bound jobs.
+ * At most `limit` holders at once; up to `queueLimit` more wait in order, beyond that `run` refuses
+ * at once with the `busy` error — so a burst queues briefly instead of interleaving hundreds of CPU-bound jobs.
  */
 export class Semaphore {
   private running = 0;
@@ -11,13 +11,13 @@ export class Semaphore {
   constructor(
     private readonly limit: number,
     private readonly queueLimit: number,
-    private readonly busyCode: string,
-    private readonly busyMessage = 'Too many requests are being handled; try again shortly.',
+    /** The error a refused caller gets (a DomainError with its own code). */
+    private readonly busy: () => DomainError,
   ) {}
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.limit) {
-      if (this.waiting.length >= this.queueLimit) throw new DomainError(this.busyCode, this.busyMessage);
+      if (this.waiting.length >= this.queueLimit) throw this.busy();
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { secretsEqual } from '../util/constant-time.js';
-import { digestHeader } from '../http/auth/digest.js';
+import { digestHeader } from '../util/digest-auth.js';
 
 /** Header carrying `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
 export const SIGNATURE_HEADER = 'X-InfoPlus-Signature';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestHeader, digestResponse, parseDigestHeader } from '../../src/http/auth/digest.js';
+import { digestHeader, digestResponse, parseDigestHeader } from '../../src/util/digest-auth.js';
 import { issueTicket, verifyTicket } from '../../src/http/auth/tickets.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';

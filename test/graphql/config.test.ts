@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 const base = { DATA_DIR: '/tmp/unused', ENGINE_KEYS: 'test-engine-key-0123456789abcdef' };
 const secret = 's'.repeat(32);

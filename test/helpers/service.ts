@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningService, startService } from '../../src/service.js';
 import { createTestDatabase, SHARED_SECRETS } from './postgres.js';

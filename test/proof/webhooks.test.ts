@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { digestResponse, parseDigestHeader } from '../../src/http/auth/digest.js';
+import { digestResponse, parseDigestHeader } from '../../src/util/digest-auth.js';
 import { retryDelay } from '../../src/webhooks/dispatcher.js';
 import { verifySignatureHeader } from '../../src/webhooks/signature.js';
 import { type ChildService, startChildService } from '../helpers/child.js';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { type Config, loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { DEMO_USERS } from '../../src/seals/demo.js';
 import type { SealRegistry } from '../../src/seals/registry.js';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { REPO_ROOT } from '../helpers/child.js';
 import { SHARED_SECRETS } from '../helpers/postgres.js';
 

@@ -1,7 +1,7 @@
 // What one instance counts or refuses, every instance of the deployment must: rate-limit budgets in
 // Redis, Digest nonces and revoked tickets in PostgreSQL, and a revoked ticket's sockets closed everywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestHeader } from '../../src/http/auth/digest.js';
+import { digestHeader } from '../../src/util/digest-auth.js';
 import { makePdf } from '../helpers/fixtures.js';
 import { sleep } from '../helpers/poll.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('LTV_RENEWAL_HORIZON_DAYS and LTV_RENEWAL_INTERVAL_MS', () => {
   it('default to 90 days and 6 hours, take whole numbers in range, and refuse anything else', () => {

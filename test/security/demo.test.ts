@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { type TestService, jsonInit, startTestService } from '../helpers/service.js';
 
 describe('the demo is an explicit opt-in that cannot hand out tickets for real documents', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/index.js';
 import { docxOf, sofficePdf } from '../helpers/office.js';
 import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
 import { subscribe } from '../helpers/ws.js';

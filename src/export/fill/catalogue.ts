@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DomainError } from '../../errors.js';
-import type { SealInput } from '../../signature/schema.js';
+import type { SealInput } from '../../contract/index.js';
 import { compileTemplate } from './index.js';
 import { compileTemplateSchema } from './validate.js';
 

@@ -1,9 +1,9 @@
 import type { Request } from 'express';
-import type { Config } from '../../config.js';
+import type { Config } from '../../config/index.js';
 import type { NonceRepository } from '../../store/nonces.js';
 import { DomainError, unauthorized } from '../../errors.js';
 import { secretInList } from '../../util/constant-time.js';
-import { NONCE_MEMORY_SECONDS, checkDigest, parseDigestHeader } from './digest.js';
+import { NONCE_MEMORY_SECONDS, checkDigest, parseDigestHeader } from '../../util/digest-auth.js';
 import { type TicketClaims, type TicketScope, verifyTicket } from './tickets.js';
 
 /** Who is calling: the engine (or another service holding an engine credential), or an end user with a ticket. */

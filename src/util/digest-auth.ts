@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { secretsEqual } from '../../util/constant-time.js';
+import { secretsEqual } from './constant-time.js';
 
 /**
  * The InfoPlus Digest-style request signature (see ../shared/spec/README.md):

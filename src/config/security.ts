@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { ConfigError } from './config.js';
+import { ConfigError, type Env, boolean, integer, list } from './parse.js';
 
-type Env = Record<string, string | undefined>;
 
 /** A rate: `points` requests per `seconds`. */
 export interface RateRule {
@@ -70,24 +69,8 @@ function rate(env: Env, name: string, fallback: RateRule): RateRule {
   return { points: Number(match[1]), seconds: Number(match[2]) };
 }
 
-function count(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!['true', 'false', '1', '0'].includes(raw)) throw new ConfigError(name, `must be true or false, got "${raw}"`);
-  return raw === 'true' || raw === '1';
-}
-
 function files(env: Env, name: string): string[] {
-  return (env[name] ?? '').split(',').map((item) => item.trim()).filter(Boolean).map((file) => path.resolve(file));
+  return list(env, name).map((file) => path.resolve(file));
 }
 
 /** Secrets that are ours to choose (or whose strength is the webhook's only protection) have a floor. */
@@ -130,11 +113,11 @@ export function loadSecurityConfig(env: Env, production: boolean, providerNames:
     demo,
     rateLimitStore: store,
     rateLimits,
-    previewConcurrency: count(env, 'PREVIEW_CONCURRENCY', 2, 1, 64),
-    wsPerTicket: count(env, 'WS_PER_TICKET', 8, 1, 1000),
-    wsTotal: count(env, 'WS_MAX', 2000, 1, 1_000_000),
-    maxConnections: count(env, 'MAX_CONNECTIONS', 4000, 16, 1_000_000),
-    conversionsPerTicket: count(env, 'CONVERT_PER_TICKET', 1, 1, 100),
+    previewConcurrency: integer(env, 'PREVIEW_CONCURRENCY', 2, 1, 64),
+    wsPerTicket: integer(env, 'WS_PER_TICKET', 8, 1, 1000),
+    wsTotal: integer(env, 'WS_MAX', 2000, 1, 1_000_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 4000, 16, 1_000_000),
+    conversionsPerTicket: integer(env, 'CONVERT_PER_TICKET', 1, 1, 100),
     frameOrigins,
     providerTrustAnchors: Object.fromEntries(providerNames.map((name) => [name, files(env, `${name.toUpperCase()}_TRUST_ANCHORS`)])),
   };
