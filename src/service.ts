@@ -71,7 +71,7 @@ import { verificationRoutes } from './routes/verification.js';
 import { CertificateRevocation } from './seals/revocation.js';
 import { revocationRoutes } from './routes/revocation.js';
 import { SealRekeying } from './seals/rekey.js';
-import { ARCHIVE_RENEWAL_LOCK, ArchiveRenewal, fetchAllowedCrls } from './seals/archive-renewal.js';
+import { ARCHIVE_RENEWAL_LOCK, ArchiveRenewal, fetchAllowedCrls } from './stamping/archive-renewal.js';
 import { rekeyRoutes } from './routes/rekey.js';
 import { VerifyPool } from './verification/pool.js';
 import { AuditLog } from './audit/log.js';

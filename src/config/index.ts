@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../util/project-root.js';
 import { type SecurityConfig, loadSecurityConfig } from './security.js';
-import { type StampingConfig, loadStampingConfig } from '../batch/config.js';
+import { type StampingConfig, loadStampingConfig } from './stamping.js';
 import { type ConfiguredProvider, configureProviders } from '../providers/module.js';
 import { PROVIDER_MODULES } from '../providers/modules.js';
 import { ConfigError, type Env, integer, list, oneOf, origins, size } from './parse.js';

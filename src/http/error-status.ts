@@ -58,7 +58,7 @@ export const ERROR_TABLE = {
   ...withStatus(504, 'UPSTREAM_UNREACHABLE'),
   UPSTREAM_RATE_LIMITED: { status: 503, headers: RETRY_SOON },
   // Busy, shutting down or not set up
-  ...withStatus(503, 'PROVIDER_UNAVAILABLE', 'UI_NOT_BUILT'),
+  ...withStatus(503, 'PROVIDER_UNAVAILABLE', 'UI_NOT_BUILT', 'UNHEALTHY', 'NOT_READY'),
   ...withStatus(504, 'CONVERT_TIMEOUT'),
   PREVIEW_BUSY: { status: 503, headers: RETRY_SOON },
   STAMP_BUSY: { status: 503, headers: RETRY_SOON },

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Router } from 'express';
 import { pingDb, type Db } from '../store/db.js';
-import { failure, success } from './envelope.js';
+import { DomainError } from '../errors.js';
+import { success } from './envelope.js';
 
 const MIN_FREE_BYTES = 100 * 1024 * 1024;
 
@@ -30,7 +31,7 @@ export function healthRoutes(db: Db, dataDir: string): Router {
     const healthy = Object.values(checks).every((check) => check.ok);
     const entity = { status: healthy ? 'ok' : 'degraded', checks, uptimeSeconds: Math.round(process.uptime()) };
     if (healthy) res.json(success([entity]));
-    else res.status(503).json(failure(503, 'UNHEALTHY', 'The service is not healthy.', [entity]));
+    else throw new DomainError('UNHEALTHY', 'The service is not healthy.', [entity]);
   });
   return router;
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { pingDb, type Db } from '../store/db.js';
-import { failure, success } from './envelope.js';
+import { DomainError } from '../errors.js';
+import { success } from './envelope.js';
 
 export interface ReadinessProbes {
   db: Db;
@@ -61,7 +62,7 @@ export function readinessRoutes(probes: ReadinessProbes): Router {
     const ready = Object.values(checks).every((check) => check.ok || !check.required);
     const entity = { status: ready ? 'ready' : 'unready', instance: probes.instanceId, connections: probes.connections?.() ?? 0, checks };
     if (ready) res.json(success([entity]));
-    else res.status(503).json(failure(503, 'NOT_READY', 'This instance is not ready to serve.', [entity]));
+    else throw new DomainError('NOT_READY', 'This instance is not ready to serve.', [entity]);
   });
   return router;
 }

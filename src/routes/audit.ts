@@ -8,7 +8,7 @@ import type { ServiceKey } from '../proof/service-key.js';
 import type { SignatureService } from '../signature/service.js';
 import type { FileStore } from '../store/files.js';
 import type { PdfVerifier } from '../verification/pool.js';
-import { evidenceReportPdf } from '../audit/evidence.js';
+import { evidenceReportPdf } from '../proof/evidence.js';
 import type { AuditLog } from '../audit/log.js';
 
 export interface AuditRouteOptions {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { signPdf } from '../pdf/pades/index.js';
 import type { VerifyReport } from '@infoplus/pdf-verify';
-import { TextPdf } from '../proof/text-pdf.js';
-import type { ServiceSigningMaterial } from '../proof/service-key.js';
+import { TextPdf } from './text-pdf.js';
+import type { ServiceSigningMaterial } from './service-key.js';
 import type { Signature } from '../signature/schema.js';
-import type { AuditChain } from './log.js';
+import type { AuditChain } from '../audit/log.js';
 
 export interface EvidenceInput {
   signature: Signature;

@@ -11,7 +11,7 @@ import type { TsaOptions } from '../pdf/pades/tsa.js';
 import { type SignatureReport, urlsOf, verifyPdf } from '@infoplus/pdf-verify';
 import { x509 } from '../pki/webcrypto.js';
 import type { Leadership } from '../scale/leadership.js';
-import { type EngineApi, EngineApiError } from '../stamping/engine-client.js';
+import { type EngineApi, EngineApiError } from './engine-client.js';
 import type { Db } from '../store/db.js';
 import type { PdfVerifier } from '../verification/pool.js';
 

@@ -1,4 +1,4 @@
-import { ConfigError, integer, oneOf } from '../config/parse.js';
+import { ConfigError, integer, oneOf } from './parse.js';
 
 type Env = Record<string, string | undefined>;
 
