@@ -6,7 +6,13 @@ const DOMAIN_AND_BELOW =
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'Modules import each other in a cycle.', from: { path: '^(src|packages|plugin-ui)/' }, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Modules import each other in a cycle.',
+      from: { path: '^(src|packages|plugin-ui)/' },
+      to: { circular: true },
+    },
     {
       name: 'domain-knows-no-http',
       severity: 'error',

@@ -24,12 +24,16 @@ interface Sizes {
 
 function sizes(file: string): Sizes {
   const body = fs.readFileSync(path.join(DIST, file));
-  const brotli = (quality: number) => zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
+  const brotli = (quality: number) =>
+    zlib.brotliCompressSync(body, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }).length;
   return { raw: body.length, gzip: zlib.gzipSync(body, { level: 9 }).length, brotli9: brotli(9), brotli11: brotli(11) };
 }
 
 const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} KB`;
-const row = (label: string, s: Sizes) => `${label.padEnd(48)}${kb(s.raw).padStart(11)}${kb(s.gzip).padStart(11)}${kb(s.brotli9).padStart(11)}${kb(s.brotli11).padStart(11)}`;
+const row = (label: string, s: Sizes) =>
+  `${label.padEnd(48)}${kb(s.raw).padStart(11)}${kb(s.gzip).padStart(11)}${kb(s.brotli9).padStart(11)}${kb(s.brotli11).padStart(11)}`;
 
 await build({ configFile: path.resolve('plugin-ui/vite.config.ts'), logLevel: 'error' });
 

@@ -41,7 +41,8 @@ function formDocx(): Buffer {
     ['辅导员意见', '同意。'],
     ['学院意见', '同意，请按时返校并办理销假手续。'],
   ];
-  const border = '<w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/><w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/><w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/>';
+  const border =
+    '<w:top w:val="single" w:sz="4"/><w:left w:val="single" w:sz="4"/><w:bottom w:val="single" w:sz="4"/><w:right w:val="single" w:sz="4"/><w:insideH w:val="single" w:sz="4"/><w:insideV w:val="single" w:sz="4"/>';
   const table = `<w:tbl><w:tblPr><w:tblW w:w="9000" w:type="dxa"/><w:tblBorders>${border}</w:tblBorders></w:tblPr><w:tblGrid><w:gridCol w:w="2200"/><w:gridCol w:w="6800"/></w:tblGrid>${rows
     .map(([k, v]) => `<w:tr><w:trPr><w:trHeight w:val="600"/></w:trPr>${cell(k, 2200, true)}${cell(v, 6800)}</w:tr>`)
     .join('')}</w:tbl>`;
@@ -50,9 +51,18 @@ function formDocx(): Buffer {
     table +
     `<w:p/><w:p><w:pPr><w:jc w:val="right"/></w:pPr>${run('申请人签字：__________    日期：2024年5月1日')}</w:p>`;
   const zip = new PizZip();
-  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
-  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440"/></w:sectPr></w:body></w:document>`);
+  zip.file(
+    '[Content_Types].xml',
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+  );
+  zip.file(
+    '_rels/.rels',
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+  );
+  zip.file(
+    'word/document.xml',
+    `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440"/></w:sectPr></w:body></w:document>`,
+  );
   return zip.generate({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
@@ -61,7 +71,10 @@ function templateDocs(): Array<{ name: string; docx: Buffer }> {
   const dir = path.resolve('templates');
   if (!fs.existsSync(dir)) return [];
   const docs: Array<{ name: string; docx: Buffer }> = [];
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.docx')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.docx'))
+    .sort()) {
     const name = file.slice(0, -'.docx'.length);
     const sample = path.join(dir, `${name}.sample.json`);
     if (!fs.existsSync(sample)) {
@@ -168,7 +181,9 @@ try {
   console.log('');
   const ratio = poolTimes.median / libreTimes.median;
   console.log(`pool startup (${WORKERS} workers, first ready): ${ms(startupMs)}`);
-  console.log(`pool median / libreoffice-convert median: ${ratio.toFixed(3)} (1/${(1 / ratio).toFixed(0)})  target ≤ 0.1  ${ratio <= 0.1 ? 'OK' : 'MISSED'}`);
+  console.log(
+    `pool median / libreoffice-convert median: ${ratio.toFixed(3)} (1/${(1 / ratio).toFixed(0)})  target ≤ 0.1  ${ratio <= 0.1 ? 'OK' : 'MISSED'}`,
+  );
   console.log(
     `throughput: ${THROUGHPUT_DOCS} documents, ${CLIENTS} concurrent clients, ${WORKERS} workers: ${tSeconds.toFixed(2)} s = ${docsPerSecond.toFixed(1)} docs/s  target ≥ 15  ${docsPerSecond >= 15 ? 'OK' : 'MISSED'}`,
   );

@@ -11,7 +11,6 @@ import { requestTimestamp } from '../src/pdf/pades/tsa.js';
 import { registerNodeDigests } from '@infoplus/pdf-verify/node';
 import { verifyPdf } from '@infoplus/pdf-verify';
 import { createCa, issueSigningCertificate } from '../src/pki/index.js';
-import { x509 } from '../src/pki/webcrypto.js';
 import { CertificateRevocation } from '../src/seals/revocation.js';
 import type { BuiltinAuthority } from '../src/seals/authority.js';
 import { issueOcspResponderCertificate } from '../src/pki/index.js';
@@ -44,13 +43,43 @@ try {
   const authority = { get: async () => ca, ocspResponder: async () => responder } as unknown as BuiltinAuthority;
   const db = await openSqlite(dir);
   const revocation = new CertificateRevocation(db, authority);
-  const material: SigningMaterial = await issueSigningCertificate(ca, { commonName: '示范大学', keyAlgorithm: 'ECDSA-P256', validDays: 30 });
-  await db.insertInto('seals').values({ id: 'bench', name: 'b', type: '公章', owner_kind: 'organization', owner: 'b', holders: '[]', image_file_id: 'x', provider: 'local', certificate_pem: material.certificatePem, chain_pem: '[]', key_algorithm: 'ECDSA-P256', encrypted_key: null, provider_ref: '{}', disabled: 0, create_time: Date.now() } as never).execute();
+  const material: SigningMaterial = await issueSigningCertificate(ca, {
+    commonName: '示范大学',
+    keyAlgorithm: 'ECDSA-P256',
+    validDays: 30,
+  });
+  await db
+    .insertInto('seals')
+    .values({
+      id: 'bench',
+      name: 'b',
+      type: '公章',
+      owner_kind: 'organization',
+      owner: 'b',
+      holders: '[]',
+      image_file_id: 'x',
+      provider: 'local',
+      certificate_pem: material.certificatePem,
+      chain_pem: '[]',
+      key_algorithm: 'ECDSA-P256',
+      encrypted_key: null,
+      provider_ref: '{}',
+      disabled: 0,
+      create_time: Date.now(),
+    } as never)
+    .execute();
   const image = { bytes: await rasterizeSvg(officialSealSvg({ organization: '示范大学', kind: '公章' }), 400), mime: 'image/png' as const };
   const doc = await PDFDocument.create();
-  doc.addPage([595, 842]).drawText('Enrolment certificate', { x: 72, y: 760, size: 20, font: await doc.embedFont(StandardFonts.Helvetica) });
+  doc
+    .addPage([595, 842])
+    .drawText('Enrolment certificate', { x: 72, y: 760, size: 20, font: await doc.embedFont(StandardFonts.Helvetica) });
   const form = await doc.save();
-  const placement = { kind: 'anchors' as const, anchors: [{ page: 0, x: 420, y: 600, origin: 'top-left' as const }], width: 119, height: 119 };
+  const placement = {
+    kind: 'anchors' as const,
+    anchors: [{ page: 0, x: 420, y: 600, origin: 'top-left' as const }],
+    width: 119,
+    height: 119,
+  };
   const tsaOptions = { url: tsa.url };
 
   const bb = await median(() => signPdf(form, material, { placement, image }));
@@ -62,19 +91,26 @@ try {
   const ltaMs = await median(lta);
   const roundTrip = await median(() => requestTimestamp(new Uint8Array(64), tsaOptions));
   const dssData = await median(() => revocation.validationData(material.certificatePem));
-  console.log(`parts: one TSA round trip ${roundTrip.toFixed(1)} ms (B-LTA makes two), validation data (OCSP answer + CRL) ${dssData.toFixed(1)} ms`);
-  console.log(`seal: B-B ${bb.toFixed(1)} ms, B-T ${bt.toFixed(1)} ms, B-LTA ${ltaMs.toFixed(1)} ms = ${(ltaMs / bb).toFixed(2)}× B-B (target ≤ 3×)`);
+  console.log(
+    `parts: one TSA round trip ${roundTrip.toFixed(1)} ms (B-LTA makes two), validation data (OCSP answer + CRL) ${dssData.toFixed(1)} ms`,
+  );
+  console.log(
+    `seal: B-B ${bb.toFixed(1)} ms, B-T ${bt.toFixed(1)} ms, B-LTA ${ltaMs.toFixed(1)} ms = ${(ltaMs / bb).toFixed(2)}× B-B (target ≤ 3×)`,
+  );
 
   const anchors = [ca.certificatePem, tsa.certificatePem];
   const btFile = (await signPdf(form, material, { placement, image, tsa: tsaOptions })).pdf;
   const ltaFile = await lta();
   const plain = await median(() => verifyPdf(btFile, { trustAnchorsPem: anchors }));
   const embeddedReport = await verifyPdf(ltaFile, { trustAnchorsPem: anchors, revocation: { mode: 'embedded' } });
-  if (embeddedReport.signatures[0].revocation.status !== 'good') throw new Error(`expected embedded revocation data to answer: ${JSON.stringify(embeddedReport.signatures[0].revocation)}`);
+  if (embeddedReport.signatures[0].revocation.status !== 'good')
+    throw new Error(`expected embedded revocation data to answer: ${JSON.stringify(embeddedReport.signatures[0].revocation)}`);
   const embeddedPlain = await median(() => verifyPdf(ltaFile, { trustAnchorsPem: anchors }));
   const embedded = await median(() => verifyPdf(ltaFile, { trustAnchorsPem: anchors, revocation: { mode: 'embedded' } }));
   const signatures = embeddedReport.signatureCount;
-  console.log(`verify: B-T file ${plain.toFixed(1)} ms; B-LTA file (${signatures} signatures) without revocation ${embeddedPlain.toFixed(1)} ms, with embedded revocation ${embedded.toFixed(1)} ms → revocation adds ${(embedded - embeddedPlain).toFixed(1)} ms = ${((embedded - embeddedPlain) / signatures).toFixed(1)} ms per signature (target ≤ 5 ms per signature)`);
+  console.log(
+    `verify: B-T file ${plain.toFixed(1)} ms; B-LTA file (${signatures} signatures) without revocation ${embeddedPlain.toFixed(1)} ms, with embedded revocation ${embedded.toFixed(1)} ms → revocation adds ${(embedded - embeddedPlain).toFixed(1)} ms = ${((embedded - embeddedPlain) / signatures).toFixed(1)} ms per signature (target ≤ 5 ms per signature)`,
+  );
   await db.destroy();
 } finally {
   await tsa.close();

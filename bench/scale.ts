@@ -27,7 +27,8 @@ async function call(base: string, pathname: string, init: RequestInit = {}, with
   if (typeof init.body === 'string') headers.set('content-type', 'application/json');
   const response = await fetch(`${base}${pathname}`, { ...init, headers });
   const body = (await response.json()) as any;
-  if (response.status !== 200) throw new Error(`${init.method ?? 'GET'} ${pathname}: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+  if (response.status !== 200)
+    throw new Error(`${init.method ?? 'GET'} ${pathname}: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
   return body.entities;
 }
 
@@ -39,11 +40,23 @@ async function stampThroughput(targets: string[]): Promise<number> {
   const sealId = (await call(targets[0], '/seals')).find((seal: any) => seal.name === '示范大学公章').id;
   const jobs: Array<{ id: string; ticket: string; version: number }> = [];
   for (let i = 0; i < STAMPS + CONCURRENCY; i++) {
-    const [signature] = await call(targets[0], '/signature', { method: 'POST', body: JSON.stringify({ file: pdfId, seals: [{ x: 100, y: 100, page: 1, signer: { account: 'zhaoliu' } }] }) });
-    const [ticket] = await call(targets[0], `/signature/${signature.id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu' }) });
+    const [signature] = await call(targets[0], '/signature', {
+      method: 'POST',
+      body: JSON.stringify({ file: pdfId, seals: [{ x: 100, y: 100, page: 1, signer: { account: 'zhaoliu' } }] }),
+    });
+    const [ticket] = await call(targets[0], `/signature/${signature.id}/tickets`, {
+      method: 'POST',
+      body: JSON.stringify({ account: 'zhaoliu' }),
+    });
     jobs.push({ id: signature.id, ticket: ticket.ticket, version: signature.version });
   }
-  const stamp = (target: string, job: { id: string; ticket: string; version: number }) => call(target, `/sign/${job.id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: job.ticket, sealId, version: job.version }) }, false);
+  const stamp = (target: string, job: { id: string; ticket: string; version: number }) =>
+    call(
+      target,
+      `/sign/${job.id}/seals/0`,
+      { method: 'POST', body: JSON.stringify({ ticket: job.ticket, sealId, version: job.version }) },
+      false,
+    );
   // Warm-up: one stamp per client.
   await Promise.all(jobs.splice(0, CONCURRENCY).map((job, i) => stamp(targets[i % targets.length], job)));
   let next = 0;
@@ -74,7 +87,10 @@ async function pushLatency(writer: string, watcher: string): Promise<number[]> {
   for (let i = 0; i < PUSH_SAMPLES; i++) {
     const version = i + 2;
     const arrived = new Promise<void>((resolve) => (arrivals.has(version) ? resolve() : waiters.set(version, resolve)));
-    await call(writer, `/signature/${signature.id}`, { method: 'POST', body: JSON.stringify({ seals: [{ index: 0, description: `n${i}` }] }) });
+    await call(writer, `/signature/${signature.id}`, {
+      method: 'POST',
+      body: JSON.stringify({ seals: [{ index: 0, description: `n${i}` }] }),
+    });
     const acknowledged = performance.now();
     await arrived;
     // From the writer's acknowledgement to the other instance's socket (0 when it came first).
@@ -91,8 +107,15 @@ const base = { ENGINE_KEYS: ENGINE_KEY, DEMO_DATA: 'true', LOG_LEVEL: 'warn', OF
 const ROUNDS = 5;
 
 try {
-  console.log(`machine: ${os.cpus()[0]?.model} × ${os.availableParallelism()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}`);
-  console.log(`${ROUNDS} alternating rounds of ${STAMPS} stamps per mode (one seal each, own Signature), ${CONCURRENCY} concurrent clients\n`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model} × ${os.availableParallelism()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(
+    `${ROUNDS} alternating rounds of ${STAMPS} stamps per mode (one seal each, own Signature), ${CONCURRENCY} concurrent clients\n`,
+  );
 
   const database = await createTestDatabase();
   const balancer = await startBalancer();
@@ -107,7 +130,14 @@ try {
     // Both set-ups run side by side; rounds alternate so that a change in the machine's load hits both alike.
     const embedded = await startChildService({ ...base, DATA_DIR: dir('bench-embedded-') }, 120_000);
     children.push(embedded);
-    const env = { ...base, ...SHARED_SECRETS, DATABASE_URL: database.url, REDIS_URL: REDIS_TEST_URL, REDIS_PREFIX: prefix, PUBLIC_URL: balancer.url };
+    const env = {
+      ...base,
+      ...SHARED_SECRETS,
+      DATABASE_URL: database.url,
+      REDIS_URL: REDIS_TEST_URL,
+      REDIS_PREFIX: prefix,
+      PUBLIC_URL: balancer.url,
+    };
     const a = await startChildService({ ...env, INSTANCE_ID: 'bench-a', DATA_DIR: dir('bench-a-') }, 120_000);
     children.push(a);
     const b = await startChildService({ ...env, INSTANCE_ID: 'bench-b', DATA_DIR: dir('bench-b-') }, 120_000);
@@ -119,15 +149,23 @@ try {
     for (let round = 0; round < ROUNDS; round++) {
       embeddedRates.push(await stampThroughput([embedded.url]));
       clusterRates.push(await stampThroughput([a.url, b.url]));
-      console.log(`round ${round + 1}: embedded ${embeddedRates.at(-1)!.toFixed(1)} stamps/s, cluster ${clusterRates.at(-1)!.toFixed(1)} stamps/s`);
+      console.log(
+        `round ${round + 1}: embedded ${embeddedRates.at(-1)!.toFixed(1)} stamps/s, cluster ${clusterRates.at(-1)!.toFixed(1)} stamps/s`,
+      );
     }
     const embeddedRate = median(embeddedRates);
     const clusterRate = median(clusterRates);
     console.log(`\nembedded, 1 instance (SQLite, local files): ${embeddedRate.toFixed(1)} stamps/s (median)`);
-    console.log(`PostgreSQL + Redis, 2 instances:            ${clusterRate.toFixed(1)} stamps/s (median) = ${(clusterRate / embeddedRate).toFixed(2)}× embedded (target ≥ 0.8)`);
-    console.log(`median of the per-round ratios (cluster / embedded, neighbouring rounds): ${median(clusterRates.map((rate, i) => rate / embeddedRates[i])).toFixed(2)}×`);
+    console.log(
+      `PostgreSQL + Redis, 2 instances:            ${clusterRate.toFixed(1)} stamps/s (median) = ${(clusterRate / embeddedRate).toFixed(2)}× embedded (target ≥ 0.8)`,
+    );
+    console.log(
+      `median of the per-round ratios (cluster / embedded, neighbouring rounds): ${median(clusterRates.map((rate, i) => rate / embeddedRates[i])).toFixed(2)}×`,
+    );
     const latencies = await pushLatency(a.url, b.url);
-    console.log(`cross-instance push (S2 acknowledged on A → socket on B), ${PUSH_SAMPLES} samples: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (target p99 < 50)`);
+    console.log(
+      `cross-instance push (S2 acknowledged on A → socket on B), ${PUSH_SAMPLES} samples: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms (target p99 < 50)`,
+    );
   } finally {
     for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGTERM');
     await Promise.all(children.map((child) => child.exited));

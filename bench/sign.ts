@@ -35,9 +35,18 @@ const ecdsa: SigningMaterial = await issueSigningCertificate(ca, { commonName: '
 const rsa: SigningMaterial = await issueSigningCertificate(ca, { commonName: '星河科技有限公司', keyAlgorithm: 'RSA-2048', validDays: 30 });
 const image = { bytes: await rasterizeSvg(officialSealSvg({ organization: '示范大学', kind: '公章' }), 400), mime: 'image/png' as const };
 
-const form = sofficePdf(docxOf(['请假申请表', '申请人：张三　学号：2023012345', '请假事由：家中有事，需回家处理。', '申请人签名：【申请人签名】', '学院意见：【学院盖章】']));
+const form = sofficePdf(
+  docxOf([
+    '请假申请表',
+    '申请人：张三\u3000学号：2023012345',
+    '请假事由：家中有事，需回家处理。',
+    '申请人签名：【申请人签名】',
+    '学院意见：【学院盖章】',
+  ]),
+);
 const pages: string[] = [];
-for (let i = 1; i <= 50; i++) pages.push(`第${i}页　本页为长文档的正文内容，用于衡量增量签章在大文件上的开销。`, ...(i < 50 ? ['\f'] : []));
+for (let i = 1; i <= 50; i++)
+  pages.push(`第${i}页\u3000本页为长文档的正文内容，用于衡量增量签章在大文件上的开销。`, ...(i < 50 ? ['\f'] : []));
 pages.push('【学院盖章】');
 const fifty = sofficePdf(docxOf(pages));
 
@@ -57,11 +66,19 @@ rows.push(['1-page form, ECDSA, keyword + comment (CJK subset font)', await medi
 const fiftyEc = await median(() => stamp(fifty, ecdsa, coordinates));
 rows.push(['50-page PDF, ECDSA, coordinates', fiftyEc, `${(fiftyEc / formEc).toFixed(2)}× the 1-page seal (target ≤ 2×)`]);
 const fiftyKeyword = await median(() => stamp(fifty, ecdsa, keyword));
-rows.push(['50-page PDF, ECDSA, keyword on the last page', fiftyKeyword, `${(fiftyKeyword / formKeyword).toFixed(2)}× the 1-page seal (target ≤ 2×)`]);
+rows.push([
+  '50-page PDF, ECDSA, keyword on the last page',
+  fiftyKeyword,
+  `${(fiftyKeyword / formKeyword).toFixed(2)}× the 1-page seal (target ≤ 2×)`,
+]);
 rows.push(['50-page PDF, ECDSA, cross-page seal (50 slices)', await median(() => stamp(fifty, ecdsa, { crossPage: true })), '']);
 
 let threeSealed = form;
-for (const [material, slot] of [[ecdsa, { placeHolder: '【申请人签名】' }], [rsa, coordinates], [ecdsa, keyword]] as const) {
+for (const [material, slot] of [
+  [ecdsa, { placeHolder: '【申请人签名】' }],
+  [rsa, coordinates],
+  [ecdsa, keyword],
+] as const) {
   threeSealed = (await stamp(threeSealed, material, slot)).pdf;
 }
 const verifyReport = await verifyPdf(threeSealed, { trustAnchorsPem: [ca.certificatePem] });
@@ -71,7 +88,9 @@ rows.push(['verify 3-seal form (all checks)', verifyMedian, `${(verifyMedian / 3
 
 const soffice = execFileSync('soffice', ['--version'], { encoding: 'utf8' }).trim();
 console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}, ${soffice}`);
-console.log(`Medians of ${RUNS} runs after ${WARM_UP} warm-ups (1-page form ${(form.length / 1024).toFixed(0)} KB, 50-page ${(fifty.length / 1024).toFixed(0)} KB)\n`);
+console.log(
+  `Medians of ${RUNS} runs after ${WARM_UP} warm-ups (1-page form ${(form.length / 1024).toFixed(0)} KB, 50-page ${(fifty.length / 1024).toFixed(0)} KB)\n`,
+);
 console.log('| case | median ms | note |');
 console.log('|---|---:|---|');
 for (const [label, ms, note] of rows) console.log(`| ${label} | ${ms.toFixed(1)} | ${note} |`);

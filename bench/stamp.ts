@@ -16,13 +16,32 @@ import { startService } from '../src/service.js';
 import { docxOf, sofficePdf } from '../test/helpers/office.js';
 
 const KEY = 'bench-engine-key-0123456789abcdef';
-const AGREEMENT = ['技术服务合同', '甲方：示范大学', '乙方：星河科技有限公司', '第一条 甲方委托乙方开发表单签章插件。', '甲方（盖章）：【甲方盖章】', '乙方（盖章）：【乙方盖章】'];
+const AGREEMENT = [
+  '技术服务合同',
+  '甲方：示范大学',
+  '乙方：星河科技有限公司',
+  '第一条 甲方委托乙方开发表单签章插件。',
+  '甲方（盖章）：【甲方盖章】',
+  '乙方（盖章）：【乙方盖章】',
+];
 const SLOT = { x: 420, y: 700 };
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-stamp-'));
 const form = sofficePdf(docxOf(AGREEMENT));
 const booted = performance.now();
-const service = await startService(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: KEY, LOG_LEVEL: 'silent', DEMO_DATA: 'true', OFFICE_START: 'lazy', ...process.env.BENCH_ENV ? JSON.parse(process.env.BENCH_ENV) : {} }), createLogger('silent'));
+const service = await startService(
+  loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ENGINE_KEYS: KEY,
+    LOG_LEVEL: 'silent',
+    DEMO_DATA: 'true',
+    OFFICE_START: 'lazy',
+    ...(process.env.BENCH_ENV ? JSON.parse(process.env.BENCH_ENV) : {}),
+  }),
+  createLogger('silent'),
+);
 const startMs = performance.now() - booted;
 const api = async (pathname: string, init: RequestInit = {}, auth = true) => {
   const headers = new Headers(init.headers);
@@ -38,21 +57,37 @@ form_.append('file', new Blob([form]), 'agreement.pdf');
 const fileId = (await api('/file', { method: 'PUT', body: form_ }))[0].id;
 const seal = (await api('/seals')).find((entry: any) => entry.name === '示范大学公章');
 
-interface Prepared { id: string; version: number; ticket: string; socket: WebSocket; signed: Promise<void> }
+interface Prepared {
+  id: string;
+  version: number;
+  ticket: string;
+  socket: WebSocket;
+  signed: Promise<void>;
+}
 async function prepare(): Promise<Prepared> {
   const signature = (await api('/signature', { method: 'POST', body: JSON.stringify({ file: fileId, seals: [SLOT] }) }))[0];
-  const ticket = (await api(`/signature/${signature.id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu', name: '赵六' }) }))[0].ticket;
-  const socket = new WebSocket(`${service.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(ticket)}`);
-  const signed = new Promise<void>((resolve) => socket.on('message', (data) => {
-    const message = JSON.parse(String(data));
-    if (message.type === 'signature' && message.signature.seals[0].state === 'signed') resolve();
-  }));
+  const ticket = (
+    await api(`/signature/${signature.id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu', name: '赵六' }) })
+  )[0].ticket;
+  const socket = new WebSocket(
+    `${service.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(ticket)}`,
+  );
+  const signed = new Promise<void>((resolve) =>
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'signature' && message.signature.seals[0].state === 'signed') resolve();
+    }),
+  );
   await new Promise((resolve) => socket.once('open', resolve));
   return { id: signature.id, version: signature.version, ticket, socket, signed };
 }
 async function stamp(doc: Prepared): Promise<number> {
   const started = performance.now();
-  await api(`/sign/${doc.id}/seals/0`, { method: 'POST', body: JSON.stringify({ version: doc.version, sealId: seal.id }), headers: { 'x-infoplus-ticket': doc.ticket } }, false);
+  await api(
+    `/sign/${doc.id}/seals/0`,
+    { method: 'POST', body: JSON.stringify({ version: doc.version, sealId: seal.id }), headers: { 'x-infoplus-ticket': doc.ticket } },
+    false,
+  );
   await doc.signed;
   const ms = performance.now() - started;
   doc.socket.close();
@@ -65,9 +100,11 @@ async function run(count: number, concurrency: number) {
   const times: number[] = [];
   let next = 0;
   const wall = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < docs.length) times.push(await stamp(docs[next++]));
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < docs.length) times.push(await stamp(docs[next++]));
+    }),
+  );
   const seconds = (performance.now() - wall) / 1000;
   times.sort((a, b) => a - b);
   return { throughput: count / seconds, p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
@@ -92,16 +129,28 @@ const c1 = await run(60, 1);
 const c8 = await run(200, 8);
 
 const items = [];
-for (let i = 0; i < 200; i++) items.push({ signatureId: (await api('/signature', { method: 'POST', body: JSON.stringify({ file: fileId, seals: [SLOT] }) }))[0].id, sealIndex: 0 });
+for (let i = 0; i < 200; i++)
+  items.push({
+    signatureId: (await api('/signature', { method: 'POST', body: JSON.stringify({ file: fileId, seals: [SLOT] }) }))[0].id,
+    sealIndex: 0,
+  });
 const batch = (await api('/batches', { method: 'POST', body: JSON.stringify({ account: 'zhaoliu', name: '赵六', items }) }))[0];
-const progress = new WebSocket(`${service.url.replace('http', 'ws')}/sign-batch/${batch.id}/events?ticket=${encodeURIComponent(batch.ticket)}`);
-const finished = new Promise<any>((resolve) => progress.on('message', (data) => {
-  const message = JSON.parse(String(data));
-  if (message.type === 'batch.done') resolve(message.batch);
-}));
+const progress = new WebSocket(
+  `${service.url.replace('http', 'ws')}/sign-batch/${batch.id}/events?ticket=${encodeURIComponent(batch.ticket)}`,
+);
+const finished = new Promise<any>((resolve) =>
+  progress.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.type === 'batch.done') resolve(message.batch);
+  }),
+);
 await new Promise((resolve) => progress.once('open', resolve));
 const batchStarted = performance.now();
-await api(`/sign-batch/${batch.id}/start`, { method: 'POST', body: JSON.stringify({ sealId: seal.id }), headers: { 'x-infoplus-ticket': batch.ticket } }, false);
+await api(
+  `/sign-batch/${batch.id}/start`,
+  { method: 'POST', body: JSON.stringify({ sealId: seal.id }), headers: { 'x-infoplus-ticket': batch.ticket } },
+  false,
+);
 const done = await finished;
 const batchSeconds = (performance.now() - batchStarted) / 1000;
 progress.close();
@@ -109,17 +158,33 @@ const anchors = [await service.authority.rootCertificatePem()];
 let valid = 0;
 for (const item of done.items) {
   const signature = await service.signatures.get(item.signatureId);
-  const report = await verifyPdf(new Uint8Array(await (await fetch(`${service.url}${new URL(signature.uri).pathname}`, { headers: { authorization: `Bearer ${KEY}` } })).arrayBuffer()), { trustAnchorsPem: anchors });
+  const report = await verifyPdf(
+    new Uint8Array(
+      await (
+        await fetch(`${service.url}${new URL(signature.uri).pathname}`, { headers: { authorization: `Bearer ${KEY}` } })
+      ).arrayBuffer(),
+    ),
+    { trustAnchorsPem: anchors },
+  );
   if (item.state === 'stamped' && report.valid && report.signatureCount === 1) valid++;
 }
 
-console.log(`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}; engine transport ${service.engineTransport}`);
-console.log(`Agreement form ${(form.length / 1024).toFixed(0)} KB, local seal (ECDSA P-256), coordinates; service start ${startMs.toFixed(0)} ms (incl. warm-up)\n`);
+console.log(
+  `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, Node ${process.version}; engine transport ${service.engineTransport}`,
+);
+console.log(
+  `Agreement form ${(form.length / 1024).toFixed(0)} KB, local seal (ECDSA P-256), coordinates; service start ${startMs.toFixed(0)} ms (incl. warm-up)\n`,
+);
 console.log('| case | result | target |');
 console.log('|---|---:|---|');
 console.log(`| signer only (placement + PAdES), p50 | ${signer.toFixed(1)} ms | |`);
 console.log(`| first stamp after start | ${first.toFixed(1)} ms | ≤ 2× steady p50 (${(first / c1.p50).toFixed(2)}×) |`);
-console.log(`| concurrency 1: p50 / p99 | ${c1.p50.toFixed(1)} / ${c1.p99.toFixed(1)} ms | p50 ≤ 15 ms, ≤ 2× signer (${(c1.p50 / signer).toFixed(2)}×) |`);
+console.log(
+  `| concurrency 1: p50 / p99 | ${c1.p50.toFixed(1)} / ${c1.p99.toFixed(1)} ms | p50 ≤ 15 ms, ≤ 2× signer (${(c1.p50 / signer).toFixed(2)}×) |`,
+);
 console.log(`| concurrency 1: throughput | ${c1.throughput.toFixed(1)} stamps/s | |`);
 console.log(`| concurrency 8: throughput | ${c8.throughput.toFixed(1)} stamps/s | ≥ 80/s |`);
 console.log(`| concurrency 8: p50 / p99 | ${c8.p50.toFixed(1)} / ${c8.p99.toFixed(1)} ms | p99 ≤ 150 ms |`);

@@ -16,7 +16,9 @@ import { cleanDocuments, measure } from '../packages/pdf-verify/bench/measure.js
 import { HOSTILE_INPUTS } from '../packages/pdf-verify/test/attacks/hostile.js';
 import { buildFixtures } from '../packages/pdf-verify/test/fixtures/index.js';
 
-console.log(`verify bench — ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
+console.log(
+  `verify bench — ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
+);
 const fx = await buildFixtures();
 const pool = new VerifyPool({ workers: 2, timeoutMs: 2000, queueLimit: 32, maxMemoryMb: 512 });
 try {
@@ -47,10 +49,15 @@ try {
     const stall = histogram.max / 1e6;
     worstAnswer = Math.max(worstAnswer, elapsed);
     worstStall = Math.max(worstStall, stall);
-    console.log(`  ${name.padEnd(22)} ${(pdf.length / 1024).toFixed(0).padStart(6)} KB → ${outcome.padEnd(34)} ${elapsed.toFixed(0).padStart(5)} ms, event-loop stall max ${stall.toFixed(1)} ms`);
+    console.log(
+      `  ${name.padEnd(22)} ${(pdf.length / 1024).toFixed(0).padStart(6)} KB → ${outcome.padEnd(34)} ${elapsed.toFixed(0).padStart(5)} ms, event-loop stall max ${stall.toFixed(1)} ms`,
+    );
   }
-  console.log(`summary: worst hostile answer ${worstAnswer.toFixed(0)} ms (target ≤ 2000), worst event-loop stall ${worstStall.toFixed(1)} ms (target ≤ 50), ` +
-    results.map(([label, ms]) => `${label} ${ms.toFixed(1)} ms/signature`).join('; ') + ' (target ≤ 10)');
+  console.log(
+    `summary: worst hostile answer ${worstAnswer.toFixed(0)} ms (target ≤ 2000), worst event-loop stall ${worstStall.toFixed(1)} ms (target ≤ 50), ` +
+      results.map(([label, ms]) => `${label} ${ms.toFixed(1)} ms/signature`).join('; ') +
+      ' (target ≤ 10)',
+  );
 } finally {
   await pool.close();
   fx.cleanUp();

@@ -22,7 +22,6 @@ const R_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationship
 
 // A4 in twips (1/20 pt; 567 twips = 1 cm) with 2.5 cm margins.
 const PAGE = { width: 11906, height: 16838, margin: 1418 };
-const TEXT_WIDTH = PAGE.width - 2 * PAGE.margin; // 9070
 
 const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fonts = (font: string) => `<w:rFonts w:ascii="${font}" w:hAnsi="${font}" w:eastAsia="${font}" w:cs="${font}"/>`;
@@ -74,7 +73,9 @@ function para(runs: string | string[], style: ParaStyle = {}): string {
   const props = [
     style.style ? `<w:pStyle w:val="${style.style}"/>` : '',
     style.keepNext ? '<w:keepNext/>' : '',
-    spacing ? `<w:spacing w:before="${style.before ?? 0}" w:after="${style.after ?? 0}" w:line="${style.line ?? 276}" w:lineRule="auto"/>` : '',
+    spacing
+      ? `<w:spacing w:before="${style.before ?? 0}" w:after="${style.after ?? 0}" w:line="${style.line ?? 276}" w:lineRule="auto"/>`
+      : '',
     indent
       ? `<w:ind${style.rightIndent ? ` w:right="${style.rightIndent}"` : ''}${style.firstLineChars ? ` w:firstLineChars="${style.firstLineChars}" w:firstLine="${firstLine}"` : ''}/>`
       : '',
@@ -103,7 +104,9 @@ interface Cell {
 function cell(c: Cell): string {
   const borders = c.borders
     ? `<w:tcBorders>${Object.entries(c.borders)
-        .map(([side, val]) => (val === 'nil' ? `<w:${side} w:val="nil"/>` : `<w:${side} w:val="single" w:sz="6" w:space="0" w:color="000000"/>`))
+        .map(([side, val]) =>
+          val === 'nil' ? `<w:${side} w:val="nil"/>` : `<w:${side} w:val="single" w:sz="6" w:space="0" w:color="000000"/>`,
+        )
         .join('')}</w:tcBorders>`
     : '';
   const props = [
@@ -123,7 +126,8 @@ function row(cells: Cell[], height?: number): string {
 /** A fixed-layout table centred on the page: single black borders (or none), fixed grid, cell paddings. */
 function table(grid: number[], rows: string[], options: { borders?: boolean } = {}): string {
   const kind = options.borders === false ? 'nil' : 'single';
-  const border = (side: string) => (kind === 'nil' ? `<w:${side} w:val="nil"/>` : `<w:${side} w:val="single" w:sz="6" w:space="0" w:color="000000"/>`);
+  const border = (side: string) =>
+    kind === 'nil' ? `<w:${side} w:val="nil"/>` : `<w:${side} w:val="single" w:sz="6" w:space="0" w:color="000000"/>`;
   return (
     `<w:tbl><w:tblPr><w:tblW w:w="${sum(grid)}" w:type="dxa"/><w:jc w:val="center"/>` +
     `<w:tblBorders>${['top', 'left', 'bottom', 'right', 'insideH', 'insideV'].map(border).join('')}</w:tblBorders>` +
@@ -149,7 +153,8 @@ const field = (content: string, width: number, options: { span?: number; align?:
   span: options.span,
 });
 /** A seal placeholder: literal text in one run, grey so that the seal drawn over it dominates. */
-const placeholder = (value: string, paraStyle: ParaStyle = {}) => text(value, { size: FORM, color: '808080' }, { align: 'center', ...paraStyle });
+const placeholder = (value: string, paraStyle: ParaStyle = {}) =>
+  text(value, { size: FORM, color: '808080' }, { align: 'center', ...paraStyle });
 
 // ------------------------------------------------------------------ package
 
@@ -218,7 +223,9 @@ function leaveApplication(): Buffer {
   const g = [1300, 2450, 1300, 2470, 1550];
   const wide = g[1] + g[2] + g[3];
   const photo = (first: boolean): Cell =>
-    first ? { content: text('{%photo}', {}, { align: 'center' }), width: g[4], vMerge: 'restart' } : { content: '<w:p/>', width: g[4], vMerge: 'continue' };
+    first
+      ? { content: text('{%photo}', {}, { align: 'center' }), width: g[4], vMerge: 'restart' }
+      : { content: '<w:p/>', width: g[4], vMerge: 'continue' };
   const applicant = table(g, [
     row([label('姓　　名', g[0]), field('{name}', g[1]), label('学　　号', g[2]), field('{studentId}', g[3]), photo(true)], 600),
     row([label('学　　院', g[0]), field('{college}', g[1]), label('专业班级', g[2]), field('{major}', g[3]), photo(false)], 600),
@@ -230,7 +237,11 @@ function leaveApplication(): Buffer {
         {
           content:
             text('{reason}', { size: FORM }, { line: 300 }) +
-            text('{#leavesCampus}本人承诺离校期间注意安全，按时返校销假。目的地：{destination}{/leavesCampus}', { size: FORM }, { before: 80, line: 300 }),
+            text(
+              '{#leavesCampus}本人承诺离校期间注意安全，按时返校销假。目的地：{destination}{/leavesCampus}',
+              { size: FORM },
+              { before: 80, line: 300 },
+            ),
           width: wide + g[4],
           span: 4,
           vAlign: 'top',
@@ -244,10 +255,23 @@ function leaveApplication(): Buffer {
   const c = [2870, 1700, 2400, 2100];
   const courses = table(c, [
     row([label('课程名称', c[0]), label('任课教师', c[1]), label('上课时间', c[2]), label('处理方式', c[3])], 440),
-    row([field('{#courses}{course}', c[0]), field('{teacher}', c[1], { align: 'center' }), field('{time}', c[2], { align: 'center' }), field('{arrangement}{/courses}', c[3], { align: 'center' })], 440),
     row(
       [
-        { content: text('{^courses}（请假期间无课程）', { size: FORM, color: '555555' }, { align: 'center' }), width: c[0] + c[1] + c[2], span: 3, borders: { right: 'nil' } },
+        field('{#courses}{course}', c[0]),
+        field('{teacher}', c[1], { align: 'center' }),
+        field('{time}', c[2], { align: 'center' }),
+        field('{arrangement}{/courses}', c[3], { align: 'center' }),
+      ],
+      440,
+    ),
+    row(
+      [
+        {
+          content: text('{^courses}（请假期间无课程）', { size: FORM, color: '555555' }, { align: 'center' }),
+          width: c[0] + c[1] + c[2],
+          span: 3,
+          borders: { right: 'nil' },
+        },
         { content: text('{/courses}', { size: FORM }), width: c[3], borders: { left: 'nil' } },
       ],
       440,
@@ -258,7 +282,14 @@ function leaveApplication(): Buffer {
   const a = [1700, 4770, 2600];
   const opinion = '□ 同意　　□ 不同意';
   const approvals = table(a, [
-    row([label('申请人签名', a[0]), { content: placeholder('【申请人签名】'), width: a[1] }, field('日期：{applyDate}', a[2], { align: 'center' })], 1250),
+    row(
+      [
+        label('申请人签名', a[0]),
+        { content: placeholder('【申请人签名】'), width: a[1] },
+        field('日期：{applyDate}', a[2], { align: 'center' }),
+      ],
+      1250,
+    ),
     row(
       [
         label('辅导员意见', a[0]),
@@ -285,7 +316,11 @@ function leaveApplication(): Buffer {
     courses,
     heading('审批意见'),
     approvals,
-    text('注：1. 请假三天以内（含三天）由辅导员审批，三天以上须经学院审批；2. 假期结束后须在两个工作日内到辅导员处销假；3. 病假须附医院证明。', { size: 18, color: '555555' }, { before: 160, line: 280 }),
+    text(
+      '注：1. 请假三天以内（含三天）由辅导员审批，三天以上须经学院审批；2. 假期结束后须在两个工作日内到辅导员处销假；3. 病假须附医院证明。',
+      { size: 18, color: '555555' },
+      { before: 160, line: 280 },
+    ),
   ].join('');
   return docx(body, '示范大学学生请假申请表');
 }
@@ -294,13 +329,17 @@ function leaveApplication(): Buffer {
 
 function enrolmentCertificate(): Buffer {
   const BODY = 28; // 14 pt (四号)
-  const bodyPara = (value: string, after = 0) => para(run(value, { size: BODY }), { firstLineChars: 200, indentFontSize: BODY, line: 360, after, align: 'both' });
-  const issuer = (value: string, runStyle: RunStyle = { size: BODY }, before = 0) => para(run(value, runStyle), { align: 'right', rightIndent: 567, line: 360, before });
+  const bodyPara = (value: string, after = 0) =>
+    para(run(value, { size: BODY }), { firstLineChars: 200, indentFontSize: BODY, line: 360, after, align: 'both' });
+  const issuer = (value: string, runStyle: RunStyle = { size: BODY }, before = 0) =>
+    para(run(value, runStyle), { align: 'right', rightIndent: 567, line: 360, before });
   const body = [
     text('', {}, { after: 720 }),
     title('在 读 证 明', { size: 44, letterSpacing: 120 }),
     text('', {}, { after: 480 }),
-    bodyPara('兹证明{name}，{gender}，身份证号{idNumber}，{birthDate}出生，于{enrolmentDate}入学，现为我校{college}{major}专业{degreeLevel}在读学生，学号{studentId}，学制{years}年，预计毕业时间为{graduationDate}。'),
+    bodyPara(
+      '兹证明{name}，{gender}，身份证号{idNumber}，{birthDate}出生，于{enrolmentDate}入学，现为我校{college}{major}专业{degreeLevel}在读学生，学号{studentId}，学制{years}年，预计毕业时间为{graduationDate}。',
+    ),
     bodyPara('特此证明。'),
     issuer('示范大学教务处', { size: BODY }, 1200),
     // The placeholder is centred under the issuer's name, so the seal covers name and date.
@@ -318,22 +357,35 @@ function enrolmentCertificate(): Buffer {
 
 function agreement(): Buffer {
   const SIZE = FORM;
-  const clauseText = (value: string) => para(run(value, { size: SIZE }), { firstLineChars: 200, indentFontSize: SIZE, line: 320, align: 'both' });
+  const clauseText = (value: string) =>
+    para(run(value, { size: SIZE }), { firstLineChars: 200, indentFontSize: SIZE, line: 320, align: 'both' });
   const clause = (headingText: string, ...paragraphs: string[]) =>
-    text(headingText, { bold: true, font: SANS, size: 22 }, { before: 160, after: 60, keepNext: true }) + paragraphs.map(clauseText).join('');
-  const partyLine = (caption: string, tag: string) => para([run(caption, { size: SIZE, bold: true, font: SANS }), run(tag, { size: SIZE })], { line: 320 });
+    text(headingText, { bold: true, font: SANS, size: 22 }, { before: 160, after: 60, keepNext: true }) +
+    paragraphs.map(clauseText).join('');
+  const partyLine = (caption: string, tag: string) =>
+    para([run(caption, { size: SIZE, bold: true, font: SANS }), run(tag, { size: SIZE })], { line: 320 });
 
   const g = [3670, 1400, 2000, 2000];
   const items = table(g, [
     row([label('服务项目', g[0]), label('数量', g[1]), label('单价（元）', g[2]), label('金额（元）', g[3])], 420),
-    row([field('{#items}{name}', g[0]), field('{quantity}', g[1], { align: 'center' }), field('{unitPrice}', g[2], { align: 'right' }), field('{amount}{/items}', g[3], { align: 'right' })], 420),
+    row(
+      [
+        field('{#items}{name}', g[0]),
+        field('{quantity}', g[1], { align: 'center' }),
+        field('{unitPrice}', g[2], { align: 'right' }),
+        field('{amount}{/items}', g[3], { align: 'right' }),
+      ],
+      420,
+    ),
     row([label('合计', g[0]), field('人民币 {totalAmount} 元（大写：{amountInWords}）', g[1] + g[2] + g[3], { span: 3 })], 420),
   ]);
 
   // Signature block (page 2): two columns, a tall first row for the 4.2 cm seals.
   const h = [4535, 4535];
   const sealCell = (caption: string, name: string, seal: string): Cell => ({
-    content: para([run(caption, { size: 22, bold: true, font: SANS }), run(name, { size: 22 })], { line: 300 }) + placeholder(seal, { before: 900 }),
+    content:
+      para([run(caption, { size: 22, bold: true, font: SANS }), run(name, { size: 22 })], { line: 300 }) +
+      placeholder(seal, { before: 900 }),
     width: h[0],
     vAlign: 'top',
   });
@@ -341,7 +393,13 @@ function agreement(): Buffer {
     h,
     [
       row([sealCell('甲方（盖章）：', '{partyAName}', '【甲方盖章】'), sealCell('乙方（盖章）：', '{partyBName}', '【乙方盖章】')], 2700),
-      row([field('法定代表人或授权代表（签字）：{partyARepresentative}', h[0]), field('法定代表人或授权代表（签字）：{partyBRepresentative}', h[1])], 480),
+      row(
+        [
+          field('法定代表人或授权代表（签字）：{partyARepresentative}', h[0]),
+          field('法定代表人或授权代表（签字）：{partyBRepresentative}', h[1]),
+        ],
+        480,
+      ),
       row([field('日期：{signDate}', h[0]), field('日期：{signDate}', h[1])], 480),
     ],
     { borders: false },
@@ -357,26 +415,50 @@ function agreement(): Buffer {
     partyLine('乙方（受托方）：', '{partyBName}'),
     partyLine('法定代表人：', '{partyBRepresentative}'),
     partyLine('住　　所：', '{partyBAddress}'),
-    para(run('甲乙双方根据《中华人民共和国民法典》及有关法律法规的规定，本着平等自愿、诚实信用的原则，经友好协商，就乙方为甲方提供技术服务事宜达成如下协议，以资共同遵守。', { size: SIZE }), {
-      firstLineChars: 200,
-      indentFontSize: SIZE,
-      line: 320,
-      before: 200,
-      align: 'both',
-    }),
-    clause('第一条　服务内容', '乙方为甲方提供以下技术服务：{serviceContent}。服务项目、数量及价格如下表所示，具体技术指标以双方确认的需求说明书为准。'),
+    para(
+      run(
+        '甲乙双方根据《中华人民共和国民法典》及有关法律法规的规定，本着平等自愿、诚实信用的原则，经友好协商，就乙方为甲方提供技术服务事宜达成如下协议，以资共同遵守。',
+        { size: SIZE },
+      ),
+      {
+        firstLineChars: 200,
+        indentFontSize: SIZE,
+        line: 320,
+        before: 200,
+        align: 'both',
+      },
+    ),
+    clause(
+      '第一条　服务内容',
+      '乙方为甲方提供以下技术服务：{serviceContent}。服务项目、数量及价格如下表所示，具体技术指标以双方确认的需求说明书为准。',
+    ),
     items,
-    clause('第二条　履行期限、地点和方式', '乙方应于{deliveryDate}前完成全部服务内容，并向甲方交付源代码、部署文档、用户手册及培训材料。服务地点为甲方指定场所，双方也可约定以远程方式提供服务。'),
+    clause(
+      '第二条　履行期限、地点和方式',
+      '乙方应于{deliveryDate}前完成全部服务内容，并向甲方交付源代码、部署文档、用户手册及培训材料。服务地点为甲方指定场所，双方也可约定以远程方式提供服务。',
+    ),
     clause(
       '第三条　合同价款及支付方式',
       '本合同总价款为人民币{totalAmount}元（大写：{amountInWords}），含税，包括乙方为完成本合同约定服务所需的全部费用。',
       '甲方分两期向乙方支付合同价款：（一）本合同生效后十五个工作日内，支付合同总价款的百分之五十；（二）服务成果经甲方验收合格后十五个工作日内，支付剩余百分之五十。乙方应在每期收款前向甲方开具等额的增值税发票。',
     ),
     pageBreak(),
-    clause('第四条　验收标准和方式', '甲方应在收到乙方交付成果后十个工作日内组织验收，验收以需求说明书约定的技术指标为准，验收合格的由双方签署验收报告。验收不合格的，乙方应在十个工作日内免费整改并重新提交验收。'),
-    clause('第五条　保密义务', '双方对在履行本合同过程中知悉的对方商业秘密、技术秘密及个人信息负有保密义务，未经对方书面同意，不得向任何第三方披露或用于本合同以外的目的。本条约定不因本合同的变更、解除或终止而失效。'),
-    clause('第六条　知识产权', '乙方为履行本合同所完成的技术成果，其知识产权归甲方所有。乙方保证其交付的成果不侵犯任何第三方的合法权益；因此引起的纠纷由乙方负责处理并承担全部责任。'),
-    clause('第七条　违约责任', '任何一方违反本合同约定的，应承担违约责任，并赔偿对方因此遭受的直接损失。甲方逾期付款或乙方逾期交付的，每逾期一日，按合同总价款的千分之一向对方支付违约金，但违约金总额不超过合同总价款的百分之十。'),
+    clause(
+      '第四条　验收标准和方式',
+      '甲方应在收到乙方交付成果后十个工作日内组织验收，验收以需求说明书约定的技术指标为准，验收合格的由双方签署验收报告。验收不合格的，乙方应在十个工作日内免费整改并重新提交验收。',
+    ),
+    clause(
+      '第五条　保密义务',
+      '双方对在履行本合同过程中知悉的对方商业秘密、技术秘密及个人信息负有保密义务，未经对方书面同意，不得向任何第三方披露或用于本合同以外的目的。本条约定不因本合同的变更、解除或终止而失效。',
+    ),
+    clause(
+      '第六条　知识产权',
+      '乙方为履行本合同所完成的技术成果，其知识产权归甲方所有。乙方保证其交付的成果不侵犯任何第三方的合法权益；因此引起的纠纷由乙方负责处理并承担全部责任。',
+    ),
+    clause(
+      '第七条　违约责任',
+      '任何一方违反本合同约定的，应承担违约责任，并赔偿对方因此遭受的直接损失。甲方逾期付款或乙方逾期交付的，每逾期一日，按合同总价款的千分之一向对方支付违约金，但违约金总额不超过合同总价款的百分之十。',
+    ),
     clause(
       '第八条　争议解决',
       '因本合同引起的或与本合同有关的任何争议，双方应友好协商解决；协商不成的，任何一方均可向甲方所在地有管辖权的人民法院提起诉讼。',
@@ -416,7 +498,8 @@ const templates: Template[] = [
     schema: {
       $schema: SCHEMA,
       title: '请假申请表',
-      description: '示范大学学生请假申请：申请人信息、证件照、起止时间与事由、离校承诺、请假期间课程安排，以及申请人、辅导员、学院三级审批签章。',
+      description:
+        '示范大学学生请假申请：申请人信息、证件照、起止时间与事由、离校承诺、请假期间课程安排，以及申请人、辅导员、学院三级审批签章。',
       type: 'object',
       required: ['name', 'studentId', 'college', 'major', 'phone', 'leaveType', 'startDate', 'endDate', 'days', 'reason', 'applyDate'],
       properties: {
@@ -434,7 +517,8 @@ const templates: Template[] = [
         destination: { type: 'string', title: '目的地', maxLength: 100 },
         photo: {
           title: '证件照',
-          description: '图片文件（PNG 或 JPEG）的文件 id 或 /file/<id>；也可写作 {ref, width, height}：数字为厘米，或带单位的字符串如 "2.5cm"、"25mm"、"100px"。默认宽 3 厘米、按比例缩放；留空则不显示。',
+          description:
+            '图片文件（PNG 或 JPEG）的文件 id 或 /file/<id>；也可写作 {ref, width, height}：数字为厘米，或带单位的字符串如 "2.5cm"、"25mm"、"100px"。默认宽 3 厘米、按比例缩放；留空则不显示。',
           anyOf: [
             { type: 'string' },
             {
@@ -443,8 +527,18 @@ const templates: Template[] = [
               properties: {
                 ref: { type: 'string', minLength: 1 },
                 file: { type: 'string', minLength: 1 },
-                width: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: IMAGE_SIZE }] },
-                height: { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: IMAGE_SIZE }] },
+                width: {
+                  anyOf: [
+                    { type: 'number', exclusiveMinimum: 0 },
+                    { type: 'string', pattern: IMAGE_SIZE },
+                  ],
+                },
+                height: {
+                  anyOf: [
+                    { type: 'number', exclusiveMinimum: 0 },
+                    { type: 'string', pattern: IMAGE_SIZE },
+                  ],
+                },
               },
             },
           ],
@@ -491,7 +585,12 @@ const templates: Template[] = [
       applyDate: '2026年11月22日',
     },
     seals: [
-      { placeHolder: '【申请人签名】', signer: { account: 'zhangsan', name: '张三' }, permission: permission(['个人签名']), description: '申请人签名' },
+      {
+        placeHolder: '【申请人签名】',
+        signer: { account: 'zhangsan', name: '张三' },
+        permission: permission(['个人签名']),
+        description: '申请人签名',
+      },
       { placeHolder: '【辅导员签章】', permission: permission(['个人签名'], ['lisi']), description: '辅导员审批签章' },
       { placeHolder: '【学院盖章】', permission: permission(['公章']), description: '学院审批盖章' },
     ],
@@ -504,7 +603,22 @@ const templates: Template[] = [
       title: '在读证明',
       description: '示范大学教务处出具的学生在读证明（一页），加盖学校公章，有效期三个月。',
       type: 'object',
-      required: ['name', 'gender', 'idNumber', 'birthDate', 'enrolmentDate', 'college', 'major', 'degreeLevel', 'studentId', 'years', 'graduationDate', 'issueDate', 'purpose', 'certificateNo'],
+      required: [
+        'name',
+        'gender',
+        'idNumber',
+        'birthDate',
+        'enrolmentDate',
+        'college',
+        'major',
+        'degreeLevel',
+        'studentId',
+        'years',
+        'graduationDate',
+        'issueDate',
+        'purpose',
+        'certificateNo',
+      ],
       properties: {
         name: str('姓名', { maxLength: 40 }),
         gender: { type: 'string', title: '性别', enum: ['男', '女'] },
@@ -548,7 +662,21 @@ const templates: Template[] = [
       title: '技术服务合同',
       description: '甲方（委托方）与乙方（受托方）之间的技术服务合同（两页）：服务项目明细、价款与支付、八条条款；第二页为甲乙双方盖章处。',
       type: 'object',
-      required: ['contractNo', 'partyAName', 'partyARepresentative', 'partyAAddress', 'partyBName', 'partyBRepresentative', 'partyBAddress', 'serviceContent', 'items', 'totalAmount', 'amountInWords', 'deliveryDate', 'signDate'],
+      required: [
+        'contractNo',
+        'partyAName',
+        'partyARepresentative',
+        'partyAAddress',
+        'partyBName',
+        'partyBRepresentative',
+        'partyBAddress',
+        'serviceContent',
+        'items',
+        'totalAmount',
+        'amountInWords',
+        'deliveryDate',
+        'signDate',
+      ],
       properties: {
         contractNo: str('合同编号', { maxLength: 40 }),
         partyAName: str('甲方名称', { maxLength: 60 }),

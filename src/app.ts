@@ -10,7 +10,14 @@ import { type RateLimits, rateLimitByIp, rateLimitByPrincipal } from './http/rat
  * Assembles the express app: common middleware, the given routers in order, then 404 and errors
  * (`errorHandlers` first: a front door that answers errors in its own shape, e.g. GraphQL). No I/O here.
  */
-export function createApp(config: Config, logger: Logger, authenticator: Authenticator, routers: Router[], errorHandlers: ErrorRequestHandler[] = [], limits?: RateLimits): Express {
+export function createApp(
+  config: Config,
+  logger: Logger,
+  authenticator: Authenticator,
+  routers: Router[],
+  errorHandlers: ErrorRequestHandler[] = [],
+  limits?: RateLimits,
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -35,7 +35,11 @@ export async function launch(compose: Compose = fromEnvironment): Promise<void> 
       ? `  ENGINE_KEYS is unset: generated dev engine key (kept in ${config.dataDir}/secrets.json):\n    ${key}`
       : '  engine keys: from ENGINE_KEYS',
     ...(config.security.demo
-      ? ['', '  !!! DEMO=true: /demo/session hands out tickets for demo users — never expose this instance !!!', `  Demo (leave application form with the <infoplus-signature> control): ${service.url}/demo`]
+      ? [
+          '',
+          '  !!! DEMO=true: /demo/session hands out tickets for demo users — never expose this instance !!!',
+          `  Demo (leave application form with the <infoplus-signature> control): ${service.url}/demo`,
+        ]
       : []),
     ...notes,
     '',
@@ -64,7 +68,6 @@ export async function launch(compose: Compose = fromEnvironment): Promise<void> 
 }
 
 export function failedToStart(error: unknown): never {
-  process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`Failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 }
-

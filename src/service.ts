@@ -118,7 +118,6 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-const SHUTDOWN_GRACE_MS = 10_000;
 /**
  * Idle keep-alive sockets stay open longer than a typical reverse proxy's idle timeout (nginx 60 s,
  * AWS ALB 60 s), so the proxy, never this server, closes an idle connection and no request is sent
@@ -128,14 +127,20 @@ const SHUTDOWN_GRACE_MS = 10_000;
 const KEEP_ALIVE_MS = 65_000;
 
 async function loadProviderAnchors(files: Record<string, string[]>): Promise<Record<string, string[]>> {
-  const entries = await Promise.all(Object.entries(files).map(async ([provider, paths]) => [provider, await Promise.all(paths.map((file) => fs.readFile(file, 'utf8')))] as const));
+  const entries = await Promise.all(
+    Object.entries(files).map(
+      async ([provider, paths]) => [provider, await Promise.all(paths.map((file) => fs.readFile(file, 'utf8')))] as const,
+    ),
+  );
   return Object.fromEntries(entries);
 }
 
 export async function startService(config: Config, baseLogger: Logger = createLogger(config.logLevel)): Promise<RunningService> {
   const logger = baseLogger.child({ instance: config.scale.instanceId });
   hardenDataDir(config.dataDir);
-  const redis = config.scale.redisUrl ? new RedisConnections(config.scale.redisUrl, config.scale.redisPrefix, config.scale.instanceId, logger) : null;
+  const redis = config.scale.redisUrl
+    ? new RedisConnections(config.scale.redisUrl, config.scale.redisPrefix, config.scale.instanceId, logger)
+    : null;
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.scale.databaseUrl });
   const secrets = await loadLocalSecrets(config.dataDir);
   const engineKeys = config.engineKeys.length > 0 ? config.engineKeys : [secrets.devEngineKey];
@@ -143,7 +148,11 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const masterKey = config.sealMasterKey ?? Buffer.from(secrets.sealMasterKey, 'base64');
 
   // Engine side: Signatures, files, push.
-  const files = new FileStore(db, config.dataDir, config.scale.blobStore === 'postgres' ? new PostgresBlobStore(db) : new LocalBlobStore(config.dataDir));
+  const files = new FileStore(
+    db,
+    config.dataDir,
+    config.scale.blobStore === 'postgres' ? new PostgresBlobStore(db) : new LocalBlobStore(config.dataDir),
+  );
   await files.init();
   const uris = new FileUris();
   const signatureRepo = new SignatureRepository(db);
@@ -165,10 +174,20 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     log: logger,
   });
   const revokedTickets = new RevokedTicketRepository(db);
-  const authenticator = new OAuthAwareAuthenticator({ engineKeys, digest: config.digest }, ticketSecret, new NonceRepository(db), revokedTickets);
+  const authenticator = new OAuthAwareAuthenticator(
+    { engineKeys, digest: config.digest },
+    ticketSecret,
+    new NonceRepository(db),
+    revokedTickets,
+  );
 
   // Signature service side: seals, providers, stamping, verification; talks to the engine over HTTP.
-  const authority = new BuiltinAuthority(db, masterKey, { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' }, () => uris.publicUrl);
+  const authority = new BuiltinAuthority(
+    db,
+    masterKey,
+    { commonName: 'InfoPlus Signature Dev CA', organization: 'InfoPlus Signature Service' },
+    () => uris.publicUrl,
+  );
   const revocation = new CertificateRevocation(db, authority);
   const flows = new ProviderFlowRepository(db);
   const providerEvents = new ProviderEventRepository(db);
@@ -177,28 +196,35 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const registrars = new Map<string, SealRegistrar>();
   const sealRepo = new SealRepository(db);
   const registry = new SealRegistry(sealRepo, files, authority, masterKey, { names: () => [...providers.keys()], registrars });
-  providers.set('local', new LocalSigner(registry, {
-    tsaUrl: config.tsaUrl ?? undefined,
-    defaultSealSize: config.sealSizePt,
-    ltv: { validationData: (certificatePem) => revocation.validationData(certificatePem) },
-    ltvByDefault: config.ltv,
-  }));
+  providers.set(
+    'local',
+    new LocalSigner(registry, {
+      tsaUrl: config.tsaUrl ?? undefined,
+      defaultSealSize: config.sealSizePt,
+      ltv: { validationData: (certificatePem) => revocation.validationData(certificatePem) },
+      ltvByDefault: config.ltv,
+    }),
+  );
   // Third-party providers: one module each (src/providers/modules.ts), enabled by its variables.
   const providerContext = { accounts: providerAccounts, sealWidth: config.sealSizePt, publicUrl: () => uris.publicUrl, log: logger };
-  const providerParts = new Map<string, ProviderParts>(config.providers.map((configured) => [configured.name, configured.create(providerContext)]));
+  const providerParts = new Map<string, ProviderParts>(
+    config.providers.map((configured) => [configured.name, configured.create(providerContext)]),
+  );
   for (const [name, parts] of providerParts) {
     providers.set(name, parts.provider);
     if (parts.registrar) registrars.set(name, parts.registrar);
   }
   let engineBase = config.signatureApiUrl;
   // The engine side of this process is called directly unless it is remote (or ENGINE_TRANSPORT=http).
-  const engine = new RecentFilesEngine(config.stamping.engineTransport === 'in-process'
-    ? new InProcessEngine(signatures, files, uris)
-    : new EngineClient({
-        baseUrl: () => engineBase,
-        key: config.signatureApiKey ?? engineKeys[0],
-        publicBaseUrls: () => (config.signatureApiUrl ? [] : [uris.publicUrl]),
-      }));
+  const engine = new RecentFilesEngine(
+    config.stamping.engineTransport === 'in-process'
+      ? new InProcessEngine(signatures, files, uris)
+      : new EngineClient({
+          baseUrl: () => engineBase,
+          key: config.signatureApiKey ?? engineKeys[0],
+          publicBaseUrls: () => (config.signatureApiUrl ? [] : [uris.publicUrl]),
+        }),
+  );
   const extraAnchors = await Promise.all(config.trustAnchorFiles.map((file) => fs.readFile(file, 'utf8')));
   const trustAnchors = async () => [await authority.rootCertificatePem(), ...extraAnchors];
   // PDF verification off the main thread, with a deadline and bounded memory per job.
@@ -207,7 +233,10 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     timeoutMs: config.verifyTimeoutMs,
     queueLimit: config.verifyQueueLimit,
     maxMemoryMb: config.verifyMaxMemoryMb,
-    limits: { maxStreamBytes: config.verifyMaxInflateBytes, maxTotalDecodedBytes: Math.max(config.verifyMaxInflateBytes, 4 * config.verifyMaxInflateBytes) },
+    limits: {
+      maxStreamBytes: config.verifyMaxInflateBytes,
+      maxTotalDecodedBytes: Math.max(config.verifyMaxInflateBytes, 4 * config.verifyMaxInflateBytes),
+    },
     log: logger,
   });
   const providerAnchors = await loadProviderAnchors(config.security.providerTrustAnchors);
@@ -222,15 +251,31 @@ export async function startService(config: Config, baseLogger: Logger = createLo
         horizonDays: config.ltvRenewalHorizonDays,
         intervalMs: config.ltvRenewalIntervalMs,
         log: logger,
-        leadership: config.scale.databaseUrl ? new PgAdvisoryLeadership(config.scale.databaseUrl, ARCHIVE_RENEWAL_LOCK, logger) : new SoleLeadership(),
+        leadership: config.scale.databaseUrl
+          ? new PgAdvisoryLeadership(config.scale.databaseUrl, ARCHIVE_RENEWAL_LOCK, logger)
+          : new SoleLeadership(),
         verifier,
-        tsaRevocationData: (certificates) => fetchAllowedCrls(certificates, [new URL(uris.publicUrl).origin, ...config.ocspOrigins], config.revocationTimeoutMs),
+        tsaRevocationData: (certificates) =>
+          fetchAllowedCrls(certificates, [new URL(uris.publicUrl).origin, ...config.ocspOrigins], config.revocationTimeoutMs),
       })
     : null;
-  const stampLimit = new Semaphore(config.stamping.stampConcurrency, config.stamping.stampQueueLimit, () => new DomainError('STAMP_BUSY', 'Too many stamps are being applied; try again shortly.'));
-  const stamps = new StampService(engine, registry, providers, logger, { flows, trustAnchors, providerTrustAnchors, publicBaseUrl: () => uris.publicUrl, verifier, stampLimit, archives: archives ?? undefined });
+  const stampLimit = new Semaphore(
+    config.stamping.stampConcurrency,
+    config.stamping.stampQueueLimit,
+    () => new DomainError('STAMP_BUSY', 'Too many stamps are being applied; try again shortly.'),
+  );
+  const stamps = new StampService(engine, registry, providers, logger, {
+    flows,
+    trustAnchors,
+    providerTrustAnchors,
+    publicBaseUrl: () => uris.publicUrl,
+    verifier,
+    stampLimit,
+    archives: archives ?? undefined,
+  });
   // A provider flow is either a v1 seal slot's or a v2 signFile's; the same callbacks and reconciliation settle both.
-  const settle = async (flowId: string, status: FlowStatus) => ((await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status));
+  const settle = async (flowId: string, status: FlowStatus) =>
+    (await fileSigner.owns(flowId)) ? fileSigner.settleFlow(flowId, status) : stamps.settleFlow(flowId, status);
   const inbox = new CallbackInbox({
     events: providerEvents,
     apply: async (event) => {
@@ -248,13 +293,23 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     intervalMs: config.reconcileIntervalMs,
     staleAfterMs: config.reconcileAfterMs,
     log: logger,
-    leadership: config.scale.databaseUrl ? new PgAdvisoryLeadership(config.scale.databaseUrl, RECONCILER_LOCK, logger) : new SoleLeadership(),
+    leadership: config.scale.databaseUrl
+      ? new PgAdvisoryLeadership(config.scale.databaseUrl, RECONCILER_LOCK, logger)
+      : new SoleLeadership(),
   });
 
   // Word templates → PDF on the LibreOffice pool.
   // With Redis, conversions are durable jobs for converter processes (`npm run worker`); else the in-process pool.
   const converter = redis
-    ? new QueuedConverter({ redisUrl: config.scale.redisUrl!, prefix: redis.prefix, redis: redis.shared(), queueLimit: config.convertQueueLimit, conversionTimeoutMs: config.convertTimeoutMs, attempts: config.scale.convertAttempts, log: logger })
+    ? new QueuedConverter({
+        redisUrl: config.scale.redisUrl!,
+        prefix: redis.prefix,
+        redis: redis.shared(),
+        queueLimit: config.convertQueueLimit,
+        conversionTimeoutMs: config.convertTimeoutMs,
+        attempts: config.scale.convertAttempts,
+        log: logger,
+      })
     : new ServiceConverter({
         workers: config.officeWorkers,
         queueLimit: config.convertQueueLimit,
@@ -264,7 +319,9 @@ export async function startService(config: Config, baseLogger: Logger = createLo
         logger,
       });
   // With PostgreSQL, uploaded templates are shared by every instance; the embedded default keeps TEMPLATES_DIR.
-  const catalogue = config.scale.databaseUrl ? new StoredTemplates(db, files.blobs, config.templatesDir) : new DirectoryTemplates(config.templatesDir);
+  const catalogue = config.scale.databaseUrl
+    ? new StoredTemplates(db, files.blobs, config.templatesDir)
+    : new DirectoryTemplates(config.templatesDir);
   const templates = new TemplateSource({
     catalogue,
     files,
@@ -273,23 +330,48 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     maxTemplateBytes: config.uploadLimitBytes,
     fetchTimeoutMs: 15_000,
   });
-  const pipeline = new ExportPipeline({ templates, converter, files, uris, production: config.production, log: logger, maxUnzippedBytes: config.docxMaxUnzippedBytes });
-  const hub = new PushHub(authenticator, (id) => signatures.get(id).catch(() => undefined), logger, config.wsHeartbeatMs, config.corsOrigins, {
-    perTicket: config.security.wsPerTicket,
-    total: config.security.wsTotal,
+  const pipeline = new ExportPipeline({
+    templates,
+    converter,
+    files,
+    uris,
+    production: config.production,
+    log: logger,
+    maxUnzippedBytes: config.docxMaxUnzippedBytes,
   });
+  const hub = new PushHub(
+    authenticator,
+    (id) => signatures.get(id).catch(() => undefined),
+    logger,
+    config.wsHeartbeatMs,
+    config.corsOrigins,
+    {
+      perTicket: config.security.wsPerTicket,
+      total: config.security.wsTotal,
+    },
+  );
   const documentProof = new DocumentProof(codes, files, uris, audit);
   const documents = new DocumentService(pipeline, signatures, files, hub, documentProof);
 
   // SignatureAPI v2 (GraphQL): a second front door onto the same registry, broker rules and providers.
   const oauth = new OAuthServer(() => config.oauth.clients, ticketSecret, config.oauth.tokenTtlSeconds);
   const mfa = new MfaGuard(new SealMfaPolicy(db), new TotpService(db, masterKey, config.mfa));
-  const batches = new BatchService(new BatchRepository(db), engine, stamps, registry, providers, (key, message) => hub.publish(key, message), logger, {
-    maxItems: config.stamping.batchMaxItems,
-    concurrency: config.stamping.batchConcurrency,
-    leaseMs: config.stamping.batchLeaseMs,
-    instanceId: config.scale.instanceId,
-  }, mfa);
+  const batches = new BatchService(
+    new BatchRepository(db),
+    engine,
+    stamps,
+    registry,
+    providers,
+    (key, message) => hub.publish(key, message),
+    logger,
+    {
+      maxItems: config.stamping.batchMaxItems,
+      concurrency: config.stamping.batchConcurrency,
+      leaseMs: config.stamping.batchLeaseMs,
+      instanceId: config.scale.instanceId,
+    },
+    mfa,
+  );
   const engineOrigins = () => [new URL(engineBase).origin, ...(config.signatureApiUrl ? [] : [new URL(uris.publicUrl).origin])];
   const fileSigner = new FileSigner(registry, providers, engine, mfa, new SignRequestRepository(db), logger, {
     allowedOrigins: () => [...engineOrigins(), ...config.graphql.fileOrigins],
@@ -313,13 +395,17 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     fileSigner,
     mfa,
     uris,
-    nameOf: async (account) => (await db.selectFrom('directory_users').select('name').where('account', '=', account).executeTakeFirst())?.name ?? account,
+    nameOf: async (account) =>
+      (await db.selectFrom('directory_users').select('name').where('account', '=', account).executeTakeFirst())?.name ?? account,
     service: { name: packageJson.name, version: packageJson.version },
     maxFileSize: config.uploadLimitBytes,
     algorithms: () => ['SHA256withECDSA', 'SHA256withRSA'].map((algorithm) => `${algorithm}; ${config.tsaUrl ? 'PAdES-B-T' : 'PAdES-B-B'}`),
     issuePickerTicket: (account, name) => {
       const exp = Math.floor(Date.now() / 1000) + config.ticketTtlSeconds;
-      return { ticket: issueTicket(ticketSecret, { sid: PICKER_SCOPE, account, name, scopes: ['read'], exp }), expiresAt: new Date(exp * 1000) };
+      return {
+        ticket: issueTicket(ticketSecret, { sid: PICKER_SCOPE, account, name, scopes: ['read'], exp }),
+        expiresAt: new Date(exp * 1000),
+      };
     },
   });
 
@@ -337,58 +423,115 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     secureCookies: () => uris.publicUrl.startsWith('https:'),
   };
   hub.addChannel(batchPushChannel(batchOptions));
-  const limits = new RateLimits(config.security.rateLimits, config.security.rateLimitStore === 'redis' && redis ? redisLimiters(redis.shared(), redis.prefix) : memoryLimiters);
+  const limits = new RateLimits(
+    config.security.rateLimits,
+    config.security.rateLimitStore === 'redis' && redis ? redisLimiters(redis.shared(), redis.prefix) : memoryLimiters,
+  );
   if (config.security.demo) {
     logger.warn('DEMO=true: /demo/session and /demo/create hand out tickets for demo users; never expose this instance');
   }
   let draining = false;
-  const app = createApp(config, logger, authenticator, [
-    healthRoutes(db, config.dataDir),
-    openApiRoutes(packageJson.version),
-    readinessRoutes({ db, instanceId: config.scale.instanceId, draining: () => draining, redis, queue: converter instanceof QueuedConverter ? converter : null, connections: () => hub.connectionCount() }),
-    fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
-    signatureRoutes(signatures, { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) }, documents, documentProof),
-    exportRoutes({ pipeline, documents, files, uris, templates: catalogue, uploadLimit: config.uploadLimitBytes, conversionsPerTicket: config.security.conversionsPerTicket }),
-    sealRoutes(registry, authority, uris),
-    revocationRoutes(revocation, registry, uris),
-    rekeyRoutes(new SealRekeying(db, sealRepo, authority, revocation, masterKey), uris),
-    signingRoutes({
-      stamps,
-      engine,
-      authenticator,
-      previews,
-      registry,
-      returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins],
-      secureCookies: () => uris.publicUrl.startsWith('https:'),
-      frameOrigins: config.security.frameOrigins,
-      mfa,
-      onPageOpened: (id, visit) => void audit.record(id, { type: 'signing_page.opened', actor: visit.account, data: visit }),
-    }),
-    batchRoutes(batchOptions),
-    proofRoutes({ codes, signatures, files, verifier, trustAnchors, audit, publicUrl: () => uris.publicUrl, codeRateLimit: config.proof.codeRateLimit, maxPdfBytes: config.uploadLimitBytes }),
-    auditRoutes({ audit, signatures, files, verifier, trustAnchors, serviceKey: new ServiceKey(db, authority, masterKey) }),
-    webhookRoutes({ store: webhookStore, policy: webhookPolicy, kick: () => webhooks.kick() }),
-    verificationRoutes({
-      engine,
-      verifier,
-      // Our own CA's responder is always allowed; other OCSP/CRL origins only by configuration.
-      revocation: () => ({ mode: config.revocationCheck, allowedOrigins: [new URL(uris.publicUrl).origin, ...config.ocspOrigins], timeoutMs: config.revocationTimeoutMs }),
-      trustAnchors,
-      uploadLimit: config.uploadLimitBytes,
-      tempDir: files.tempDir,
-    }),
-    providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
-    pluginUiRoutes({ demo: config.security.demo, limitCreate: (ip) => limits.consume('demoCreate', ip), signatures, documents, tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds }, log: logger }),
-    ...[...providerParts].flatMap(([name, parts]) => (parts.callbacks ? [parts.callbacks.routes(inbox.receiverFor(name))] : [])),
-    oauthRoutes(oauth),
-    graphql.router,
-    pickerRoutes({ registry, mfa: mfa.policy, allowedOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
-  ], [graphql.errorHandler], limits);
+  const app = createApp(
+    config,
+    logger,
+    authenticator,
+    [
+      healthRoutes(db, config.dataDir),
+      openApiRoutes(packageJson.version),
+      readinessRoutes({
+        db,
+        instanceId: config.scale.instanceId,
+        draining: () => draining,
+        redis,
+        queue: converter instanceof QueuedConverter ? converter : null,
+        connections: () => hub.connectionCount(),
+      }),
+      fileRoutes(files, uris, config.uploadLimitBytes, (fileId, signatureId) => signatureRepo.references(signatureId, fileId)),
+      signatureRoutes(
+        signatures,
+        { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds, revoked: revokedTickets, onRevoke: (jti) => hub.closeTicket(jti) },
+        documents,
+        documentProof,
+      ),
+      exportRoutes({
+        pipeline,
+        documents,
+        files,
+        uris,
+        templates: catalogue,
+        uploadLimit: config.uploadLimitBytes,
+        conversionsPerTicket: config.security.conversionsPerTicket,
+      }),
+      sealRoutes(registry, authority, uris),
+      revocationRoutes(revocation, registry, uris),
+      rekeyRoutes(new SealRekeying(db, sealRepo, authority, revocation, masterKey), uris),
+      signingRoutes({
+        stamps,
+        engine,
+        authenticator,
+        previews,
+        registry,
+        returnOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins],
+        secureCookies: () => uris.publicUrl.startsWith('https:'),
+        frameOrigins: config.security.frameOrigins,
+        mfa,
+        onPageOpened: (id, visit) => void audit.record(id, { type: 'signing_page.opened', actor: visit.account, data: visit }),
+      }),
+      batchRoutes(batchOptions),
+      proofRoutes({
+        codes,
+        signatures,
+        files,
+        verifier,
+        trustAnchors,
+        audit,
+        publicUrl: () => uris.publicUrl,
+        codeRateLimit: config.proof.codeRateLimit,
+        maxPdfBytes: config.uploadLimitBytes,
+      }),
+      auditRoutes({ audit, signatures, files, verifier, trustAnchors, serviceKey: new ServiceKey(db, authority, masterKey) }),
+      webhookRoutes({ store: webhookStore, policy: webhookPolicy, kick: () => webhooks.kick() }),
+      verificationRoutes({
+        engine,
+        verifier,
+        // Our own CA's responder is always allowed; other OCSP/CRL origins only by configuration.
+        revocation: () => ({
+          mode: config.revocationCheck,
+          allowedOrigins: [new URL(uris.publicUrl).origin, ...config.ocspOrigins],
+          timeoutMs: config.revocationTimeoutMs,
+        }),
+        trustAnchors,
+        uploadLimit: config.uploadLimitBytes,
+        tempDir: files.tempDir,
+      }),
+      providerAccountRoutes(providerAccounts, () => [...providers.keys()]),
+      pluginUiRoutes({
+        demo: config.security.demo,
+        limitCreate: (ip) => limits.consume('demoCreate', ip),
+        signatures,
+        documents,
+        tickets: { secret: ticketSecret, ttlSeconds: config.ticketTtlSeconds },
+        log: logger,
+      }),
+      ...[...providerParts].flatMap(([name, parts]) => (parts.callbacks ? [parts.callbacks.routes(inbox.receiverFor(name))] : [])),
+      oauthRoutes(oauth),
+      graphql.router,
+      pickerRoutes({ registry, mfa: mfa.policy, allowedOrigins: () => [new URL(uris.publicUrl).origin, ...config.corsOrigins] }),
+    ],
+    [graphql.errorHandler],
+    limits,
+  );
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: KEEP_ALIVE_MS }, app);
   server.maxConnections = config.security.maxConnections;
   hub.attach(server);
   if (redis) {
-    await startRedisRelay(hub, { publisher: redis.shared(), subscriber: redis.open('push-subscriber'), channel: `${redis.prefix}push`, instanceId: config.scale.instanceId, log: logger });
+    await startRedisRelay(hub, {
+      publisher: redis.shared(),
+      subscriber: redis.open('push-subscriber'),
+      channel: `${redis.prefix}push`,
+      instanceId: config.scale.instanceId,
+      log: logger,
+    });
   }
   signatures.on('change', ({ signature }) => hub.publish(signature.id, { type: 'signature', signature }));
   signatures.on('change', () => webhooks.kick());
@@ -397,8 +540,11 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   const rebound = await registry.migrateKeyBinding();
   if (rebound > 0) logger.info({ keys: rebound }, 'seal keys re-encrypted with their seal id as additional data');
   const sealedIdentities = await providerAccounts.encryptPlainIdentities();
-  if (sealedIdentities > 0) logger.info({ accounts: sealedIdentities }, 'identity numbers in the provider-account directory encrypted at rest');
-  await converter.start().catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
+  if (sealedIdentities > 0)
+    logger.info({ accounts: sealedIdentities }, 'identity numbers in the provider-account directory encrypted at rest');
+  await converter
+    .start()
+    .catch((error) => logger.error({ err: error }, 'the LibreOffice pool could not start; exports will fail until it can'));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -408,7 +554,8 @@ export async function startService(config: Config, baseLogger: Logger = createLo
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const shownHost =
+    config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${shownHost}:${port}`;
   uris.setBase(config.publicUrl || url);
   engineBase ||= `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : shownHost}:${port}`;
@@ -417,7 +564,8 @@ export async function startService(config: Config, baseLogger: Logger = createLo
   await withClusterLock(db, SEEDING_LOCK, async () => {
     if (config.demoData) await seedDemoData(db, registry, logger);
   });
-  if (config.stamping.warmUp) await warmStampPath(registry, logger).catch((error) => logger.warn({ err: error }, 'warming the stamp path failed'));
+  if (config.stamping.warmUp)
+    await warmStampPath(registry, logger).catch((error) => logger.warn({ err: error }, 'warming the stamp path failed'));
   reconciler.start();
   batches.startSweeper();
   webhooks.start();
@@ -448,5 +596,27 @@ export async function startService(config: Config, baseLogger: Logger = createLo
       await db.destroy();
     })());
 
-  return { url, port, engineKeys, devKeyGenerated: config.engineKeys.length === 0, server, signatures, registry, authority, hub, logger, reconciler, archives, stamps, batches, engineTransport: config.stamping.engineTransport, redis, providerAccounts, verifier, audit, webhooks, close };
+  return {
+    url,
+    port,
+    engineKeys,
+    devKeyGenerated: config.engineKeys.length === 0,
+    server,
+    signatures,
+    registry,
+    authority,
+    hub,
+    logger,
+    reconciler,
+    archives,
+    stamps,
+    batches,
+    engineTransport: config.stamping.engineTransport,
+    redis,
+    providerAccounts,
+    verifier,
+    audit,
+    webhooks,
+    close,
+  };
 }

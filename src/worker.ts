@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   const workerId = config.scale.instanceId;
   const logger = createLogger(config.logLevel).child({ instance: workerId, role: 'converter' });
-  const redis = new RedisConnections(config.scale.redisUrl!, config.scale.redisPrefix, workerId, logger);
+  const redis = new RedisConnections(config.scale.redisUrl, config.scale.redisPrefix, workerId, logger);
   const converter = new ServiceConverter({
     workers: config.officeWorkers,
     queueLimit: config.convertQueueLimit,
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   });
   await converter.start();
   const worker = await startConvertWorker({
-    redisUrl: config.scale.redisUrl!,
+    redisUrl: config.scale.redisUrl,
     prefix: config.scale.redisPrefix,
     redis: redis.shared(),
     workerId,
@@ -68,6 +68,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Converter worker failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`Converter worker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

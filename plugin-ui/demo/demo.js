@@ -43,7 +43,10 @@ document.getElementById('verify').addEventListener('click', async () => {
     const verdicts = await Promise.all(controls.map((control) => control.verify()));
     const seals = verdicts.flatMap((verdict) => verdict.seals).sort((a, b) => a.index - b.index);
     const valid = seals.length > 0 && seals.every((s) => s.valid);
-    const lines = seals.map((s) => `#${s.index + 1} ${s.signer ?? ''}：${s.valid ? '有效' : s.modifiedAfterSigning ? '签名后被修改' : '无效'}${s.trusted === undefined ? '' : s.trusted ? '，证书可信' : '，证书未获信任'}`);
+    const lines = seals.map(
+      (s) =>
+        `#${s.index + 1} ${s.signer ?? ''}：${s.valid ? '有效' : s.modifiedAfterSigning ? '签名后被修改' : '无效'}${s.trusted === undefined ? '' : s.trusted ? '，证书可信' : '，证书未获信任'}`,
+    );
     result.textContent = seals.length ? `${valid ? '全部签名有效' : '存在无效签名'}。${lines.join('；')}` : '还没有签名。';
     result.dataset.valid = String(valid);
   } catch (error) {

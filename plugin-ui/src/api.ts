@@ -67,8 +67,15 @@ export function ticketInfo(ticket: string): TicketInfo | null {
   const payload = ticket.split('.')[1];
   if (!payload) return null;
   try {
-    const json = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))));
-    return { account: String(json.account ?? ''), name: String(json.name ?? ''), signatureId: String(json.sid ?? ''), expiresAt: Number(json.exp ?? 0) * 1000 };
+    const json = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))),
+    );
+    return {
+      account: String(json.account ?? ''),
+      name: String(json.name ?? ''),
+      signatureId: String(json.sid ?? ''),
+      expiresAt: Number(json.exp ?? 0) * 1000,
+    };
   } catch {
     return null;
   }
@@ -94,7 +101,11 @@ export class ServiceApi {
   private async call<T>(path: string, init: RequestInit = {}, query: Record<string, string> = {}): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(this.url(path, query), { ...init, headers: { ...(init.headers as Record<string, string>), ...this.headers }, credentials: 'omit' });
+      response = await fetch(this.url(path, query), {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), ...this.headers },
+        credentials: 'omit',
+      });
     } catch {
       throw new ApiFailure(0, 'NETWORK', 'network');
     }
@@ -104,7 +115,13 @@ export class ServiceApi {
     } catch {
       throw new ApiFailure(response.status, 'BAD_RESPONSE', `HTTP ${response.status}`);
     }
-    if (envelope.errno !== 0) throw new ApiFailure(response.status, envelope.ecode ?? 'ERROR', envelope.error ?? `HTTP ${response.status}`, envelope.entities ?? []);
+    if (envelope.errno !== 0)
+      throw new ApiFailure(
+        response.status,
+        envelope.ecode ?? 'ERROR',
+        envelope.error ?? `HTTP ${response.status}`,
+        envelope.entities ?? [],
+      );
     return (envelope.entities ?? []) as T;
   }
 
@@ -125,7 +142,9 @@ export class ServiceApi {
 
   async generate(id: string, data: Record<string, unknown>): Promise<Signature> {
     const body = JSON.stringify({ data });
-    return (await this.call<Signature[]>(`/signature/${id}/document`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }))[0];
+    return (
+      await this.call<Signature[]>(`/signature/${id}/document`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    )[0];
   }
 
   async removeSeal(id: string, index: number): Promise<Signature> {
@@ -149,6 +168,11 @@ export class ServiceApi {
 
   signingUrl(id: string, seal: number, locale: string, returnUrl?: string): string {
     // The signing page's first load exchanges the ticket for an HttpOnly cookie and drops it from history.
-    return this.url(`/sign/${id}`, { seal: String(seal), lang: locale, ...(returnUrl ? { return: returnUrl } : { origin: window.location.origin }), ticket: this.ticket() });
+    return this.url(`/sign/${id}`, {
+      seal: String(seal),
+      lang: locale,
+      ...(returnUrl ? { return: returnUrl } : { origin: window.location.origin }),
+      ticket: this.ticket(),
+    });
   }
 }

@@ -50,7 +50,10 @@ const zh = {
   revocationUnknown: '无法确认证书是否吊销',
   timestamped: '签署时间已由时间戳证明',
   notFound: '文件中未找到此签名',
-  progress: { queued: '排队生成文件…', filling: '正在填写表单…', converting: '正在生成 PDF…', stored: '文件已生成' } as Record<string, string>,
+  progress: { queued: '排队生成文件…', filling: '正在填写表单…', converting: '正在生成 PDF…', stored: '文件已生成' } as Record<
+    string,
+    string
+  >,
   offline: '连接已断开，正在重新连接…',
   loading: '正在加载…',
   seals: (n: number, signed: number) => `${n} 处盖章，已完成 ${signed} 处`,
@@ -132,7 +135,12 @@ const en: Strings = {
   revocationUnknown: 'Revocation status unknown',
   timestamped: 'Signing time proven by a timestamp',
   notFound: 'Signature not found in the document',
-  progress: { queued: 'Waiting to generate the document…', filling: 'Filling in the form…', converting: 'Making the PDF…', stored: 'Document ready' },
+  progress: {
+    queued: 'Waiting to generate the document…',
+    filling: 'Filling in the form…',
+    converting: 'Making the PDF…',
+    stored: 'Document ready',
+  },
   offline: 'Connection lost, reconnecting…',
   loading: 'Loading…',
   seals: (n: number, signed: number) => `${n} seal(s), ${signed} applied`,
@@ -171,7 +179,8 @@ const en: Strings = {
       VERIFY_NO_DOCUMENT: 'There is no signature to verify yet.',
       VERIFY_TIMEOUT: 'Verification took too long (the document is too complex or damaged) and was stopped.',
       VERIFY_TOO_LARGE: 'The document is too large to verify in the browser.',
-      VERIFY_UNAVAILABLE: 'The verifier could not be loaded (the network or the page’s security policy blocks it); try again later or ask the administrator.',
+      VERIFY_UNAVAILABLE:
+        'The verifier could not be loaded (the network or the page’s security policy blocks it); try again later or ask the administrator.',
       VERIFY_FAILED: 'Verification failed without a verdict.',
       PDF_UNREADABLE: 'The document is damaged or not a readable PDF; it cannot be verified.',
       LIMIT_EXCEEDED: 'The document exceeds the limits of verification; it cannot be verified.',

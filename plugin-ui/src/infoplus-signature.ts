@@ -197,7 +197,8 @@ export class InfoplusSignature extends LitElement {
       const focused = (this.renderRoot as ShadowRoot | undefined)?.activeElement?.closest?.('section[data-index]');
       next.seals.forEach((slot, index) => {
         const before = previous.seals[index];
-        if (Boolean(slot.signature) !== Boolean(before?.signature) && focused?.getAttribute('data-index') === String(index)) this.focusSeal = index;
+        if (Boolean(slot.signature) !== Boolean(before?.signature) && focused?.getAttribute('data-index') === String(index))
+          this.focusSeal = index;
         if (slot.signature && !before?.signature) this.emit('seal-signed', { index, seal: slot, signature: next });
         if (!slot.signature && before?.signature) this.emit('seal-removed', { index, signature: next });
       });
@@ -233,7 +234,9 @@ export class InfoplusSignature extends LitElement {
   }
 
   private boundForm(): HTMLFormElement | null {
-    const form = this.form ? (this.getRootNode() as Document | ShadowRoot).getElementById?.(this.form) ?? document.getElementById(this.form) : null;
+    const form = this.form
+      ? ((this.getRootNode() as Document | ShadowRoot).getElementById?.(this.form) ?? document.getElementById(this.form))
+      : null;
     return form instanceof HTMLFormElement ? form : null;
   }
 
@@ -245,7 +248,8 @@ export class InfoplusSignature extends LitElement {
     for (const element of Array.from(form.elements) as Array<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) {
       if (!element.name || element.disabled) continue;
       if (element instanceof HTMLInputElement && element.type === 'checkbox') data[element.name] = element.checked;
-      else if (element instanceof HTMLInputElement && element.type === 'number') data[element.name] = element.value === '' ? undefined : Number(element.value);
+      else if (element instanceof HTMLInputElement && element.type === 'number')
+        data[element.name] = element.value === '' ? undefined : Number(element.value);
       else data[element.name] = element.value;
     }
     return data;
@@ -302,7 +306,8 @@ export class InfoplusSignature extends LitElement {
       });
       const envelope = await response.json().catch(() => ({}));
       const created = envelope?.entities?.[0] ?? envelope;
-      if (!response.ok || !created?.signatureId || !created?.ticket) throw new ApiFailure(response.status, envelope?.ecode ?? 'CREATE_FAILED', envelope?.error ?? `HTTP ${response.status}`);
+      if (!response.ok || !created?.signatureId || !created?.ticket)
+        throw new ApiFailure(response.status, envelope?.ecode ?? 'CREATE_FAILED', envelope?.error ?? `HTTP ${response.status}`);
       this.progress = '';
       this.ticket = created.ticket;
       this.signatureId = created.signatureId;
@@ -363,7 +368,11 @@ export class InfoplusSignature extends LitElement {
       const all = await verifyInWorker(pdf, signature.seals, trusted, this.verifyTimeout);
       // The verdict of this control is about the seals it shows (`seal` attribute), each of which
       // also says whether anything changed in the document after it was applied.
-      const byIndex = new Map((server?.signatures ?? []).filter((entry) => typeof entry.sealIndex === 'number').map((entry) => [entry.sealIndex as number, entry]));
+      const byIndex = new Map(
+        (server?.signatures ?? [])
+          .filter((entry) => typeof entry.sealIndex === 'number')
+          .map((entry) => [entry.sealIndex as number, entry]),
+      );
       const seals = all.seals
         .filter((s) => shown.has(s.index))
         .map((s) => ({ ...s, revocation: byIndex.get(s.index)?.revocation, timestamped: byIndex.get(s.index)?.timestamped }));
@@ -383,7 +392,11 @@ export class InfoplusSignature extends LitElement {
   private fail(error: unknown): void {
     const message = this.describe(error);
     this.showError(message);
-    this.emit('error', { message, code: error instanceof ApiFailure ? error.ecode : 'ERROR', status: error instanceof ApiFailure ? error.status : 0 });
+    this.emit('error', {
+      message,
+      code: error instanceof ApiFailure ? error.ecode : 'ERROR',
+      status: error instanceof ApiFailure ? error.status : 0,
+    });
   }
 
   /** A failure in words a clerk understands (never a stack trace); the code stays in the `error` event. */
@@ -414,7 +427,13 @@ export class InfoplusSignature extends LitElement {
       const field = form?.elements.namedItem(name);
       const label = field instanceof HTMLElement ? (field as HTMLInputElement).labels?.[0] : undefined;
       // The label's own text, not the text of the control inside it (a <textarea>'s content).
-      const text = label ? Array.from(label.childNodes).filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent ?? '').join('').trim() : '';
+      const text = label
+        ? Array.from(label.childNodes)
+            .filter((node) => node.nodeType === Node.TEXT_NODE)
+            .map((node) => node.textContent ?? '')
+            .join('')
+            .trim()
+        : '';
       return text || name;
     });
     return labels.join(this.locale === 'en' ? ', ' : '、') || '—';
@@ -440,14 +459,26 @@ export class InfoplusSignature extends LitElement {
     return html`
       <div class="root" part="root" lang=${this.locale}>
         <div class="live" aria-live="polite" role="status"></div>
-        ${signature
-          ? this.indexes(signature).map((index) => this.renderSeal(signature, index))
-          : !this.signatureId && this.template && this.createUrl
-            ? html`<section class="seal unsigned" part="seal seal-unsigned" data-state="unsigned" data-index=${this.seal ?? '0'}>
-                <div class="image placeholder" part="image" aria-hidden="true"></div>
-                <div class="details"><button part="button stamp" class="stamp" type="button" @click=${() => this.createAndStamp()} aria-disabled=${this.busy ? 'true' : 'false'}>${t.stamp}</button></div>
-              </section>`
-            : html`<p class="muted">${t.loading}</p>`}
+        ${
+          signature
+            ? this.indexes(signature).map((index) => this.renderSeal(signature, index))
+            : !this.signatureId && this.template && this.createUrl
+              ? html`<section class="seal unsigned" part="seal seal-unsigned" data-state="unsigned" data-index=${this.seal ?? '0'}>
+                  <div class="image placeholder" part="image" aria-hidden="true"></div>
+                  <div class="details">
+                    <button
+                      part="button stamp"
+                      class="stamp"
+                      type="button"
+                      @click=${() => this.createAndStamp()}
+                      aria-disabled=${this.busy ? 'true' : 'false'}
+                    >
+                      ${t.stamp}
+                    </button>
+                  </div>
+                </section>`
+              : html`<p class="muted">${t.loading}</p>`
+        }
         ${this.progress ? html`<p class="progress" part="progress">${this.progress}</p>` : nothing}
         ${this.status ? html`<p class="status" part="status" role="alert">${this.status}</p>` : nothing}
         ${signature && !this.connected && this.signatureId ? html`<p class="muted offline" part="offline">${t.offline}</p>` : nothing}
@@ -464,20 +495,44 @@ export class InfoplusSignature extends LitElement {
       const last = signature.revisions?.at(-1);
       const canRemove = !this.readonly && slot.signedBy?.account === this.user?.account && last?.sealIndex === index;
       return html`
-        <section class="seal signed" part="seal seal-signed" tabindex="-1" aria-label=${`${t.signed}: ${slot.sealName ?? name}`} data-state="signed" data-index=${index}>
-          <div class="image" part="image">${slot.image && this.fileUrls.get(slot.image) ? html`<img src=${this.fileUrls.get(slot.image)!} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}</div>
+        <section
+          class="seal signed"
+          part="seal seal-signed"
+          tabindex="-1"
+          aria-label=${`${t.signed}: ${slot.sealName ?? name}`}
+          data-state="signed"
+          data-index=${index}
+        >
+          <div class="image" part="image">
+            ${slot.image && this.fileUrls.get(slot.image) ? html`<img src=${this.fileUrls.get(slot.image)!} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}
+          </div>
           <div class="details">
             <p class="state ok" part="state">${t.signed}</p>
             <dl>
-              <dt>${t.seal}</dt><dd>${slot.sealName ?? ''}</dd>
-              <dt>${t.signer}</dt><dd>${slot.signedBy?.name || slot.signedBy?.account || ''}</dd>
-              <dt>${t.time}</dt><dd>${slot.signedAt ? new Date(slot.signedAt).toLocaleString(this.locale) : ''}</dd>
-              ${slot.comment ? html`<dt>${t.comment}</dt><dd>${slot.comment}</dd>` : nothing}
+              <dt>${t.seal}</dt>
+              <dd>${slot.sealName ?? ''}</dd>
+              <dt>${t.signer}</dt>
+              <dd>${slot.signedBy?.name || slot.signedBy?.account || ''}</dd>
+              <dt>${t.time}</dt>
+              <dd>${slot.signedAt ? new Date(slot.signedAt).toLocaleString(this.locale) : ''}</dd>
+              ${
+                slot.comment
+                  ? html`<dt>${t.comment}</dt>
+                      <dd>${slot.comment}</dd>`
+                  : nothing
+              }
             </dl>
             ${verdict ? this.renderVerdict(verdict) : nothing}
             <div class="actions">
               <a part="button link" href=${this.fileUrls.get(signature.uri) || nothing} target="_blank" rel="noopener">${t.viewPdf}</a>
-              <button part="button" type="button" @click=${() => (this.busy ? undefined : this.verify().catch(() => undefined))} aria-disabled=${this.busy ? 'true' : 'false'}>${t.verify}</button>
+              <button
+                part="button"
+                type="button"
+                @click=${() => (this.busy ? undefined : this.verify().catch(() => undefined))}
+                aria-disabled=${this.busy ? 'true' : 'false'}
+              >
+                ${t.verify}
+              </button>
               ${canRemove ? html`<button part="button danger" class="danger" type="button" @click=${() => this.removeSeal(index)} aria-disabled=${this.busy ? 'true' : 'false'}>${t.remove}</button>` : nothing}
             </div>
           </div>
@@ -487,18 +542,35 @@ export class InfoplusSignature extends LitElement {
     const state = slot.state && slot.state !== 'unsigned' ? slot.state : 'unsigned';
     const mine = this.mayStamp(slot);
     const waitingFor = slot.signer?.name || slot.signer?.account || (slot.permission?.signers ?? []).join('、');
-    const stateText: Record<string, string> = { pending: t.pending, refused: t.refused, failed: t.failed, expired: t.expired, cancelled: t.cancelled };
+    const stateText: Record<string, string> = {
+      pending: t.pending,
+      refused: t.refused,
+      failed: t.failed,
+      expired: t.expired,
+      cancelled: t.cancelled,
+    };
     return html`
       <section class="seal unsigned" part="seal seal-unsigned" tabindex="-1" aria-label=${name} data-state=${state} data-index=${index}>
         <div class="image placeholder" part="image" aria-hidden="true"></div>
         <div class="details">
           <p class="name">${name}</p>
           ${state !== 'unsigned' ? html`<p class="state" part="state">${stateText[state] ?? state}${slot.stateReason && state !== 'pending' ? html`：${slot.stateReason}` : nothing}</p>` : nothing}
-          ${mine && state !== 'pending'
-            ? html`<button part="button stamp" class="stamp" type="button" aria-label=${t.stampLabel(name)} @click=${() => this.stamp(index)} aria-disabled=${this.busy ? 'true' : 'false'}>${state === 'unsigned' ? t.stamp : t.retry}</button>`
-            : state === 'unsigned'
-              ? html`<p class="muted" part="waiting">${waitingFor ? t.waitingFor(waitingFor) : this.user ? t.waiting : t.notYours}</p>`
-              : nothing}
+          ${
+            mine && state !== 'pending'
+              ? html`<button
+                  part="button stamp"
+                  class="stamp"
+                  type="button"
+                  aria-label=${t.stampLabel(name)}
+                  @click=${() => this.stamp(index)}
+                  aria-disabled=${this.busy ? 'true' : 'false'}
+                >
+                  ${state === 'unsigned' ? t.stamp : t.retry}
+                </button>`
+              : state === 'unsigned'
+                ? html`<p class="muted" part="waiting">${waitingFor ? t.waitingFor(waitingFor) : this.user ? t.waiting : t.notYours}</p>`
+                : nothing
+          }
         </div>
       </section>
     `;
@@ -533,7 +605,10 @@ export class InfoplusSignature extends LitElement {
       color: var(--infoplus-signature-color, #1f2328);
       --accent: var(--infoplus-signature-accent, #b42318);
     }
-    .root { display: grid; gap: 0.75rem; }
+    .root {
+      display: grid;
+      gap: 0.75rem;
+    }
     .seal {
       display: flex;
       flex-wrap: wrap;
@@ -545,18 +620,58 @@ export class InfoplusSignature extends LitElement {
       background: var(--infoplus-signature-background, #fff);
       min-width: 0;
     }
-    .image { width: 96px; height: 96px; flex: none; }
-    .image img { width: 96px; height: 96px; object-fit: contain; display: block; }
-    .placeholder { border: 2px dashed #d0d7de; border-radius: 50%; box-sizing: border-box; }
-    .details { flex: 1 1 12rem; min-width: 0; }
-    .name { margin: 0 0 0.5rem; font-weight: 600; overflow-wrap: anywhere; }
-    .state { margin: 0 0 0.25rem; font-weight: 600; }
-    .state.ok { color: #1a7f37; }
-    dl { display: grid; grid-template-columns: auto 1fr; gap: 0.1rem 0.75rem; margin: 0 0 0.5rem; }
-    dt { color: #57606a; }
-    dd { margin: 0; overflow-wrap: anywhere; }
-    .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; }
-    button, a[part~='button'] {
+    .image {
+      width: 96px;
+      height: 96px;
+      flex: none;
+    }
+    .image img {
+      width: 96px;
+      height: 96px;
+      object-fit: contain;
+      display: block;
+    }
+    .placeholder {
+      border: 2px dashed #d0d7de;
+      border-radius: 50%;
+      box-sizing: border-box;
+    }
+    .details {
+      flex: 1 1 12rem;
+      min-width: 0;
+    }
+    .name {
+      margin: 0 0 0.5rem;
+      font-weight: 600;
+      overflow-wrap: anywhere;
+    }
+    .state {
+      margin: 0 0 0.25rem;
+      font-weight: 600;
+    }
+    .state.ok {
+      color: #1a7f37;
+    }
+    dl {
+      display: grid;
+      grid-template-columns: auto 1fr;
+      gap: 0.1rem 0.75rem;
+      margin: 0 0 0.5rem;
+    }
+    dt {
+      color: #57606a;
+    }
+    dd {
+      margin: 0;
+      overflow-wrap: anywhere;
+    }
+    .actions {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.5rem;
+    }
+    button,
+    a[part~='button'] {
       font: inherit;
       border-radius: 6px;
       padding: 0.35rem 0.9rem;
@@ -566,20 +681,62 @@ export class InfoplusSignature extends LitElement {
       cursor: pointer;
       text-decoration: none;
     }
-    button.stamp { background: var(--accent); border-color: var(--accent); color: #fff; font-weight: 600; }
-    button.danger { color: #b42318; }
+    button.stamp {
+      background: var(--accent);
+      border-color: var(--accent);
+      color: #fff;
+      font-weight: 600;
+    }
+    button.danger {
+      color: #b42318;
+    }
     /* Busy buttons stay focusable (aria-disabled, not disabled): a disabled button would drop the keyboard focus. */
-    button[aria-disabled='true'] { opacity: 0.6; cursor: progress; }
-    section:focus { outline: none; }
-    section:focus-visible { outline: 3px solid var(--infoplus-signature-focus, #0969da); outline-offset: 2px; }
-    button:focus-visible, a:focus-visible { outline: 3px solid var(--infoplus-signature-focus, #0969da); outline-offset: 2px; }
-    .muted { color: #57606a; margin: 0; }
-    .progress { margin: 0; color: #0969da; }
-    .status { margin: 0; color: #b42318; }
-    .verdict { margin: 0 0 0.5rem; font-weight: 600; }
-    .verdict.ok { color: #1a7f37; }
-    .verdict.bad { color: #b42318; }
-    .live { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+    button[aria-disabled='true'] {
+      opacity: 0.6;
+      cursor: progress;
+    }
+    section:focus {
+      outline: none;
+    }
+    section:focus-visible {
+      outline: 3px solid var(--infoplus-signature-focus, #0969da);
+      outline-offset: 2px;
+    }
+    button:focus-visible,
+    a:focus-visible {
+      outline: 3px solid var(--infoplus-signature-focus, #0969da);
+      outline-offset: 2px;
+    }
+    .muted {
+      color: #57606a;
+      margin: 0;
+    }
+    .progress {
+      margin: 0;
+      color: #0969da;
+    }
+    .status {
+      margin: 0;
+      color: #b42318;
+    }
+    .verdict {
+      margin: 0 0 0.5rem;
+      font-weight: 600;
+    }
+    .verdict.ok {
+      color: #1a7f37;
+    }
+    .verdict.bad {
+      color: #b42318;
+    }
+    .live {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+      white-space: nowrap;
+    }
   `;
 }
 

@@ -22,7 +22,17 @@ export async function verifyInBrowser(pdf: Uint8Array, seals: SealSlot[], truste
     if (!seal.signature) return;
     const match = report.signatures.find((s) => s.sealIndex === index);
     if (!match) {
-      verdicts.push({ index, valid: false, intact: false, modifiedAfterSigning: false, signer: null, signedAt: null, certificateMatches: false, trusted: trusted.get(index), found: false });
+      verdicts.push({
+        index,
+        valid: false,
+        intact: false,
+        modifiedAfterSigning: false,
+        signer: null,
+        signedAt: null,
+        certificateMatches: false,
+        trusted: trusted.get(index),
+        found: false,
+      });
       return;
     }
     const certificateMatches = normalisePem(match.signerCertificatePem) === normalisePem(seal.privateKey);

@@ -103,7 +103,7 @@ const en: typeof zh = {
   tooLarge: 'The file is too large to verify.',
   notPdf: 'This is not a readable PDF file.',
   timeout: 'Verification took too long and was stopped: the file may be damaged or hostile.',
-  limit: 'The file exceeds the verifier\'s safety limits (it may be hostile); verification was stopped.',
+  limit: "The file exceeds the verifier's safety limits (it may be hostile); verification was stopped.",
   failed: 'Verification failed',
   download: 'Download the report (PDF)',
   downloadFailed: 'The report could not be made.',

@@ -22,7 +22,7 @@ interface PageConfig {
   registered?: Registered;
 }
 
-const config = JSON.parse(document.getElementById('verify-config')!.textContent!) as PageConfig;
+const config = JSON.parse(document.getElementById('verify-config')!.textContent) as PageConfig;
 const lang = config.lang;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $<HTMLElement>('verify-status');
@@ -50,7 +50,7 @@ function inWorker(pdf: Uint8Array): Promise<VerifyReport> {
       if (event.data?.id !== id) return;
       clearTimeout(timer);
       current.removeEventListener('message', onMessage);
-      if ('report' in event.data) resolve(event.data.report as VerifyReport);
+      if ('report' in event.data) resolve(event.data.report);
       else if ('error' in event.data) reject(Object.assign(new Error(event.data.error.message), { code: event.data.error.code }));
     };
     current.addEventListener('message', onMessage);
@@ -96,26 +96,53 @@ function row(label: string, ...value: Array<Node | string>): HTMLElement {
 function signatureSection(s: SignatureReport, index: number): HTMLElement {
   const signer = splitName(s.signer);
   const ok = s.valid && s.trusted && !s.modifiedAfterSigning;
-  const heading = el('h3', {}, `${t(lang, 'seal')} ${index + 1}: ${s.reason ?? signer.who} `, badge(ok ? 'ok' : s.valid && !s.modifiedAfterSigning ? 'warn' : 'bad', ok ? t(lang, 'sealOk') : s.valid && !s.modifiedAfterSigning ? t(lang, 'sealUntrusted') : t(lang, 'sealBad')));
+  const heading = el(
+    'h3',
+    {},
+    `${t(lang, 'seal')} ${index + 1}: ${s.reason ?? signer.who} `,
+    badge(
+      ok ? 'ok' : s.valid && !s.modifiedAfterSigning ? 'warn' : 'bad',
+      ok ? t(lang, 'sealOk') : s.valid && !s.modifiedAfterSigning ? t(lang, 'sealUntrusted') : t(lang, 'sealBad'),
+    ),
+  );
   const list = el('dl');
   list.append(row(t(lang, 'signer'), signer.who));
   if (signer.org) list.append(row(t(lang, 'organisation'), signer.org));
   if (s.reason) list.append(row(t(lang, 'sealName'), s.reason));
   if (s.signerName) list.append(row(t(lang, 'appliedBy'), s.signerName));
   const time = s.signedAt ? new Date(s.signedAt).toLocaleString(lang) : t(lang, 'unknown');
-  const proven = s.timestamped ? badge('ok', t(lang, 'timeProven')) : s.states.includes('TIMESTAMP_UNTRUSTED') ? badge('warn', stateText(lang, 'TIMESTAMP_UNTRUSTED')) : badge('warn', t(lang, 'timeClaimed'));
+  const proven = s.timestamped
+    ? badge('ok', t(lang, 'timeProven'))
+    : s.states.includes('TIMESTAMP_UNTRUSTED')
+      ? badge('warn', stateText(lang, 'TIMESTAMP_UNTRUSTED'))
+      : badge('warn', t(lang, 'timeClaimed'));
   list.append(row(t(lang, 'signedAt'), time, ' ', proven));
   list.append(row(t(lang, 'integrity'), s.intact && s.valid ? badge('ok', t(lang, 'intact')) : badge('bad', t(lang, 'broken'))));
   const changed = s.modifiedAfterSigning
-    ? el('span', {}, badge('bad', t(lang, 'changedAfter')), el('ul', { class: 'changes' }, ...s.changes.map((change) => el('li', {}, change))))
+    ? el(
+        'span',
+        {},
+        badge('bad', t(lang, 'changedAfter')),
+        el('ul', { class: 'changes' }, ...s.changes.map((change) => el('li', {}, change))),
+      )
     : s.modificationLevel !== 'NONE'
       ? badge('ok', `${t(lang, 'allowedChanges')} (${t(lang, `level_${s.modificationLevel}`)})`)
       : badge('ok', t(lang, 'unchanged'));
   list.append(row(t(lang, 'afterSigning'), changed));
-  list.append(row(t(lang, 'certificate'), s.trusted ? badge('ok', stateText(lang, 'CERT_TRUSTED')) : badge('bad', t(lang, 'notTrusted')), ' ', s.issuer ? `${t(lang, 'issuer')}: ${s.issuer}` : ''));
+  list.append(
+    row(
+      t(lang, 'certificate'),
+      s.trusted ? badge('ok', stateText(lang, 'CERT_TRUSTED')) : badge('bad', t(lang, 'notTrusted')),
+      ' ',
+      s.issuer ? `${t(lang, 'issuer')}: ${s.issuer}` : '',
+    ),
+  );
   const states = s.states as string[];
   const revocation = states.includes('CERT_REVOKED')
-    ? badge(s.trusted ? 'warn' : 'bad', `${stateText(lang, 'CERT_REVOKED')}${s.revocation?.revokedAt ? ` (${s.revocation.revokedAt.slice(0, 10)}, ${s.revocation.reason ?? ''})` : ''}`)
+    ? badge(
+        s.trusted ? 'warn' : 'bad',
+        `${stateText(lang, 'CERT_REVOKED')}${s.revocation?.revokedAt ? ` (${s.revocation.revokedAt.slice(0, 10)}, ${s.revocation.reason ?? ''})` : ''}`,
+      )
     : states.includes('REVOCATION_UNKNOWN')
       ? badge('warn', stateText(lang, 'REVOCATION_UNKNOWN'))
       : states.includes('REVOCATION_GOOD')
@@ -124,7 +151,9 @@ function signatureSection(s: SignatureReport, index: number): HTMLElement {
           ? badge('warn', stateText(lang, 'REVOCATION_NOT_CHECKED'))
           : badge('ok', t(lang, 'notRevoked'));
   list.append(row(t(lang, 'revocation'), revocation));
-  list.append(row(t(lang, 'states'), el('ul', { class: 'states' }, ...s.states.map((state) => el('li', {}, `${stateText(lang, state)} (${state})`)))));
+  list.append(
+    row(t(lang, 'states'), el('ul', { class: 'states' }, ...s.states.map((state) => el('li', {}, `${stateText(lang, state)} (${state})`)))),
+  );
   if (s.problems.length) list.append(row(t(lang, 'problems'), el('ul', {}, ...s.problems.map((p) => el('li', {}, p)))));
   return el('section', { class: `signature ${ok ? 'ok' : 'bad'}`, 'aria-label': `${t(lang, 'seal')} ${index + 1}` }, heading, list);
 }
@@ -142,23 +171,44 @@ async function comparison(registered: Registered, bytes: Uint8Array, report: Ver
     const eol = (byte: number | undefined) => byte === 0x0a || byte === 0x0d;
     const ends = (report?.revisions ?? []).flatMap((revision) => {
       const candidates = [revision.end];
-      for (let end = revision.end; end > revision.end - 2 && eol(bytes[end - 1]); ) candidates.push(--end);
-      for (let end = revision.end; end < revision.end + 2 && end < bytes.length && eol(bytes[end]); ) candidates.push(++end);
+      for (let end = revision.end; end > revision.end - 2 && eol(bytes[end - 1]);) candidates.push(--end);
+      for (let end = revision.end; end < revision.end + 2 && end < bytes.length && eol(bytes[end]);) candidates.push(++end);
       return candidates;
     });
     const prefixes = await Promise.all(ends.map((end) => sha256(bytes.subarray(0, end))));
-    const base = prefixes.map((hash) => registered.revisions.indexOf(hash)).filter((i) => i >= 0).sort((a, b) => a - b).at(-1);
+    const base = prefixes
+      .map((hash) => registered.revisions.indexOf(hash))
+      .filter((i) => i >= 0)
+      .sort((a, b) => a - b)
+      .at(-1);
     [kind, text] = ['bad', base === undefined ? t(lang, 'copyDiffers') : `${t(lang, 'copyDiffers')} ${t(lang, 'copyGrewFrom')(base + 1)}`];
   }
-  return el('section', { class: 'comparison', id: 'verify-comparison', 'data-result': kind === 'ok' ? 'identical' : kind === 'warn' ? 'older' : 'differs' }, el('h2', {}, t(lang, 'comparison')), el('p', {}, badge(kind, text)), el('p', { class: 'hash' }, `sha256 ${whole}`));
+  return el(
+    'section',
+    { class: 'comparison', id: 'verify-comparison', 'data-result': kind === 'ok' ? 'identical' : kind === 'warn' ? 'older' : 'differs' },
+    el('h2', {}, t(lang, 'comparison')),
+    el('p', {}, badge(kind, text)),
+    el('p', { class: 'hash' }, `sha256 ${whole}`),
+  );
 }
 
 let lastReport: { report: VerifyReport; fileName: string; sha256: string } | null = null;
 
 function showReport(report: VerifyReport): HTMLElement {
-  const overall = report.signatureCount === 0 ? badge('warn', t(lang, 'noSignatures')) : report.valid ? badge('ok', t(lang, 'overallOk')) : badge('bad', t(lang, 'overallBad'));
-  const summary = el('section', { class: 'overall', id: 'verify-overall', 'data-valid': String(report.valid) }, el('h2', {}, t(lang, 'overall')), el('p', { class: 'verdict' }, overall));
-  if (report.documentStates.includes('UPDATED_AFTER_LAST_SIGNATURE')) summary.append(el('p', {}, badge('warn', t(lang, 'updatedAfterLast'))));
+  const overall =
+    report.signatureCount === 0
+      ? badge('warn', t(lang, 'noSignatures'))
+      : report.valid
+        ? badge('ok', t(lang, 'overallOk'))
+        : badge('bad', t(lang, 'overallBad'));
+  const summary = el(
+    'section',
+    { class: 'overall', id: 'verify-overall', 'data-valid': String(report.valid) },
+    el('h2', {}, t(lang, 'overall')),
+    el('p', { class: 'verdict' }, overall),
+  );
+  if (report.documentStates.includes('UPDATED_AFTER_LAST_SIGNATURE'))
+    summary.append(el('p', {}, badge('warn', t(lang, 'updatedAfterLast'))));
   return el('div', {}, summary, ...report.signatures.map(signatureSection));
 }
 
@@ -206,7 +256,11 @@ async function verifyFile(file: File): Promise<void> {
 
 async function downloadReport(): Promise<void> {
   if (!lastReport) return;
-  const response = await fetch('/verify/report.pdf', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lang, ...lastReport }) });
+  const response = await fetch('/verify/report.pdf', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ lang, ...lastReport }),
+  });
   if (!response.ok) {
     status.textContent = t(lang, 'downloadFailed');
     return;
@@ -223,14 +277,15 @@ input.addEventListener('change', () => {
   const file = input.files?.[0];
   if (file) void verifyFile(file);
 });
-for (const type of ['dragenter', 'dragover']) drop.addEventListener(type, (event) => {
-  event.preventDefault();
-  drop.classList.add('dragging');
-});
+for (const type of ['dragenter', 'dragover'])
+  drop.addEventListener(type, (event) => {
+    event.preventDefault();
+    drop.classList.add('dragging');
+  });
 for (const type of ['dragleave', 'drop']) drop.addEventListener(type, () => drop.classList.remove('dragging'));
 drop.addEventListener('drop', (event) => {
   event.preventDefault();
-  const file = (event as DragEvent).dataTransfer?.files?.[0];
+  const file = event.dataTransfer?.files?.[0];
   if (file) void verifyFile(file);
 });
 document.documentElement.dataset.ready = 'true';

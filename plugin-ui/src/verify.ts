@@ -30,9 +30,13 @@ function workerScript(): Promise<string> {
     } catch {
       throw new LocalFailure('VERIFY_UNAVAILABLE', `The verifier could not be loaded from ${url.href}.`);
     }
-    if (!response.ok) throw new LocalFailure('VERIFY_UNAVAILABLE', `The verifier could not be loaded from ${url.href} (HTTP ${response.status}).`);
+    if (!response.ok)
+      throw new LocalFailure('VERIFY_UNAVAILABLE', `The verifier could not be loaded from ${url.href} (HTTP ${response.status}).`);
     // Keep the source map reachable for the developer tools (a relative URL would resolve against blob:).
-    const code = (await response.text()).replace(/\/\/# sourceMappingURL=(\S+)\s*$/, (_, map: string) => `//# sourceMappingURL=${new URL(map, url).href}`);
+    const code = (await response.text()).replace(
+      /\/\/# sourceMappingURL=(\S+)\s*$/,
+      (_, map: string) => `//# sourceMappingURL=${new URL(map, url).href}`,
+    );
     return URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
   })();
   crossOriginScript.catch(() => (crossOriginScript = null));
@@ -48,7 +52,10 @@ async function takeWorker(): Promise<Worker> {
     return new Worker(script);
   } catch (error) {
     // A Content-Security-Policy without blob: (or the page's origin) in worker-src lands here.
-    throw new LocalFailure('VERIFY_UNAVAILABLE', `The verifier worker could not be started: ${error instanceof Error ? error.message : String(error)}`);
+    throw new LocalFailure(
+      'VERIFY_UNAVAILABLE',
+      `The verifier worker could not be started: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -58,7 +65,12 @@ async function takeWorker(): Promise<Worker> {
  * the verifier when it refuses the document, `VERIFY_UNAVAILABLE` when the worker cannot start.
  * The PDF's buffer is transferred to the worker.
  */
-export async function verifyInWorker(pdf: Uint8Array, seals: SealSlot[], trusted: Map<number, boolean>, timeoutMs = DEFAULT_VERIFY_TIMEOUT_MS): Promise<BrowserVerdict> {
+export async function verifyInWorker(
+  pdf: Uint8Array,
+  seals: SealSlot[],
+  trusted: Map<number, boolean>,
+  timeoutMs = DEFAULT_VERIFY_TIMEOUT_MS,
+): Promise<BrowserVerdict> {
   const worker = await takeWorker();
   const id = ++lastJob;
   return new Promise<BrowserVerdict>((resolve, reject) => {

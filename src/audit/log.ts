@@ -37,8 +37,18 @@ export interface AuditChain {
 }
 
 /** sha256 over the entry's fields and the previous entry's hash: changing any entry breaks every later link. */
-export function entryHash(signatureId: string, seq: number, time: number, type: string, actor: string, dataText: string, prevHash: string): string {
-  return createHash('sha256').update(JSON.stringify([signatureId, seq, time, type, actor, dataText, prevHash])).digest('hex');
+export function entryHash(
+  signatureId: string,
+  seq: number,
+  time: number,
+  type: string,
+  actor: string,
+  dataText: string,
+  prevHash: string,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([signatureId, seq, time, type, actor, dataText, prevHash]))
+    .digest('hex');
 }
 
 /**
@@ -61,7 +71,10 @@ export class AuditLog {
     const actor = event.actor ?? '';
     const dataText = JSON.stringify(event.data ?? {});
     const hash = entryHash(signatureId, seq, time, event.type, actor, dataText, prevHash);
-    await trx.insertInto('audit_entries').values({ signature_id: signatureId, seq, time, type: event.type, actor, data: dataText, prev_hash: prevHash, hash }).execute();
+    await trx
+      .insertInto('audit_entries')
+      .values({ signature_id: signatureId, seq, time, type: event.type, actor, data: dataText, prev_hash: prevHash, hash })
+      .execute();
     if (head) await trx.updateTable('audit_heads').set({ seq, hash }).where('signature_id', '=', signatureId).execute();
     else await trx.insertInto('audit_heads').values({ signature_id: signatureId, seq, hash }).execute();
   }
@@ -87,7 +100,17 @@ export class AuditLog {
       } catch {
         data = { unreadable: row.data.slice(0, 200) };
       }
-      return { signatureId: row.signature_id, seq: Number(row.seq), time: Number(row.time), type: row.type, actor: row.actor, data, prevHash: row.prev_hash, hash: row.hash, dataText: row.data } as AuditEntry & { dataText: string };
+      return {
+        signatureId: row.signature_id,
+        seq: Number(row.seq),
+        time: Number(row.time),
+        type: row.type,
+        actor: row.actor,
+        data,
+        prevHash: row.prev_hash,
+        hash: row.hash,
+        dataText: row.data,
+      };
     });
   }
 
@@ -108,10 +131,19 @@ export class AuditLog {
     }
     const last = entries.at(-1);
     if (head && (!last || Number(head.seq) !== last.seq || head.hash !== last.hash)) {
-      breaks.push({ seq: Number(head.seq), reason: `the log ends at entry ${last?.seq ?? 0}, but entry ${head.seq} was written (entries removed from the end)` });
+      breaks.push({
+        seq: Number(head.seq),
+        reason: `the log ends at entry ${last?.seq ?? 0}, but entry ${head.seq} was written (entries removed from the end)`,
+      });
     }
     if (!head && entries.length > 0) breaks.push({ seq: entries[0].seq, reason: 'entries exist without a recorded head' });
     const presented = entries.map(({ dataText: _dataText, ...entry }) => entry);
-    return { signatureId, intact: breaks.length === 0, entries: presented, breaks, head: head ? { seq: Number(head.seq), hash: head.hash } : null };
+    return {
+      signatureId,
+      intact: breaks.length === 0,
+      entries: presented,
+      breaks,
+      head: head ? { seq: Number(head.seq), hash: head.hash } : null,
+    };
   }
 }

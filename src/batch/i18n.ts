@@ -49,7 +49,10 @@ const strings = {
     progress: (done: number | string, total: number | string) => `${done} of ${total} processed`,
     finished: (stamped: number | string, failed: number | string) => `Batch finished: ${stamped} stamped, ${failed} failed.`,
     failed: 'Could not submit: ',
-    states: { pending: 'to stamp', running: 'stamping…', stamped: 'stamped', failed: 'failed', refused: 'cannot be stamped' } as Record<string, string>,
+    states: { pending: 'to stamp', running: 'stamping…', stamped: 'stamped', failed: 'failed', refused: 'cannot be stamped' } as Record<
+      string,
+      string
+    >,
     lastPage: 'last page',
     placeholder: (text: string) => `on “${text}”`,
     coordinates: (page: number | undefined) => (page ? `page ${page}, by coordinates` : 'last page, by coordinates'),

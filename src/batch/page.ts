@@ -66,9 +66,16 @@ export function renderBatchPage(model: BatchPageModel): string {
 <main>
   <h1>${e(t.title)}</h1>
   <p class="who">${e(t.signedAs(batch.accountName || batch.account))} · ${e(t.summary(batch.items.length))}</p>
-  ${blocked.length ? `<section class="blocked" aria-labelledby="blocked-title"><h2 id="blocked-title">${e(t.blockedTitle)}</h2><ul>${blocked
-    .map((item) => `<li data-position="${item.position}">${e(item.name || item.signatureId)} — <code>${e(item.blocked!.ecode)}</code> ${e(item.blocked!.message)}</li>`)
-    .join('')}</ul></section>` : ''}
+  ${
+    blocked.length
+      ? `<section class="blocked" aria-labelledby="blocked-title"><h2 id="blocked-title">${e(t.blockedTitle)}</h2><ul>${blocked
+          .map(
+            (item) =>
+              `<li data-position="${item.position}">${e(item.name || item.signatureId)} — <code>${e(item.blocked!.ecode)}</code> ${e(item.blocked!.message)}</li>`,
+          )
+          .join('')}</ul></section>`
+      : ''
+  }
   ${batch.state === 'open' && view.seals.length === 0 ? `<p class="notice error" role="alert">${e(t.noSeals)}</p>` : ''}
   <form id="batch-form" data-batch="${e(batch.id)}" data-total="${batch.items.length}" data-starting="${e(t.starting)}" data-failed="${e(t.failed)}"
         data-states="${e(JSON.stringify(t.states))}" data-progress="${e(t.progress('{done}', '{total}'))}" data-finished="${e(t.finished('{stamped}', '{failed}'))}"${canStart ? '' : ' hidden'}>
@@ -79,9 +86,13 @@ export function renderBatchPage(model: BatchPageModel): string {
     <label class="comment">${e(t.comment)}
       <input name="comment" maxlength="200" placeholder="${e(t.commentHint)}" autocomplete="off">
     </label>
-    ${mfaSeals.length ? `<label class="mfa">${e(t.mfaCode)}
+    ${
+      mfaSeals.length
+        ? `<label class="mfa">${e(t.mfaCode)}
       <input name="mfa" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" data-seals="${e(mfaSeals.join(' '))}">
-    </label>` : ''}
+    </label>`
+        : ''
+    }
     <button type="submit" id="confirm">${e(t.confirm(stampable.length))}</button>
   </form>
   <p class="result" id="progress" role="status" aria-live="polite" tabindex="-1"></p>

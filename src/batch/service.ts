@@ -49,7 +49,15 @@ export function presentBatch(batch: Batch) {
     createTime: batch.createTime,
     expiresAt: new Date(batch.expiresAt).toISOString(),
     counts,
-    items: batch.items.map(({ position, signatureId, sealIndex, name, state, ecode, message }) => ({ position, signatureId, sealIndex, name, state, ecode, message })),
+    items: batch.items.map(({ position, signatureId, sealIndex, name, state, ecode, message }) => ({
+      position,
+      signatureId,
+      sealIndex,
+      name,
+      state,
+      ecode,
+      message,
+    })),
   };
 }
 
@@ -80,26 +88,51 @@ export class BatchService {
     private readonly mfa?: MfaGuard,
   ) {}
 
-  async issue(input: { account: string; name: string; items: Array<{ signatureId: string; sealIndex: number }>; ttlSeconds: number }): Promise<Batch> {
+  async issue(input: {
+    account: string;
+    name: string;
+    items: Array<{ signatureId: string; sealIndex: number }>;
+    ttlSeconds: number;
+  }): Promise<Batch> {
     if (input.items.length > this.settings.maxItems) {
-      throw new DomainError('BATCH_TOO_LARGE', `A batch holds at most ${this.settings.maxItems} items; this one has ${input.items.length}.`, [{ max: this.settings.maxItems, given: input.items.length }]);
+      throw new DomainError(
+        'BATCH_TOO_LARGE',
+        `A batch holds at most ${this.settings.maxItems} items; this one has ${input.items.length}.`,
+        [{ max: this.settings.maxItems, given: input.items.length }],
+      );
     }
     const seen = new Set<string>();
     const items = await mapBounded(input.items, 8, async ({ signatureId, sealIndex }) => {
       const item = { signatureId, sealIndex, version: 0, name: '', state: 'pending' as const, ecode: '', message: '' };
       const key = `${signatureId}#${sealIndex}`;
-      if (seen.has(key)) return { ...item, state: 'refused' as const, ecode: 'DUPLICATE_ITEM', message: `Seal ${sealIndex} of ${signatureId} is already in this batch.` };
+      if (seen.has(key))
+        return {
+          ...item,
+          state: 'refused' as const,
+          ecode: 'DUPLICATE_ITEM',
+          message: `Seal ${sealIndex} of ${signatureId} is already in this batch.`,
+        };
       seen.add(key);
       try {
         const signature = await this.engine.getSignature(signatureId);
-        if (!signature.seals[sealIndex]) return { ...item, name: signature.name, state: 'refused' as const, ecode: 'SEAL_NOT_FOUND', message: `The Signature has no seal ${sealIndex}.` };
+        if (!signature.seals[sealIndex])
+          return {
+            ...item,
+            name: signature.name,
+            state: 'refused' as const,
+            ecode: 'SEAL_NOT_FOUND',
+            message: `The Signature has no seal ${sealIndex}.`,
+          };
         return { ...item, name: signature.name, version: signature.version ?? 0 };
       } catch (error) {
         const { ecode, message } = errorCodeOf(error);
         return { ...item, state: 'refused' as const, ecode, message };
       }
     });
-    const batch = await this.repo.create({ id: randomUUID(), account: input.account, accountName: input.name, expiresAt: Date.now() + input.ttlSeconds * 1000 }, items);
+    const batch = await this.repo.create(
+      { id: randomUUID(), account: input.account, accountName: input.name, expiresAt: Date.now() + input.ttlSeconds * 1000 },
+      items,
+    );
     this.log.info({ batchId: batch.id, account: input.account, items: items.length }, 'stamp batch issued');
     return batch;
   }
@@ -138,7 +171,14 @@ export class BatchService {
     const verdicts = held.map((seal) => checkPermission(batch.account, slot, seal));
     if (verdicts.some((verdict) => verdict.ok)) return { ...item, slot };
     const failing = verdicts.find((verdict) => !verdict.ok);
-    return { ...item, slot, blocked: failing && !failing.ok ? { ecode: failing.rule, message: failing.message } : { ecode: 'NOT_SEAL_HOLDER', message: `${batch.account} holds no seal.` } };
+    return {
+      ...item,
+      slot,
+      blocked:
+        failing && !failing.ok
+          ? { ecode: failing.rule, message: failing.message }
+          : { ecode: 'NOT_SEAL_HOLDER', message: `${batch.account} holds no seal.` },
+    };
   }
 
   private batchable(seal: SealRecord): boolean {
@@ -154,7 +194,10 @@ export class BatchService {
     if (batch.expiresAt <= Date.now()) throw new DomainError('BATCH_EXPIRED', 'This batch has expired; ask for a new one.');
     const seal = await this.registry.get(choice.sealId);
     if (this.providers.get(seal.provider)?.capabilities.mode !== 'sync') {
-      throw new DomainError('BATCH_PROVIDER_NOT_BATCHABLE', `Seals of ${seal.provider} are applied on the provider's own signing page, one document at a time; they cannot be used in a batch.`);
+      throw new DomainError(
+        'BATCH_PROVIDER_NOT_BATCHABLE',
+        `Seals of ${seal.provider} are applied on the provider's own signing page, one document at a time; they cannot be used in a batch.`,
+      );
     }
     if (!view.seals.some((offered) => offered.id === seal.id)) {
       throw new DomainError('BATCH_SEAL_NOT_OFFERED', `The seal ${seal.name} does not satisfy the rules of every slot in this batch.`);
@@ -163,7 +206,14 @@ export class BatchService {
     for (const item of view.items) {
       if (ACTIVE.has(item.state) && item.blocked) await this.repo.setItem(id, item.position, { state: 'refused', ...item.blocked });
     }
-    if (!(await this.repo.start(id, { sealId: seal.id, comment: choice.comment ?? '', runner: this.settings.instanceId, leaseUntil: Date.now() + this.settings.leaseMs }))) {
+    if (
+      !(await this.repo.start(id, {
+        sealId: seal.id,
+        comment: choice.comment ?? '',
+        runner: this.settings.instanceId,
+        leaseUntil: Date.now() + this.settings.leaseMs,
+      }))
+    ) {
       throw new DomainError('BATCH_ALREADY_STARTED', 'This batch was already confirmed.');
     }
     this.log.info({ batchId: id, account, sealId: seal.id }, 'stamp batch confirmed');
@@ -190,7 +240,10 @@ export class BatchService {
     if (this.running.has(id)) return;
     this.running.add(id);
     const { leaseMs, instanceId } = this.settings;
-    const renew = setInterval(() => void this.repo.claim(id, instanceId, Date.now() + leaseMs, Date.now()).catch(() => undefined), Math.max(200, leaseMs / 3));
+    const renew = setInterval(
+      () => void this.repo.claim(id, instanceId, Date.now() + leaseMs, Date.now()).catch(() => undefined),
+      Math.max(200, leaseMs / 3),
+    );
     renew.unref();
     try {
       if (!(await this.repo.claim(id, instanceId, Date.now() + leaseMs, Date.now()))) return;
@@ -230,7 +283,14 @@ export class BatchService {
     await this.repo.setItem(batch.id, item.position, { state: 'running', version: item.version });
     this.announce(batch.id, { ...item, state: 'running' });
     try {
-      const { signature } = await this.stamps.stamp(item.signatureId, item.sealIndex, user, batch.sealId!, { version: item.version }, batch.comment || undefined);
+      const { signature } = await this.stamps.stamp(
+        item.signatureId,
+        item.sealIndex,
+        user,
+        batch.sealId!,
+        { version: item.version },
+        batch.comment || undefined,
+      );
       await this.repo.setItem(batch.id, item.position, { state: 'stamped', ecode: '', message: '' });
       this.announce(batch.id, { ...item, state: 'stamped', ecode: '', message: '' });
       return signature.version;

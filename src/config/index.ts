@@ -76,7 +76,10 @@ export interface Config {
   /** SignatureAPI v2 (GraphQL): limits, introspection and where signFile may fetch files from. */
   graphql: GraphqlConfig;
   /** OAuth2 client credentials for the GraphQL API. */
-  oauth: { clients: Array<{ id: string; secret: string; scopes: Array<'seal:read' | 'seal:sign' | 'seal:admin'> }>; tokenTtlSeconds: number };
+  oauth: {
+    clients: Array<{ id: string; secret: string; scopes: Array<'seal:read' | 'seal:sign' | 'seal:admin'> }>;
+    tokenTtlSeconds: number;
+  };
   /** TOTP second factor for seals that require it. */
   mfa: { issuer: string; maxFailures: number; windowSeconds: number };
   /** Demo opt-in, rate limits, caps, framing, provider trust anchors (src/security-config.ts). */
@@ -149,7 +152,8 @@ export function loadConfig(env: Env = process.env): Config {
     digest = { code, domain: env.DIGEST_DOMAIN?.trim() ?? '', secret: digestSecret };
   }
 
-  if (env.LTV?.trim() === 'true' && !env.TSA_URL?.trim()) throw new ConfigError('LTV', 'needs TSA_URL: long-term signatures are timestamped');
+  if (env.LTV?.trim() === 'true' && !env.TSA_URL?.trim())
+    throw new ConfigError('LTV', 'needs TSA_URL: long-term signatures are timestamped');
 
   const ticketSecret = env.TICKET_SECRET?.trim() || null;
   if (ticketSecret !== null && ticketSecret.length < 32) {
@@ -244,7 +248,8 @@ export function loadConfig(env: Env = process.env): Config {
   });
 
   const demoRaw = env.DEMO_DATA?.trim();
-  if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw)) throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
+  if (demoRaw && !['true', 'false', '1', '0'].includes(demoRaw))
+    throw new ConfigError('DEMO_DATA', `must be true or false, got "${demoRaw}"`);
 
   const booleanOf = (name: string, fallback: boolean): boolean => {
     const raw = env[name]?.trim();
@@ -267,30 +272,41 @@ export function loadConfig(env: Env = process.env): Config {
     try {
       parsed = JSON.parse(rawClients);
     } catch {
-      throw new ConfigError('OAUTH_CLIENTS', 'must be a JSON array such as [{"id":"workflow","secret":"…","scopes":["seal:read","seal:sign"]}]');
+      throw new ConfigError(
+        'OAUTH_CLIENTS',
+        'must be a JSON array such as [{"id":"workflow","secret":"…","scopes":["seal:read","seal:sign"]}]',
+      );
     }
     if (!Array.isArray(parsed)) throw new ConfigError('OAUTH_CLIENTS', 'must be a JSON array of {id, secret, scopes}');
     for (const [i, item] of parsed.entries()) {
       const client = item as { id?: unknown; secret?: unknown; scopes?: unknown };
-      if (typeof client?.id !== 'string' || !/^[\w.-]{1,64}$/.test(client.id)) throw new ConfigError('OAUTH_CLIENTS', `item ${i}: id must be 1-64 letters, digits, '.', '_' or '-'`);
-      if (typeof client.secret !== 'string' || client.secret.length < 32) throw new ConfigError('OAUTH_CLIENTS', `item ${i} (${client.id}): secret must be at least 32 characters`);
+      if (typeof client?.id !== 'string' || !/^[\w.-]{1,64}$/.test(client.id))
+        throw new ConfigError('OAUTH_CLIENTS', `item ${i}: id must be 1-64 letters, digits, '.', '_' or '-'`);
+      if (typeof client.secret !== 'string' || client.secret.length < 32)
+        throw new ConfigError('OAUTH_CLIENTS', `item ${i} (${client.id}): secret must be at least 32 characters`);
       const scopes = Array.isArray(client.scopes) ? client.scopes : [];
       if (scopes.length === 0 || !scopes.every((scope) => scope === 'seal:read' || scope === 'seal:sign' || scope === 'seal:admin')) {
-        throw new ConfigError('OAUTH_CLIENTS', `item ${i} (${client.id}): scopes must be a non-empty list of seal:read, seal:sign, seal:admin`);
+        throw new ConfigError(
+          'OAUTH_CLIENTS',
+          `item ${i} (${client.id}): scopes must be a non-empty list of seal:read, seal:sign, seal:admin`,
+        );
       }
-      if (oauthClients.some((other) => other.id === client.id)) throw new ConfigError('OAUTH_CLIENTS', `lists the client ${client.id} twice`);
+      if (oauthClients.some((other) => other.id === client.id))
+        throw new ConfigError('OAUTH_CLIENTS', `lists the client ${client.id} twice`);
       oauthClients.push({ id: client.id, secret: client.secret, scopes: scopes as Config['oauth']['clients'][number]['scopes'] });
     }
   }
   const mfaIssuer = env.MFA_ISSUER?.trim() || 'InfoPlus Signature';
   if (mfaIssuer.length > 64 || mfaIssuer.includes(':')) throw new ConfigError('MFA_ISSUER', 'must be at most 64 characters without ":"');
   const allowInternalRaw = env.WEBHOOK_ALLOW_INTERNAL?.trim();
-  if (allowInternalRaw && !['true', 'false', '1', '0'].includes(allowInternalRaw)) throw new ConfigError('WEBHOOK_ALLOW_INTERNAL', `must be true or false, got "${allowInternalRaw}"`);
+  if (allowInternalRaw && !['true', 'false', '1', '0'].includes(allowInternalRaw))
+    throw new ConfigError('WEBHOOK_ALLOW_INTERNAL', `must be true or false, got "${allowInternalRaw}"`);
   const proof: Config['proof'] = {
     webhookOrigins: list(env, 'WEBHOOK_ORIGINS').map((origin) => {
       try {
         const parsed = new URL(origin);
-        if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
+        if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, ''))
+          throw new Error('not an origin');
         return parsed.origin;
       } catch {
         throw new ConfigError('WEBHOOK_ORIGINS', `must list origins such as https://archive.example.edu.cn, got "${origin}"`);
@@ -348,8 +364,16 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     graphql,
     oauth: { clients: oauthClients, tokenTtlSeconds: integer(env, 'OAUTH_TOKEN_TTL', 3600, 30, 86_400) },
-    mfa: { issuer: mfaIssuer, maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100), windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400) },
-    security: loadSecurityConfig(env, production, PROVIDER_MODULES.map((module) => module.name)),
+    mfa: {
+      issuer: mfaIssuer,
+      maxFailures: integer(env, 'MFA_MAX_ATTEMPTS', 5, 1, 100),
+      windowSeconds: integer(env, 'MFA_LOCKOUT_SECONDS', 300, 10, 86_400),
+    },
+    security: loadSecurityConfig(
+      env,
+      production,
+      PROVIDER_MODULES.map((module) => module.name),
+    ),
     stamping: loadStampingConfig(env, Boolean(env.SIGNATURE_API_URL?.trim())),
     proof,
     scale,
@@ -381,9 +405,11 @@ function loadScaleConfig(env: Env): ScaleConfig {
   if (!['local', 'postgres'].includes(blobStore)) throw new ConfigError('BLOB_STORE', `must be local or postgres, got "${blobStore}"`);
   if (blobStore === 'postgres' && !databaseUrl) throw new ConfigError('BLOB_STORE', 'postgres needs DATABASE_URL');
   const instanceId = env.INSTANCE_ID?.trim() || `${os.hostname()}-${process.pid}`;
-  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', 'must be 1 to 64 letters, digits, dots, dashes, underscores or colons');
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId))
+    throw new ConfigError('INSTANCE_ID', 'must be 1 to 64 letters, digits, dots, dashes, underscores or colons');
   const redisPrefix = env.REDIS_PREFIX?.trim() || 'sigsvc:';
-  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) throw new ConfigError('REDIS_PREFIX', 'must be 1 to 64 letters, digits, colons, dots, dashes or underscores');
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix))
+    throw new ConfigError('REDIS_PREFIX', 'must be 1 to 64 letters, digits, colons, dots, dashes or underscores');
   return {
     databaseUrl,
     redisUrl,
@@ -394,4 +420,3 @@ function loadScaleConfig(env: Env): ScaleConfig {
     drainTimeoutMs: integer(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
   };
 }
-

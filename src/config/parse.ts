@@ -1,7 +1,10 @@
 // Reading environment variables: each parser names the variable in its ConfigError.
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`Invalid configuration: ${variable} ${message}`);
     this.name = 'ConfigError';
   }
@@ -36,7 +39,10 @@ export function size(env: Env, name: string, fallback: number): number {
 }
 
 export function list(env: Env, name: string): string[] {
-  return (env[name] ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 export function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {

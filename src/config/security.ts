@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { ConfigError, type Env, boolean, integer, list } from './parse.js';
 
-
 /** A rate: `points` requests per `seconds`. */
 export interface RateRule {
   points: number;
@@ -65,7 +64,8 @@ function rate(env: Env, name: string, fallback: RateRule): RateRule {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const match = /^(\d{1,7})\/(\d{1,6})$/.exec(raw);
-  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1) throw new ConfigError(name, `must be <requests>/<seconds> such as 120/60, got "${raw}"`);
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 1)
+    throw new ConfigError(name, `must be <requests>/<seconds> such as 120/60, got "${raw}"`);
   return { points: Number(match[1]), seconds: Number(match[2]) };
 }
 
@@ -96,18 +96,26 @@ export function loadSecurityConfig(env: Env, production: boolean, providerNames:
   if (store === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE', 'redis needs REDIS_URL');
 
   const rateLimits = Object.fromEntries(
-    (Object.keys(RATE_DEFAULTS) as Array<keyof SecurityConfig['rateLimits']>).map((bucket) => [bucket, rate(env, RATE_VARIABLES[bucket], RATE_DEFAULTS[bucket])]),
+    (Object.keys(RATE_DEFAULTS) as Array<keyof SecurityConfig['rateLimits']>).map((bucket) => [
+      bucket,
+      rate(env, RATE_VARIABLES[bucket], RATE_DEFAULTS[bucket]),
+    ]),
   ) as SecurityConfig['rateLimits'];
 
-  const frameOrigins = (env.FRAME_ORIGINS ?? '').split(',').map((item) => item.trim()).filter(Boolean).map((origin) => {
-    try {
-      const parsed = new URL(origin);
-      if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
-      return parsed.origin;
-    } catch {
-      throw new ConfigError('FRAME_ORIGINS', `must list origins such as https://form.example.edu.cn, got "${origin}"`);
-    }
-  });
+  const frameOrigins = (env.FRAME_ORIGINS ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      try {
+        const parsed = new URL(origin);
+        if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, ''))
+          throw new Error('not an origin');
+        return parsed.origin;
+      } catch {
+        throw new ConfigError('FRAME_ORIGINS', `must list origins such as https://form.example.edu.cn, got "${origin}"`);
+      }
+    });
 
   return {
     demo,

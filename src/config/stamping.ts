@@ -21,7 +21,8 @@ export interface StampingConfig {
 
 export function loadStampingConfig(env: Env, remoteEngine: boolean): StampingConfig {
   const engineTransport = oneOf(env, 'ENGINE_TRANSPORT', ['in-process', 'http'] as const, remoteEngine ? 'http' : 'in-process');
-  if (engineTransport === 'in-process' && remoteEngine) throw new ConfigError('ENGINE_TRANSPORT', 'cannot be in-process while SIGNATURE_API_URL names a remote engine');
+  if (engineTransport === 'in-process' && remoteEngine)
+    throw new ConfigError('ENGINE_TRANSPORT', 'cannot be in-process while SIGNATURE_API_URL names a remote engine');
   return {
     engineTransport,
     stampConcurrency: integer(env, 'STAMP_CONCURRENCY', 4, 1, 64),

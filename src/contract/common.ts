@@ -18,7 +18,8 @@ export const Enum = <const T extends readonly (string | number)[]>(values: T, op
   Type.Unsafe<T[number]>({ enum: [...values], ...options });
 
 /** `{const: value}` without the `type` TypeBox's Literal adds. */
-export const Const = <const T extends string | number | boolean>(value: T, options: SchemaOptions = {}) => Type.Unsafe<T>({ const: value, ...options });
+export const Const = <const T extends string | number | boolean>(value: T, options: SchemaOptions = {}) =>
+  Type.Unsafe<T>({ const: value, ...options });
 
 /** Any JSON object (form data, a template's JSON Schema). */
 export const AnyObject = (options: SchemaOptions = {}) => Type.Unsafe<Record<string, unknown>>({ type: 'object', ...options });

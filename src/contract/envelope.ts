@@ -21,7 +21,10 @@ export interface Envelope<T = unknown> {
 }
 
 /** One failing JSON path of a request (entities of 400 INVALID_REQUEST, 422 TEMPLATE_DATA_INVALID). */
-export const FieldError = Type.Object({ path: Type.String({ description: 'e.g. $.seals[0].x' }), message: Type.String() }, { title: 'FieldError' });
+export const FieldError = Type.Object(
+  { path: Type.String({ description: 'e.g. $.seals[0].x' }), message: Type.String() },
+  { title: 'FieldError' },
+);
 export type FieldError = Static<typeof FieldError>;
 
 export const Failure = Type.Object(

@@ -54,7 +54,10 @@ export type ExportRequest = Static<typeof ExportRequest>;
 
 /** `POST /signature/:id/document`. */
 export const GenerateDocumentRequest = Type.Object(
-  { data: Type.Optional(AnyObject({ description: 'Form data; with a ticket only the fields the template schema declares.' })), ticket: Type.Optional(Type.String({ maxLength: 4096 })) },
+  {
+    data: Type.Optional(AnyObject({ description: 'Form data; with a ticket only the fields the template schema declares.' })),
+    ticket: Type.Optional(Type.String({ maxLength: 4096 })),
+  },
   { ...CLOSED, title: 'GenerateDocumentRequest' },
 );
 export type GenerateDocumentRequest = Static<typeof GenerateDocumentRequest>;

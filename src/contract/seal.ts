@@ -11,22 +11,35 @@ const Accounts = Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { max
 export const CreateSealRequest = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    type: Type.String({ minLength: 1, maxLength: 50, description: '公章, 合同专用章, 财务专用章, 个人签名, 手写, … — matched by permission.sealTypes.' }),
+    type: Type.String({
+      minLength: 1,
+      maxLength: 50,
+      description: '公章, 合同专用章, 财务专用章, 个人签名, 手写, … — matched by permission.sealTypes.',
+    }),
     owner: Type.String({ minLength: 1, maxLength: 100 }),
     ownerKind: Type.Optional(Enum(OWNER_KINDS)),
     holders: Accounts,
     image: Type.Optional(Uuid({ description: 'File id of a PNG, JPEG or SVG image; generated when absent.' })),
-    p12: Type.Optional(Uuid({ description: "File id of a PKCS#12 bundle with the seal's key and certificate; issued by the built-in CA when absent." })),
+    p12: Type.Optional(
+      Uuid({ description: "File id of a PKCS#12 bundle with the seal's key and certificate; issued by the built-in CA when absent." }),
+    ),
     passphrase: Type.Optional(Type.String({ maxLength: 1000 })),
-    keyAlgorithm: Type.Optional(Enum(KEY_ALGORITHMS, { description: 'Key type when the built-in CA issues the certificate (default ECDSA P-256).' })),
+    keyAlgorithm: Type.Optional(
+      Enum(KEY_ALGORITHMS, { description: 'Key type when the built-in CA issues the certificate (default ECDSA P-256).' }),
+    ),
     providerOptions: Type.Optional(
       Type.Object(
         { autoSign: Type.Optional(Type.Boolean()), address: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
-        { ...CLOSED, description: 'Provider-specific settings: `autoSign` (e签宝: apply this organisation seal silently), `address` (xuper identity).' },
+        {
+          ...CLOSED,
+          description: 'Provider-specific settings: `autoSign` (e签宝: apply this organisation seal silently), `address` (xuper identity).',
+        },
       ),
     ),
     provider: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' })),
-    ltv: Type.Optional(Type.Boolean({ description: "PAdES B-LTA for this seal's stamps (needs TSA_URL); absent: the global LTV setting." })),
+    ltv: Type.Optional(
+      Type.Boolean({ description: "PAdES B-LTA for this seal's stamps (needs TSA_URL); absent: the global LTV setting." }),
+    ),
   },
   { ...CLOSED, title: 'CreateSealRequest' },
 );

@@ -27,11 +27,15 @@ const sealFields = {
   signature: Text(2_000_000, { description: 'The seal signature (CMS, base64).' }),
   privateKey: Text(100_000, { description: "Despite the spec's name: the seal's public certificate (PEM). Private keys are refused." }),
   index: Type.Optional(Type.Integer({ minimum: 0, maximum: 199, ...EXTENSION, description: 'In S2: which seal this item updates.' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, ...EXTENSION, description: '1-based page for x/y; default the last page.' })),
+  page: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100000, ...EXTENSION, description: '1-based page for x/y; default the last page.' }),
+  ),
   keywordOrder: Type.Optional(Enum([0, 1, 2], { ...EXTENSION, description: '0 all, 1 first-to-last, 2 last-to-first (default 2).' })),
   keywordSeq: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, ...EXTENSION, description: '1-based match to use (default 1).' })),
   crossPage: Type.Optional(Type.Boolean({ ...EXTENSION, description: 'A cross-page seal (骑缝章) across the right edge of every page.' })),
-  evidence: Type.Optional(Text(2048, { ...EXTENSION, description: "File uri of the provider's evidence for this seal (e.g. Zoho's completion certificate)." })),
+  evidence: Type.Optional(
+    Text(2048, { ...EXTENSION, description: "File uri of the provider's evidence for this seal (e.g. Zoho's completion certificate)." }),
+  ),
   size: Type.Optional(Type.Number({ minimum: 10, maximum: 600, ...EXTENSION, description: 'Seal diameter/width in PDF points.' })),
   sealId: Type.Optional(Text(200, { ...EXTENSION, description: 'Id of the seal that was applied.' })),
   sealName: Type.Optional(Text(200, EXTENSION)),
@@ -80,9 +84,13 @@ const signatureFields = {
   createTime: Type.Integer({ minimum: 0 }),
   seals: Type.Array(Seal, { maxItems: 200 }),
   fileId: Type.Optional(Uuid({ ...EXTENSION, description: 'File id of the current PDF revision.' })),
-  template: Type.Optional(Text(2048, { ...EXTENSION, description: 'Word template the document is generated from (name in templates/ or file uri).' })),
+  template: Type.Optional(
+    Text(2048, { ...EXTENSION, description: 'Word template the document is generated from (name in templates/ or file uri).' }),
+  ),
   state: Type.Optional(Enum(['unsigned', 'signed'], { ...EXTENSION, description: 'Derived; ignored on input.' })),
-  version: Type.Optional(Type.Integer({ minimum: 1, ...EXTENSION, description: 'Optimistic concurrency: an S2 naming a stale version is refused with 409.' })),
+  version: Type.Optional(
+    Type.Integer({ minimum: 1, ...EXTENSION, description: 'Optimistic concurrency: an S2 naming a stale version is refused with 409.' }),
+  ),
   updateTime: Type.Optional(Type.Integer({ minimum: 0, ...EXTENSION, description: 'Derived; ignored on input.' })),
   revisions: Type.Optional(Type.Array(Revision, { maxItems: 1000, ...EXTENSION, description: 'Derived; ignored on input.' })),
 };
@@ -102,11 +110,14 @@ export const CreateSignatureRequest = Type.Object(
     file: Type.Optional(Uuid({ description: 'Id of an uploaded PDF in the file store.' })),
     template: Type.Optional(Text(2048, { description: 'A template name in templates/, a file uri of a .docx, or an allow-listed URL.' })),
     data: Type.Optional(AnyObject({ description: 'Form data for the template.' })),
-    generate: Type.Optional(Type.Boolean({ description: 'With template: false creates the Signature without a document (generated later from form data).' })),
+    generate: Type.Optional(
+      Type.Boolean({ description: 'With template: false creates the Signature without a document (generated later from form data).' }),
+    ),
     seals: Type.Optional(Type.Array(SealInput, { maxItems: 200 })),
     verificationMark: Type.Optional(
       Type.Union([Type.Boolean(), Type.Object({ shareable: Type.Optional(Type.Boolean()) }, CLOSED)], {
-        description: 'Draw a QR code, verification code and URL in the footer of the last page (true, or {shareable}: the public page may show the document).',
+        description:
+          'Draw a QR code, verification code and URL in the footer of the last page (true, or {shareable}: the public page may show the document).',
       }),
     ),
   },

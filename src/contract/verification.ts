@@ -15,7 +15,9 @@ export const RevocationReport = Type.Object(
     source: Type.Optional(Type.String({ description: "Where the answer came from: 'embedded OCSP', 'embedded CRL', 'OCSP', 'CRL'." })),
     revokedAt: Type.Optional(Type.String({ description: 'ISO 8601, for a revoked certificate.' })),
     reason: Type.Optional(Type.String({ description: "RFC 5280 reason, e.g. 'keyCompromise'." })),
-    certificate: Type.Optional(Type.String({ description: "Subject of the revoked (or unknown) certificate when it is not the signer's." })),
+    certificate: Type.Optional(
+      Type.String({ description: "Subject of the revoked (or unknown) certificate when it is not the signer's." }),
+    ),
     why: Type.Optional(Type.String({ description: 'Why the status could not be had.' })),
     noSources: Type.Optional(Type.Boolean({ description: 'The certificate names no OCSP responder and no CRL.' })),
   },
@@ -44,7 +46,9 @@ export const SignatureReport = Type.Object(
     signerName: Nullable(Type.String(), { description: '/Name of the signature dictionary (not proven by the certificate).' }),
     signerCertificatePem: Nullable(Type.String()),
     issuer: Nullable(Type.String()),
-    signedAt: Nullable(Type.String(), { description: "ISO 8601: a valid timestamp token's time, else /M, else the signing-time attribute." }),
+    signedAt: Nullable(Type.String(), {
+      description: "ISO 8601: a valid timestamp token's time, else /M, else the signing-time attribute.",
+    }),
     signedAtSource: Nullable(Enum(['timestamp', 'signature-dictionary', 'signing-time-attribute'])),
     timestamped: Type.Boolean(),
     timestamp: Nullable(TimestampReport),

@@ -35,12 +35,12 @@ export class ServiceConverter implements Converter {
       conversionTimeoutMs: this.settings.conversionTimeoutMs,
       workDir: path.join(this.settings.dataDir, 'office'),
       logger: this.settings.logger,
-    }).then(
-      (pool) => (this.started = pool),
-    ).catch((error) => {
-      this.pool = null;
-      throw error;
-    });
+    })
+      .then((pool) => (this.started = pool))
+      .catch((error) => {
+        this.pool = null;
+        throw error;
+      });
     return this.pool;
   }
 

@@ -27,10 +27,21 @@ export class DocumentService {
     private readonly proof?: DocumentProof,
   ) {}
 
-  async createFromTemplate(input: { name?: string; template: string; data?: Record<string, unknown>; seals?: SealInput[]; generate?: boolean; verificationMark?: unknown }): Promise<Signature> {
+  async createFromTemplate(input: {
+    name?: string;
+    template: string;
+    data?: Record<string, unknown>;
+    seals?: SealInput[];
+    generate?: boolean;
+    verificationMark?: unknown;
+  }): Promise<Signature> {
     if (input.generate === false) {
       const template = await this.pipeline.templateInfo(input.template);
-      const signature = await this.signatures.createPending({ name: input.name ?? `${template.title}.pdf`, template: input.template, seals: input.seals ?? template.seals });
+      const signature = await this.signatures.createPending({
+        name: input.name ?? `${template.title}.pdf`,
+        template: input.template,
+        seals: input.seals ?? template.seals,
+      });
       // The code is reserved now and drawn when the document is generated.
       const mark = markRequest(input.verificationMark ?? template.verificationMark);
       if (mark && this.proof) await this.proof.register(signature.id, newVerificationCode(), mark);
@@ -43,7 +54,12 @@ export class DocumentService {
     const pdf = marked?.pdf ?? rendered;
     const name = input.name ?? `${template.title}.pdf`;
     const file = await this.files.putBytes(pdf, { name, mime: ALLOWED_MIME.pdf });
-    const signature = await this.signatures.create({ name, fileId: file.id, seals: input.seals ?? template.seals, template: input.template });
+    const signature = await this.signatures.create({
+      name,
+      fileId: file.id,
+      seals: input.seals ?? template.seals,
+      template: input.template,
+    });
     if (marked && mark) await this.proof!.register(signature.id, marked.code, mark);
     this.proof?.recordGenerated(signature.id, input.template, input.data, pdf, marked?.code);
     return signature;
@@ -74,7 +90,10 @@ export class DocumentService {
     } catch (error) {
       if (!(error instanceof DomainError) || error.code !== 'VERSION_CONFLICT') throw error;
       assertUnlocked(await this.signatures.get(signatureId));
-      throw new DomainError('DOCUMENT_CHANGED', 'The Signature changed while its document was being generated; nothing was replaced. Fetch it and try again.');
+      throw new DomainError(
+        'DOCUMENT_CHANGED',
+        'The Signature changed while its document was being generated; nothing was replaced. Fetch it and try again.',
+      );
     }
   }
 
@@ -85,10 +104,18 @@ export class DocumentService {
   private async assertEndUserData(reference: string, data: Record<string, unknown>): Promise<void> {
     const template = await this.pipeline.templateInfo(reference);
     const declared = (template.schema as { properties?: Record<string, unknown> } | undefined)?.properties;
-    if (!declared) throw new DomainError('TEMPLATE_DATA_ENGINE_ONLY', 'This template declares no fields an end user may fill; the engine supplies its data.');
+    if (!declared)
+      throw new DomainError(
+        'TEMPLATE_DATA_ENGINE_ONLY',
+        'This template declares no fields an end user may fill; the engine supplies its data.',
+      );
     const extra = Object.keys(data).filter((key) => !Object.hasOwn(declared, key));
     if (extra.length > 0) {
-      throw new DomainError('TEMPLATE_DATA_INVALID', `Fields the template does not declare: ${extra.slice(0, 10).join(', ')}.`, extra.map((key) => ({ path: `$.data.${key}`, message: 'is not a field of this template' })));
+      throw new DomainError(
+        'TEMPLATE_DATA_INVALID',
+        `Fields the template does not declare: ${extra.slice(0, 10).join(', ')}.`,
+        extra.map((key) => ({ path: `$.data.${key}`, message: 'is not a field of this template' })),
+      );
     }
   }
 }

@@ -38,7 +38,12 @@ export class ExportPipeline {
    * be files uploaded for it (`PUT /file` with `signature=<id>`). Without it (the engine creating a
    * Signature or exporting) any PNG/JPEG of the store may be named.
    */
-  async renderDocx(reference: string, data: unknown, onStage: StageListener = () => undefined, forSignature?: string): Promise<{ docx: Buffer; template: LoadedTemplate }> {
+  async renderDocx(
+    reference: string,
+    data: unknown,
+    onStage: StageListener = () => undefined,
+    forSignature?: string,
+  ): Promise<{ docx: Buffer; template: LoadedTemplate }> {
     onStage('queued');
     const template = await this.options.templates.resolve(reference);
     if (template.schema) validateTemplateData(template.schema, data);
@@ -52,7 +57,12 @@ export class ExportPipeline {
     return { docx, template };
   }
 
-  async renderPdf(reference: string, data: unknown, onStage: StageListener = () => undefined, forSignature?: string): Promise<{ pdf: Buffer; docx: Buffer; template: LoadedTemplate }> {
+  async renderPdf(
+    reference: string,
+    data: unknown,
+    onStage: StageListener = () => undefined,
+    forSignature?: string,
+  ): Promise<{ pdf: Buffer; docx: Buffer; template: LoadedTemplate }> {
     const { docx, template } = await this.renderDocx(reference, data, onStage, forSignature);
     const started = performance.now();
     const pdf = await this.options.converter.convert(docx, { onStarted: () => onStage('converting') });
@@ -66,7 +76,10 @@ export class ExportPipeline {
     const file = id ? await this.options.files.get(id) : undefined;
     if (!file) throw new DomainError('IMAGE_NOT_FOUND', `The image "${ref.slice(0, 80)}" is not a file of this service.`);
     if (forSignature !== undefined && !file.tags.includes(`signature:${forSignature}`)) {
-      throw new DomainError('IMAGE_NOT_FOR_SIGNATURE', `The image ${file.id} was not uploaded for this Signature (PUT /file with signature=${forSignature}).`);
+      throw new DomainError(
+        'IMAGE_NOT_FOR_SIGNATURE',
+        `The image ${file.id} was not uploaded for this Signature (PUT /file with signature=${forSignature}).`,
+      );
     }
     if (file.mime !== ALLOWED_MIME.png && file.mime !== ALLOWED_MIME.jpeg) {
       throw new DomainError('NOT_AN_IMAGE', `The file ${file.id} is ${file.mime}; images in templates are PNG or JPEG.`);

@@ -71,7 +71,11 @@ export class StoredTemplates implements TemplateCatalogue {
   async list(): Promise<TemplateSummary[]> {
     const [rows, shipped] = await Promise.all([this.db.selectFrom('templates').selectAll().execute(), this.shipped.list()]);
     // A summary needs the schema's title, not the document: no blob is read.
-    const uploaded = await Promise.all(rows.map(async (row) => summarizeTemplate(await this.fromRow(row, Buffer.alloc(0)), Number(row.size), new Date(Number(row.update_time)))));
+    const uploaded = await Promise.all(
+      rows.map(async (row) =>
+        summarizeTemplate(await this.fromRow(row, Buffer.alloc(0)), Number(row.size), new Date(Number(row.update_time))),
+      ),
+    );
     const byName = new Map([...shipped, ...uploaded].map((summary) => [summary.name, summary]));
     return [...byName.keys()].sort().map((name) => byName.get(name)!);
   }
@@ -86,7 +90,11 @@ export class StoredTemplates implements TemplateCatalogue {
     await this.db
       .insertInto('templates')
       .values({ name, sha256, size: docx.byteLength, schema: schemaText, update_time: now })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ sha256, size: docx.byteLength, update_time: now, ...(schemaText === null ? {} : { schema: schemaText }) }))
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ sha256, size: docx.byteLength, update_time: now, ...(schemaText === null ? {} : { schema: schemaText }) }),
+      )
       .execute();
     if (previous && previous.sha256 !== sha256) await this.releaseBlob(previous.sha256);
     return summarizeTemplate(await this.load(name), docx.byteLength, new Date(now));

@@ -32,7 +32,8 @@ export class TemplateSource {
     if (fileId) {
       const file = await this.options.files.get(fileId);
       if (!file) throw new DomainError('TEMPLATE_NOT_FOUND', `No file with id ${fileId}.`);
-      if (file.mime !== ALLOWED_MIME.docx) throw new DomainError('NOT_DOCX', `File ${fileId} is ${file.mime}, not a Word (.docx) template.`);
+      if (file.mime !== ALLOWED_MIME.docx)
+        throw new DomainError('NOT_DOCX', `File ${fileId} is ${file.mime}, not a Word (.docx) template.`);
       return { name: file.name, title: file.name, docx: await this.options.files.readBytes(file) };
     }
     let url: URL;
@@ -42,7 +43,10 @@ export class TemplateSource {
       throw new DomainError('INVALID_TEMPLATE', `"${ref.slice(0, 100)}" is neither a template name, a file uri nor a URL.`);
     }
     if (!['http:', 'https:'].includes(url.protocol) || !this.options.allowedOrigins.includes(url.origin)) {
-      throw new DomainError('TEMPLATE_ORIGIN_NOT_ALLOWED', `Templates are not fetched from ${url.origin}; it is not on the allow-list (TEMPLATE_ORIGINS).`);
+      throw new DomainError(
+        'TEMPLATE_ORIGIN_NOT_ALLOWED',
+        `Templates are not fetched from ${url.origin}; it is not on the allow-list (TEMPLATE_ORIGINS).`,
+      );
     }
     return { name: url.pathname.split('/').pop() || 'template.docx', title: url.pathname, docx: await this.fetch(url) };
   }
@@ -56,9 +60,11 @@ export class TemplateSource {
     }
     if (!response.ok) throw new DomainError('TEMPLATE_FETCH_FAILED', `Fetching the template answered HTTP ${response.status}.`);
     const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > this.options.maxTemplateBytes) throw new DomainError('TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
+    if (declared > this.options.maxTemplateBytes)
+      throw new DomainError('TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
     const bytes = Buffer.from(await response.arrayBuffer());
-    if (bytes.length > this.options.maxTemplateBytes) throw new DomainError('TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
+    if (bytes.length > this.options.maxTemplateBytes)
+      throw new DomainError('TEMPLATE_TOO_LARGE', 'The template is larger than the upload limit.');
     return bytes;
   }
 }

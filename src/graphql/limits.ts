@@ -39,15 +39,21 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) 
   return own + childComplexity;
 };
 
-export function costRule(maxCost: number, variables: Record<string, unknown> | undefined, operationName: string | undefined): ValidationRule {
+export function costRule(
+  maxCost: number,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | undefined,
+): ValidationRule {
   return createComplexityRule({
     maximumComplexity: maxCost,
     variables: variables ?? {},
     operationName,
     estimators: [estimator],
     createError: (max, actual) =>
-      new GraphQLError(`The query costs ${actual}, more than the limit of ${max}; ask for fewer fields or smaller pages.`, { extensions: { ecode: 'QUERY_TOO_COSTLY', cost: actual, maxCost: max } }),
-  }) as unknown as ValidationRule;
+      new GraphQLError(`The query costs ${actual}, more than the limit of ${max}; ask for fewer fields or smaller pages.`, {
+        extensions: { ecode: 'QUERY_TOO_COSTLY', cost: actual, maxCost: max },
+      }),
+  });
 }
 
 /** Refuses operations nested deeper than `maxDepth` levels of fields (fragments followed, cycles guarded). */
@@ -65,8 +71,7 @@ export function depthRule(maxDepth: number): ValidationRule {
           // Introspection's type references (ofType of ofType …) end after a few levels and never cycle.
           const step = selection.name.value === 'ofType' ? 0 : 1;
           deepest = Math.max(deepest, selection.selectionSet ? depthOf(selection.selectionSet, depth + step, seen) : depth);
-        }
-        else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, depth, seen));
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, depth, seen));
         else if (!seen.has(selection.name.value)) {
           const fragment = fragments.get(selection.name.value);
           deepest = Math.max(deepest, depthOf(fragment?.selectionSet, depth, new Set([...seen, selection.name.value])));

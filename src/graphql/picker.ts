@@ -11,11 +11,26 @@ import type { SealRecord } from '../store/seals.js';
 /** Ticket "signature id" of picker tickets: they name an account and open no Signature. */
 export const PICKER_SCOPE = 'seal-picker';
 
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *";
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *";
 
 const TEXT = {
-  'zh-CN': { title: '选择印章', who: (name: string) => `当前用户：${name}`, none: '您没有可用的印章。', choose: '使用此印章', mfa: '需二次验证', picked: '已选择，此窗口可以关闭。' },
-  en: { title: 'Choose a seal', who: (name: string) => `Signed in as ${name}`, none: 'You hold no seal that can be used here.', choose: 'Use this seal', mfa: 'needs a one-time code', picked: 'Chosen; you may close this window.' },
+  'zh-CN': {
+    title: '选择印章',
+    who: (name: string) => `当前用户：${name}`,
+    none: '您没有可用的印章。',
+    choose: '使用此印章',
+    mfa: '需二次验证',
+    picked: '已选择，此窗口可以关闭。',
+  },
+  en: {
+    title: 'Choose a seal',
+    who: (name: string) => `Signed in as ${name}`,
+    none: 'You hold no seal that can be used here.',
+    choose: 'Use this seal',
+    mfa: 'needs a one-time code',
+    picked: 'Chosen; you may close this window.',
+  },
 };
 
 /** The picker's only script: hands the chosen seal to the page that opened (or framed) it. */
@@ -74,8 +89,13 @@ export function pickerRoutes(options: PickerOptions): Router {
     const ticket = String(req.query.ticket ?? '');
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const t = TEXT[locale];
-    const types = String(req.query.sealAttr ?? '').split(',').map((type) => type.trim()).filter(Boolean);
-    const seals = (await options.registry.list()).filter((seal) => seal.holders.includes(user.account) && !seal.disabled && (types.length === 0 || types.includes(seal.type)));
+    const types = String(req.query.sealAttr ?? '')
+      .split(',')
+      .map((type) => type.trim())
+      .filter(Boolean);
+    const seals = (await options.registry.list()).filter(
+      (seal) => seal.holders.includes(user.account) && !seal.disabled && (types.length === 0 || types.includes(seal.type)),
+    );
     const mfaIds = await options.mfa.requiredIds();
     const allowed = options.allowedOrigins();
     const asked = typeof req.query.origin === 'string' ? req.query.origin : '';

@@ -75,7 +75,9 @@ export function createRootValue(deps: ResolverDeps) {
   const pageSize = (requested: number | null | undefined): number => {
     const first = requested ?? 20;
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      throw new DomainError('INVALID_REQUEST', `first must be between 1 and ${MAX_PAGE_SIZE}.`, [{ path: 'first', message: 'out of range' }]);
+      throw new DomainError('INVALID_REQUEST', `first must be between 1 and ${MAX_PAGE_SIZE}.`, [
+        { path: 'first', message: 'out of range' },
+      ]);
     }
     return first;
   };
@@ -90,7 +92,11 @@ export function createRootValue(deps: ResolverDeps) {
     const page = matching.slice(start, start + first);
     const more = start + first < matching.length;
     const mfaIds = await deps.mfa.policy.requiredIds();
-    return { seals: page.map((seal) => sealView(seal, uris, mfaIds)), nextToken: more ? cursorOf(page[page.length - 1]) : null, total: matching.length };
+    return {
+      seals: page.map((seal) => sealView(seal, uris, mfaIds)),
+      nextToken: more ? cursorOf(page[page.length - 1]) : null,
+      total: matching.length,
+    };
   };
   return {
     async discovery(_args: unknown, context: GraphqlContext) {
@@ -133,7 +139,11 @@ export function createRootValue(deps: ResolverDeps) {
 
     async userSealsPage(args: { account?: string | null; first?: number | null; after?: string | null }, context: GraphqlContext) {
       const account = actingAccount(context.caller, args.account, 'seal:read');
-      return pageOf((await registry.list()).filter((seal) => seal.holders.includes(account)), pageSize(args.first), args.after);
+      return pageOf(
+        (await registry.list()).filter((seal) => seal.holders.includes(account)),
+        pageSize(args.first),
+        args.after,
+      );
     },
 
     async adminSeals(args: { filter?: SealFilter | null; first?: number | null; after?: string | null }, context: GraphqlContext) {
@@ -193,7 +203,8 @@ export function createRootValue(deps: ResolverDeps) {
     async enrollTotp(args: { account: string }, context: GraphqlContext) {
       requireAdmin(context.caller);
       const account = args.account.trim();
-      if (!account || account.length > 200) throw new DomainError('INVALID_REQUEST', 'Name the account to enrol.', [{ path: 'account', message: 'required' }]);
+      if (!account || account.length > 200)
+        throw new DomainError('INVALID_REQUEST', 'Name the account to enrol.', [{ path: 'account', message: 'required' }]);
       const enrolment = await deps.mfa.totp.enrol(account);
       return { account, uri: enrolment.uri, qrPng: `data:image/png;base64,${Buffer.from(enrolment.qrPng).toString('base64')}` };
     },

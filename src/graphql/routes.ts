@@ -37,17 +37,25 @@ const GRAPHQL_MEDIA = 'application/graphql-response+json; charset=utf-8';
 const JSON_MEDIA = 'application/json; charset=utf-8';
 
 /** The error's ecode (and HTTP status) for clients, from the one table; anything else is an internal error. */
-function describe(error: unknown): { ecode: string; status: number; message: string; entities?: unknown[]; headers: Record<string, string> } | undefined {
+function describe(
+  error: unknown,
+): { ecode: string; status: number; message: string; entities?: unknown[]; headers: Record<string, string> } | undefined {
   const known = httpFailureOf(error);
   if (!known) return undefined;
-  return { ecode: known.ecode, status: known.status, message: known.message, headers: known.headers, ...(known.entities.length ? { entities: known.entities } : {}) };
+  return {
+    ecode: known.ecode,
+    status: known.status,
+    message: known.message,
+    headers: known.headers,
+    ...(known.entities.length ? { entities: known.entities } : {}),
+  };
 }
 
 /** GraphQL errors carry extensions.ecode with our ecodes (and the status the REST API would answer). */
 function formatError(log: RequestContext['log'] | undefined) {
   return (error: Readonly<GraphQLError | Error>): GraphQLError | Error => {
     if (!(error instanceof GraphQLError)) return new GraphQLError(error.message, { extensions: { ecode: 'INVALID_REQUEST', status: 400 } });
-    if (error.extensions?.ecode) return error as GraphQLError;
+    if (error.extensions?.ecode) return error;
     const original = error.originalError;
     if (!original) {
       const ecode = error.message.startsWith('Syntax Error')
@@ -55,19 +63,37 @@ function formatError(log: RequestContext['log'] | undefined) {
         : /introspection has been disabled/i.test(error.message)
           ? 'INTROSPECTION_DISABLED'
           : 'GRAPHQL_VALIDATION_FAILED';
-      return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { ...error.extensions, ecode } });
+      return new GraphQLError(error.message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        extensions: { ...error.extensions, ecode },
+      });
     }
     const known = describe(original);
     if (known) {
-      return new GraphQLError(known.message, { nodes: error.nodes, path: error.path, extensions: { ecode: known.ecode, status: known.status, ...(known.entities ? { entities: known.entities } : {}) } });
+      return new GraphQLError(known.message, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { ecode: known.ecode, status: known.status, ...(known.entities ? { entities: known.entities } : {}) },
+      });
     }
     if (original instanceof GraphQLError) return original;
     // Argument coercion errors (a bad variable) are the client's; anything else is ours.
     if (/^(Variable|Argument|Expected|Int cannot|Float cannot|String cannot|Boolean cannot)/.test(original.message)) {
-      return new GraphQLError(original.message, { nodes: error.nodes, path: error.path, extensions: { ecode: 'INVALID_REQUEST', status: 400 } });
+      return new GraphQLError(original.message, {
+        nodes: error.nodes,
+        path: error.path,
+        extensions: { ecode: 'INVALID_REQUEST', status: 400 },
+      });
     }
     log?.error({ err: original, path: error.path }, 'GraphQL resolver failed');
-    return new GraphQLError('Something went wrong on our side; the request changed nothing it did not report.', { nodes: error.nodes, path: error.path, extensions: { ecode: 'INTERNAL_ERROR', status: 500 } });
+    return new GraphQLError('Something went wrong on our side; the request changed nothing it did not report.', {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ecode: 'INTERNAL_ERROR', status: 500 },
+    });
   };
 }
 
@@ -78,7 +104,10 @@ function acceptsGraphqlResponse(req: Request): boolean {
 /** A request refused before any operation runs (no credential, too large, batch too big): a GraphQL-shaped body with the status. */
 function refuse(req: Request, res: Response, status: number, ecode: string, message: string, headers: Record<string, string> = {}): void {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(status).type(acceptsGraphqlResponse(req) ? GRAPHQL_MEDIA : JSON_MEDIA).send(JSON.stringify({ errors: [{ message, extensions: { ecode, status } }] }));
+  res
+    .status(status)
+    .type(acceptsGraphqlResponse(req) ? GRAPHQL_MEDIA : JSON_MEDIA)
+    .send(JSON.stringify({ errors: [{ message, extensions: { ecode, status } }] }));
 }
 
 /**
@@ -120,7 +149,7 @@ export function graphqlRoutes(options: GraphqlRouteOptions): { router: Router; e
     if ((raw?.length ?? 0) > config.bodyLimitBytes || declared > config.bodyLimitBytes) {
       return refuse(req, res, 413, 'BODY_TOO_LARGE', `The request is larger than the limit of ${config.bodyLimitBytes} bytes.`);
     }
-    if (req.method === 'GET' && (req.originalUrl.length > config.bodyLimitBytes)) {
+    if (req.method === 'GET' && req.originalUrl.length > config.bodyLimitBytes) {
       return refuse(req, res, 414, 'URI_TOO_LONG', `The request URL is longer than ${config.bodyLimitBytes} bytes.`);
     }
     let client: OAuthClientPrincipal | undefined;
@@ -128,7 +157,14 @@ export function graphqlRoutes(options: GraphqlRouteOptions): { router: Router; e
     if (bearer && OAuthServer.looksLikeToken(bearer[1])) client = options.oauth.verify(bearer[1]);
     const caller = callerOf(state.principal, client);
     if (!caller) {
-      return refuse(req, res, 401, 'UNAUTHORIZED', 'Authentication is required: an OAuth2 bearer token, an engine key, the InfoPlus digest or a user ticket.', { 'WWW-Authenticate': 'Bearer' });
+      return refuse(
+        req,
+        res,
+        401,
+        'UNAUTHORIZED',
+        'Authentication is required: an OAuth2 bearer token, an engine key, the InfoPlus digest or a user ticket.',
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     }
     const context: RequestContext = { caller, log: state.log };
     const run = (body: unknown) =>
@@ -149,9 +185,14 @@ export function graphqlRoutes(options: GraphqlRouteOptions): { router: Router; e
       // Operations of a batch run one after another: a batch never runs more concurrently than one request.
       const results: Array<readonly [string | null, { status: number }]> = [];
       for (const item of req.body) results.push(await run(item));
-      const status = results.every(([, init]) => init.status === 200) ? 200 : (results.find(([, init]) => init.status !== 200)?.[1].status ?? 400);
+      const status = results.every(([, init]) => init.status === 200)
+        ? 200
+        : (results.find(([, init]) => init.status !== 200)?.[1].status ?? 400);
       const media = acceptsGraphqlResponse(req) ? GRAPHQL_MEDIA : JSON_MEDIA;
-      res.status(status).type(media).send(`[${results.map(([body]) => body ?? 'null').join(',')}]`);
+      res
+        .status(status)
+        .type(media)
+        .send(`[${results.map(([body]) => body ?? 'null').join(',')}]`);
       return;
     }
     const [body, init] = await run(req.body ?? null);
@@ -159,7 +200,14 @@ export function graphqlRoutes(options: GraphqlRouteOptions): { router: Router; e
     res.status(init.status);
     if (body === null) {
       // graphql-http answers some refusals (406, 405, 415) without a body: say why, GraphQL-shaped.
-      const ecode = init.status === 405 ? 'METHOD_NOT_ALLOWED' : init.status === 406 ? 'NOT_ACCEPTABLE' : init.status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST';
+      const ecode =
+        init.status === 405
+          ? 'METHOD_NOT_ALLOWED'
+          : init.status === 406
+            ? 'NOT_ACCEPTABLE'
+            : init.status === 415
+              ? 'UNSUPPORTED_MEDIA_TYPE'
+              : 'INVALID_REQUEST';
       res.setHeader('Content-Type', JSON_MEDIA);
       res.send(JSON.stringify({ errors: [{ message: init.statusText || ecode, extensions: { ecode, status: init.status } }] }));
       return;
@@ -176,7 +224,8 @@ export function graphqlRoutes(options: GraphqlRouteOptions): { router: Router; e
     if (req.path !== '/graphql' || res.headersSent) return next(error);
     const parser = error as { type?: string; limit?: number };
     if (parser?.type === 'entity.parse.failed') return refuse(req, res, 400, 'MALFORMED_JSON', 'The body is not valid JSON.');
-    if (parser?.type === 'entity.too.large') return refuse(req, res, 413, 'BODY_TOO_LARGE', `The body is larger than the limit of ${parser.limit} bytes.`);
+    if (parser?.type === 'entity.too.large')
+      return refuse(req, res, 413, 'BODY_TOO_LARGE', `The body is larger than the limit of ${parser.limit} bytes.`);
     const known = describe(error);
     if (!known) return next(error);
     refuse(req, res, known.status, known.ecode, known.message, known.headers);

@@ -65,7 +65,10 @@ export const errorHandler: ErrorRequestHandler = (thrown: unknown, req: Request,
   const known = httpFailureOf(thrown) ?? bodyParserFailure(thrown as BodyParserError);
   if (known) return answer(res, known);
   const code = (thrown as { code?: unknown } | null)?.code;
-  log?.error({ err: thrown }, thrown instanceof DomainError ? `error code ${String(code)} has no HTTP status in src/http/error-status.ts` : 'unhandled error');
+  log?.error(
+    { err: thrown },
+    thrown instanceof DomainError ? `error code ${String(code)} has no HTTP status in src/http/error-status.ts` : 'unhandled error',
+  );
   answer(res, failureOf('INTERNAL_ERROR', 'Something went wrong on our side; the request changed nothing it did not report.'));
 };
 

@@ -23,7 +23,10 @@ const HEAD_BYTES = 64 * 1024;
 /** Cleans a client-supplied file name: base name only, no control characters, at most 255 characters. */
 export function cleanFilename(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 255);
   return cleaned || 'file';
 }
 
@@ -32,10 +35,15 @@ export function cleanFilename(raw: string | undefined): string {
  * memory; more than `limit` bytes is a 413 and leaves nothing behind.
  */
 export async function receiveUpload(req: Request, tempDir: string, limit: number): Promise<ReceivedUpload> {
-  if (!req.is('multipart/form-data')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Upload the file as multipart/form-data in the field "file".');
+  if (!req.is('multipart/form-data'))
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Upload the file as multipart/form-data in the field "file".');
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: limit, files: 1, fields: 20, fieldSize: 4096, parts: 25 } });
+    parser = busboy({
+      headers: req.headers,
+      defParamCharset: 'utf8',
+      limits: { fileSize: limit, files: 1, fields: 20, fieldSize: 4096, parts: 25 },
+    });
   } catch {
     throw new DomainError('MALFORMED_MULTIPART', 'The multipart body is malformed.');
   }
@@ -80,7 +88,13 @@ export async function receiveUpload(req: Request, tempDir: string, limit: number
         const handle = await fs.promises.open(tempPath, 'r+');
         await handle.sync();
         await handle.close();
-        return { size, sha256: hash.digest('hex'), head: Buffer.concat(headChunks), truncated: stream.truncated === true, filename: cleanFilename(info.filename) };
+        return {
+          size,
+          sha256: hash.digest('hex'),
+          head: Buffer.concat(headChunks),
+          truncated: stream.truncated === true,
+          filename: cleanFilename(info.filename),
+        };
       });
     });
     parser.on('error', () => fail(new DomainError('MALFORMED_MULTIPART', 'The multipart body is malformed.')));

@@ -14,7 +14,8 @@ export type RateBucket = keyof SecurityConfig['rateLimits'];
  */
 export type LimiterFactory = (bucket: RateBucket, rule: RateRule) => RateLimiterAbstract;
 
-export const memoryLimiters: LimiterFactory = (bucket, rule) => new RateLimiterMemory({ keyPrefix: bucket, points: rule.points, duration: rule.seconds });
+export const memoryLimiters: LimiterFactory = (bucket, rule) =>
+  new RateLimiterMemory({ keyPrefix: bucket, points: rule.points, duration: rule.seconds });
 
 /**
  * Counters in Redis under `<prefix>rl:<bucket>:<key>`. While Redis is unreachable each instance counts

@@ -4,7 +4,6 @@ import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-vault.js';
 import type { Db } from '../store/db.js';
 import { DomainError } from '../errors.js';
 
-
 /** A second-factor failure. */
 export class MfaError extends DomainError<'MFA_REQUIRED' | 'MFA_INVALID' | 'MFA_NOT_ENROLLED' | 'MFA_RATE_LIMITED'> {}
 
@@ -55,7 +54,9 @@ export class TotpService {
     await this.db
       .insertInto('totp_enrolments')
       .values({ account, encrypted_secret: sealed, last_step: 0, failures: 0, window_start: 0, create_time: now })
-      .onConflict((oc) => oc.column('account').doUpdateSet({ encrypted_secret: sealed, last_step: 0, failures: 0, window_start: 0, create_time: now }))
+      .onConflict((oc) =>
+        oc.column('account').doUpdateSet({ encrypted_secret: sealed, last_step: 0, failures: 0, window_start: 0, create_time: now }),
+      )
       .execute();
     const uri = this.totp(account, secret).toString();
     const qrPng = await QRCode.toBuffer(uri, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 256 });
@@ -75,7 +76,10 @@ export class TotpService {
     const windowStart = Number(row.window_start);
     const failures = now - windowStart < this.options.windowSeconds * 1000 ? Number(row.failures) : 0;
     if (failures >= this.options.maxFailures) {
-      throw new MfaError('MFA_RATE_LIMITED', `Too many wrong codes for ${account}; try again in ${Math.ceil((windowStart + this.options.windowSeconds * 1000 - now) / 1000)} s.`);
+      throw new MfaError(
+        'MFA_RATE_LIMITED',
+        `Too many wrong codes for ${account}; try again in ${Math.ceil((windowStart + this.options.windowSeconds * 1000 - now) / 1000)} s.`,
+      );
     }
     const totp = this.totp(account, OTPAuth.Secret.fromBase32(decryptPrivateKey(row.encrypted_secret, this.masterKey, `totp:${account}`)));
     const delta = /^\d{6}$/.test(code) ? totp.validate({ token: code, timestamp: now, window: 1 }) : null;
@@ -95,7 +99,10 @@ export class TotpService {
       .set(failures === 0 ? { failures: 1, window_start: now } : { failures: failures + 1 })
       .where('account', '=', account)
       .execute();
-    throw new MfaError('MFA_INVALID', step === null ? 'The one-time code is not valid.' : 'This one-time code was already used; wait for the next one.');
+    throw new MfaError(
+      'MFA_INVALID',
+      step === null ? 'The one-time code is not valid.' : 'This one-time code was already used; wait for the next one.',
+    );
   }
 }
 
@@ -113,7 +120,11 @@ export class SealMfaPolicy {
 
   async set(sealId: string, required: boolean): Promise<void> {
     if (required) {
-      await this.db.insertInto('seal_mfa').values({ seal_id: sealId, method: 'TOTP', update_time: Date.now() }).onConflict((oc) => oc.column('seal_id').doNothing()).execute();
+      await this.db
+        .insertInto('seal_mfa')
+        .values({ seal_id: sealId, method: 'TOTP', update_time: Date.now() })
+        .onConflict((oc) => oc.column('seal_id').doNothing())
+        .execute();
     } else {
       await this.db.deleteFrom('seal_mfa').where('seal_id', '=', sealId).execute();
     }
@@ -131,4 +142,3 @@ export class MfaGuard {
     if (await this.policy.required(sealId)) await this.totp.verify(account, code);
   }
 }
-

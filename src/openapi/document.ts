@@ -65,13 +65,19 @@ function requestBody(body: Body, components: Components): Json {
   if ('json' in body) return { required: true, content: { 'application/json': { schema: components.ref(body.json) } } };
   if ('form' in body) return { required: true, content: { 'application/x-www-form-urlencoded': { schema: components.ref(body.form) } } };
   if ('bytes' in body) return { required: true, content: { [body.bytes]: { schema: { type: 'string', contentMediaType: body.bytes } } } };
-  const properties = Object.fromEntries(Object.entries(body.multipart).map(([name, description]) => [name, name === 'file' ? { type: 'string', contentMediaType: 'application/octet-stream', description } : { type: 'string', description }]));
+  const properties = Object.fromEntries(
+    Object.entries(body.multipart).map(([name, description]) => [
+      name,
+      name === 'file' ? { type: 'string', contentMediaType: 'application/octet-stream', description } : { type: 'string', description },
+    ]),
+  );
   return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: body.required, properties } } } };
 }
 
 function success(route: RouteDoc, components: Components): Json {
   const answer = route.answer;
-  if ('entities' in answer) return { description: 'Succeed (errno 0).', content: { 'application/json': { schema: components.ref(Envelope(answer.entities)) } } };
+  if ('entities' in answer)
+    return { description: 'Succeed (errno 0).', content: { 'application/json': { schema: components.ref(Envelope(answer.entities)) } } };
   if ('json' in answer) return { description: 'Succeed.', content: { 'application/json': { schema: components.ref(answer.json) } } };
   return { description: 'Succeed.', content: Object.fromEntries(answer.media.map((type) => [type, {}])) };
 }
@@ -84,13 +90,19 @@ function failures(codes: string[]): Record<string, Json> {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return Object.fromEntries(
-    [...byStatus].sort(([a], [b]) => a - b).map(([status, ecodes]) => [
-      String(status),
-      {
-        description: ecodes.join(', '),
-        content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/Failure' }, { properties: { ecode: { enum: ecodes } } }] } } },
-      },
-    ]),
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, ecodes]) => [
+        String(status),
+        {
+          description: ecodes.join(', '),
+          content: {
+            'application/json': {
+              schema: { allOf: [{ $ref: '#/components/schemas/Failure' }, { properties: { ecode: { enum: ecodes } } }] },
+            },
+          },
+        },
+      ]),
   );
 }
 
@@ -100,7 +112,9 @@ function operation(route: RouteDoc, path: string, components: Components): Json 
     ...(route.query ?? []).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
   ];
   const codes = ecodesOf(route);
-  const responses: Json = route.websocket ? { '101': { description: 'Switching Protocols: the WebSocket is open.' } } : { '200': success(route, components) };
+  const responses: Json = route.websocket
+    ? { '101': { description: 'Switching Protocols: the WebSocket is open.' } }
+    : { '200': success(route, components) };
   return {
     operationId: `${route.method}${path.replace(/\{(\w+)\}/g, 'By-$1').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     tags: [route.tag],
@@ -138,10 +152,33 @@ export function openApiDocument(version: string, routes: RouteDoc[] = ROUTES): J
       schemas: components.schemas,
       securitySchemes: {
         engineBearer: { type: 'http', scheme: 'bearer', description: 'An engine key from ENGINE_KEYS.' },
-        engineDigest: { type: 'http', scheme: 'digest', description: 'InfoPlus Digest: response = MD5(MD5(code:domain:secret):nonce:MD5(METHOD:uri)), nonce "<anything>-<unixSeconds>", accepted once.' },
-        ticket: { type: 'apiKey', in: 'header', name: 'X-InfoPlus-Ticket', description: 'An end-user ticket (POST /signature/{id}/tickets).' },
-        ticketCookie: { type: 'apiKey', in: 'cookie', name: 'ips_ticket', description: "The signing page's cookie, set by its first load with ?ticket=." },
-        oauth: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { 'seal:read': 'read seals', 'seal:sign': 'sign files', 'seal:admin': 'manage seals' } } } },
+        engineDigest: {
+          type: 'http',
+          scheme: 'digest',
+          description:
+            'InfoPlus Digest: response = MD5(MD5(code:domain:secret):nonce:MD5(METHOD:uri)), nonce "<anything>-<unixSeconds>", accepted once.',
+        },
+        ticket: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-InfoPlus-Ticket',
+          description: 'An end-user ticket (POST /signature/{id}/tickets).',
+        },
+        ticketCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'ips_ticket',
+          description: "The signing page's cookie, set by its first load with ?ticket=.",
+        },
+        oauth: {
+          type: 'oauth2',
+          flows: {
+            clientCredentials: {
+              tokenUrl: '/oauth/token',
+              scopes: { 'seal:read': 'read seals', 'seal:sign': 'sign files', 'seal:admin': 'manage seals' },
+            },
+          },
+        },
       },
     },
   };

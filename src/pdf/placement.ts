@@ -68,7 +68,6 @@ export interface PlacementSlot {
 
 export class PlacementError extends DomainError<'PLACEHOLDER_NOT_FOUND' | 'PAGE_OUT_OF_RANGE' | 'PDF_UNREADABLE'> {}
 
-
 /** The margin, in points, between the page corner and a seal placed with neither coordinates nor placeholder. */
 const DEFAULT_MARGIN = 72;
 
@@ -89,7 +88,10 @@ export async function resolvePlacement(pdf: Uint8Array, slot: PlacementSlot, siz
     const matches = await findText(pdf, slot.placeHolder.trim(), order === 0 ? {} : { fromEnd: order === 2, enough: seq });
     const chosen = chooseMatches(matches, order, seq);
     if (chosen.length === 0) {
-      const detail = matches.length === 0 ? 'does not occur in the document' : `occurs ${matches.length} time(s), fewer than keywordSeq ${slot.keywordSeq}`;
+      const detail =
+        matches.length === 0
+          ? 'does not occur in the document'
+          : `occurs ${matches.length} time(s), fewer than keywordSeq ${slot.keywordSeq}`;
       throw new PlacementError('PLACEHOLDER_NOT_FOUND', `The placeholder "${slot.placeHolder}" ${detail}; the seal was not applied.`);
     }
     return { kind: 'anchors', anchors: chosen.map((m) => ({ page: m.page, x: m.x, y: m.y, origin: 'pdf' as const })), width, height };

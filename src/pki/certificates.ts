@@ -35,16 +35,21 @@ async function exportPrivateKey(key: CryptoKey): Promise<string> {
 /** Imports a PKCS#8 PEM key for signing with the algorithm of the given certificate. */
 export async function importSigningKey(privateKeyPem: string, certificate: x509.X509Certificate): Promise<CryptoKey> {
   const algorithm = certificate.publicKey.algorithm as RsaHashedImportParams | EcKeyImportParams;
-  const params = algorithm.name === 'ECDSA'
-    ? { name: 'ECDSA', namedCurve: (algorithm as EcKeyImportParams).namedCurve }
-    : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const params =
+    algorithm.name === 'ECDSA'
+      ? { name: 'ECDSA', namedCurve: (algorithm as EcKeyImportParams).namedCurve }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   return subtle.importKey('pkcs8', fromPem(privateKeyPem, 'PRIVATE KEY'), params, false, ['sign']);
 }
 
 /** A self-signed root CA (10 years) for issuing seal certificates. */
-export async function createCa(options: { commonName: string; organization: string; keyAlgorithm: KeyAlgorithmName }): Promise<CertifiedKey> {
+export async function createCa(options: {
+  commonName: string;
+  organization: string;
+  keyAlgorithm: KeyAlgorithmName;
+}): Promise<CertifiedKey> {
   const algorithm = algorithmFor(options.keyAlgorithm);
-  const keys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
@@ -78,13 +83,23 @@ export interface RevocationUrls {
 
 export async function issueSigningCertificate(
   ca: CertifiedKey,
-  options: { commonName: string; organization?: string; organizationalUnit?: string; keyAlgorithm: KeyAlgorithmName; validDays: number; revocationUrls?: RevocationUrls },
+  options: {
+    commonName: string;
+    organization?: string;
+    organizationalUnit?: string;
+    keyAlgorithm: KeyAlgorithmName;
+    validDays: number;
+    revocationUrls?: RevocationUrls;
+  },
 ): Promise<IssuedCertificate> {
   const caCertificate = new x509.X509Certificate(ca.certificatePem);
   const caKey = await importSigningKey(ca.privateKeyPem, caCertificate);
   const algorithm = algorithmFor(options.keyAlgorithm);
-  const keys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const caAlgorithm = caCertificate.publicKey.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const keys = await subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const caAlgorithm =
+    caCertificate.publicKey.algorithm.name === 'ECDSA'
+      ? { name: 'ECDSA', hash: 'SHA-256' }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
@@ -109,7 +124,11 @@ export async function issueSigningCertificate(
         : []),
     ],
   });
-  return { certificatePem: certificate.toString('pem'), privateKeyPem: await exportPrivateKey(keys.privateKey), chainPem: [ca.certificatePem] };
+  return {
+    certificatePem: certificate.toString('pem'),
+    privateKeyPem: await exportPrivateKey(keys.privateKey),
+    chainPem: [ca.certificatePem],
+  };
 }
 
 /**
@@ -120,12 +139,18 @@ export async function issueOcspResponderCertificate(ca: CertifiedKey, validDays:
   const caCertificate = new x509.X509Certificate(ca.certificatePem);
   const caKey = await importSigningKey(ca.privateKeyPem, caCertificate);
   const algorithm = algorithmFor('ECDSA-P256');
-  const keys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const caAlgorithm = caCertificate.publicKey.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const keys = await subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const caAlgorithm =
+    caCertificate.publicKey.algorithm.name === 'ECDSA'
+      ? { name: 'ECDSA', hash: 'SHA-256' }
+      : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
-    subject: distinguishedName({ commonName: `${caCertificate.subjectName.getField('CN')[0] ?? 'CA'} OCSP Responder`, organization: caCertificate.subjectName.getField('O')[0] }),
+    subject: distinguishedName({
+      commonName: `${caCertificate.subjectName.getField('CN')[0] ?? 'CA'} OCSP Responder`,
+      organization: caCertificate.subjectName.getField('O')[0],
+    }),
     issuer: caCertificate.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(Math.min(now + validDays * DAY, caCertificate.notAfter.getTime())),

@@ -28,7 +28,8 @@ export function encryptPrivateKey(privateKeyPem: string, masterKey: Buffer, owne
 /** Decrypts a v2 key for its owner (or a legacy v1 key, which has no owner bound). */
 export function decryptPrivateKey(sealed: string, masterKey: Buffer, owner: string): string {
   const [version, iv, tag, ciphertext] = sealed.split('.');
-  if ((version !== 'v1' && version !== 'v2') || !iv || !tag || !ciphertext) throw new KeyVaultError('The stored key is not in a known format.');
+  if ((version !== 'v1' && version !== 'v2') || !iv || !tag || !ciphertext)
+    throw new KeyVaultError('The stored key is not in a known format.');
   try {
     const decipher = createDecipheriv('aes-256-gcm', masterKey, Buffer.from(iv, 'base64url'));
     decipher.setAAD(version === 'v1' ? LEGACY_AAD : aadFor(owner));

@@ -8,7 +8,7 @@ export { x509 };
 
 export type KeyAlgorithmName = 'RSA-2048' | 'ECDSA-P256';
 
-export function algorithmFor(name: KeyAlgorithmName): RsaHashedKeyGenParams | EcKeyGenParams & { hash: string } {
+export function algorithmFor(name: KeyAlgorithmName): RsaHashedKeyGenParams | (EcKeyGenParams & { hash: string }) {
   return name === 'RSA-2048'
     ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
     : { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };

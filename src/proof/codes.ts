@@ -38,7 +38,13 @@ export interface VerificationCode {
   withdrawnTime: number | null;
 }
 
-const codeOf = (row: { code: string; signature_id: string; shareable: number; create_time: number; withdrawn_time: number | null }): VerificationCode => ({
+const codeOf = (row: {
+  code: string;
+  signature_id: string;
+  shareable: number;
+  create_time: number;
+  withdrawn_time: number | null;
+}): VerificationCode => ({
   code: row.code,
   signatureId: row.signature_id,
   shareable: Boolean(row.shareable),
@@ -58,21 +64,36 @@ export class VerificationCodes {
 
   /** The code when it exists and is not withdrawn; unknown and withdrawn look the same to callers. */
   async active(code: string): Promise<VerificationCode | undefined> {
-    const row = await this.db.selectFrom('verification_codes').selectAll().where('code', '=', code).where('withdrawn_time', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('verification_codes')
+      .selectAll()
+      .where('code', '=', code)
+      .where('withdrawn_time', 'is', null)
+      .executeTakeFirst();
     return row ? codeOf(row) : undefined;
   }
 
   async ofSignature(signatureId: string): Promise<VerificationCode[]> {
-    return (await this.db.selectFrom('verification_codes').selectAll().where('signature_id', '=', signatureId).orderBy('create_time').execute()).map(codeOf);
+    return (
+      await this.db.selectFrom('verification_codes').selectAll().where('signature_id', '=', signatureId).orderBy('create_time').execute()
+    ).map(codeOf);
   }
 
   async withdraw(signatureId: string, code?: string): Promise<number> {
-    let query = this.db.updateTable('verification_codes').set({ withdrawn_time: Date.now() }).where('signature_id', '=', signatureId).where('withdrawn_time', 'is', null);
+    let query = this.db
+      .updateTable('verification_codes')
+      .set({ withdrawn_time: Date.now() })
+      .where('signature_id', '=', signatureId)
+      .where('withdrawn_time', 'is', null);
     if (code) query = query.where('code', '=', code);
     return Number((await query.executeTakeFirst()).numUpdatedRows);
   }
 
   async setShareable(signatureId: string, shareable: boolean): Promise<void> {
-    await this.db.updateTable('verification_codes').set({ shareable: shareable ? 1 : 0 }).where('signature_id', '=', signatureId).execute();
+    await this.db
+      .updateTable('verification_codes')
+      .set({ shareable: shareable ? 1 : 0 })
+      .where('signature_id', '=', signatureId)
+      .execute();
   }
 }

@@ -35,18 +35,28 @@ export async function evidenceReportPdf(input: EvidenceInput, key: ServiceSignin
 
   pdf.heading('文档版本 Document revisions', 12);
   input.revisions.forEach((revision, i) => {
-    pdf.paragraph(`#${i + 1}  ${iso(revision.createTime)}  ${revision.size} bytes${revision.sealIndex === undefined ? '' : `  (seal ${revision.sealIndex})`}`, 9, 8);
+    pdf.paragraph(
+      `#${i + 1}  ${iso(revision.createTime)}  ${revision.size} bytes${revision.sealIndex === undefined ? '' : `  (seal ${revision.sealIndex})`}`,
+      9,
+      8,
+    );
     pdf.paragraph(`sha256 ${revision.sha256}`, 8.5, 20);
   });
 
   pdf.heading('印章 Seals', 12);
   signature.seals.forEach((seal, i) => {
-    pdf.paragraph(`#${i} ${seal.sealName ?? seal.description ?? ''} ${seal.sealType ? `（${seal.sealType}）` : ''} — ${seal.signature ? '已盖章 signed' : (seal.state ?? 'unsigned')}`, 9.5, 8);
+    pdf.paragraph(
+      `#${i} ${seal.sealName ?? seal.description ?? ''} ${seal.sealType ? `（${seal.sealType}）` : ''} — ${seal.signature ? '已盖章 signed' : (seal.state ?? 'unsigned')}`,
+      9.5,
+      8,
+    );
     if (seal.signedBy) pdf.field('盖章人 Applied by', `${seal.signedBy.name} (${seal.signedBy.account})`);
     if (seal.signedAt) pdf.field('时间 At', String(seal.signedAt));
     if (seal.provider) pdf.field('Provider', seal.provider);
     if (seal.algorithm) pdf.field('Algorithm', seal.algorithm);
-    const der = seal.privateKey?.includes('BEGIN CERTIFICATE') ? Buffer.from(seal.privateKey.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64') : undefined;
+    const der = seal.privateKey?.includes('BEGIN CERTIFICATE')
+      ? Buffer.from(seal.privateKey.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64')
+      : undefined;
     if (der?.length) pdf.field('证书 SHA-256 Certificate fingerprint', createHash('sha256').update(der).digest('hex'));
   });
 
@@ -63,7 +73,12 @@ export async function evidenceReportPdf(input: EvidenceInput, key: ServiceSignin
   }
 
   pdf.heading('审计记录 Audit trail', 12);
-  pdf.field('Hash chain', chain.intact ? `intact (${chain.entries.length} entries, head ${chain.head?.hash ?? '—'})` : `BROKEN: ${chain.breaks.map((b) => `#${b.seq} ${b.reason}`).join('; ')}`);
+  pdf.field(
+    'Hash chain',
+    chain.intact
+      ? `intact (${chain.entries.length} entries, head ${chain.head?.hash ?? '—'})`
+      : `BROKEN: ${chain.breaks.map((b) => `#${b.seq} ${b.reason}`).join('; ')}`,
+  );
   for (const entry of chain.entries) {
     pdf.paragraph(`#${entry.seq} ${iso(entry.time)} ${entry.type}${entry.actor ? ` by ${entry.actor}` : ''}`, 9, 8);
     const data = JSON.stringify(entry.data);
@@ -71,7 +86,10 @@ export async function evidenceReportPdf(input: EvidenceInput, key: ServiceSignin
     pdf.paragraph(`hash ${entry.hash}`, 7, 20);
   }
   pdf.gap(12);
-  pdf.paragraph('本报告由签章服务以其自身密钥签名；任何改动都会使签名失效。This report is signed with the service\'s own key; any change to it invalidates the signature.', 8.5);
+  pdf.paragraph(
+    "本报告由签章服务以其自身密钥签名；任何改动都会使签名失效。This report is signed with the service's own key; any change to it invalidates the signature.",
+    8.5,
+  );
 
   const unsigned = await pdf.bytes();
   const signed = await signPdf(unsigned, key, {

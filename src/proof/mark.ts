@@ -34,6 +34,12 @@ export async function drawVerificationMark(pdf: Uint8Array, mark: { code: string
   const font = await embedCommentFont(doc);
   const textX = x0 + QR_SIZE + 8;
   page.drawText(`验证码 Verification code: ${groupedCode(mark.code)}`, { x: textX, y: y0 + 36, size: 8.5, font, color: rgb(0, 0, 0) });
-  page.drawText(`扫码或访问以核验本文件 Scan or visit to verify: ${mark.url}`, { x: textX, y: y0 + 22, size: 7, font, color: rgb(0.2, 0.2, 0.2) });
+  page.drawText(`扫码或访问以核验本文件 Scan or visit to verify: ${mark.url}`, {
+    x: textX,
+    y: y0 + 22,
+    size: 7,
+    font,
+    color: rgb(0.2, 0.2, 0.2),
+  });
   return doc.save({ useObjectStreams: false });
 }

@@ -19,16 +19,31 @@ export async function verificationReportPdf(input: VerificationReportInput): Pro
   if (input.fileName) pdf.field(en ? 'File' : '文件', input.fileName);
   if (input.sha256) pdf.field('sha256', input.sha256);
   pdf.field(en ? 'Made at' : '生成时间', input.generatedAt.toISOString());
-  pdf.field(en ? 'Overall' : '总体结论', report.valid ? (en ? 'VALID — every seal valid and trusted, not changed after sealing' : '有效 —— 所有印章有效、可信，盖章后未被篡改') : en ? 'NOT VALID' : '未通过验证');
+  pdf.field(
+    en ? 'Overall' : '总体结论',
+    report.valid
+      ? en
+        ? 'VALID — every seal valid and trusted, not changed after sealing'
+        : '有效 —— 所有印章有效、可信，盖章后未被篡改'
+      : en
+        ? 'NOT VALID'
+        : '未通过验证',
+  );
   pdf.field(en ? 'Document' : '文件状态', report.documentStates.join(', ') || '—');
   report.signatures.forEach((s, i) => {
     pdf.heading(`${en ? 'Seal' : '印章'} ${i + 1}: ${s.reason ?? s.signer ?? s.field}`, 12);
     pdf.field(en ? 'Signer' : '签署人', s.signer ?? '—');
     pdf.field(en ? 'Issuer' : '签发者', s.issuer ?? '—');
-    pdf.field(en ? 'Applied at' : '盖章时间', `${s.signedAt ?? '—'}${s.timestamped ? (en ? ' (proven by a timestamp)' : '（由时间戳证明）') : en ? ' (claimed, no timestamp)' : '（签署方声明，无时间戳）'}`);
+    pdf.field(
+      en ? 'Applied at' : '盖章时间',
+      `${s.signedAt ?? '—'}${s.timestamped ? (en ? ' (proven by a timestamp)' : '（由时间戳证明）') : en ? ' (claimed, no timestamp)' : '（签署方声明，无时间戳）'}`,
+    );
     pdf.field(en ? 'Valid' : '签名有效', String(s.valid));
     pdf.field(en ? 'Trusted' : '证书可信', String(s.trusted));
-    pdf.field(en ? 'Changed after sealing' : '盖章后被改动', s.modifiedAfterSigning ? `${en ? 'YES' : '是'}: ${s.changes.join('; ')}` : en ? 'no' : '否');
+    pdf.field(
+      en ? 'Changed after sealing' : '盖章后被改动',
+      s.modifiedAfterSigning ? `${en ? 'YES' : '是'}: ${s.changes.join('; ')}` : en ? 'no' : '否',
+    );
     pdf.field(en ? 'Checks' : '检查结果', s.states.join(', '));
     if (s.problems?.length) pdf.field(en ? 'Problems' : '问题', s.problems.join('; '));
   });

@@ -36,15 +36,30 @@ export class ServiceKey {
     const ca = await this.authority.get();
     let row = await this.db.selectFrom('authorities').selectAll().where('name', '=', NAME).executeTakeFirst();
     if (!row) {
-      const issued = await issueSigningCertificate(ca, { commonName: `${SERVICE_NAME} evidence`, organization: SERVICE_NAME, keyAlgorithm: 'ECDSA-P256', validDays: 3650 });
+      const issued = await issueSigningCertificate(ca, {
+        commonName: `${SERVICE_NAME} evidence`,
+        organization: SERVICE_NAME,
+        keyAlgorithm: 'ECDSA-P256',
+        validDays: 3650,
+      });
       await this.db
         .insertInto('authorities')
-        .values({ name: NAME, certificate_pem: issued.certificatePem, encrypted_key: encryptPrivateKey(issued.privateKeyPem, this.masterKey, `authority:${NAME}`), create_time: Date.now() })
+        .values({
+          name: NAME,
+          certificate_pem: issued.certificatePem,
+          encrypted_key: encryptPrivateKey(issued.privateKeyPem, this.masterKey, `authority:${NAME}`),
+          create_time: Date.now(),
+        })
         .onConflict((oc) => oc.doNothing())
         .execute();
       row = await this.db.selectFrom('authorities').selectAll().where('name', '=', NAME).executeTakeFirstOrThrow();
     }
     const image = await rasterizeSvg(officialSealSvg({ organization: 'InfoPlus电子签章服务', kind: '证据报告' }), 240);
-    return { certificatePem: row.certificate_pem, privateKeyPem: decryptPrivateKey(row.encrypted_key, this.masterKey, `authority:${NAME}`), chainPem: [ca.certificatePem], image };
+    return {
+      certificatePem: row.certificate_pem,
+      privateKeyPem: decryptPrivateKey(row.encrypted_key, this.masterKey, `authority:${NAME}`),
+      chainPem: [ca.certificatePem],
+      image,
+    };
   }
 }

@@ -27,7 +27,9 @@ export function proofWriteHook(audit: AuditLog, webhooks: WebhookStore, log: Log
     }
     await webhooks.enqueueIn(
       trx,
-      events.filter((event) => event.type !== 'signature.updated').map((event) => ({ type: event.type, signatureId: id, data: event.data })),
+      events
+        .filter((event) => event.type !== 'signature.updated')
+        .map((event) => ({ type: event.type, signatureId: id, data: event.data })),
     );
   };
 }

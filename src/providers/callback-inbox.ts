@@ -44,7 +44,10 @@ export class CallbackInbox {
       await this.options.events.markProcessed(event.id, outcome);
       log.info({ provider: event.provider, event: event.id, outcome }, 'provider callback applied');
     } catch (error) {
-      log.warn({ err: error, provider: event.provider, event: event.id }, 'provider callback cannot be applied yet; left for reconciliation');
+      log.warn(
+        { err: error, provider: event.provider, event: event.id },
+        'provider callback cannot be applied yet; left for reconciliation',
+      );
     } finally {
       this.applying.delete(event.id);
     }

@@ -39,12 +39,16 @@ export class LocalSigner implements SealProvider {
     const size = slot.size ?? (seal.ownerKind === 'person' ? Math.round(this.options.defaultSealSize * 0.6) : this.options.defaultSealSize);
     const placement = await resolvePlacement(pdf, slot, { width: size, height: size });
     // A separate comment place: the first anchor its placement resolves to (a keyword not found fails the stamp).
-    const commentPlacement = request.comment && request.commentAt ? await resolvePlacement(pdf, request.commentAt, { width: 1, height: 1 }) : undefined;
+    const commentPlacement =
+      request.comment && request.commentAt ? await resolvePlacement(pdf, request.commentAt, { width: 1, height: 1 }) : undefined;
     const commentAt = commentPlacement?.kind === 'anchors' ? commentPlacement.anchors[0] : undefined;
     const image = await this.registry.imagePng(seal);
     const wantsLtv = seal.ltv ?? this.options.ltvByDefault ?? Boolean(this.options.ltv && this.options.tsaUrl);
     if (wantsLtv && !(this.options.ltv && this.options.tsaUrl)) {
-      throw new DomainError('LTV_NEEDS_TSA', `The seal ${seal.name} asks for long-term validation (B-LTA), which needs a time-stamping authority (TSA_URL) on this service.`);
+      throw new DomainError(
+        'LTV_NEEDS_TSA',
+        `The seal ${seal.name} asks for long-term validation (B-LTA), which needs a time-stamping authority (TSA_URL) on this service.`,
+      );
     }
     const material = await this.registry.signingMaterial(seal);
     const signed = await signPdf(pdf, material, {

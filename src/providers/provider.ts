@@ -52,9 +52,7 @@ export type StampOutcome =
 
 /** Where a flow stands at the provider. */
 export type FlowStatus =
-  | { state: 'pending' }
-  | { state: 'signed' }
-  | { state: 'refused' | 'failed' | 'cancelled' | 'expired'; reason: string };
+  { state: 'pending' } | { state: 'signed' } | { state: 'refused' | 'failed' | 'cancelled' | 'expired'; reason: string };
 
 /** One seal provider: the local signer, or a third-party platform. */
 export interface SealProvider {
@@ -101,15 +99,25 @@ export function checkProviderCanHonour(provider: SealProvider, slot: Seal, seal:
   const { capabilities } = provider;
   for (const rule of ['signers', 'sealIds', 'sealTypes'] as const) {
     if ((slot.permission?.[rule]?.length ?? 0) > 0 && !capabilities.enforces.includes(rule)) {
-      throw new DomainError('PROVIDER_CANNOT_ENFORCE', `The seal provider ${provider.name} cannot enforce the permission "${rule}" of this seal, so it is not sent there.`, [{ rule, provider: provider.name }]);
+      throw new DomainError(
+        'PROVIDER_CANNOT_ENFORCE',
+        `The seal provider ${provider.name} cannot enforce the permission "${rule}" of this seal, so it is not sent there.`,
+        [{ rule, provider: provider.name }],
+      );
     }
   }
   const placement = placementKindOf(slot);
   if (!capabilities.placements.includes(placement)) {
-    throw new DomainError('PROVIDER_CANNOT_PLACE', `The seal provider ${provider.name} cannot place a seal by ${placement}.`, [{ placement, provider: provider.name }]);
+    throw new DomainError('PROVIDER_CANNOT_PLACE', `The seal provider ${provider.name} cannot place a seal by ${placement}.`, [
+      { placement, provider: provider.name },
+    ]);
   }
   if (comment && !capabilities.comment) {
-    throw new DomainError('PROVIDER_CANNOT_COMMENT', `The seal provider ${provider.name} cannot add an approval comment; apply the seal without one.`, [{ provider: provider.name }]);
+    throw new DomainError(
+      'PROVIDER_CANNOT_COMMENT',
+      `The seal provider ${provider.name} cannot add an approval comment; apply the seal without one.`,
+      [{ provider: provider.name }],
+    );
   }
   provider.check?.(slot, seal);
 }

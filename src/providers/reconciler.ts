@@ -73,7 +73,8 @@ export class FlowReconciler {
         if (!provider?.status) continue;
         const status = await provider.status(flow);
         await this.options.settle(flow.id, status);
-        if (status.state !== 'pending') log.info({ flowId: flow.id, provider: flow.provider, state: status.state }, 'flow settled by reconciliation');
+        if (status.state !== 'pending')
+          log.info({ flowId: flow.id, provider: flow.provider, state: status.state }, 'flow settled by reconciliation');
       } catch (error) {
         log.warn({ err: error, flowId: flow.id, provider: flow.provider }, 'reconciliation could not poll a flow');
         await flows.touch(flow.id);

@@ -197,7 +197,10 @@ export class PushHub {
     }
     socket.send(JSON.stringify({ type: 'signature', signature: current }));
     // A change that landed between loading `current` and subscribing would otherwise be missed.
-    void this.loadSignature(id).then((latest) => latest && this.sendTo(subscriber, { type: 'signature', signature: latest }), () => undefined);
+    void this.loadSignature(id).then(
+      (latest) => latest && this.sendTo(subscriber, { type: 'signature', signature: latest }),
+      () => undefined,
+    );
   }
 
   private drop(id: string, subscriber: Subscriber): void {

@@ -15,7 +15,10 @@ interface Envelope {
  * arrives late). After Redis was unreachable, every watched Signature is re-read and re-sent, so a
  * change made meanwhile still reaches the controls. Nothing durable lives in Redis.
  */
-export async function startRedisRelay(hub: PushHub, options: { publisher: Redis; subscriber: Redis; channel: string; instanceId: string; log: Logger }): Promise<() => void> {
+export async function startRedisRelay(
+  hub: PushHub,
+  options: { publisher: Redis; subscriber: Redis; channel: string; instanceId: string; log: Logger },
+): Promise<() => void> {
   const { publisher, subscriber, channel, instanceId, log } = options;
   subscriber.on('message', (from: string, text: string) => {
     if (from !== channel) return;
@@ -33,7 +36,10 @@ export async function startRedisRelay(hub: PushHub, options: { publisher: Redis;
     if (ready) return;
     ready = true;
     // Shortly after: ioredis re-subscribes the channel as the connection becomes ready.
-    setTimeout(() => void hub.resync().catch((error: unknown) => log.warn({ err: error }, 'push resync after Redis reconnect failed')), 100).unref();
+    setTimeout(
+      () => void hub.resync().catch((error: unknown) => log.warn({ err: error }, 'push resync after Redis reconnect failed')),
+      100,
+    ).unref();
   });
   subscriber.on('close', () => {
     ready = false;

@@ -38,16 +38,29 @@ export function auditRoutes(options: AuditRouteOptions): Router {
     const revisions = [];
     for (const revision of signature.revisions ?? []) {
       const file = await options.files.get(revision.fileId);
-      if (file) revisions.push({ fileId: file.id, sha256: file.sha256, size: file.size, createTime: revision.createTime, ...(revision.sealIndex === undefined ? {} : { sealIndex: revision.sealIndex }) });
+      if (file)
+        revisions.push({
+          fileId: file.id,
+          sha256: file.sha256,
+          size: file.size,
+          createTime: revision.createTime,
+          ...(revision.sealIndex === undefined ? {} : { sealIndex: revision.sealIndex }),
+        });
     }
     let report: VerifyReport | null = null;
     const current = signature.fileId ? await options.files.get(signature.fileId) : undefined;
     if (current) {
       const expectedCms = signature.seals.map((seal) => (seal.signature ? Buffer.from(seal.signature, 'base64') : null));
-      report = await options.verifier.verify(await options.files.readBytes(current), { trustAnchorsPem: await options.trustAnchors(), expectedCms });
+      report = await options.verifier.verify(await options.files.readBytes(current), {
+        trustAnchorsPem: await options.trustAnchors(),
+        expectedCms,
+      });
     }
     const chain = await options.audit.check(id);
-    const pdf = await evidenceReportPdf({ signature, revisions, report, chain, generatedAt: new Date() }, await options.serviceKey.material());
+    const pdf = await evidenceReportPdf(
+      { signature, revisions, report, chain, generatedAt: new Date() },
+      await options.serviceKey.material(),
+    );
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', `attachment; filename="evidence-${id}.pdf"`);
     res.setHeader('Cache-Control', 'no-store');

@@ -28,27 +28,29 @@ const COOKIE_SECONDS = 3600;
 /** A batch ticket's `sid`: never a Signature id, so it opens no Signature route. */
 const batchScope = (id: string) => `batch:${id}`;
 
-const validateIssue = validator<{ account: string; name?: string; items: Array<{ signatureId: string; sealIndex: number }>; ttl?: number }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['account', 'items'],
-  properties: {
-    account: { type: 'string', minLength: 1, maxLength: 200 },
-    name: { type: 'string', maxLength: 200 },
-    ttl: { type: 'integer', minimum: 30, maximum: 86_400 },
-    items: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 10_000,
+const validateIssue = validator<{ account: string; name?: string; items: Array<{ signatureId: string; sealIndex: number }>; ttl?: number }>(
+  {
+    type: 'object',
+    additionalProperties: false,
+    required: ['account', 'items'],
+    properties: {
+      account: { type: 'string', minLength: 1, maxLength: 200 },
+      name: { type: 'string', maxLength: 200 },
+      ttl: { type: 'integer', minimum: 30, maximum: 86_400 },
       items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['signatureId', 'sealIndex'],
-        properties: { signatureId: { type: 'string', maxLength: 64 }, sealIndex: { type: 'integer', minimum: 0, maximum: 999 } },
+        type: 'array',
+        minItems: 1,
+        maxItems: 10_000,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['signatureId', 'sealIndex'],
+          properties: { signatureId: { type: 'string', maxLength: 64 }, sealIndex: { type: 'integer', minimum: 0, maximum: 999 } },
+        },
       },
     },
   },
-});
+);
 
 const validateStart = validator<{ sealId: string; comment?: string; mfa?: string }>({
   type: 'object',
@@ -80,7 +82,8 @@ async function batchUser(options: BatchRouteOptions, credentials: ReturnType<typ
   if (!credentials.ticket) throw unauthorized('A batch ticket is required.');
   const principal = await options.authenticator.authenticate({ ...credentials, authorization: undefined });
   if (principal?.kind !== 'user') throw unauthorized('A batch ticket is required.');
-  if (principal.claims.sid !== batchScope(id) || !principal.claims.scopes.includes('stamp')) throw new DomainError('TICKET_SCOPE', 'The ticket is not for this batch.');
+  if (principal.claims.sid !== batchScope(id) || !principal.claims.scopes.includes('stamp'))
+    throw new DomainError('TICKET_SCOPE', 'The ticket is not for this batch.');
   return { account: principal.claims.account, name: principal.claims.name, exp: principal.claims.exp, ticket: credentials.ticket };
 }
 
@@ -109,7 +112,14 @@ export function batchRoutes(options: BatchRouteOptions): Router {
     const ttlSeconds = Math.min(body.ttl ?? options.tickets.ttlSeconds, options.tickets.ttlSeconds);
     const batch = await options.batches.issue({ account: body.account, name: body.name ?? body.account, items: body.items, ttlSeconds });
     const exp = Math.floor(batch.expiresAt / 1000);
-    const ticket = issueTicket(options.tickets.secret, { sid: batchScope(batch.id), account: body.account, name: body.name ?? body.account, scopes: ['stamp'], exp, jti: randomUUID() });
+    const ticket = issueTicket(options.tickets.secret, {
+      sid: batchScope(batch.id),
+      account: body.account,
+      name: body.name ?? body.account,
+      scopes: ['stamp'],
+      exp,
+      jti: randomUUID(),
+    });
     const url = `${options.publicUrl()}/sign-batch/${batch.id}?ticket=${encodeURIComponent(ticket)}`;
     res.json(success([{ ...presentBatch(batch), ticket, url }]));
   });
@@ -126,7 +136,10 @@ export function batchRoutes(options: BatchRouteOptions): Router {
     const { account, exp, ticket } = await user(req, id);
     if (typeof req.query.ticket === 'string') {
       const maxAge = Math.max(1, Math.min(exp - Math.floor(Date.now() / 1000), COOKIE_SECONDS));
-      res.append('Set-Cookie', `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign-batch/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`);
+      res.append(
+        'Set-Cookie',
+        `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign-batch/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`,
+      );
     }
     const view = await options.batches.view(id);
     if (view.batch.account !== account) throw new DomainError('TICKET_SCOPE', 'The ticket is for another account.');
@@ -141,18 +154,28 @@ export function batchRoutes(options: BatchRouteOptions): Router {
     await user(req, id);
     const view = await options.batches.view(id);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(success([{
-      ...presentBatch(view.batch),
-      seals: view.seals.map((seal) => ({ id: seal.id, name: seal.name, type: seal.type })),
-      blocked: view.items.filter((item) => item.blocked && item.state === 'pending').map((item) => ({ position: item.position, ...item.blocked })),
-    }]));
+    res.json(
+      success([
+        {
+          ...presentBatch(view.batch),
+          seals: view.seals.map((seal) => ({ id: seal.id, name: seal.name, type: seal.type })),
+          blocked: view.items
+            .filter((item) => item.blocked && item.state === 'pending')
+            .map((item) => ({ position: item.position, ...item.blocked })),
+        },
+      ]),
+    );
   });
 
   router.post('/sign-batch/:id/start', requireJsonBody, async (req, res) => {
     const id = requireId(req.params.id, 'batch');
     const { account } = await user(req, id);
     const body = validateStart(req.body);
-    const batch = await options.batches.start(id, account, { sealId: body.sealId, comment: body.comment?.trim() || undefined, mfa: body.mfa });
+    const batch = await options.batches.start(id, account, {
+      sealId: body.sealId,
+      comment: body.comment?.trim() || undefined,
+      mfa: body.mfa,
+    });
     res.json(success([presentBatch(batch)]));
   });
 

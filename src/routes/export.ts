@@ -36,7 +36,11 @@ function exportRequest(req: Request) {
   if (req.is('application/json')) return validateExport(req.body);
   const data = typeof req.query.data === 'string' ? parseJsonParameter('data', req.query.data) : undefined;
   const fields = typeof req.query.fields === 'string' ? parseJsonParameter('fields', req.query.fields) : undefined;
-  return validateExport({ template: req.query.template, ...(data === undefined ? {} : { data }), ...(fields === undefined ? {} : { fields }) });
+  return validateExport({
+    template: req.query.template,
+    ...(data === undefined ? {} : { data }),
+    ...(fields === undefined ? {} : { fields }),
+  });
 }
 
 function parseJsonParameter(name: string, raw: string): unknown {
@@ -59,11 +63,18 @@ export function exportRoutes(options: ExportRouteOptions): Router {
   router.post('/export/:format', async (req, res) => {
     requireEngine(stateOf(req).principal);
     const format = req.params.format;
-    if (format !== 'pdf' && format !== 'docx') throw new DomainError('UNSUPPORTED_FORMAT', `The format "${String(format).slice(0, 20)}" is not supported; use pdf or docx.`);
+    if (format !== 'pdf' && format !== 'docx')
+      throw new DomainError('UNSUPPORTED_FORMAT', `The format "${String(format).slice(0, 20)}" is not supported; use pdf or docx.`);
     const { template, data } = exportRequest(req);
-    const output = format === 'pdf' ? (await options.pipeline.renderPdf(template, data ?? {})).pdf : (await options.pipeline.renderDocx(template, data ?? {})).docx;
+    const output =
+      format === 'pdf'
+        ? (await options.pipeline.renderPdf(template, data ?? {})).pdf
+        : (await options.pipeline.renderDocx(template, data ?? {})).docx;
     const mime = format === 'pdf' ? ALLOWED_MIME.pdf : ALLOWED_MIME.docx;
-    if (req.accepts(['application/octet-stream', 'application/json']) === 'application/json' && req.get('accept')?.includes('application/json')) {
+    if (
+      req.accepts(['application/octet-stream', 'application/json']) === 'application/json' &&
+      req.get('accept')?.includes('application/json')
+    ) {
       const file = await options.files.putBytes(output, { name: `export.${format}`, mime });
       const page = format === 'pdf' ? await countPages(output) : 1;
       res.json({ files: [{ uri: options.uris.forFile(file.id), page }] });
@@ -111,7 +122,9 @@ export function exportRoutes(options: ExportRouteOptions): Router {
     if (ticket !== undefined) {
       const running = conversionsByTicket.get(ticket) ?? 0;
       if (running >= (options.conversionsPerTicket ?? Infinity)) {
-        throw new DomainError('CONVERSIONS_PER_TICKET', 'This ticket already has a document being generated; wait for it.', [{ retryAfter: 2 }]);
+        throw new DomainError('CONVERSIONS_PER_TICKET', 'This ticket already has a document being generated; wait for it.', [
+          { retryAfter: 2 },
+        ]);
       }
       conversionsByTicket.set(ticket, running + 1);
     }

@@ -45,12 +45,21 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     try {
       const mime = await sniffMime(upload.head, upload.tempPath);
       if (!mime) {
-        throw new DomainError('UNSUPPORTED_FILE_TYPE', `The file is not one of the accepted types (PDF, DOCX, PNG, JPEG, SVG, PKCS#12), judged by its content.`);
+        throw new DomainError(
+          'UNSUPPORTED_FILE_TYPE',
+          `The file is not one of the accepted types (PDF, DOCX, PNG, JPEG, SVG, PKCS#12), judged by its content.`,
+        );
       }
       const name = upload.fields.name ? cleanFilename(upload.fields.name) : upload.filename;
       // `signature`: the file is uploaded for that Signature (e.g. a photo its template may show).
       const forSignature = upload.fields.signature === undefined ? undefined : requireId(upload.fields.signature, 'signature');
-      const stored = await files.adoptTempFile(upload.tempPath, { name, mime, sha256: upload.sha256, size: upload.size, ...(forSignature ? { tags: [`signature:${forSignature}`] } : {}) });
+      const stored = await files.adoptTempFile(upload.tempPath, {
+        name,
+        mime,
+        sha256: upload.sha256,
+        size: upload.size,
+        ...(forSignature ? { tags: [`signature:${forSignature}`] } : {}),
+      });
       res.json(success([fileEntity(stored, uris)]));
     } finally {
       await fs.promises.rm(upload.tempPath, { force: true });
@@ -71,7 +80,10 @@ export function fileRoutes(files: FileStore, uris: FileUris, uploadLimit: number
     const file = await files.get(id);
     if (!file) throw notFound('file', id);
     if (file.mime === ALLOWED_MIME.p12) {
-      throw new DomainError('PRIVATE_KEY_FILE', 'A PKCS#12 bundle holds a private key; it is only imported into the seal registry, never served.');
+      throw new DomainError(
+        'PRIVATE_KEY_FILE',
+        'A PKCS#12 bundle holds a private key; it is only imported into the seal registry, never served.',
+      );
     }
     const etag = `"${file.sha256}"`;
     res.setHeader('ETag', etag);

@@ -36,7 +36,8 @@ export interface ProofRouteOptions {
   maxPdfBytes: number;
 }
 
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
 const CSS_FILE = path.join(projectRoot(), 'src', 'proof', 'assets', 'verify-page.css');
 
 const PAGE = {
@@ -66,14 +67,16 @@ const PAGE = {
   },
   en: {
     title: 'Verify a sealed document',
-    intro: 'Pick or drop a PDF carrying electronic seals to see whose each seal is, when it was applied, whether the document changed afterwards and whether the certificate is trusted.',
+    intro:
+      'Pick or drop a PDF carrying electronic seals to see whose each seal is, when it was applied, whether the document changed afterwards and whether the certificate is trusted.',
     privacy: 'By default the file is verified in your browser and never leaves your device.',
     pick: 'Pick or drop a PDF file',
     server: 'Send it to the server to verify instead (the file is uploaded to this service; for browsers that cannot run the verifier)',
     noscript: 'This page needs JavaScript to verify files on your device.',
     other: '中文',
     registered: 'Registered document',
-    registeredIntro: 'This code names a document registered with this service. Its current state is below; drop the file or copy you hold to compare it with the registered one.',
+    registeredIntro:
+      'This code names a document registered with this service. Its current state is below; drop the file or copy you hold to compare it with the registered one.',
     sealsApplied: (n: number, total: number) => `${n} of ${total} seals applied`,
     latest: 'sha256 of the current revision',
     revisions: 'Revisions',
@@ -98,7 +101,11 @@ function pickLang(req: Request): Lang {
 }
 
 /** JSON inside <script type="application/json">: `<` escaped so no markup can end the element. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 function badge(kind: 'ok' | 'bad' | 'warn', text: string): string {
   return `<span class="badge badge-${kind}"><span aria-hidden="true">${kind === 'ok' ? '✔' : kind === 'bad' ? '✖' : '⚠'}</span> ${escapeHtml(text)}</span>`;
@@ -210,7 +217,14 @@ export function proofRoutes(options: ProofRouteOptions): Router {
   // where the verdict was computed; the service does not sign what it did not verify itself.
   router.post('/verify/report.pdf', requireJsonBody, async (req, res) => {
     const body = validateReportRequest(req.body);
-    const pdf = await verificationReportPdf({ lang: body.lang ?? 'zh-CN', fileName: body.fileName, sha256: body.sha256, report: body.report, generatedAt: new Date(), serviceUrl: options.publicUrl() });
+    const pdf = await verificationReportPdf({
+      lang: body.lang ?? 'zh-CN',
+      fileName: body.fileName,
+      sha256: body.sha256,
+      report: body.report,
+      generatedAt: new Date(),
+      serviceUrl: options.publicUrl(),
+    });
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', 'attachment; filename="verification-report.pdf"');
     res.setHeader('Cache-Control', 'no-store');
@@ -224,7 +238,8 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     sendHtml(res, 429, page(pickLang(req), `<p role="alert">${escapeHtml(PAGE[pickLang(req)].tooMany)}</p>`, null));
     return true;
   };
-  const notFound = (req: Request, res: Response) => sendHtml(res, 404, page(pickLang(req), `<p role="alert">${escapeHtml(PAGE[pickLang(req)].notFound)}</p>`, null));
+  const notFound = (req: Request, res: Response) =>
+    sendHtml(res, 404, page(pickLang(req), `<p role="alert">${escapeHtml(PAGE[pickLang(req)].notFound)}</p>`, null));
 
   /** The Signature of an active code, or undefined (unknown, withdrawn or malformed: one answer). */
   const lookup = async (raw: string) => {
@@ -241,10 +256,23 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     if (!found) return notFound(req, res);
     const { entry, signature } = found;
     const lang = pickLang(req);
-    void options.audit.record(signature.id, { type: 'code.viewed', actor: 'public', data: { ip: req.socket.remoteAddress ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300) } });
+    void options.audit.record(signature.id, {
+      type: 'code.viewed',
+      actor: 'public',
+      data: { ip: req.socket.remoteAddress ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300) },
+    });
     const revisions = await revisionHashes(options.files, signature);
     const report = await currentReport(options, signature);
-    sendHtml(res, 200, page(lang, registeredSection(lang, entry, signature, revisions, report) + `<h2>${escapeHtml(PAGE[lang].compareHint)}</h2>${verifierForm(lang)}`, await pageConfig(lang, { code: entry.code, revisions })));
+    sendHtml(
+      res,
+      200,
+      page(
+        lang,
+        registeredSection(lang, entry, signature, revisions, report) +
+          `<h2>${escapeHtml(PAGE[lang].compareHint)}</h2>${verifierForm(lang)}`,
+        await pageConfig(lang, { code: entry.code, revisions }),
+      ),
+    );
   });
 
   router.get('/v/:code/document.pdf', async (req, res) => {
@@ -281,7 +309,8 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     const id = requireId(req.params.id, 'signature');
     await options.signatures.get(id);
     const shareable = (req.body as { shareable?: unknown })?.shareable;
-    if (shareable !== undefined && typeof shareable !== 'boolean') throw new DomainError('INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
+    if (shareable !== undefined && typeof shareable !== 'boolean')
+      throw new DomainError('INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
     res.json(success([codeView(await options.codes.register(id, shareable === true))]));
   });
 
@@ -289,7 +318,8 @@ export function proofRoutes(options: ProofRouteOptions): Router {
     requireEngine(stateOf(req).principal);
     const id = requireId(req.params.id, 'signature');
     const shareable = (req.body as { shareable?: unknown })?.shareable;
-    if (typeof shareable !== 'boolean') throw new DomainError('INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
+    if (typeof shareable !== 'boolean')
+      throw new DomainError('INVALID_REQUEST', 'shareable must be a boolean.', [{ path: '$.shareable', message: 'must be boolean' }]);
     await options.signatures.get(id);
     await options.codes.setShareable(id, shareable);
     res.json(success((await options.codes.ofSignature(id)).map(codeView)));
@@ -322,13 +352,22 @@ async function currentReport(options: ProofRouteOptions, signature: Signature): 
   if (!file) return null;
   const expectedCms = signature.seals.map((seal) => (seal.signature ? Buffer.from(seal.signature, 'base64') : null));
   try {
-    return await options.verifier.verify(await options.files.readBytes(file), { trustAnchorsPem: await options.trustAnchors(), expectedCms });
+    return await options.verifier.verify(await options.files.readBytes(file), {
+      trustAnchorsPem: await options.trustAnchors(),
+      expectedCms,
+    });
   } catch {
     return null;
   }
 }
 
-function registeredSection(lang: Lang, code: { code: string; shareable: boolean }, signature: Signature, revisions: string[], report: VerifyReport | null): string {
+function registeredSection(
+  lang: Lang,
+  code: { code: string; shareable: boolean },
+  signature: Signature,
+  revisions: string[],
+  report: VerifyReport | null,
+): string {
   const s = PAGE[lang];
   const signed = signature.seals.filter((seal) => seal.signature).length;
   const rows: string[] = [];
@@ -354,6 +393,7 @@ function registeredSection(lang: Lang, code: { code: string; shareable: boolean 
       return `<li>${escapeHtml(title)}${who}${when} ${ok ? badge('ok', s.sealOk) : badge('bad', s.sealBad)}${verified?.states.length ? ` <small>${escapeHtml(verified.states.join(', '))}</small>` : ''}</li>`;
     })
     .join('');
-  const download = code.shareable && signature.fileId ? `<p><a href="/v/${escapeHtml(code.code)}/document.pdf">${escapeHtml(s.download)}</a></p>` : '';
+  const download =
+    code.shareable && signature.fileId ? `<p><a href="/v/${escapeHtml(code.code)}/document.pdf">${escapeHtml(s.download)}</a></p>` : '';
   return `<section class="registered" id="registered"><h2>${escapeHtml(s.registered)}</h2><p>${escapeHtml(s.registeredIntro)}</p><dl>${rows.join('')}</dl><ul class="seals">${seals}</ul>${download}</section>`;
 }

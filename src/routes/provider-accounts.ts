@@ -22,7 +22,12 @@ const validateProfile = validator<ProviderAccountProfile>({
       type: 'object',
       additionalProperties: false,
       required: ['name', 'idNo', 'idType'],
-      properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, idNo: { type: 'string', minLength: 1, maxLength: 64 }, idType, legalName: { type: 'string', maxLength: 100 } },
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 200 },
+        idNo: { type: 'string', minLength: 1, maxLength: 64 },
+        idType,
+        legalName: { type: 'string', maxLength: 100 },
+      },
     },
   },
 });
@@ -40,7 +45,8 @@ export function providerAccountRoutes(accounts: ProviderAccountRepository, provi
   const params = (provider: unknown, account: unknown) => {
     const p = String(provider);
     const a = String(account);
-    if (!NAME.test(p) || !providerNames().includes(p)) throw new DomainError('PROVIDER_NOT_FOUND', `No configured provider "${p.slice(0, 40)}".`);
+    if (!NAME.test(p) || !providerNames().includes(p))
+      throw new DomainError('PROVIDER_NOT_FOUND', `No configured provider "${p.slice(0, 40)}".`);
     if (!ACCOUNT.test(a)) throw new DomainError('INVALID_ACCOUNT', 'The account is not a valid account name.');
     return { provider: p, account: a };
   };

@@ -11,7 +11,6 @@ import type { SealRegistry } from '../seals/registry.js';
 import { REVOCATION_REASONS, type CertificateRevocation, type RevocationReason } from '../seals/revocation.js';
 import { sealEntity } from './seals.js';
 
-
 const validateRevoke = validator<{ reason: RevocationReason; at?: string }>({
   type: 'object',
   additionalProperties: false,
@@ -29,13 +28,27 @@ export function revocationRoutes(revocation: CertificateRevocation, registry: Se
     requireEngine(stateOf(req).principal);
     const input = validateRevoke(req.body);
     const at = input.at ? new Date(input.at) : new Date();
-    if (at.getTime() > Date.now() + 60_000) throw new DomainError('INVALID_REQUEST', 'A revocation cannot take effect in the future.', [{ path: '$.at', message: 'must not be in the future' }]);
+    if (at.getTime() > Date.now() + 60_000)
+      throw new DomainError('INVALID_REQUEST', 'A revocation cannot take effect in the future.', [
+        { path: '$.at', message: 'must not be in the future' },
+      ]);
     const seal = await registry.get(requireId(req.params.id, 'seal'));
-    if (!seal.certificatePem) throw new DomainError('SEAL_HAS_NO_CERTIFICATE', 'This seal has no certificate of ours to revoke (it is signed by its provider).');
+    if (!seal.certificatePem)
+      throw new DomainError('SEAL_HAS_NO_CERTIFICATE', 'This seal has no certificate of ours to revoke (it is signed by its provider).');
     const entry = await revocation.revoke(seal.id, seal.certificatePem, input.reason, at);
     const disabled = await registry.setDisabled(seal.id, true);
-    stateOf(req).log.warn({ sealId: seal.id, serial: entry.serial, reason: entry.reason, revokedAt: entry.revokedAt.toISOString() }, 'seal certificate revoked');
-    res.json(success([{ ...sealEntity(disabled, uris), revocation: { serial: entry.serial, reason: entry.reason, revokedAt: entry.revokedAt.toISOString() } }]));
+    stateOf(req).log.warn(
+      { sealId: seal.id, serial: entry.serial, reason: entry.reason, revokedAt: entry.revokedAt.toISOString() },
+      'seal certificate revoked',
+    );
+    res.json(
+      success([
+        {
+          ...sealEntity(disabled, uris),
+          revocation: { serial: entry.serial, reason: entry.reason, revokedAt: entry.revokedAt.toISOString() },
+        },
+      ]),
+    );
   });
 
   router.get('/ca/crl', async (_req, res) => {
@@ -53,7 +66,10 @@ export function revocationRoutes(revocation: CertificateRevocation, registry: Se
     const response = await revocation.ocsp(request);
     res.set('Content-Type', 'application/ocsp-response');
     if (response.nextUpdate) {
-      res.set({ 'Cache-Control': `public, max-age=${Math.floor((response.nextUpdate.getTime() - Date.now()) / 1000 / 2)}, no-transform, must-revalidate`, Expires: response.nextUpdate.toUTCString() });
+      res.set({
+        'Cache-Control': `public, max-age=${Math.floor((response.nextUpdate.getTime() - Date.now()) / 1000 / 2)}, no-transform, must-revalidate`,
+        Expires: response.nextUpdate.toUTCString(),
+      });
     } else {
       res.set('Cache-Control', 'no-store');
     }
@@ -61,14 +77,16 @@ export function revocationRoutes(revocation: CertificateRevocation, registry: Se
   };
 
   router.post('/ca/ocsp', raw({ type: 'application/ocsp-request', limit: MAX_OCSP_REQUEST }), async (req, res) => {
-    if (!req.is('application/ocsp-request') || !Buffer.isBuffer(req.body)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send a DER OCSP request as application/ocsp-request.');
+    if (!req.is('application/ocsp-request') || !Buffer.isBuffer(req.body))
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send a DER OCSP request as application/ocsp-request.');
     await answer(req.body, res);
   });
 
   // RFC 6960 §A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
   router.get('/ca/ocsp/:request', async (req, res) => {
     const encoded = decodeURIComponent(String(req.params.request));
-    if (encoded.length > 8192 || !/^[A-Za-z0-9+/=_-]+$/.test(encoded)) throw new DomainError('OCSP_REQUEST_INVALID', 'The OCSP request is not base64.');
+    if (encoded.length > 8192 || !/^[A-Za-z0-9+/=_-]+$/.test(encoded))
+      throw new DomainError('OCSP_REQUEST_INVALID', 'The OCSP request is not base64.');
     await answer(new Uint8Array(Buffer.from(encoded, 'base64')), res);
   });
 

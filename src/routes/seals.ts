@@ -33,7 +33,12 @@ export function sealRoutes(registry: SealRegistry, authority: BuiltinAuthority, 
   router.get('/seals', async (req, res) => {
     requireEngine(stateOf(req).principal);
     const seals = await registry.list();
-    res.json(success(seals.map((seal) => sealEntity(seal, uris)), seals.length));
+    res.json(
+      success(
+        seals.map((seal) => sealEntity(seal, uris)),
+        seals.length,
+      ),
+    );
   });
 
   router.get('/seals/:id', async (req, res) => {
@@ -49,7 +54,10 @@ export function sealRoutes(registry: SealRegistry, authority: BuiltinAuthority, 
     res.json(success([sealEntity(seal, uris)]));
   });
 
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     router.post(`/seals/:id/${action}`, async (req, res) => {
       requireEngine(stateOf(req).principal);
       const seal = await registry.setDisabled(requireId(req.params.id, 'seal'), disabled);

@@ -37,7 +37,12 @@ export interface UploadMarks {
   register(signatureId: string, code: string, request: { shareable: boolean }): Promise<void>;
 }
 
-export function signatureRoutes(signatures: SignatureService, tickets: TicketSettings, documents?: TemplateDocuments, marks?: UploadMarks): Router {
+export function signatureRoutes(
+  signatures: SignatureService,
+  tickets: TicketSettings,
+  documents?: TemplateDocuments,
+  marks?: UploadMarks,
+): Router {
   const router = Router();
 
   router.post('/signature', requireJsonBody, async (req, res) => {
@@ -47,7 +52,10 @@ export function signatureRoutes(signatures: SignatureService, tickets: TicketSet
     if (body.file) {
       const mark = body.verificationMark && marks ? await marks.markFile(body.file) : undefined;
       signature = await signatures.create({ name: body.name, fileId: mark?.fileId ?? body.file, seals: body.seals });
-      if (mark) await marks!.register(signature.id, mark.code, { shareable: typeof body.verificationMark === 'object' && body.verificationMark.shareable === true });
+      if (mark)
+        await marks!.register(signature.id, mark.code, {
+          shareable: typeof body.verificationMark === 'object' && body.verificationMark.shareable === true,
+        });
     } else {
       if (!documents) throw new DomainError('EXPORT_UNAVAILABLE', 'Creating documents from templates is not available on this service.');
       signature = await documents.createFromTemplate({ ...body, template: body.template as string });
@@ -76,13 +84,36 @@ export function signatureRoutes(signatures: SignatureService, tickets: TicketSet
     const body = validateTicketRequest(req.body);
     await signatures.get(id);
     const scopes = body.scopes ?? ['read', 'stamp'];
-    if (body.seal !== undefined && !scopes.includes('stamp')) throw new DomainError('INVALID_REQUEST', 'seal binds a stamp ticket; add the stamp scope.', [{ path: '$.seal', message: 'needs the stamp scope' }]);
+    if (body.seal !== undefined && !scopes.includes('stamp'))
+      throw new DomainError('INVALID_REQUEST', 'seal binds a stamp ticket; add the stamp scope.', [
+        { path: '$.seal', message: 'needs the stamp scope' },
+      ]);
     // Stamping needs reading the Signature too.
     if (scopes.includes('stamp') && !scopes.includes('read')) scopes.unshift('read');
     const exp = Math.floor(Date.now() / 1000) + Math.min(body.ttl ?? tickets.ttlSeconds, tickets.ttlSeconds);
     const jti = randomUUID();
-    const ticket = issueTicket(tickets.secret, { sid: id, account: body.account, name: body.name ?? body.account, scopes, exp, jti, ...(body.seal !== undefined ? { seal: body.seal } : {}) });
-    res.json(success([{ ticket, jti, signatureId: id, account: body.account, scopes, ...(body.seal !== undefined ? { seal: body.seal } : {}), expiresAt: new Date(exp * 1000).toISOString() }]));
+    const ticket = issueTicket(tickets.secret, {
+      sid: id,
+      account: body.account,
+      name: body.name ?? body.account,
+      scopes,
+      exp,
+      jti,
+      ...(body.seal !== undefined ? { seal: body.seal } : {}),
+    });
+    res.json(
+      success([
+        {
+          ticket,
+          jti,
+          signatureId: id,
+          account: body.account,
+          scopes,
+          ...(body.seal !== undefined ? { seal: body.seal } : {}),
+          expiresAt: new Date(exp * 1000).toISOString(),
+        },
+      ]),
+    );
   });
 
   // Revocation: the ticket stops working at once (HTTP and live push), until it would have expired anyway.

@@ -63,13 +63,22 @@ function sealIndexOf(raw: unknown): number {
 }
 
 /** The user behind a ticket that allows stamping this signature (and this seal, for a seal-bound ticket). */
-async function stampingUser(options: SigningRouteOptions, req: Request, signatureId: string, sealIndex?: number): Promise<{ user: StampUser; ticket: string; exp: number }> {
+async function stampingUser(
+  options: SigningRouteOptions,
+  req: Request,
+  signatureId: string,
+  sealIndex?: number,
+): Promise<{ user: StampUser; ticket: string; exp: number }> {
   const credentials = credentialsOf(req);
   if (!credentials.ticket) throw unauthorized('A ticket is required to stamp.');
   const principal = await options.authenticator.authenticate({ ...credentials, authorization: undefined });
   requireSignatureAccess(principal, signatureId, 'stamp', sealIndex);
   if (principal?.kind !== 'user') throw unauthorized('A ticket is required to stamp.');
-  return { user: { account: principal.claims.account, name: principal.claims.name }, ticket: credentials.ticket, exp: principal.claims.exp };
+  return {
+    user: { account: principal.claims.account, name: principal.claims.name },
+    ticket: credentials.ticket,
+    exp: principal.claims.exp,
+  };
 }
 
 /** Serves a page's static script and style from `dir`, only the names listed. */
@@ -99,16 +108,25 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       // First load: the ticket leaves the URL (the page's script drops it from history) for a
       // short-lived cookie that only this signature's signing routes receive.
       const maxAge = Math.max(1, Math.min(exp - Math.floor(Date.now() / 1000), COOKIE_SECONDS));
-      res.append('Set-Cookie', `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`);
+      res.append(
+        'Set-Cookie',
+        `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`,
+      );
     }
-    options.onPageOpened?.(id, { account: user.account, sealIndex, ip: req.socket.remoteAddress ?? '', userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300) });
+    options.onPageOpened?.(id, {
+      account: user.account,
+      sealIndex,
+      ip: req.socket.remoteAddress ?? '',
+      userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300),
+    });
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
     // The page binds to the revision it previews: its sha256 goes with the stamp, the preview names it.
     const shown = signature.uri ? sha256Hex(await options.engine.downloadFile(signature.uri)) : '';
     const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;
     // The page that opened this popup, told when the seal is applied — by postMessage to that origin only.
-    const openerOrigin = typeof req.query.origin === 'string' && options.returnOrigins().includes(req.query.origin) ? req.query.origin : undefined;
+    const openerOrigin =
+      typeof req.query.origin === 'string' && options.returnOrigins().includes(req.query.origin) ? req.query.origin : undefined;
     const html = renderSignPage({
       locale,
       strings: stringsFor(locale),
@@ -141,7 +159,10 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const uri = revision?.uri ?? signature.uri;
     const pdf = await options.engine.downloadFile(uri);
     // `?page=n`, or `?seal=i`: the page where seal i will go (its placeholder's page, else its page, else the last).
-    const page = req.query.page !== undefined ? Math.max(1, Number.parseInt(String(req.query.page), 10) || 1) : await previewPage(pdf, signature.seals[sealIndexOf(req.query.seal)]);
+    const page =
+      req.query.page !== undefined
+        ? Math.max(1, Number.parseInt(String(req.query.page), 10) || 1)
+        : await previewPage(pdf, signature.seals[sealIndexOf(req.query.seal)]);
     const png = await options.previews.render(pdf, uri, page);
     res.setHeader('Cache-Control', 'private, max-age=60');
     res.type('png').send(png);
@@ -167,7 +188,11 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     if (!flow || flow.signatureId !== id) throw new DomainError('FLOW_NOT_FOUND', 'No such signing flow.');
     const locale = pickLocale(req.query.lang, req.headers['accept-language']);
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(renderReturnPage({ locale, strings: stringsFor(locale), state: flow.state, reason: flow.stateReason, provider: flow.provider }));
+    res
+      .type('html')
+      .send(
+        renderReturnPage({ locale, strings: stringsFor(locale), state: flow.state, reason: flow.stateReason, provider: flow.provider }),
+      );
   });
 
   router.post('/sign/:id/seals/:index', requireJsonBody, async (req, res) => {
@@ -180,7 +205,14 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     }
     const { user } = await stampingUser(options, req, id, sealIndex);
     await options.mfa?.check(user.account, body.sealId, body.mfa);
-    const result = await options.stamps.stamp(id, sealIndex, user, body.sealId, { version: body.version, sha256: body.sha256 }, body.comment?.trim() || undefined);
+    const result = await options.stamps.stamp(
+      id,
+      sealIndex,
+      user,
+      body.sealId,
+      { version: body.version, sha256: body.sha256 },
+      body.comment?.trim() || undefined,
+    );
     // A redirect provider: the second entity says where the signer completes the seal.
     res.json(success(result.signUrl ? [result.signature, { signUrl: result.signUrl }] : [result.signature]));
   });

@@ -32,7 +32,11 @@ export function verificationRoutes(options: VerificationOptions): Router {
     if (!signature.uri) throw new DomainError('DOCUMENT_NOT_READY', 'The Signature has no document yet.');
     const pdf = await options.engine.downloadFile(signature.uri);
     const expected = signature.seals.map((seal) => (seal.signature ? Buffer.from(seal.signature, 'base64') : null));
-    const report = await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), expectedCms: expected, revocation: options.revocation() });
+    const report = await options.verifier.verify(pdf, {
+      trustAnchorsPem: await options.trustAnchors(),
+      expectedCms: expected,
+      revocation: options.revocation(),
+    });
     res.json(success([{ signatureId: id, uri: signature.uri, ...report }]));
   });
 
@@ -49,7 +53,9 @@ export function verificationRoutes(options: VerificationOptions): Router {
       }
     }
     if (!pdf?.length) throw new DomainError('FILE_EMPTY', 'Send a PDF as the body (application/pdf) or in the multipart field "file".');
-    res.json(success([await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), revocation: options.revocation() })]));
+    res.json(
+      success([await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), revocation: options.revocation() })]),
+    );
   });
 
   return router;

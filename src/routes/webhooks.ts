@@ -33,7 +33,8 @@ export function webhookRoutes(options: { store: WebhookStore; policy: UrlPolicy;
     try {
       url = checkWebhookUrl(body.url, options.policy);
     } catch (error) {
-      if (error instanceof WebhookUrlError) throw new DomainError('WEBHOOK_URL_NOT_ALLOWED', `The webhook URL ${error.message}.`, [{ path: '$.url', message: error.message }]);
+      if (error instanceof WebhookUrlError)
+        throw new DomainError('WEBHOOK_URL_NOT_ALLOWED', `The webhook URL ${error.message}.`, [{ path: '$.url', message: error.message }]);
       throw error;
     }
     // The secret is shown once, here; later reads never include it.

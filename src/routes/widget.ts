@@ -16,7 +16,6 @@ import type { SignatureService } from '../signature/service.js';
 import { projectRoot } from '../util/project-root.js';
 import { validator } from '../validation/ajv.js';
 
-
 const ROOT = projectRoot();
 const BUNDLE_DIR = path.join(ROOT, 'plugin-ui', 'dist');
 const DEMO_DIR = path.join(ROOT, 'plugin-ui', 'demo');
@@ -45,16 +44,34 @@ export interface PluginUiOptions {
 
 /** The demo's leave application: the applicant's signature and the college's official seal. */
 const DEMO_SEALS: SealInput[] = [
-  { placeHolder: '【申请人签名】', signer: { account: 'zhangsan', name: '张三' }, permission: { sealTypes: ['个人签名', '手写'], sealIds: [], signers: [] }, description: '申请人签名' },
-  { placeHolder: '【辅导员签章】', permission: { sealTypes: ['个人签名', '手写'], sealIds: [], signers: ['lisi'] }, description: '辅导员审批' },
-  { placeHolder: '【学院盖章】', signer: { account: 'wangwu', name: '王五' }, permission: { sealTypes: ['公章'], sealIds: [], signers: ['wangwu'] }, description: '学院盖章' },
+  {
+    placeHolder: '【申请人签名】',
+    signer: { account: 'zhangsan', name: '张三' },
+    permission: { sealTypes: ['个人签名', '手写'], sealIds: [], signers: [] },
+    description: '申请人签名',
+  },
+  {
+    placeHolder: '【辅导员签章】',
+    permission: { sealTypes: ['个人签名', '手写'], sealIds: [], signers: ['lisi'] },
+    description: '辅导员审批',
+  },
+  {
+    placeHolder: '【学院盖章】',
+    signer: { account: 'wangwu', name: '王五' },
+    permission: { sealTypes: ['公章'], sealIds: [], signers: ['wangwu'] },
+    description: '学院盖章',
+  },
 ];
 
 const validateCreate = validator<{ template: string; data?: Record<string, unknown>; account?: string }>({
   type: 'object',
   additionalProperties: false,
   required: ['template'],
-  properties: { template: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }, data: { type: 'object' }, account: { type: 'string', maxLength: 64 } },
+  properties: {
+    template: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+    data: { type: 'object' },
+    account: { type: 'string', maxLength: 64 },
+  },
 });
 
 const validateSession = validator<{ account: string; signatureId?: string; reset?: boolean }>({
@@ -66,7 +83,10 @@ const validateSession = validator<{ account: string; signatureId?: string; reset
 
 type Encoding = 'br' | 'gzip' | 'identity';
 const compressors: Record<Exclude<Encoding, 'identity'>, (body: Buffer) => Promise<Buffer>> = {
-  br: (body) => promisify(zlib.brotliCompress)(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+  br: (body) =>
+    promisify(zlib.brotliCompress)(body, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }),
   gzip: (body) => promisify(zlib.gzip)(body, { level: 9 }),
 };
 
@@ -167,12 +187,24 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
   const demoCreated = new Set<string>();
   let demoSignature: Promise<Signature> | null = null;
   const newDemoSignature = async () => {
-    const signature = await options.signatures.createPending({ name: '请假申请表（演示）.pdf', template: 'leave-application', seals: DEMO_SEALS });
+    const signature = await options.signatures.createPending({
+      name: '请假申请表（演示）.pdf',
+      template: 'leave-application',
+      seals: DEMO_SEALS,
+    });
     demoCreated.add(signature.id);
     return signature;
   };
 
-  const demoHeaders = htmlHeaders({ 'default-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'], 'style-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'", 'ws:', 'wss:'] }, []);
+  const demoHeaders = htmlHeaders(
+    {
+      'default-src': ["'self'"],
+      'img-src': ["'self'", 'data:', 'blob:'],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'connect-src': ["'self'", 'ws:', 'wss:'],
+    },
+    [],
+  );
   router.get('/demo', demoHeaders, (req, res) => {
     return sendFile(req, res, path.join(DEMO_DIR, 'index.html'), 'text/html; charset=utf-8', 'no-cache');
   });
@@ -189,10 +221,21 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     const body = validateCreate(req.body);
     const user = DEMO_USERS.find((candidate) => candidate.account === body.account) ?? DEMO_USERS[0];
     if (!options.documents) throw new DomainError('EXPORT_UNAVAILABLE', 'Templates are not available on this service.');
-    const signature = await options.documents.createFromTemplate({ template: body.template, data: body.data ?? {}, seals: body.template === 'leave-application' ? DEMO_SEALS : undefined });
+    const signature = await options.documents.createFromTemplate({
+      template: body.template,
+      data: body.data ?? {},
+      seals: body.template === 'leave-application' ? DEMO_SEALS : undefined,
+    });
     demoCreated.add(signature.id);
     const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
-    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp, jti: randomUUID() });
+    const ticket = issueTicket(options.tickets.secret, {
+      sid: signature.id,
+      account: user.account,
+      name: user.name,
+      scopes: ['read', 'stamp'],
+      exp,
+      jti: randomUUID(),
+    });
     res.json(success([{ signatureId: signature.id, ticket }]));
   });
 
@@ -203,7 +246,8 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
     if (!user) throw new DomainError('DEMO_USER_NOT_FOUND', `No demo user ${body.account}.`);
     let signature: Signature | undefined;
     if (body.signatureId && !body.reset) {
-      if (!demoCreated.has(body.signatureId)) throw new DomainError('DEMO_SIGNATURE_ONLY', 'The demo hands out tickets only for Signatures it created.');
+      if (!demoCreated.has(body.signatureId))
+        throw new DomainError('DEMO_SIGNATURE_ONLY', 'The demo hands out tickets only for Signatures it created.');
       signature = await options.signatures.get(body.signatureId).catch(() => undefined);
     }
     if (!signature) {
@@ -211,8 +255,25 @@ export function pluginUiRoutes(options: PluginUiOptions): Router {
       signature = await demoSignature;
     }
     const exp = Math.floor(Date.now() / 1000) + options.tickets.ttlSeconds;
-    const ticket = issueTicket(options.tickets.secret, { sid: signature.id, account: user.account, name: user.name, scopes: ['read', 'stamp'], exp, jti: randomUUID() });
-    res.json(success([{ signatureId: signature.id, ticket, account: user.account, name: user.name, users: DEMO_USERS.map(({ account, name, title, organization }) => ({ account, name, title, organization })) }]));
+    const ticket = issueTicket(options.tickets.secret, {
+      sid: signature.id,
+      account: user.account,
+      name: user.name,
+      scopes: ['read', 'stamp'],
+      exp,
+      jti: randomUUID(),
+    });
+    res.json(
+      success([
+        {
+          signatureId: signature.id,
+          ticket,
+          account: user.account,
+          name: user.name,
+          users: DEMO_USERS.map(({ account, name, title, organization }) => ({ account, name, title, organization })),
+        },
+      ]),
+    );
   });
 
   return router;

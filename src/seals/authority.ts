@@ -1,5 +1,13 @@
 import type { Db } from '../store/db.js';
-import { createCa, decryptPrivateKey, encryptPrivateKey, isLegacyKey, issueOcspResponderCertificate, type CertifiedKey, type RevocationUrls } from '../pki/index.js';
+import {
+  createCa,
+  decryptPrivateKey,
+  encryptPrivateKey,
+  isLegacyKey,
+  issueOcspResponderCertificate,
+  type CertifiedKey,
+  type RevocationUrls,
+} from '../pki/index.js';
 import { x509 } from '../pki/webcrypto.js';
 
 export interface Authority {
@@ -39,15 +47,30 @@ export class BuiltinAuthority {
 
   /** The delegated OCSP responder's certificate and key, issued on first use and renewed before it expires. */
   async ocspResponder(): Promise<CertifiedKey> {
-    if (this.responder && new x509.X509Certificate(this.responder.certificatePem).notAfter.getTime() - Date.now() > RESPONDER_RENEW_BEFORE_MS) return this.responder;
+    if (
+      this.responder &&
+      new x509.X509Certificate(this.responder.certificatePem).notAfter.getTime() - Date.now() > RESPONDER_RENEW_BEFORE_MS
+    )
+      return this.responder;
     const row = await this.db.selectFrom('authorities').selectAll().where('name', '=', OCSP_RESPONDER).executeTakeFirst();
     if (row && new x509.X509Certificate(row.certificate_pem).notAfter.getTime() - Date.now() > RESPONDER_RENEW_BEFORE_MS) {
-      this.responder = { certificatePem: row.certificate_pem, privateKeyPem: decryptPrivateKey(row.encrypted_key, this.masterKey, `authority:${OCSP_RESPONDER}`) };
+      this.responder = {
+        certificatePem: row.certificate_pem,
+        privateKeyPem: decryptPrivateKey(row.encrypted_key, this.masterKey, `authority:${OCSP_RESPONDER}`),
+      };
       return this.responder;
     }
     const issued = await issueOcspResponderCertificate(await this.get(), 365);
-    const values = { certificate_pem: issued.certificatePem, encrypted_key: encryptPrivateKey(issued.privateKeyPem, this.masterKey, `authority:${OCSP_RESPONDER}`), create_time: Date.now() };
-    await this.db.insertInto('authorities').values({ name: OCSP_RESPONDER, ...values }).onConflict((oc) => oc.column('name').doUpdateSet(values)).execute();
+    const values = {
+      certificate_pem: issued.certificatePem,
+      encrypted_key: encryptPrivateKey(issued.privateKeyPem, this.masterKey, `authority:${OCSP_RESPONDER}`),
+      create_time: Date.now(),
+    };
+    await this.db
+      .insertInto('authorities')
+      .values({ name: OCSP_RESPONDER, ...values })
+      .onConflict((oc) => oc.column('name').doUpdateSet(values))
+      .execute();
     this.responder = issued;
     return issued;
   }
@@ -59,7 +82,12 @@ export class BuiltinAuthority {
       const privateKeyPem = decryptPrivateKey(row.encrypted_key, this.masterKey, `authority:${BUILTIN}`);
       if (isLegacyKey(row.encrypted_key)) {
         // Bind the CA key to its owner, as seal keys are (v1 → v2).
-        await this.db.updateTable('authorities').set({ encrypted_key: encryptPrivateKey(privateKeyPem, this.masterKey, `authority:${BUILTIN}`) }).where('name', '=', BUILTIN).where('encrypted_key', '=', row.encrypted_key).execute();
+        await this.db
+          .updateTable('authorities')
+          .set({ encrypted_key: encryptPrivateKey(privateKeyPem, this.masterKey, `authority:${BUILTIN}`) })
+          .where('name', '=', BUILTIN)
+          .where('encrypted_key', '=', row.encrypted_key)
+          .execute();
       }
       this.cached = { certificatePem: row.certificate_pem, privateKeyPem };
       return this.cached;
@@ -67,7 +95,12 @@ export class BuiltinAuthority {
     const ca = await createCa({ ...this.subject, keyAlgorithm: 'ECDSA-P256' });
     await this.db
       .insertInto('authorities')
-      .values({ name: BUILTIN, certificate_pem: ca.certificatePem, encrypted_key: encryptPrivateKey(ca.privateKeyPem, this.masterKey, `authority:${BUILTIN}`), create_time: Date.now() })
+      .values({
+        name: BUILTIN,
+        certificate_pem: ca.certificatePem,
+        encrypted_key: encryptPrivateKey(ca.privateKeyPem, this.masterKey, `authority:${BUILTIN}`),
+        create_time: Date.now(),
+      })
       .onConflict((oc) => oc.doNothing())
       .execute();
     this.cached = undefined;

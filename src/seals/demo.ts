@@ -32,7 +32,11 @@ export const DEMO_SEALS: CreateSealInput[] = [
 export async function seedDemoData(db: Db, registry: SealRegistry, log: Logger): Promise<boolean> {
   if ((await registry.list()).length > 0) return false;
   for (const user of DEMO_USERS) {
-    await db.insertInto('directory_users').values(user).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('directory_users')
+      .values(user)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
   for (const seal of DEMO_SEALS) await registry.create(seal);
   log.info({ users: DEMO_USERS.length, seals: DEMO_SEALS.length }, 'demo organisations, users and seals created');

@@ -36,7 +36,8 @@ const deny = (rule: PermissionRule, message: string): PermissionVerdict => ({ ok
 export function checkSigner(account: string, slot: SealSlot): PermissionVerdict {
   if (slot.signature) return deny('SEAL_ALREADY_SIGNED', 'This seal has already been applied; a signed seal cannot be signed again.');
   const signers = slot.permission.signers;
-  if (signers.length > 0 && !signers.includes(account)) return deny('SIGNER_NOT_ALLOWED', `${account} is not among the people allowed to apply this seal.`);
+  if (signers.length > 0 && !signers.includes(account))
+    return deny('SIGNER_NOT_ALLOWED', `${account} is not among the people allowed to apply this seal.`);
   if (slot.signer.account && slot.signer.account !== account) {
     return deny('SIGNER_MISMATCH', `This seal is to be applied by ${slot.signer.name || slot.signer.account}, not by ${account}.`);
   }
@@ -49,7 +50,8 @@ export function checkPermission(account: string, slot: SealSlot, seal: SealForPe
   if (!signer.ok) return signer;
   if (seal.disabled) return deny('SEAL_DISABLED', `The seal ${seal.name} is disabled.`);
   const { sealIds, sealTypes } = slot.permission;
-  if (sealIds.length > 0 && !sealIds.includes(seal.id)) return deny('SEAL_ID_NOT_ALLOWED', `The seal ${seal.name} is not one of the seals allowed here.`);
+  if (sealIds.length > 0 && !sealIds.includes(seal.id))
+    return deny('SEAL_ID_NOT_ALLOWED', `The seal ${seal.name} is not one of the seals allowed here.`);
   if (sealTypes.length > 0 && !sealTypes.includes(seal.type)) {
     return deny('SEAL_TYPE_NOT_ALLOWED', `A ${seal.type} may not be used here; allowed: ${sealTypes.join('、')}.`);
   }

@@ -12,13 +12,16 @@ import { officialSealSvg, personalSealSvg, rasterizeSvg } from './seal-image.js'
 export const SEAL_TYPES = ['公章', '合同专用章', '财务专用章', '个人签名', '手写'] as const;
 const PERSONAL_TYPES = new Set(['个人签名', '手写']);
 
-
 /** What `POST /seals` accepts (the contract's CreateSealRequest). */
 export type CreateSealInput = CreateSealRequest;
 
 /** A provider that must know a seal before it can be used (e.g. xuper's signature/create). */
 export interface SealRegistrar {
-  register(input: { seal: CreateSealInput; ownerKind: OwnerKind; png: Uint8Array }): Promise<{ providerRef: Record<string, unknown>; image?: Uint8Array }>;
+  register(input: {
+    seal: CreateSealInput;
+    ownerKind: OwnerKind;
+    png: Uint8Array;
+  }): Promise<{ providerRef: Record<string, unknown>; image?: Uint8Array }>;
 }
 
 export interface SigningMaterial {
@@ -40,7 +43,10 @@ export class SealRegistry {
     private readonly authority: BuiltinAuthority,
     private readonly masterKey: Buffer,
     /** Configured providers (seals naming another one are refused) and their registration hooks. */
-    private readonly providers: { names: () => string[]; registrars: Map<string, SealRegistrar> } = { names: () => ['local'], registrars: new Map() },
+    private readonly providers: { names: () => string[]; registrars: Map<string, SealRegistrar> } = {
+      names: () => ['local'],
+      registrars: new Map(),
+    },
   ) {}
 
   list(): Promise<SealRecord[]> {
@@ -57,10 +63,14 @@ export class SealRegistry {
     const ownerKind: OwnerKind = input.ownerKind ?? (PERSONAL_TYPES.has(input.type) ? 'person' : 'organization');
     const provider = input.provider ?? 'local';
     if (!this.providers.names().includes(provider)) {
-      throw new DomainError('PROVIDER_UNAVAILABLE', `The seal provider "${provider}" is not configured on this service (configured: ${this.providers.names().join(', ')}).`);
+      throw new DomainError(
+        'PROVIDER_UNAVAILABLE',
+        `The seal provider "${provider}" is not configured on this service (configured: ${this.providers.names().join(', ')}).`,
+      );
     }
     let imageFileId = input.image ? await this.checkImage(input.image) : await this.generateImage(input, ownerKind);
-    let providerRef: Record<string, unknown> = provider === 'esign' ? { autoSign: ownerKind === 'organization' && input.providerOptions?.autoSign === true } : {};
+    let providerRef: Record<string, unknown> =
+      provider === 'esign' ? { autoSign: ownerKind === 'organization' && input.providerOptions?.autoSign === true } : {};
     const registrar = this.providers.registrars.get(provider);
     if (registrar) {
       const png = await this.pngOfFile(imageFileId);
@@ -142,7 +152,11 @@ export class SealRegistry {
     if (!encrypted || !seal.certificatePem) {
       throw new DomainError('SEAL_HAS_NO_KEY', `The seal ${seal.name} has no key for the local signer (provider ${seal.provider}).`);
     }
-    return { privateKeyPem: decryptPrivateKey(encrypted, this.masterKey, `seal:${seal.id}`), certificatePem: seal.certificatePem, chainPem: seal.chainPem };
+    return {
+      privateKeyPem: decryptPrivateKey(encrypted, this.masterKey, `seal:${seal.id}`),
+      certificatePem: seal.certificatePem,
+      chainPem: seal.chainPem,
+    };
   }
 
   /** Re-seals keys stored before they were bound to their seal id (v1 → v2); returns how many. */
@@ -162,7 +176,7 @@ export class SealRegistry {
     const file = await this.files.get(seal.imageFileId);
     if (!file) throw new DomainError('SEAL_IMAGE_MISSING', `The image of seal ${seal.name} is missing.`);
     if (file.mime === ALLOWED_MIME.png || file.mime === ALLOWED_MIME.jpeg) {
-      return { bytes: await this.files.readBytes(file), mime: file.mime as 'image/png' | 'image/jpeg' };
+      return { bytes: await this.files.readBytes(file), mime: file.mime };
     }
     let png = this.pngCache.get(file.sha256);
     if (!png) {
@@ -191,7 +205,10 @@ export class SealRegistry {
   }
 
   private async generateImage(input: CreateSealInput, ownerKind: OwnerKind): Promise<string> {
-    const svg = ownerKind === 'person' ? personalSealSvg({ name: input.owner }) : officialSealSvg({ organization: input.owner, kind: input.type === '公章' ? '' : input.type });
+    const svg =
+      ownerKind === 'person'
+        ? personalSealSvg({ name: input.owner })
+        : officialSealSvg({ organization: input.owner, kind: input.type === '公章' ? '' : input.type });
     const png = await rasterizeSvg(svg, 512);
     const stored = await this.files.putBytes(png, { name: `${input.name}.png`, mime: ALLOWED_MIME.png });
     return stored.id;
@@ -202,6 +219,7 @@ function keyAlgorithmOf(privateKeyPem: string): string {
   const key = createPrivateKey(privateKeyPem);
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') return `RSA-${details.modulusLength ?? '?'}`;
-  if (key.asymmetricKeyType === 'ec') return `ECDSA-${details.namedCurve === 'prime256v1' ? 'P256' : details.namedCurve === 'secp384r1' ? 'P384' : details.namedCurve}`;
+  if (key.asymmetricKeyType === 'ec')
+    return `ECDSA-${details.namedCurve === 'prime256v1' ? 'P256' : details.namedCurve === 'secp384r1' ? 'P384' : details.namedCurve}`;
   return key.asymmetricKeyType ?? 'unknown';
 }

@@ -46,7 +46,10 @@ export class SealRekeying {
     }
     const previous = new x509.X509Certificate(previousPem);
     if (!(await this.revocation.issuedHere(previous))) {
-      throw new DomainError('REKEY_NOT_BUILTIN', "This seal's certificate comes from another CA (an imported PKCS#12); register a new bundle from that CA instead.");
+      throw new DomainError(
+        'REKEY_NOT_BUILTIN',
+        "This seal's certificate comes from another CA (an imported PKCS#12); register a new bundle from that CA instead.",
+      );
     }
     const keyAlgorithm: RekeyAlgorithm = input.keyAlgorithm ?? (seal.keyAlgorithm === 'RSA-2048' ? 'RSA-2048' : 'ECDSA-P256');
     const issued = await issueSigningCertificate(await this.authority.get(), {
@@ -60,11 +63,24 @@ export class SealRekeying {
     const replaced = await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('seal_certificates')
-        .values({ serial: previousSerial, seal_id: seal.id, certificate_pem: previousPem, chain_pem: JSON.stringify(seal.chainPem), key_algorithm: seal.keyAlgorithm, retired_at: Date.now() })
+        .values({
+          serial: previousSerial,
+          seal_id: seal.id,
+          certificate_pem: previousPem,
+          chain_pem: JSON.stringify(seal.chainPem),
+          key_algorithm: seal.keyAlgorithm,
+          retired_at: Date.now(),
+        })
         .onConflict((oc) => oc.doNothing())
         .execute();
-      const next = { certificatePem: issued.certificatePem, chainPem: issued.chainPem, keyAlgorithm, encryptedKey: encryptPrivateKey(issued.privateKeyPem, this.masterKey, `seal:${seal.id}`) };
-      if (!(await this.repo.replaceKey(seal.id, previousPem, next, trx))) throw new DomainError('SEAL_REKEY_CONFLICT', 'The seal was re-keyed by another request meanwhile; reload it.');
+      const next = {
+        certificatePem: issued.certificatePem,
+        chainPem: issued.chainPem,
+        keyAlgorithm,
+        encryptedKey: encryptPrivateKey(issued.privateKeyPem, this.masterKey, `seal:${seal.id}`),
+      };
+      if (!(await this.repo.replaceKey(seal.id, previousPem, next, trx)))
+        throw new DomainError('SEAL_REKEY_CONFLICT', 'The seal was re-keyed by another request meanwhile; reload it.');
       return true;
     });
     if (replaced && input.revokePrevious) await this.revocation.revoke(seal.id, previousPem, input.revokePrevious, new Date());
@@ -75,10 +91,19 @@ export class SealRekeying {
   async certificates(sealId: string): Promise<SealCertificate[]> {
     const seal = await this.repo.get(sealId);
     if (!seal) throw notFound('seal', sealId);
-    const retired = await this.db.selectFrom('seal_certificates').selectAll().where('seal_id', '=', sealId).orderBy('retired_at', 'desc').execute();
+    const retired = await this.db
+      .selectFrom('seal_certificates')
+      .selectAll()
+      .where('seal_id', '=', sealId)
+      .orderBy('retired_at', 'desc')
+      .execute();
     const entries = [
       ...(seal.certificatePem ? [{ pem: seal.certificatePem, keyAlgorithm: seal.keyAlgorithm, retiredAt: null }] : []),
-      ...retired.map((row) => ({ pem: row.certificate_pem, keyAlgorithm: row.key_algorithm, retiredAt: new Date(Number(row.retired_at)).toISOString() })),
+      ...retired.map((row) => ({
+        pem: row.certificate_pem,
+        keyAlgorithm: row.key_algorithm,
+        retiredAt: new Date(Number(row.retired_at)).toISOString(),
+      })),
     ];
     return Promise.all(
       entries.map(async (entry) => {

@@ -10,13 +10,32 @@ import type { Db } from '../store/db.js';
 import type { BuiltinAuthority } from './authority.js';
 import { DomainError } from '../errors.js';
 
-export const REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
+export const REVOCATION_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'privilegeWithdrawn',
+] as const;
 export type RevocationReason = (typeof REVOCATION_REASONS)[number];
-const REASON_CODES: Record<RevocationReason, number> = { unspecified: 0, keyCompromise: 1, affiliationChanged: 3, superseded: 4, cessationOfOperation: 5, privilegeWithdrawn: 9 };
+const REASON_CODES: Record<RevocationReason, number> = {
+  unspecified: 0,
+  keyCompromise: 1,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+  privilegeWithdrawn: 9,
+};
 
 const OID_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
 const OID_OCSP_NONCE = '1.3.6.1.5.5.7.48.1.2';
-const HASH_BY_OID: Record<string, string> = { '1.3.14.3.2.26': 'sha1', '2.16.840.1.101.3.4.2.1': 'sha256', '2.16.840.1.101.3.4.2.2': 'sha384', '2.16.840.1.101.3.4.2.3': 'sha512' };
+const HASH_BY_OID: Record<string, string> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
 const HOUR = 3600 * 1000;
 /** How long a CRL and an OCSP answer stay current (nextUpdate). */
 export const REVOCATION_VALIDITY_MS = 24 * HOUR;
@@ -31,7 +50,8 @@ export interface RevocationEntry {
   reason: RevocationReason;
 }
 
-export type CertificateStatus = { status: 'good' } | { status: 'revoked'; revokedAt: Date; reason: RevocationReason } | { status: 'unknown' };
+export type CertificateStatus =
+  { status: 'good' } | { status: 'revoked'; revokedAt: Date; reason: RevocationReason } | { status: 'unknown' };
 
 /** Lowercase hex of a serial number without leading zero bytes (DER may add or drop one). */
 export function normalizeSerial(hex: string): string {
@@ -50,19 +70,30 @@ export class CertificateRevocation {
   async revoke(sealId: string, certificatePem: string, reason: RevocationReason, at: Date): Promise<RevocationEntry> {
     const certificate = new x509.X509Certificate(certificatePem);
     if (!(await this.issuedHere(certificate))) {
-      throw new RevocationError('CERT_NOT_ISSUED_HERE', "This seal's certificate was not issued by the built-in CA; revoke it at the CA that issued it.");
+      throw new RevocationError(
+        'CERT_NOT_ISSUED_HERE',
+        "This seal's certificate was not issued by the built-in CA; revoke it at the CA that issued it.",
+      );
     }
     const serial = normalizeSerial(certificate.serialNumber);
     const existing = await this.db.selectFrom('certificate_revocations').select('serial').where('serial', '=', serial).executeTakeFirst();
     if (existing) throw new RevocationError('ALREADY_REVOKED', 'This certificate is already revoked.');
-    await this.db.insertInto('certificate_revocations').values({ serial, seal_id: sealId, revoked_at: at.getTime(), reason, create_time: Date.now() }).execute();
+    await this.db
+      .insertInto('certificate_revocations')
+      .values({ serial, seal_id: sealId, revoked_at: at.getTime(), reason, create_time: Date.now() })
+      .execute();
     this.crlCache = undefined;
     return { serial, sealId, revokedAt: at, reason };
   }
 
   async list(): Promise<RevocationEntry[]> {
     const rows = await this.db.selectFrom('certificate_revocations').selectAll().orderBy('revoked_at').execute();
-    return rows.map((row) => ({ serial: row.serial, sealId: row.seal_id, revokedAt: new Date(Number(row.revoked_at)), reason: row.reason as RevocationReason }));
+    return rows.map((row) => ({
+      serial: row.serial,
+      sealId: row.seal_id,
+      revokedAt: new Date(Number(row.revoked_at)),
+      reason: row.reason as RevocationReason,
+    }));
   }
 
   async status(serialHex: string): Promise<CertificateStatus> {
@@ -86,7 +117,11 @@ export class CertificateRevocation {
       signingAlgorithm: signingAlgorithmOf(caCertificate),
       signingKey: await importSigningKey(ca.privateKeyPem, caCertificate),
       extensions: [await x509.AuthorityKeyIdentifierExtension.create(caCertificate)],
-      entries: (await this.list()).map((entry) => ({ serialNumber: entry.serial, revocationDate: entry.revokedAt, reason: REASON_CODES[entry.reason] as x509.X509CrlReason })),
+      entries: (await this.list()).map((entry) => ({
+        serialNumber: entry.serial,
+        revocationDate: entry.revokedAt,
+        reason: REASON_CODES[entry.reason],
+      })),
     });
     this.crlCache = { der: new Uint8Array(crl.rawData), thisUpdate, nextUpdate };
     return this.crlCache;
@@ -123,13 +158,19 @@ export class CertificateRevocation {
     basic.tbsResponseData.producedAt = now;
     basic.tbsResponseData.responses = responses;
     const nonce = request.tbsRequest.requestExtensions?.find((extension) => extension.extnID === OID_OCSP_NONCE);
-    if (nonce) basic.tbsResponseData.responseExtensions = [new pkijs.Extension({ extnID: OID_OCSP_NONCE, extnValue: nonce.extnValue.valueBlock.valueHexView.slice().buffer })];
+    if (nonce)
+      basic.tbsResponseData.responseExtensions = [
+        new pkijs.Extension({ extnID: OID_OCSP_NONCE, extnValue: nonce.extnValue.valueBlock.valueHexView.slice().buffer }),
+      ];
     basic.certs = [responderCertificate];
     const key = await importSigningKey(responder.privateKeyPem, new x509.X509Certificate(responder.certificatePem));
     await basic.sign(key, 'SHA-256');
     const response = new pkijs.OCSPResponse({
       responseStatus: new asn1js.Enumerated({ value: 0 }),
-      responseBytes: new pkijs.ResponseBytes({ responseType: OID_OCSP_BASIC, response: new asn1js.OctetString({ valueHex: basic.toSchema().toBER(false) }) }),
+      responseBytes: new pkijs.ResponseBytes({
+        responseType: OID_OCSP_BASIC,
+        response: new asn1js.OctetString({ valueHex: basic.toSchema().toBER(false) }),
+      }),
     });
     // A response carrying a nonce answers one request only: it must not be cached.
     return { der: new Uint8Array(response.toSchema().toBER(false)), nextUpdate: nonce ? undefined : nextUpdate };
@@ -146,16 +187,24 @@ export class CertificateRevocation {
     const certificates = [new Uint8Array(certificate.rawData), new Uint8Array(caCertificate.rawData)];
     if (!(await this.issuedHere(certificate))) return { certificates, ocsps: [], crls: [] };
     const request = new pkijs.OCSPRequest();
-    await request.createForCertificate(pkijs.Certificate.fromBER(certificate.rawData), { hashAlgorithm: 'SHA-256', issuerCertificate: pkijs.Certificate.fromBER(caCertificate.rawData) });
+    await request.createForCertificate(pkijs.Certificate.fromBER(certificate.rawData), {
+      hashAlgorithm: 'SHA-256',
+      issuerCertificate: pkijs.Certificate.fromBER(caCertificate.rawData),
+    });
     const ocsp = await this.ocsp(new Uint8Array(request.toSchema(true).toBER(false)));
     const responder = new x509.X509Certificate((await this.authority.ocspResponder()).certificatePem);
     return { certificates: [...certificates, new Uint8Array(responder.rawData)], ocsps: [ocsp.der], crls: [(await this.crl()).der] };
   }
 
   private matchesIssuer(certId: pkijs.CertID, ca: pkijs.Certificate, hash: string): boolean {
-    const nameHash = createHash(hash).update(new Uint8Array(ca.subject.toSchema().toBER(false))).digest();
+    const nameHash = createHash(hash)
+      .update(new Uint8Array(ca.subject.toSchema().toBER(false)))
+      .digest();
     const keyHash = createHash(hash).update(ca.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView).digest();
-    return Buffer.from(certId.issuerNameHash.valueBlock.valueHexView).equals(nameHash) && Buffer.from(certId.issuerKeyHash.valueBlock.valueHexView).equals(keyHash);
+    return (
+      Buffer.from(certId.issuerNameHash.valueBlock.valueHexView).equals(nameHash) &&
+      Buffer.from(certId.issuerKeyHash.valueBlock.valueHexView).equals(keyHash)
+    );
   }
 
   async issuedHere(certificate: x509.X509Certificate): Promise<boolean> {
@@ -178,7 +227,9 @@ export class CertificateRevocation {
 }
 
 function signingAlgorithmOf(certificate: x509.X509Certificate): Algorithm | EcdsaParams {
-  return certificate.publicKey.algorithm.name === 'ECDSA' ? ({ name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams) : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as Algorithm;
+  return certificate.publicKey.algorithm.name === 'ECDSA'
+    ? { name: 'ECDSA', hash: 'SHA-256' }
+    : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
 }
 
 function certStatusOf(status: CertificateStatus): asn1js.AsnType {
@@ -188,7 +239,10 @@ function certStatusOf(status: CertificateStatus): asn1js.AsnType {
     idBlock: { tagClass: 3, tagNumber: 1 },
     value: [
       new asn1js.GeneralizedTime({ valueDate: status.revokedAt }),
-      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Enumerated({ value: REASON_CODES[status.reason] })] }),
+      new asn1js.Constructed({
+        idBlock: { tagClass: 3, tagNumber: 0 },
+        value: [new asn1js.Enumerated({ value: REASON_CODES[status.reason] })],
+      }),
     ],
   });
 }

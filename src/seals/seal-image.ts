@@ -31,7 +31,9 @@ export function officialSealSvg(options: { organization: string; kind?: string }
       return `<text x="100" y="${(100 - 64).toFixed(1)}" transform="rotate(${angle.toFixed(2)} 100 100)" text-anchor="middle" dominant-baseline="central" font-size="${size}">${escapeXml(char)}</text>`;
     })
     .join('');
-  const kind = options.kind ? `<text x="100" y="148" text-anchor="middle" dominant-baseline="central" font-size="17">${escapeXml(options.kind)}</text>` : '';
+  const kind = options.kind
+    ? `<text x="100" y="148" text-anchor="middle" dominant-baseline="central" font-size="17">${escapeXml(options.kind)}</text>`
+    : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">
 <g fill="${RED}" font-family="${FONT}" font-weight="bold">
 <circle cx="100" cy="100" r="94" fill="none" stroke="${RED}" stroke-width="6"/>
@@ -54,7 +56,10 @@ export function personalSealSvg(options: { name: string }): string {
     [60, 138],
   ];
   const letters = chars
-    .map((char, i) => `<text x="${cells[i][0]}" y="${cells[i][1]}" text-anchor="middle" dominant-baseline="central" font-size="68">${escapeXml(char)}</text>`)
+    .map(
+      (char, i) =>
+        `<text x="${cells[i][0]}" y="${cells[i][1]}" text-anchor="middle" dominant-baseline="central" font-size="68">${escapeXml(char)}</text>`,
+    )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">
 <g fill="${RED}" font-family="${FONT}" font-weight="bold">

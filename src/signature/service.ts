@@ -73,7 +73,11 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
     return this.insert({ name: input.name, size: 0, uri: '', template: input.template, revisions: [] }, input.seals, cause);
   }
 
-  private async insert(fields: Omit<Signature, 'id' | 'mime' | 'createTime' | 'seals'>, sealsInput: SealInput[] | undefined, cause: string): Promise<Signature> {
+  private async insert(
+    fields: Omit<Signature, 'id' | 'mime' | 'createTime' | 'seals'>,
+    sealsInput: SealInput[] | undefined,
+    cause: string,
+  ): Promise<Signature> {
     const seals = normalizeSeals(sealsInput);
     assertSealsAcceptable(seals, '$.seals');
     const signature: Signature = { id: newId(), mime: 'application/pdf', createTime: Date.now(), seals, ...fields };
@@ -89,7 +93,10 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
       const record = await this.repo.get(id);
       if (!record) throw notFound('signature', id);
       if (patch.version !== undefined && patch.version !== record.version) {
-        throw new DomainError('VERSION_CONFLICT', `The Signature is at version ${record.version}, the update was made against version ${patch.version}.`);
+        throw new DomainError(
+          'VERSION_CONFLICT',
+          `The Signature is at version ${record.version}, the update was made against version ${patch.version}.`,
+        );
       }
       const next = await this.merge(record.signature, patch);
       const written = await this.repo.replace(next, record.version, this.referencedFiles(next), { before: record.signature, cause });
@@ -116,7 +123,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
       } else {
         const fileId = this.uris.fileIdOf(patch.uri);
         if (!fileId) {
-          throw invalidRequest([{ path: '$.uri', message: 'must be the uri of a PDF in this service\'s file store (…/file/<id>)' }]);
+          throw invalidRequest([{ path: '$.uri', message: "must be the uri of a PDF in this service's file store (…/file/<id>)" }]);
         }
         const file = await this.files.get(fileId);
         if (!file) throw invalidRequest([{ path: '$.uri', message: `names file ${fileId}, which does not exist` }]);
@@ -151,7 +158,10 @@ function mergeSeals(current: Seal[], incoming: SealInput[]): Seal[] {
   const indexed = incoming.filter((seal) => seal.index !== undefined);
   if (indexed.length === 0) return normalizeSeals(incoming);
   if (indexed.length !== incoming.length) {
-    throw new DomainError('MIXED_SEAL_UPDATE', 'Either every item of seals carries an index (update those seals) or none does (replace all seals).');
+    throw new DomainError(
+      'MIXED_SEAL_UPDATE',
+      'Either every item of seals carries an index (update those seals) or none does (replace all seals).',
+    );
   }
   const merged = current.map((seal) => ({ ...seal }));
   const errors: FieldError[] = [];
@@ -179,7 +189,12 @@ function assertSealsAcceptable(seals: Seal[], path: string): void {
     const verdict = checkPublicKeyField(seal.privateKey);
     if (!verdict.ok) errors.push({ path: `${path}[${i}].privateKey`, message: verdict.reason });
   });
-  if (errors.length > 0) throw new DomainError(errors.some((e) => e.message.includes('private key')) ? 'PRIVATE_KEY_REFUSED' : 'INVALID_REQUEST', `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  if (errors.length > 0)
+    throw new DomainError(
+      errors.some((e) => e.message.includes('private key')) ? 'PRIVATE_KEY_REFUSED' : 'INVALID_REQUEST',
+      `The request is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      errors,
+    );
 }
 
 /**

@@ -134,18 +134,28 @@ export class ArchiveRenewal {
     if (!last?.signerCertificatePem) return this.untrack(signatureId);
     const expires = new x509.X509Certificate(last.signerCertificatePem).notAfter;
     const note = (values: { tsa_not_after?: number; renewals?: number } = {}) =>
-      db.updateTable('archive_renewals').set({ ...values, checked_at: Date.now() }).where('signature_id', '=', signatureId).execute();
+      db
+        .updateTable('archive_renewals')
+        .set({ ...values, checked_at: Date.now() })
+        .where('signature_id', '=', signatureId)
+        .execute();
     if (expires.getTime() - this.horizonMs() > Date.now()) {
       await note({ tsa_not_after: expires.getTime() });
       return 'not-due';
     }
     if (!last.valid) {
-      log.error({ signatureId, field: last.field, problems: last.problems }, 'the last document timestamp does not verify; not renewing it');
+      log.error(
+        { signatureId, field: last.field, problems: last.problems },
+        'the last document timestamp does not verify; not renewing it',
+      );
       await note({ tsa_not_after: expires.getTime() });
       return 'invalid';
     }
     if (renewedWithSameCertificate(before.signatures)) {
-      log.warn({ signatureId, tsaCertificateExpires: expires.toISOString() }, 'archive timestamp already renewed with this TSA certificate; renewing again needs the TSA to use a new certificate');
+      log.warn(
+        { signatureId, tsaCertificateExpires: expires.toISOString() },
+        'archive timestamp already renewed with this TSA certificate; renewing again needs the TSA to use a new certificate',
+      );
       await note({ tsa_not_after: expires.getTime() });
       return 'waiting-for-new-tsa-certificate';
     }
@@ -155,7 +165,12 @@ export class ArchiveRenewal {
     const renewed = await addDocumentTimestamp(await addValidationData(pdf, { certificates, ...revocation }), this.options.tsa);
     // Never store a document whose new timestamp does not verify.
     const added = lastDocumentTimestamp((await this.verify(renewed)).signatures);
-    if (!added?.valid || !added.signerCertificatePem || added.byteRange.length !== 4 || added.byteRange[2] + added.byteRange[3] !== renewed.length) {
+    if (
+      !added?.valid ||
+      !added.signerCertificatePem ||
+      added.byteRange.length !== 4 ||
+      added.byteRange[2] + added.byteRange[3] !== renewed.length
+    ) {
       throw new Error('The renewed document timestamp does not verify; the document was left as it was.');
     }
     const revision = await engine.uploadFile(renewed, signature.name || 'document.pdf');
@@ -168,7 +183,16 @@ export class ArchiveRenewal {
     const next = new x509.X509Certificate(added.signerCertificatePem).notAfter;
     const row = await db.selectFrom('archive_renewals').select('renewals').where('signature_id', '=', signatureId).executeTakeFirst();
     await note({ tsa_not_after: next.getTime(), renewals: Number(row?.renewals ?? 0) + 1 });
-    log.info({ signatureId, revision: revision.id, previousTsaCertificateExpires: expires.toISOString(), tsaCertificateExpires: next.toISOString(), at: added.signedAt }, 'archive timestamp renewed (B-LTA)');
+    log.info(
+      {
+        signatureId,
+        revision: revision.id,
+        previousTsaCertificateExpires: expires.toISOString(),
+        tsaCertificateExpires: next.toISOString(),
+        at: added.signedAt,
+      },
+      'archive timestamp renewed (B-LTA)',
+    );
     return 'renewed';
   }
 
@@ -198,11 +222,17 @@ function renewedWithSameCertificate(signatures: SignatureReport[]): boolean {
 /** The certificates a timestamp token carries (the TSA certificate and, often, its chain). */
 function tokenCertificates(token: Uint8Array): Uint8Array[] {
   const signed = new pkijs.SignedData({ schema: pkijs.ContentInfo.fromBER(new Uint8Array(token)).content });
-  return (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate).map((c) => new Uint8Array(c.toSchema().toBER(false)));
+  return (signed.certificates ?? [])
+    .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
+    .map((c) => new Uint8Array(c.toSchema().toBER(false)));
 }
 
 /** CRLs named by the certificates' distribution points, fetched from allow-listed origins only. */
-export async function fetchAllowedCrls(certificates: Uint8Array[], allowedOrigins: string[], timeoutMs: number): Promise<Pick<ValidationData, 'ocsps' | 'crls'>> {
+export async function fetchAllowedCrls(
+  certificates: Uint8Array[],
+  allowedOrigins: string[],
+  timeoutMs: number,
+): Promise<Pick<ValidationData, 'ocsps' | 'crls'>> {
   const crls: Uint8Array[] = [];
   for (const der of certificates) {
     for (const url of urlsOf(pkijs.Certificate.fromBER(new Uint8Array(der)), OID_CRL_DISTRIBUTION_POINTS)) {

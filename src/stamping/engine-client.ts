@@ -1,4 +1,4 @@
-import type { Envelope, FileInfo, Signature, SignaturePatch } from '../contract/index.js';
+import type { FileInfo, Signature, SignaturePatch } from '../contract/index.js';
 import { RelayedError } from '../errors.js';
 
 /** What the signature service needs from the engine side: SignatureAPI S1/S2 and FileAPI. */
@@ -61,10 +61,19 @@ export class EngineClient implements EngineApi {
     try {
       envelope = JSON.parse(text) as EngineEnvelope<T>;
     } catch {
-      throw new EngineApiError('ENGINE_BAD_RESPONSE', `The engine answered ${method} ${path} with HTTP ${response.status} and no envelope.`, response.status);
+      throw new EngineApiError(
+        'ENGINE_BAD_RESPONSE',
+        `The engine answered ${method} ${path} with HTTP ${response.status} and no envelope.`,
+        response.status,
+      );
     }
     if (!response.ok || envelope.errno !== 0) {
-      throw new EngineApiError(envelope.ecode ?? 'ENGINE_ERROR', envelope.error ?? `HTTP ${response.status}`, response.status, envelope.entities ?? []);
+      throw new EngineApiError(
+        envelope.ecode ?? 'ENGINE_ERROR',
+        envelope.error ?? `HTTP ${response.status}`,
+        response.status,
+        envelope.entities ?? [],
+      );
     }
     return envelope.entities[0];
   }
@@ -74,7 +83,9 @@ export class EngineClient implements EngineApi {
   }
 
   putSignature(id: string, patch: SignaturePatch): Promise<Signature> {
-    return this.call<Signature>('POST', `signature/${encodeURIComponent(id)}`, JSON.stringify(patch), { 'content-type': 'application/json' });
+    return this.call<Signature>('POST', `signature/${encodeURIComponent(id)}`, JSON.stringify(patch), {
+      'content-type': 'application/json',
+    });
   }
 
   /** Resolves a file uri against the engine base, refusing anything outside the engine (no arbitrary fetches). */
@@ -84,7 +95,11 @@ export class EngineClient implements EngineApi {
     const published = (this.options.publicBaseUrls?.() ?? []).map((base) => new URL(base.replace(/\/*$/, '/')));
     const match = published.find((base) => url.origin === base.origin && url.pathname.startsWith(base.pathname));
     if (!match) {
-      throw new EngineApiError('URI_NOT_ALLOWED', `Refusing to fetch ${url.origin}: only files of the engine at ${this.base.origin} are fetched.`, 400);
+      throw new EngineApiError(
+        'URI_NOT_ALLOWED',
+        `Refusing to fetch ${url.origin}: only files of the engine at ${this.base.origin} are fetched.`,
+        400,
+      );
     }
     // The engine's public address (a load balancer with several instances): fetch from the engine directly.
     return new URL(url.pathname.slice(match.pathname.length) + url.search, this.base);
@@ -97,7 +112,8 @@ export class EngineClient implements EngineApi {
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
       redirect: 'error',
     });
-    if (!response.ok) throw new EngineApiError('FILE_DOWNLOAD_FAILED', `Downloading ${url.pathname} failed with HTTP ${response.status}.`, response.status);
+    if (!response.ok)
+      throw new EngineApiError('FILE_DOWNLOAD_FAILED', `Downloading ${url.pathname} failed with HTTP ${response.status}.`, response.status);
     const limit = this.options.maxDownloadBytes ?? 100 * 1024 * 1024;
     const declared = Number(response.headers.get('content-length') ?? '0');
     if (declared > limit) throw new EngineApiError('FILE_TOO_LARGE', `The file is larger than ${limit} bytes.`, 413);

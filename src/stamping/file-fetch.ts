@@ -1,6 +1,5 @@
 import { DomainError } from '../errors.js';
 
-
 export interface FileFetchOptions {
   /** Origins a file URL may name (the engine's FileAPI); anything else is refused before any request. */
   allowedOrigins: () => string[];
@@ -24,7 +23,10 @@ export function allowedFileUrl(raw: string, origins: string[], allowedPath: (url
     throw new DomainError('INVALID_FILE_URL', 'file must be an absolute http(s) URL without credentials.');
   }
   if (!origins.includes(url.origin)) {
-    throw new DomainError('FILE_ORIGIN_NOT_ALLOWED', `Files are fetched only from the engine's FileAPI (${origins.join(', ') || 'none configured'}), not from ${url.origin}.`);
+    throw new DomainError(
+      'FILE_ORIGIN_NOT_ALLOWED',
+      `Files are fetched only from the engine's FileAPI (${origins.join(', ') || 'none configured'}), not from ${url.origin}.`,
+    );
   }
   if (!allowedPath(url)) throw new DomainError('FILE_ORIGIN_NOT_ALLOWED', `${url.pathname} is not a file of the engine's FileAPI.`);
   return url;
@@ -46,7 +48,10 @@ export async function fetchAllowedFile(raw: string, options: FileFetchOptions): 
   }
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel();
-    throw new DomainError('FILE_REDIRECT_REFUSED', `The file URL answered with a redirect (HTTP ${response.status}); redirects are not followed.`);
+    throw new DomainError(
+      'FILE_REDIRECT_REFUSED',
+      `The file URL answered with a redirect (HTTP ${response.status}); redirects are not followed.`,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();

@@ -100,14 +100,17 @@ export class FileSigner {
   async sign(caller: string, input: SignFileInput): Promise<SignFileResult> {
     const cmid = input.clientMutationId ?? null;
     if (cmid !== null && !/^[\w.:-]{1,128}$/.test(cmid)) {
-      throw new DomainError('INVALID_REQUEST', 'clientMutationId must be 1-128 letters, digits, ".", ":", "_" or "-".', [{ path: 'clientMutationId', message: 'invalid' }]);
+      throw new DomainError('INVALID_REQUEST', 'clientMutationId must be 1-128 letters, digits, ".", ":", "_" or "-".', [
+        { path: 'clientMutationId', message: 'invalid' },
+      ]);
     }
     const hash = requestHash(input);
     if (cmid === null) return this.signOnce(caller, input, hash);
     return this.queue.run(`${caller}\u0000${cmid}`, async () => {
       const earlier = await this.requests.get(caller, cmid);
       if (earlier) {
-        if (earlier.requestHash !== hash) throw new DomainError('MUTATION_ID_REUSED', `clientMutationId ${cmid} was already used for a different request.`);
+        if (earlier.requestHash !== hash)
+          throw new DomainError('MUTATION_ID_REUSED', `clientMutationId ${cmid} was already used for a different request.`);
         return earlier.result as SignFileResult;
       }
       const result = await this.signOnce(caller, input, hash);
@@ -138,15 +141,49 @@ export class FileSigner {
 
     const { bytes, name } = await fetchAllowedFile(input.file, { ...this.options.fetch, allowedOrigins: this.options.allowedOrigins });
     if (Buffer.from(bytes.subarray(0, 1024)).indexOf('%PDF-') < 0) throw new DomainError('NOT_A_PDF', 'The file is not a PDF.');
-    const signature: Signature = { id: randomUUID(), name, size: bytes.byteLength, uri: input.file, mime: 'application/pdf', createTime: Date.now(), seals: [slot] };
-    const base = { clientMutationId: input.clientMutationId ?? null, name, seal: { id: seal.id, name: seal.name, type: seal.type, provider: provider.name }, signer: input.signer };
-    if (provider.capabilities.mode === 'redirect') return this.startFlow(caller, hash, input, provider, signature, slot, seal, bytes, comment, base);
+    const signature: Signature = {
+      id: randomUUID(),
+      name,
+      size: bytes.byteLength,
+      uri: input.file,
+      mime: 'application/pdf',
+      createTime: Date.now(),
+      seals: [slot],
+    };
+    const base = {
+      clientMutationId: input.clientMutationId ?? null,
+      name,
+      seal: { id: seal.id, name: seal.name, type: seal.type, provider: provider.name },
+      signer: input.signer,
+    };
+    if (provider.capabilities.mode === 'redirect')
+      return this.startFlow(caller, hash, input, provider, signature, slot, seal, bytes, comment, base);
 
-    const outcome = await provider.start({ signature, sealIndex: 0, slot, seal, user: input.signer, comment, commentAt, pdf: bytes, flowId: '', returnUrl: '' });
-    if (outcome.kind !== 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
+    const outcome = await provider.start({
+      signature,
+      sealIndex: 0,
+      slot,
+      seal,
+      user: input.signer,
+      comment,
+      commentAt,
+      pdf: bytes,
+      flowId: '',
+      returnUrl: '',
+    });
+    if (outcome.kind !== 'signed')
+      throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
     const archived = input.archive ? await this.engine.uploadFile(outcome.pdf, name) : undefined;
-    this.log.info({ sealId: seal.id, account: input.signer.account, provider: provider.name, archived: archived?.id }, 'file signed (signFile)');
-    return signedResult(base, outcome.pdf, archived, { fieldName: outcome.fieldName, signedAt: outcome.signedAt, algorithm: outcome.algorithm, certificatePem: outcome.certificatePem });
+    this.log.info(
+      { sealId: seal.id, account: input.signer.account, provider: provider.name, archived: archived?.id },
+      'file signed (signFile)',
+    );
+    return signedResult(base, outcome.pdf, archived, {
+      fieldName: outcome.fieldName,
+      signedAt: outcome.signedAt,
+      algorithm: outcome.algorithm,
+      certificatePem: outcome.certificatePem,
+    });
   }
 
   /**
@@ -169,7 +206,15 @@ export class FileSigner {
   ): Promise<SignFileResult> {
     const { flows } = this.options;
     const cmid = input.clientMutationId ?? `auto-${randomUUID()}`;
-    let flow = await flows.open({ provider: provider.name, signatureId: signature.id, sealIndex: 0, sealId: seal.id, account: input.signer.account, accountName: input.signer.name, baseUri: input.file });
+    let flow = await flows.open({
+      provider: provider.name,
+      signatureId: signature.id,
+      sealIndex: 0,
+      sealId: seal.id,
+      account: input.signer.account,
+      accountName: input.signer.name,
+      baseUri: input.file,
+    });
     const returnUrl = `${this.options.publicBaseUrl()}/sign/${signature.id}/return?flow=${flow.id}`;
     let outcome;
     try {
@@ -178,9 +223,15 @@ export class FileSigner {
       await flows.update(flow.id, { state: 'failed', stateReason: (error as Error).message.slice(0, 500) });
       throw error;
     }
-    if (outcome.kind === 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
+    if (outcome.kind === 'signed')
+      throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
     const signUrl = outcome.kind === 'redirect' ? outcome.url : null;
-    flow = await flows.update(flow.id, { state: 'pending', externalId: outcome.externalId, signUrl: signUrl ?? '', providerRef: { ...outcome.providerRef, signFile: { archive: Boolean(input.archive) } } });
+    flow = await flows.update(flow.id, {
+      state: 'pending',
+      externalId: outcome.externalId,
+      signUrl: signUrl ?? '',
+      providerRef: { ...outcome.providerRef, signFile: { archive: Boolean(input.archive) } },
+    });
     const result: SignFileResult = {
       ...base,
       clientMutationId: cmid,
@@ -198,7 +249,10 @@ export class FileSigner {
       content: null,
     };
     await this.requests.put(caller, cmid, hash, result, flow.id);
-    this.log.info({ flowId: flow.id, provider: provider.name, account: input.signer.account, sealId: seal.id }, 'provider flow started (signFile)');
+    this.log.info(
+      { flowId: flow.id, provider: provider.name, account: input.signer.account, sealId: seal.id },
+      'provider flow started (signFile)',
+    );
     return result;
   }
 
@@ -224,13 +278,23 @@ export class FileSigner {
       if (status.state !== 'signed' || !provider?.download) {
         const reason = status.state === 'signed' ? `The provider ${current.provider} cannot return the signed document.` : status.reason;
         const state = status.state === 'signed' ? 'failed' : status.state;
-        await this.requests.updateResult(request.caller, request.clientMutationId, { ...pending, status: state.toUpperCase(), reason, signUrl: null });
+        await this.requests.updateResult(request.caller, request.clientMutationId, {
+          ...pending,
+          status: state.toUpperCase(),
+          reason,
+          signUrl: null,
+        });
         return flows.update(flowId, { state, stateReason: reason });
       }
       const pdf = await provider.download(current);
       const checked = await this.checkProviderPdf(current, pdf);
       if ('reason' in checked) {
-        await this.requests.updateResult(request.caller, request.clientMutationId, { ...pending, status: 'FAILED', reason: checked.reason, signUrl: null });
+        await this.requests.updateResult(request.caller, request.clientMutationId, {
+          ...pending,
+          status: 'FAILED',
+          reason: checked.reason,
+          signUrl: null,
+        });
         return flows.update(flowId, { state: 'failed', stateReason: checked.reason });
       }
       const archive = (current.providerRef.signFile as { archive?: boolean } | undefined)?.archive === true;
@@ -242,18 +306,32 @@ export class FileSigner {
   }
 
   /** The provider's PDF must add a new, valid signature to the file the flow started from. */
-  private async checkProviderPdf(flow: ProviderFlow, pdf: Uint8Array): Promise<{ fieldName: string; signedAt: Date; algorithm: string; certificatePem: string } | { reason: string }> {
+  private async checkProviderPdf(
+    flow: ProviderFlow,
+    pdf: Uint8Array,
+  ): Promise<{ fieldName: string; signedAt: Date; algorithm: string; certificatePem: string } | { reason: string }> {
     const anchors = await this.options.trustAnchors();
-    const verify = (bytes: Uint8Array) => (this.options.verifier ? this.options.verifier.verify(bytes, { trustAnchorsPem: anchors }) : verifyPdf(bytes, { trustAnchorsPem: anchors }));
+    const verify = (bytes: Uint8Array) =>
+      this.options.verifier
+        ? this.options.verifier.verify(bytes, { trustAnchorsPem: anchors })
+        : verifyPdf(bytes, { trustAnchorsPem: anchors });
     const report = await verify(pdf).catch(() => undefined);
     if (!report) return { reason: 'The provider returned a document that is not a readable PDF.' };
-    const original = await fetchAllowedFile(flow.baseUri, { ...this.options.fetch, allowedOrigins: this.options.allowedOrigins }).catch(() => undefined);
+    const original = await fetchAllowedFile(flow.baseUri, { ...this.options.fetch, allowedOrigins: this.options.allowedOrigins }).catch(
+      () => undefined,
+    );
     const before = original ? await verify(original.bytes).catch(() => undefined) : undefined;
     const newest = report.signatures.slice(before?.signatureCount ?? 0).at(-1);
     if (!newest) return { reason: 'The provider returned the document without a new signature.' };
-    if (!newest.valid || !newest.intact || !newest.signerCertificatePem) return { reason: `The provider's signature is not valid (${newest.states.join(', ')}).` };
+    if (!newest.valid || !newest.intact || !newest.signerCertificatePem)
+      return { reason: `The provider's signature is not valid (${newest.states.join(', ')}).` };
     const level = newest.subFilter === 'ETSI.CAdES.detached' ? (newest.timestamped ? 'PAdES-B-T' : 'PAdES-B-B') : (newest.subFilter ?? '');
-    return { fieldName: newest.field, signedAt: newest.signedAt ? new Date(newest.signedAt) : new Date(), algorithm: `${newest.signatureAlgorithm ?? 'unknown'}; ${level}`, certificatePem: newest.signerCertificatePem };
+    return {
+      fieldName: newest.field,
+      signedAt: newest.signedAt ? new Date(newest.signedAt) : new Date(),
+      algorithm: `${newest.signatureAlgorithm ?? 'unknown'}; ${level}`,
+      certificatePem: newest.signerCertificatePem,
+    };
   }
 }
 
@@ -283,7 +361,8 @@ function signedResult(
   };
 }
 
-const FIELD = (path: string, message: string) => new DomainError('INVALID_REQUEST', `The request is invalid: ${path} ${message}`, [{ path, message }]);
+const FIELD = (path: string, message: string) =>
+  new DomainError('INVALID_REQUEST', `The request is invalid: ${path} ${message}`, [{ path, message }]);
 
 /** A SignatureLocation as a slot's placement fields, validated (`path` names it in errors). */
 function placementOf(loc: SignatureLocation, path: string): Partial<Seal> {
@@ -316,9 +395,16 @@ function placementOf(loc: SignatureLocation, path: string): Partial<Seal> {
 
 /** The seal slot a signFile describes, validated (placement defaults as S1/S2: by coordinates, else keyword, else bottom-right of the last page). */
 export function slotOf(input: SignFileInput): Seal {
-  const types = (input.sealAttr ?? '').split(',').map((type) => type.trim()).filter(Boolean);
+  const types = (input.sealAttr ?? '')
+    .split(',')
+    .map((type) => type.trim())
+    .filter(Boolean);
   if (input.comment && input.comment.length > 200) throw FIELD('comment', 'must be at most 200 characters');
-  return normalizeSeal({ ...placementOf(input.sealLoc ?? {}, 'sealLoc'), signer: input.signer, permission: { sealTypes: types, sealIds: [], signers: [] } });
+  return normalizeSeal({
+    ...placementOf(input.sealLoc ?? {}, 'sealLoc'),
+    signer: input.signer,
+    permission: { sealTypes: types, sealIds: [], signers: [] },
+  });
 }
 
 /** Where the comment goes when not beside the seal: coordinates or a keyword, and only with a comment. */
@@ -326,7 +412,8 @@ export function commentPlacementOf(input: SignFileInput): StampRequest['commentA
   if (!input.commentLoc) return undefined;
   if (!input.comment?.trim()) throw FIELD('commentLoc', 'needs a comment to place');
   const placement = placementOf(input.commentLoc, 'commentLoc');
-  if (placement.crossPage || placement.size !== undefined) throw FIELD('commentLoc', 'takes page, x, y or keyword, keywordOrder, keywordSeq only');
+  if (placement.crossPage || placement.size !== undefined)
+    throw FIELD('commentLoc', 'takes page, x, y or keyword, keywordOrder, keywordSeq only');
   const hasCoordinates = typeof placement.x === 'number' && !(placement.x === 0 && placement.y === 0);
   if (!hasCoordinates && !placement.placeHolder) throw FIELD('commentLoc', 'needs coordinates (x, y) or a keyword');
   return placement;
@@ -334,13 +421,20 @@ export function commentPlacementOf(input: SignFileInput): StampRequest['commentA
 
 function requestHash(input: SignFileInput): string {
   const { mfa: _mfa, clientMutationId: _cmid, ...rest } = input;
-  return createHash('sha256').update(JSON.stringify(canonical(rest))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('hex');
 }
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().filter((key) => (value as Record<string, unknown>)[key] !== undefined && (value as Record<string, unknown>)[key] !== null).map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined && (value as Record<string, unknown>)[key] !== null)
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
   }
   return value;
 }

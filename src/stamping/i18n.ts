@@ -28,7 +28,15 @@ const strings = {
     any: '不限',
     redirecting: '正在前往签署服务完成签署…',
     returnTitle: '签署结果',
-    flowStates: { starting: '正在发起签署…', pending: '签署处理中，请稍候…', signed: '签署完成，印章已加盖。此窗口可以关闭。', refused: '签署已被拒绝。', failed: '签署失败。', cancelled: '签署已撤销。', expired: '签署已过期。' } as Record<string, string>,
+    flowStates: {
+      starting: '正在发起签署…',
+      pending: '签署处理中，请稍候…',
+      signed: '签署完成，印章已加盖。此窗口可以关闭。',
+      refused: '签署已被拒绝。',
+      failed: '签署失败。',
+      cancelled: '签署已撤销。',
+      expired: '签署已过期。',
+    } as Record<string, string>,
   },
   en: {
     title: 'Apply seal',
@@ -57,7 +65,15 @@ const strings = {
     any: 'any',
     redirecting: 'Taking you to the signing service to finish…',
     returnTitle: 'Signing result',
-    flowStates: { starting: 'Starting…', pending: 'Signing is being processed, please wait…', signed: 'Signed: the seal was applied. You may close this window.', refused: 'The signing was refused.', failed: 'The signing failed.', cancelled: 'The signing was cancelled.', expired: 'The signing expired.' } as Record<string, string>,
+    flowStates: {
+      starting: 'Starting…',
+      pending: 'Signing is being processed, please wait…',
+      signed: 'Signed: the seal was applied. You may close this window.',
+      refused: 'The signing was refused.',
+      failed: 'The signing failed.',
+      cancelled: 'The signing was cancelled.',
+      expired: 'The signing expired.',
+    } as Record<string, string>,
   },
 } as const;
 

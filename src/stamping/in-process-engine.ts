@@ -39,7 +39,7 @@ export class InProcessEngine implements EngineApi {
 
   async downloadFile(uri: string): Promise<Uint8Array> {
     const id = this.uris.fileIdOf(uri);
-    if (!id) throw new EngineApiError('URI_NOT_ALLOWED', 'Only files of this service\'s FileAPI are read.', 400);
+    if (!id) throw new EngineApiError('URI_NOT_ALLOWED', "Only files of this service's FileAPI are read.", 400);
     const file = await this.files.get(id);
     if (!file) throw new EngineApiError('FILE_DOWNLOAD_FAILED', `Downloading /file/${id} failed: no such file.`, 404);
     return new Uint8Array(await this.files.readBytes(file));

@@ -85,9 +85,18 @@ export function renderSignPage(model: SignPageModel): string {
     <label class="comment">${e(t.comment)}
       <input name="comment" maxlength="200" placeholder="${e(t.commentHint)}" autocomplete="off">
     </label>
-    ${model.mfaSealIds && model.seals.some((seal) => model.mfaSealIds!.has(seal.id)) ? `<label class="mfa">${e(t.mfaCode)}
-      <input name="mfa" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" data-seals="${e(model.seals.filter((seal) => model.mfaSealIds!.has(seal.id)).map((seal) => seal.id).join(' '))}">
-    </label>` : ''}
+    ${
+      model.mfaSealIds && model.seals.some((seal) => model.mfaSealIds!.has(seal.id))
+        ? `<label class="mfa">${e(t.mfaCode)}
+      <input name="mfa" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" data-seals="${e(
+        model.seals
+          .filter((seal) => model.mfaSealIds!.has(seal.id))
+          .map((seal) => seal.id)
+          .join(' '),
+      )}">
+    </label>`
+        : ''
+    }
     <button type="submit">${e(t.confirm)}</button>
     <p class="result" role="status" aria-live="polite"></p>
   </form>

@@ -18,7 +18,10 @@ export class PagePreviewer {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly concurrency = 2, private readonly queueLimit = 16) {}
+  constructor(
+    private readonly concurrency = 2,
+    private readonly queueLimit = 16,
+  ) {}
 
   async render(pdf: Uint8Array, key: string, page: number, dpi = 80): Promise<Buffer> {
     const cacheKey = `${key}#${page}@${dpi}`;
@@ -41,7 +44,8 @@ export class PagePreviewer {
 
   private async withSlot<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queueLimit) throw new DomainError('PREVIEW_BUSY', 'Too many previews are being rendered; try again shortly.');
+      if (this.waiting.length >= this.queueLimit)
+        throw new DomainError('PREVIEW_BUSY', 'Too many previews are being rendered; try again shortly.');
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;
@@ -50,7 +54,8 @@ export class PagePreviewer {
       return await work();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes on
+      if (next)
+        next(); // the slot passes on
       else this.running--;
     }
   }
@@ -61,8 +66,11 @@ export class PagePreviewer {
       const input = path.join(dir, 'in.pdf');
       await fs.writeFile(input, pdf);
       await new Promise<void>((resolve, reject) => {
-        execFile('pdftoppm', ['-png', '-r', String(dpi), '-singlefile', '-f', String(page), '-l', String(page), input, path.join(dir, 'out')], { timeout: 20_000 }, (error) =>
-          error ? reject(error) : resolve(),
+        execFile(
+          'pdftoppm',
+          ['-png', '-r', String(dpi), '-singlefile', '-f', String(page), '-l', String(page), input, path.join(dir, 'out')],
+          { timeout: 20_000 },
+          (error) => (error ? reject(error) : resolve()),
         );
       });
       const png = await fs.readFile(path.join(dir, 'out.png'));

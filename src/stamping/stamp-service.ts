@@ -20,8 +20,23 @@ export interface StampUser {
 
 /** Fields a stamp writes into a seal slot, cleared again when the seal is removed. */
 const RESULT_FIELDS = [
-  'signature', 'algorithm', 'privateKey', 'image', 'description', 'sealId', 'sealName', 'sealType', 'signedAt',
-  'provider', 'comment', 'state', 'stateReason', 'fieldName', 'revision', 'signedBy', 'evidence',
+  'signature',
+  'algorithm',
+  'privateKey',
+  'image',
+  'description',
+  'sealId',
+  'sealName',
+  'sealType',
+  'signedAt',
+  'provider',
+  'comment',
+  'state',
+  'stateReason',
+  'fieldName',
+  'revision',
+  'signedBy',
+  'evidence',
 ] as const;
 
 /** Stamps racing on one Signature from several instances lose the S2 version check and start again. */
@@ -68,7 +83,15 @@ export interface StampServiceOptions {
 }
 
 function formatTime(date: Date): string {
-  return new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
+  return new Intl.DateTimeFormat('zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  })
     .format(date)
     .replace(/\//g, '-');
 }
@@ -99,35 +122,56 @@ export class StampService {
   }
 
   /** What the picker may offer this user for this slot, or why nothing. */
-  async options(signatureId: string, sealIndex: number, user: StampUser): Promise<{ signature: Signature; slot: Seal; seals: SealRecord[]; denial?: string }> {
+  async options(
+    signatureId: string,
+    sealIndex: number,
+    user: StampUser,
+  ): Promise<{ signature: Signature; slot: Seal; seals: SealRecord[]; denial?: string }> {
     const { signature, slot } = await this.slotOf(signatureId, sealIndex);
     const signer = checkSigner(user.account, slot);
     if (!signer.ok) return { signature, slot, seals: [], denial: signer.message };
     return { signature, slot, seals: allowedSeals(user.account, slot, await this.registry.list()) };
   }
 
-  async stamp(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, comment?: string): Promise<StampResult> {
+  async stamp(
+    signatureId: string,
+    sealIndex: number,
+    user: StampUser,
+    sealId: string,
+    seen: SeenDocument,
+    comment?: string,
+  ): Promise<StampResult> {
     const limited = <T>(work: () => Promise<T>) => (this.settings.stampLimit ? this.settings.stampLimit.run(work) : work());
-    return this.queue.run(signatureId, () => limited(async () => {
-      // The uri the first attempt stamped: a retry may only stamp that same document again.
-      const bound: { uri?: string } = {};
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.stampOnce(signatureId, sealIndex, user, sealId, seen, bound, comment);
-        } catch (error) {
-          // Something else changed the Signature between our S1 and S2 (a pending mark, a name):
-          // stamp again, but only while it is still the document the signer saw.
-          if (error instanceof EngineApiError && error.code === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) {
-            await retryPause(attempt);
-            continue;
+    return this.queue.run(signatureId, () =>
+      limited(async () => {
+        // The uri the first attempt stamped: a retry may only stamp that same document again.
+        const bound: { uri?: string } = {};
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await this.stampOnce(signatureId, sealIndex, user, sealId, seen, bound, comment);
+          } catch (error) {
+            // Something else changed the Signature between our S1 and S2 (a pending mark, a name):
+            // stamp again, but only while it is still the document the signer saw.
+            if (error instanceof EngineApiError && error.code === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) {
+              await retryPause(attempt);
+              continue;
+            }
+            throw error;
           }
-          throw error;
         }
-      }
-    }));
+      }),
+    );
   }
 
-  private async stampOnce(signatureId: string, sealIndex: number, user: StampUser, sealId: string, seen: SeenDocument, bound: { uri?: string }, comment?: string): Promise<StampResult> {
+  private async stampOnce(
+    signatureId: string,
+    sealIndex: number,
+    user: StampUser,
+    sealId: string,
+    seen: SeenDocument,
+    bound: { uri?: string },
+    comment?: string,
+  ): Promise<StampResult> {
     const { signature, slot } = await this.slotOf(signatureId, sealIndex);
     const seal = await this.registry.get(sealId);
     const verdict = checkPermission(user.account, slot, seal);
@@ -147,7 +191,8 @@ export class StampService {
     if (seen.sha256 !== undefined && sha256Hex(pdf) !== seen.sha256.toLowerCase()) throw documentChanged();
     if (provider.capabilities.mode === 'redirect') return this.startFlow(provider, signature, sealIndex, slot, seal, user, pdf, comment);
     const outcome = await provider.start({ signature, sealIndex, slot, seal, user, comment, pdf, flowId: '', returnUrl: '' });
-    if (outcome.kind !== 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
+    if (outcome.kind !== 'signed')
+      throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
 
     const revision = await this.engine.uploadFile(outcome.pdf, signature.name || 'document.pdf');
     const imageFile = await this.sealImageFile(seal);
@@ -178,7 +223,9 @@ export class StampService {
     });
     this.log.info({ signatureId, sealIndex, sealId: seal.id, account: user.account, provider: provider.name }, 'seal applied');
     if (outcome.algorithm.includes('PAdES-B-LTA')) {
-      await this.settings.archives?.track(signatureId).catch((error) => this.log.error({ err: error, signatureId }, 'could not track the B-LTA document for archive renewal'));
+      await this.settings.archives
+        ?.track(signatureId)
+        .catch((error) => this.log.error({ err: error, signatureId }, 'could not track the B-LTA document for archive renewal'));
     }
     return { signature: updated };
   }
@@ -198,13 +245,30 @@ export class StampService {
    * A redirect provider's flow: one open flow per seal (a second click by the same user gets the same
    * signing address back), persisted before the provider is called, the seal marked pending via S2.
    */
-  private async startFlow(provider: SealProvider, signature: Signature, sealIndex: number, slot: Seal, seal: SealRecord, user: StampUser, pdf: Uint8Array, comment?: string): Promise<StampResult> {
+  private async startFlow(
+    provider: SealProvider,
+    signature: Signature,
+    sealIndex: number,
+    slot: Seal,
+    seal: SealRecord,
+    user: StampUser,
+    pdf: Uint8Array,
+    comment?: string,
+  ): Promise<StampResult> {
     const { flows } = this.settings;
     const existing = await flows.openFor(signature.id, sealIndex);
     if (existing) return this.resumeOpenFlow(existing, signature, user);
     let flow: ProviderFlow;
     try {
-      flow = await flows.open({ provider: provider.name, signatureId: signature.id, sealIndex, sealId: seal.id, account: user.account, accountName: user.name, baseUri: signature.uri });
+      flow = await flows.open({
+        provider: provider.name,
+        signatureId: signature.id,
+        sealIndex,
+        sealId: seal.id,
+        account: user.account,
+        accountName: user.name,
+        baseUri: signature.uri,
+      });
     } catch (error) {
       const open = error instanceof FlowAlreadyOpenError ? await flows.openFor(signature.id, sealIndex) : undefined;
       if (open) return this.resumeOpenFlow(open, signature, user);
@@ -218,7 +282,8 @@ export class StampService {
       await flows.update(flow.id, { state: 'failed', stateReason: (error as Error).message.slice(0, 500) });
       throw error;
     }
-    if (outcome.kind === 'signed') throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
+    if (outcome.kind === 'signed')
+      throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} signed synchronously in a redirect flow.`);
     const signUrl = outcome.kind === 'redirect' ? outcome.url : '';
     flow = await flows.update(flow.id, { state: 'pending', externalId: outcome.externalId, signUrl, providerRef: outcome.providerRef });
     const updated = await this.engine.putSignature(signature.id, {
@@ -234,7 +299,17 @@ export class StampService {
         },
       ],
     });
-    this.log.info({ signatureId: signature.id, sealIndex, flowId: flow.id, externalId: outcome.externalId, provider: provider.name, account: user.account }, 'provider flow started');
+    this.log.info(
+      {
+        signatureId: signature.id,
+        sealIndex,
+        flowId: flow.id,
+        externalId: outcome.externalId,
+        provider: provider.name,
+        account: user.account,
+      },
+      'provider flow started',
+    );
     return { signature: updated, ...(signUrl ? { signUrl } : {}) };
   }
 
@@ -301,7 +376,8 @@ export class StampService {
         await this.writeSealState(flow, 'failed', reason);
         return flows.update(flow.id, { state: 'failed', stateReason: reason });
       }
-      if (!provider.download) throw new DomainError('PROVIDER_CANNOT_DOWNLOAD', `The provider ${provider.name} cannot return the signed document.`);
+      if (!provider.download)
+        throw new DomainError('PROVIDER_CANNOT_DOWNLOAD', `The provider ${provider.name} cannot return the signed document.`);
       const pdf = await provider.download(flow);
       const checked = await this.checkProviderPdf(flow, pdf);
       if ('reason' in checked) {
@@ -345,7 +421,10 @@ export class StampService {
         if (error instanceof EngineApiError && error.code === 'VERSION_CONFLICT' && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
-      this.log.info({ signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, provider: provider.name }, 'provider seal applied');
+      this.log.info(
+        { signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, provider: provider.name },
+        'provider seal applied',
+      );
       return flows.update(flow.id, { state: 'signed', stateReason: '' });
     }
   }
@@ -355,10 +434,18 @@ export class StampService {
    * signature is still intact and unmodified, exactly one signature was added, and it is valid and
    * trusted by that provider's trust anchors. Anything else is a reason to fail the seal.
    */
-  private async checkProviderPdf(flow: ProviderFlow, pdf: Uint8Array): Promise<{ cms: Uint8Array; certificatePem: string; algorithm: string; signedAt: Date; fieldName: string } | { reason: string }> {
+  private async checkProviderPdf(
+    flow: ProviderFlow,
+    pdf: Uint8Array,
+  ): Promise<{ cms: Uint8Array; certificatePem: string; algorithm: string; signedAt: Date; fieldName: string } | { reason: string }> {
     const base = await this.engine.downloadFile(flow.baseUri);
-    if (pdf.byteLength <= base.byteLength || Buffer.compare(Buffer.from(pdf.buffer, pdf.byteOffset, base.byteLength), Buffer.from(base)) !== 0) {
-      return { reason: `The document returned by ${flow.provider} does not continue the one we sent (it was rewritten, not incrementally signed).` };
+    if (
+      pdf.byteLength <= base.byteLength ||
+      Buffer.compare(Buffer.from(pdf.buffer, pdf.byteOffset, base.byteLength), Buffer.from(base)) !== 0
+    ) {
+      return {
+        reason: `The document returned by ${flow.provider} does not continue the one we sent (it was rewritten, not incrementally signed).`,
+      };
     }
     const anchors = await (this.settings.providerTrustAnchors ?? (() => this.settings.trustAnchors()))(flow.provider);
     let report;
@@ -371,15 +458,22 @@ export class StampService {
     const earlier = before?.signatureCount ?? 0;
     for (const signature of report.signatures.slice(0, earlier)) {
       if (!signature.intact || !signature.valid || signature.modifiedAfterSigning) {
-        return { reason: `The document returned by ${flow.provider} breaks the earlier signature ${signature.field} (${signature.states.join(', ')}).` };
+        return {
+          reason: `The document returned by ${flow.provider} breaks the earlier signature ${signature.field} (${signature.states.join(', ')}).`,
+        };
       }
     }
     const added = report.signatures.slice(earlier);
     if (added.length === 0) return { reason: `The document returned by ${flow.provider} carries no new signature.` };
-    if (added.length > 1) return { reason: `The document returned by ${flow.provider} adds ${added.length} signatures; exactly one was expected.` };
+    if (added.length > 1)
+      return { reason: `The document returned by ${flow.provider} adds ${added.length} signatures; exactly one was expected.` };
     const newest = added[0];
-    if (!newest.valid || !newest.intact) return { reason: `The signature added by ${flow.provider} is not valid (${newest.states.join(', ')}).` };
-    if (!newest.trusted) return { reason: `The signature added by ${flow.provider} is not from a certificate trusted for ${flow.provider} (${newest.issuer ?? 'unknown issuer'}).` };
+    if (!newest.valid || !newest.intact)
+      return { reason: `The signature added by ${flow.provider} is not valid (${newest.states.join(', ')}).` };
+    if (!newest.trusted)
+      return {
+        reason: `The signature added by ${flow.provider} is not from a certificate trusted for ${flow.provider} (${newest.issuer ?? 'unknown issuer'}).`,
+      };
     if (!newest.coversWholeDocument) return { reason: `The signature added by ${flow.provider} does not cover the whole document.` };
     if (!newest.signerCertificatePem) return { reason: `The signature added by ${flow.provider} carries no signer certificate.` };
     const cms = newest.cms ? new Uint8Array(Buffer.from(newest.cms, 'base64')) : undefined;
@@ -399,11 +493,14 @@ export class StampService {
   }
 
   private async writeSealState(flow: ProviderFlow, state: 'refused' | 'failed' | 'cancelled' | 'expired', reason: string): Promise<void> {
-    await this.engine.putSignature(flow.signatureId, { seals: [{ index: flow.sealIndex, state, stateReason: reason, provider: flow.provider }] });
-    this.log.info({ signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, state, provider: flow.provider }, 'provider flow ended');
+    await this.engine.putSignature(flow.signatureId, {
+      seals: [{ index: flow.sealIndex, state, stateReason: reason, provider: flow.provider }],
+    });
+    this.log.info(
+      { signatureId: flow.signatureId, sealIndex: flow.sealIndex, flowId: flow.id, state, provider: flow.provider },
+      'provider flow ended',
+    );
   }
-
-
 
   /**
    * Removes a seal. Allowed to the user who applied it, and only for the most recently applied seal
@@ -423,7 +520,8 @@ export class StampService {
         await this.settleFlowUnqueued(open.id, { state: 'cancelled', reason: '签署人已撤销' });
         return this.engine.getSignature(signatureId);
       }
-      if (slot.signedBy?.account !== user.account) throw new DomainError('NOT_SEAL_APPLIER', 'Only the person who applied a seal may remove it.');
+      if (slot.signedBy?.account !== user.account)
+        throw new DomainError('NOT_SEAL_APPLIER', 'Only the person who applied a seal may remove it.');
       const chain = signature.revisions ?? [];
       const last = chain[chain.length - 1];
       if (!last || last.sealIndex !== sealIndex || chain.length < 2) {
@@ -437,7 +535,6 @@ export class StampService {
     });
   }
 }
-
 
 function clearResult(seal: Seal): Seal {
   const copy: Record<string, unknown> = { ...seal };

@@ -24,7 +24,13 @@ export async function warmStampPath(registry: SealRegistry, log: Logger): Promis
   const pdf = await doc.save({ useObjectStreams: false });
   for (let round = 0; round < 2; round++) {
     const placement = await resolvePlacement(pdf, { placeHolder: PLACEHOLDER }, { width: 119, height: 119 });
-    const signed = await signPdf(pdf, material, { placement, image: images[0], comment: '同意 approved', signerName: '预热', reason: 'warm-up' });
+    const signed = await signPdf(pdf, material, {
+      placement,
+      image: images[0],
+      comment: '同意 approved',
+      signerName: '预热',
+      reason: 'warm-up',
+    });
     await verifyPdf(signed.pdf, { trustAnchorsPem: material.chainPem.slice(-1) });
   }
   const ms = performance.now() - started;

@@ -28,7 +28,9 @@ export async function openSqlite(dataDir: string): Promise<Db> {
 /** int8 (bigint, count(*)) as a JS number: our epoch-ms times and sizes stay far below 2^53. */
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /** A pg pool with our type parsing; `max` connections. */

@@ -46,7 +46,11 @@ export class FileStore {
   readonly tempDir: string;
   private readonly digestQueue = new KeyedQueue();
 
-  constructor(private readonly db: Db, dataDir: string, readonly blobs: BlobStore = new LocalBlobStore(dataDir)) {
+  constructor(
+    private readonly db: Db,
+    dataDir: string,
+    readonly blobs: BlobStore = new LocalBlobStore(dataDir),
+  ) {
     this.tempDir = path.join(dataDir, 'tmp');
   }
 
@@ -58,7 +62,10 @@ export class FileStore {
   }
 
   /** Adopts an already-written, fsynced temp file (from an upload) as a new file. */
-  async adoptTempFile(tempPath: string, meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): Promise<StoredFile> {
+  async adoptTempFile(
+    tempPath: string,
+    meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] },
+  ): Promise<StoredFile> {
     return this.digestQueue.run(meta.sha256, async () => {
       await this.blobs.putFile(meta.sha256, meta.size, tempPath);
       return this.insertRow(meta);
@@ -123,7 +130,9 @@ export class FileStore {
       if (outcome === 'deleted') {
         const sharing = await this.db.selectFrom('files').select('id').where('sha256', '=', file.sha256).executeTakeFirst();
         // An uploaded template may have the same bytes (its blob is keyed by sha256 too).
-        const template = sharing ? undefined : await this.db.selectFrom('templates').select('name').where('sha256', '=', file.sha256).executeTakeFirst();
+        const template = sharing
+          ? undefined
+          : await this.db.selectFrom('templates').select('name').where('sha256', '=', file.sha256).executeTakeFirst();
         if (!sharing && !template) await this.blobs.delete(file.sha256);
       }
       return outcome;

@@ -53,7 +53,9 @@ export class ProviderFlowRepository {
   constructor(private readonly db: Db) {}
 
   /** Opens a flow for a seal slot; throws FlowAlreadyOpenError when one is already open (unique index). */
-  async open(input: Pick<ProviderFlow, 'provider' | 'signatureId' | 'sealIndex' | 'sealId' | 'account' | 'accountName' | 'baseUri'>): Promise<ProviderFlow> {
+  async open(
+    input: Pick<ProviderFlow, 'provider' | 'signatureId' | 'sealIndex' | 'sealId' | 'account' | 'accountName' | 'baseUri'>,
+  ): Promise<ProviderFlow> {
     const now = Date.now();
     const row: ProviderFlowsTable = {
       id: randomUUID(),
@@ -98,7 +100,12 @@ export class ProviderFlowRepository {
   }
 
   async byExternalId(provider: string, externalId: string): Promise<ProviderFlow | undefined> {
-    const row = await this.db.selectFrom('provider_flows').selectAll().where('provider', '=', provider).where('external_id', '=', externalId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('provider_flows')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
     return row ? toFlow(row) : undefined;
   }
 
@@ -115,7 +122,10 @@ export class ProviderFlowRepository {
     return rows.map(toFlow);
   }
 
-  async update(id: string, patch: Partial<Pick<ProviderFlow, 'state' | 'stateReason' | 'externalId' | 'signUrl' | 'providerRef'>>): Promise<ProviderFlow> {
+  async update(
+    id: string,
+    patch: Partial<Pick<ProviderFlow, 'state' | 'stateReason' | 'externalId' | 'signUrl' | 'providerRef'>>,
+  ): Promise<ProviderFlow> {
     await this.db
       .updateTable('provider_flows')
       .set({
@@ -152,8 +162,20 @@ export class ProviderEventRepository {
 
   /** Stores a new event; returns undefined when the same event was already received. */
   async record(provider: string, eventKey: string, payload: string): Promise<ProviderEvent | undefined> {
-    const event = { id: randomUUID(), provider, event_key: eventKey, payload, received_time: Date.now(), processed_time: null, outcome: '' };
-    const inserted = await this.db.insertInto('provider_events').values(event).onConflict((oc) => oc.columns(['provider', 'event_key']).doNothing()).executeTakeFirst();
+    const event = {
+      id: randomUUID(),
+      provider,
+      event_key: eventKey,
+      payload,
+      received_time: Date.now(),
+      processed_time: null,
+      outcome: '',
+    };
+    const inserted = await this.db
+      .insertInto('provider_events')
+      .values(event)
+      .onConflict((oc) => oc.columns(['provider', 'event_key']).doNothing())
+      .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return undefined;
     return { id: event.id, provider, eventKey, payload, receivedTime: event.received_time, processedTime: null };
   }
@@ -163,12 +185,28 @@ export class ProviderEventRepository {
   }
 
   async unprocessed(): Promise<ProviderEvent[]> {
-    const rows = await this.db.selectFrom('provider_events').selectAll().where('processed_time', 'is', null).orderBy('received_time').execute();
-    return rows.map((row) => ({ id: row.id, provider: row.provider, eventKey: row.event_key, payload: row.payload, receivedTime: Number(row.received_time), processedTime: null }));
+    const rows = await this.db
+      .selectFrom('provider_events')
+      .selectAll()
+      .where('processed_time', 'is', null)
+      .orderBy('received_time')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      provider: row.provider,
+      eventKey: row.event_key,
+      payload: row.payload,
+      receivedTime: Number(row.received_time),
+      processedTime: null,
+    }));
   }
 
   async count(provider: string): Promise<number> {
-    const row = await this.db.selectFrom('provider_events').select((eb) => eb.fn.countAll<number>().as('n')).where('provider', '=', provider).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('provider_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('provider', '=', provider)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 }
@@ -206,22 +244,28 @@ export class ProviderAccountRepository {
   private sealProfile(provider: string, account: string, profile: ProviderAccountProfile): ProviderAccountProfile {
     const key = this.masterKey;
     if (!key) return profile;
-    const seal = (value: string, field: string) => (SEALED.test(value) ? value : encryptPrivateKey(value, key, `provider-account:${provider}:${account}:${field}`));
+    const seal = (value: string, field: string) =>
+      SEALED.test(value) ? value : encryptPrivateKey(value, key, `provider-account:${provider}:${account}:${field}`);
     return {
       ...profile,
       ...(profile.idNo === undefined ? {} : { idNo: seal(profile.idNo, 'idNo') }),
-      ...(profile.organization ? { organization: { ...profile.organization, idNo: seal(profile.organization.idNo, 'organization.idNo') } } : {}),
+      ...(profile.organization
+        ? { organization: { ...profile.organization, idNo: seal(profile.organization.idNo, 'organization.idNo') } }
+        : {}),
     };
   }
 
   private openProfile(provider: string, account: string, profile: ProviderAccountProfile): ProviderAccountProfile {
     const key = this.masterKey;
     if (!key) return profile;
-    const open = (value: string, field: string) => (SEALED.test(value) ? decryptPrivateKey(value, key, `provider-account:${provider}:${account}:${field}`) : value);
+    const open = (value: string, field: string) =>
+      SEALED.test(value) ? decryptPrivateKey(value, key, `provider-account:${provider}:${account}:${field}`) : value;
     return {
       ...profile,
       ...(profile.idNo === undefined ? {} : { idNo: open(profile.idNo, 'idNo') }),
-      ...(profile.organization ? { organization: { ...profile.organization, idNo: open(profile.organization.idNo, 'organization.idNo') } } : {}),
+      ...(profile.organization
+        ? { organization: { ...profile.organization, idNo: open(profile.organization.idNo, 'organization.idNo') } }
+        : {}),
     };
   }
 
@@ -233,7 +277,13 @@ export class ProviderAccountRepository {
       const profile = JSON.parse(row.profile) as ProviderAccountProfile;
       const sealed = JSON.stringify(this.sealProfile(row.provider, row.account, profile));
       if (sealed === row.profile) continue;
-      await this.db.updateTable('provider_accounts').set({ profile: sealed }).where('provider', '=', row.provider).where('account', '=', row.account).where('profile', '=', row.profile).execute();
+      await this.db
+        .updateTable('provider_accounts')
+        .set({ profile: sealed })
+        .where('provider', '=', row.provider)
+        .where('account', '=', row.account)
+        .where('profile', '=', row.profile)
+        .execute();
       migrated++;
     }
     return migrated;
@@ -243,7 +293,8 @@ export class ProviderAccountRepository {
     const existing = await this.get(provider, account);
     // New identity data means the provider account must be looked up again.
     const sameIdentity = existing && existing.profile.idNo === profile.idNo && existing.profile.idType === profile.idType;
-    const sameOrganization = existing && JSON.stringify(existing.profile.organization ?? null) === JSON.stringify(profile.organization ?? null);
+    const sameOrganization =
+      existing && JSON.stringify(existing.profile.organization ?? null) === JSON.stringify(profile.organization ?? null);
     const row = {
       provider,
       account,
@@ -255,13 +306,27 @@ export class ProviderAccountRepository {
     await this.db
       .insertInto('provider_accounts')
       .values(row)
-      .onConflict((oc) => oc.columns(['provider', 'account']).doUpdateSet({ profile: row.profile, external_id: row.external_id, organization_external_id: row.organization_external_id, update_time: row.update_time }))
+      .onConflict((oc) =>
+        oc
+          .columns(['provider', 'account'])
+          .doUpdateSet({
+            profile: row.profile,
+            external_id: row.external_id,
+            organization_external_id: row.organization_external_id,
+            update_time: row.update_time,
+          }),
+      )
       .execute();
     return (await this.get(provider, account))!;
   }
 
   async get(provider: string, account: string): Promise<ProviderAccount | undefined> {
-    const row = await this.db.selectFrom('provider_accounts').selectAll().where('provider', '=', provider).where('account', '=', account).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('provider_accounts')
+      .selectAll()
+      .where('provider', '=', provider)
+      .where('account', '=', account)
+      .executeTakeFirst();
     if (!row) return undefined;
     return {
       provider: row.provider,
@@ -275,7 +340,11 @@ export class ProviderAccountRepository {
 
   /** Forgets every provider-side id of a provider (a provider environment started afresh knows none of them). */
   async forgetExternalIds(provider: string): Promise<void> {
-    await this.db.updateTable('provider_accounts').set({ external_id: null, organization_external_id: null }).where('provider', '=', provider).execute();
+    await this.db
+      .updateTable('provider_accounts')
+      .set({ external_id: null, organization_external_id: null })
+      .where('provider', '=', provider)
+      .execute();
   }
 
   async setExternalIds(provider: string, account: string, ids: { externalId?: string; organizationExternalId?: string }): Promise<void> {

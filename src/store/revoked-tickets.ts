@@ -6,7 +6,11 @@ export class RevokedTicketRepository {
 
   async revoke(jti: string, signatureId: string, expiresAt: number, nowSeconds: number): Promise<void> {
     await this.db.deleteFrom('revoked_tickets').where('expires_at', '<', nowSeconds).execute();
-    await this.db.insertInto('revoked_tickets').values({ jti, signature_id: signatureId, expires_at: expiresAt }).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto('revoked_tickets')
+      .values({ jti, signature_id: signatureId, expires_at: expiresAt })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   async isRevoked(jti: string): Promise<boolean> {

@@ -1,5 +1,3 @@
-
-
 /** Table shapes shared by every dialect (SQLite now, PostgreSQL later). */
 export interface FilesTable {
   id: string;
@@ -30,7 +28,6 @@ export interface UsedNoncesTable {
   nonce: string;
   expires_at: number;
 }
-
 
 export interface SealsTable {
   id: string;

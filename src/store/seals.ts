@@ -93,25 +93,48 @@ export class SealRepository {
 
   /** Compare-and-set of the encrypted key (a key migration racing another instance writes once). */
   async replaceEncryptedKey(id: string, previous: string, next: string): Promise<boolean> {
-    const result = await this.db.updateTable('seals').set({ encrypted_key: next }).where('id', '=', id).where('encrypted_key', '=', previous).executeTakeFirst();
+    const result = await this.db
+      .updateTable('seals')
+      .set({ encrypted_key: next })
+      .where('id', '=', id)
+      .where('encrypted_key', '=', previous)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows ?? 0n) === 1;
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<SealRecord | undefined> {
-    await this.db.updateTable('seals').set({ disabled: disabled ? 1 : 0 }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('seals')
+      .set({ disabled: disabled ? 1 : 0 })
+      .where('id', '=', id)
+      .execute();
     return this.get(id);
   }
 
   async setLtv(id: string, ltv: boolean | null): Promise<SealRecord | undefined> {
-    await this.db.updateTable('seals').set({ ltv: ltvColumn(ltv) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('seals')
+      .set({ ltv: ltvColumn(ltv) })
+      .where('id', '=', id)
+      .execute();
     return this.get(id);
   }
 
   /** Compare-and-set of the key and certificate (a re-key racing another one writes once). */
-  async replaceKey(id: string, previousCertificatePem: string, next: { certificatePem: string; chainPem: string[]; keyAlgorithm: string; encryptedKey: string }, trx: Db = this.db): Promise<boolean> {
+  async replaceKey(
+    id: string,
+    previousCertificatePem: string,
+    next: { certificatePem: string; chainPem: string[]; keyAlgorithm: string; encryptedKey: string },
+    trx: Db = this.db,
+  ): Promise<boolean> {
     const result = await trx
       .updateTable('seals')
-      .set({ certificate_pem: next.certificatePem, chain_pem: JSON.stringify(next.chainPem), key_algorithm: next.keyAlgorithm, encrypted_key: next.encryptedKey })
+      .set({
+        certificate_pem: next.certificatePem,
+        chain_pem: JSON.stringify(next.chainPem),
+        key_algorithm: next.keyAlgorithm,
+        encrypted_key: next.encryptedKey,
+      })
       .where('id', '=', id)
       .where('certificate_pem', '=', previousCertificatePem)
       .executeTakeFirst();
@@ -119,7 +142,11 @@ export class SealRepository {
   }
 
   async setProviderRef(id: string, providerRef: Record<string, unknown>): Promise<void> {
-    await this.db.updateTable('seals').set({ provider_ref: JSON.stringify(providerRef) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('seals')
+      .set({ provider_ref: JSON.stringify(providerRef) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async count(): Promise<number> {

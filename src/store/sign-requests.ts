@@ -12,12 +12,29 @@ export interface SignRequestRecord {
 export class SignRequestRepository {
   constructor(private readonly db: Db) {}
 
-  private static record(row: { caller: string; client_mutation_id: string; request_hash: string; result: string; flow_id: string | null }): SignRequestRecord {
-    return { caller: row.caller, clientMutationId: row.client_mutation_id, requestHash: row.request_hash, result: JSON.parse(row.result) as unknown, flowId: row.flow_id };
+  private static record(row: {
+    caller: string;
+    client_mutation_id: string;
+    request_hash: string;
+    result: string;
+    flow_id: string | null;
+  }): SignRequestRecord {
+    return {
+      caller: row.caller,
+      clientMutationId: row.client_mutation_id,
+      requestHash: row.request_hash,
+      result: JSON.parse(row.result) as unknown,
+      flowId: row.flow_id,
+    };
   }
 
   async get(caller: string, clientMutationId: string): Promise<SignRequestRecord | undefined> {
-    const row = await this.db.selectFrom('sign_requests').selectAll().where('caller', '=', caller).where('client_mutation_id', '=', clientMutationId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sign_requests')
+      .selectAll()
+      .where('caller', '=', caller)
+      .where('client_mutation_id', '=', clientMutationId)
+      .executeTakeFirst();
     return row ? SignRequestRepository.record(row) : undefined;
   }
 
@@ -36,6 +53,11 @@ export class SignRequestRepository {
   }
 
   async updateResult(caller: string, clientMutationId: string, result: unknown): Promise<void> {
-    await this.db.updateTable('sign_requests').set({ result: JSON.stringify(result) }).where('caller', '=', caller).where('client_mutation_id', '=', clientMutationId).execute();
+    await this.db
+      .updateTable('sign_requests')
+      .set({ result: JSON.stringify(result) })
+      .where('caller', '=', caller)
+      .where('client_mutation_id', '=', clientMutationId)
+      .execute();
   }
 }

@@ -20,7 +20,10 @@ function storedBody(signature: Signature): string {
  * revisions stay retrievable).
  */
 /** Runs inside the transaction of every Signature write (audit entries, the webhook outbox). */
-export type SignatureWriteHook = (trx: Db, change: { before?: Signature; after: Signature; version: number; cause: string }) => Promise<void>;
+export type SignatureWriteHook = (
+  trx: Db,
+  change: { before?: Signature; after: Signature; version: number; cause: string },
+) => Promise<void>;
 
 export class SignatureRepository {
   private writeHook: SignatureWriteHook | undefined;
@@ -51,7 +54,12 @@ export class SignatureRepository {
   }
 
   /** Writes a new body if the stored version is still `expectedVersion`; undefined on a lost race. */
-  async replace(signature: Signature, expectedVersion: number, fileIds: string[], change: { before?: Signature; cause: string } = { cause: 's2' }): Promise<SignatureRecord | undefined> {
+  async replace(
+    signature: Signature,
+    expectedVersion: number,
+    fileIds: string[],
+    change: { before?: Signature; cause: string } = { cause: 's2' },
+  ): Promise<SignatureRecord | undefined> {
     const now = Date.now();
     const written = await this.db.transaction().execute(async (trx) => {
       const result = await trx
@@ -91,7 +99,10 @@ export class SignatureRepository {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('signatures').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('signatures')
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }

@@ -12,7 +12,8 @@ export const ALLOWED_MIME = {
 
 export type AllowedMime = (typeof ALLOWED_MIME)[keyof typeof ALLOWED_MIME];
 
-const SVG_START = /^(?:\uFEFF)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!DOCTYPE svg[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<svg[\s>]/i;
+const SVG_START =
+  /^(?:\uFEFF)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!DOCTYPE svg[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<svg[\s>]/i;
 
 // file-type reports an SVG that starts with an XML declaration as plain XML; those bytes get the SVG check below.
 /**
@@ -25,12 +26,12 @@ export async function sniffMime(bytes: Uint8Array, fullPath?: string): Promise<A
   // An OOXML package is recognised by its entries, which may lie beyond the first bytes.
   const detected = isZip && fullPath ? await fileTypeFromFile(fullPath) : await fileTypeFromBuffer(bytes);
   if (detected && detected.ext !== 'xml') {
-    switch (detected.mime as string) {
+    switch (detected.mime) {
       case ALLOWED_MIME.pdf:
       case ALLOWED_MIME.docx:
       case ALLOWED_MIME.png:
       case ALLOWED_MIME.jpeg:
-        return detected.mime as AllowedMime;
+        return detected.mime;
       default:
         return null;
     }

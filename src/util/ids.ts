@@ -11,6 +11,7 @@ export function isId(value: unknown): value is string {
 }
 
 export function requireId(value: unknown, what: string): string {
-  if (!isId(value)) throw new DomainError('INVALID_ID', `The ${what} id "${String(value).slice(0, 64)}" is not a valid id (a lowercase UUID).`);
+  if (!isId(value))
+    throw new DomainError('INVALID_ID', `The ${what} id "${String(value).slice(0, 64)}" is not a valid id (a lowercase UUID).`);
   return value;
 }

@@ -12,7 +12,10 @@ ajv.addKeyword({ keyword: 'x-extension', schemaType: 'boolean' });
 
 /** `/seals/0/x` → `seals[0].x`; the root is `$`. */
 export function jsonPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
   let out = '$';
   for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : `.${part}`;

@@ -1,6 +1,7 @@
 import { DomainError } from '../errors.js';
 
-export type VerifyErrorCode = 'PDF_UNREADABLE' | 'PDF_LIMIT_EXCEEDED' | 'VERIFY_TIMEOUT' | 'VERIFY_QUEUE_FULL' | 'VERIFY_FAILED' | 'VERIFY_POOL_CLOSED';
+export type VerifyErrorCode =
+  'PDF_UNREADABLE' | 'PDF_LIMIT_EXCEEDED' | 'VERIFY_TIMEOUT' | 'VERIFY_QUEUE_FULL' | 'VERIFY_FAILED' | 'VERIFY_POOL_CLOSED';
 
 /** Why a PDF could not be verified; `message` is for people, `details` names the limit (if any). */
 export class VerifyError extends DomainError<VerifyErrorCode> {
@@ -8,4 +9,3 @@ export class VerifyError extends DomainError<VerifyErrorCode> {
     super(code, message, limit ? [limit] : []);
   }
 }
-

@@ -67,7 +67,8 @@ export class VerifyPool implements PdfVerifier {
   }
 
   verify(pdf: Uint8Array, request: VerifyRequest): Promise<VerifyReport> {
-    if (this.closed) return Promise.reject(new VerifyError('VERIFY_POOL_CLOSED', 'The verifier is shutting down; please try again shortly.'));
+    if (this.closed)
+      return Promise.reject(new VerifyError('VERIFY_POOL_CLOSED', 'The verifier is shutting down; please try again shortly.'));
     if (this.queue.length >= this.options.queueLimit) {
       return Promise.reject(new VerifyError('VERIFY_QUEUE_FULL', 'The verifier is busy right now; please try again in a moment.'));
     }
@@ -89,8 +90,13 @@ export class VerifyPool implements PdfVerifier {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new VerifyError('VERIFY_POOL_CLOSED', 'The verifier is shutting down; please try again shortly.'));
-    await Promise.all(this.slots.map((slot) => this.retire(slot, new VerifyError('VERIFY_POOL_CLOSED', 'The verifier is shutting down; please try again shortly.'))));
+    for (const job of this.queue.splice(0))
+      job.reject(new VerifyError('VERIFY_POOL_CLOSED', 'The verifier is shutting down; please try again shortly.'));
+    await Promise.all(
+      this.slots.map((slot) =>
+        this.retire(slot, new VerifyError('VERIFY_POOL_CLOSED', 'The verifier is shutting down; please try again shortly.')),
+      ),
+    );
   }
 
   private spawn(): Slot {
@@ -109,7 +115,14 @@ export class VerifyPool implements PdfVerifier {
       if (!job || job.id !== message.id) return;
       this.finish(slot);
       if (message.ok) job.resolve(message.report);
-      else job.reject(new VerifyError(message.error.code as VerifyError['code'], readableMessage(message.error), message.error.limit ? { limit: message.error.limit, max: message.error.max ?? 0 } : undefined));
+      else
+        job.reject(
+          new VerifyError(
+            message.error.code as VerifyError['code'],
+            readableMessage(message.error),
+            message.error.limit ? { limit: message.error.limit, max: message.error.max ?? 0 } : undefined,
+          ),
+        );
       this.dispatch();
     });
     worker.on('error', (error: Error & { code?: string }) => {
@@ -118,7 +131,11 @@ export class VerifyPool implements PdfVerifier {
         this.finish(slot);
         job.reject(
           error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-            ? new VerifyError('PDF_LIMIT_EXCEEDED', `Verifying this PDF needs more memory than allowed (${this.options.maxMemoryMb} MiB).`, { limit: 'maxMemoryMb', max: this.options.maxMemoryMb })
+            ? new VerifyError(
+                'PDF_LIMIT_EXCEEDED',
+                `Verifying this PDF needs more memory than allowed (${this.options.maxMemoryMb} MiB).`,
+                { limit: 'maxMemoryMb', max: this.options.maxMemoryMb },
+              )
             : new VerifyError('VERIFY_FAILED', 'The verifier stopped unexpectedly on this PDF.'),
         );
       }
@@ -141,7 +158,10 @@ export class VerifyPool implements PdfVerifier {
       slot.job = job;
       slot.timer = setTimeout(() => {
         this.options.log?.warn({ timeoutMs: this.options.timeoutMs }, 'verification passed its deadline; terminating the worker');
-        void this.retire(slot, new VerifyError('VERIFY_TIMEOUT', `The PDF could not be verified within ${this.options.timeoutMs / 1000} s; it is too complex.`));
+        void this.retire(
+          slot,
+          new VerifyError('VERIFY_TIMEOUT', `The PDF could not be verified within ${this.options.timeoutMs / 1000} s; it is too complex.`),
+        );
       }, this.options.timeoutMs);
       slot.worker.postMessage(job.message);
     }

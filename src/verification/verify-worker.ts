@@ -73,9 +73,15 @@ port.on('message', async (job: VerifyJob) => {
     });
     result = { id: job.id, ok: true, report };
   } catch (error) {
-    if (error instanceof PdfLimitError) result = { id: job.id, ok: false, error: { code: error.code, message: error.message, limit: error.limit, max: error.max } };
+    if (error instanceof PdfLimitError)
+      result = { id: job.id, ok: false, error: { code: error.code, message: error.message, limit: error.limit, max: error.max } };
     else if (error instanceof PdfParseError) result = { id: job.id, ok: false, error: { code: error.code, message: error.message } };
-    else result = { id: job.id, ok: false, error: { code: 'VERIFY_FAILED', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } };
+    else
+      result = {
+        id: job.id,
+        ok: false,
+        error: { code: 'VERIFY_FAILED', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+      };
   }
   port.postMessage(result);
 });

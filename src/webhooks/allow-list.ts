@@ -17,12 +17,30 @@ export class WebhookUrlError extends DomainError<'WEBHOOK_URL_NOT_ALLOWED'> {
 
 const blockList = new net.BlockList();
 for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blockList.addSubnet(prefix, bits, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blockList.addSubnet(prefix, bits, 'ipv4');
 // IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are judged by their IPv4 part below: a BlockList
 // subnet over ::ffff:0:0/96 would match every IPv4 address.
-for (const [prefix, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) blockList.addSubnet(prefix, bits, 'ipv6');
+for (const [prefix, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['64:ff9b::', 96],
+] as const)
+  blockList.addSubnet(prefix, bits, 'ipv6');
 
 export function isInternalAddress(address: string): boolean {
   const family = net.isIP(address);
@@ -50,7 +68,8 @@ export function checkWebhookUrl(raw: string, policy: UrlPolicy): URL {
   }
   if (!['http:', 'https:'].includes(url.protocol)) throw new WebhookUrlError('must be http or https');
   if (url.username || url.password) throw new WebhookUrlError('must not carry credentials');
-  if (policy.origins.length > 0 && !policy.origins.includes(url.origin)) throw new WebhookUrlError(`is not on the allow-list (WEBHOOK_ORIGINS)`);
+  if (policy.origins.length > 0 && !policy.origins.includes(url.origin))
+    throw new WebhookUrlError(`is not on the allow-list (WEBHOOK_ORIGINS)`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!policy.allowInternal && (host === 'localhost' || host.endsWith('.localhost') || (net.isIP(host) && isInternalAddress(host)))) {
     throw new WebhookUrlError('points at an internal address');

@@ -34,16 +34,24 @@ function guardedLookup(policy: UrlPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       const allowed = policy.allowInternal ? list : list.filter((entry) => !isInternalAddress(entry.address));
-      if (allowed.length === 0) return callback(Object.assign(new Error(`${hostname} resolves to an internal address`), { code: 'EADDRNOTALLOWED' }), '', 0);
+      if (allowed.length === 0)
+        return callback(Object.assign(new Error(`${hostname} resolves to an internal address`), { code: 'EADDRNOTALLOWED' }), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, allowed);
       callback(null, allowed[0].address, allowed[0].family);
     });
   };
 }
 
-function post(url: URL, body: string, headers: Record<string, string>, policy: UrlPolicy, timeoutMs: number, active: Set<http.ClientRequest>): Promise<number> {
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  policy: UrlPolicy,
+  timeoutMs: number,
+  active: Set<http.ClientRequest>,
+): Promise<number> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!policy.allowInternal && (host === 'localhost' || (net.isIP(host) !== 0 && isInternalAddress(host)))) {
     return Promise.reject(new Error('the URL points at an internal address'));
@@ -52,7 +60,12 @@ function post(url: URL, body: string, headers: Record<string, string>, policy: U
   return new Promise((resolve, reject) => {
     const request = transport.request(
       url,
-      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(policy), timeout: timeoutMs },
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: guardedLookup(policy),
+        timeout: timeoutMs,
+      },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
@@ -104,7 +117,7 @@ export class WebhookDispatcher {
         if (this.again) {
           this.again = false;
           this.kick();
-        } else this.schedule();
+        } else void this.schedule();
       });
   }
 
@@ -140,7 +153,11 @@ export class WebhookDispatcher {
       const started = Date.now();
       const attempt = delivery.attempts + 1;
       if (!subscription || !subscription.active || body === undefined) {
-        await store.recordAttempt(delivery, { attempt, time: started, status: null, error: 'subscription removed', durationMs: 0 }, { state: 'failed', nextAttemptTime: started });
+        await store.recordAttempt(
+          delivery,
+          { attempt, time: started, status: null, error: 'subscription removed', durationMs: 0 },
+          { state: 'failed', nextAttemptTime: started },
+        );
         return;
       }
       const url = new URL(subscription.url);
@@ -172,8 +189,15 @@ export class WebhookDispatcher {
       }
       const expired = now - delivery.createTime >= this.options.maxAgeMs;
       const next = now + retryDelay(attempt, this.options.baseDelayMs, this.options.maxDelayMs);
-      await store.recordAttempt(delivery, record, expired ? { state: 'failed', nextAttemptTime: now } : { state: 'pending', nextAttemptTime: next });
-      this.options.log.warn({ deliveryId: delivery.id, eventId: delivery.eventId, attempt, error, giveUp: expired }, 'webhook delivery failed');
+      await store.recordAttempt(
+        delivery,
+        record,
+        expired ? { state: 'failed', nextAttemptTime: now } : { state: 'pending', nextAttemptTime: next },
+      );
+      this.options.log.warn(
+        { deliveryId: delivery.id, eventId: delivery.eventId, attempt, error, giveUp: expired },
+        'webhook delivery failed',
+      );
     } finally {
       this.inFlight.delete(delivery.id);
     }

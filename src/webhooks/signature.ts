@@ -16,7 +16,12 @@ export function signatureHeader(secret: string, body: string, now = Date.now()):
 }
 
 /** What a receiver does: parse the header, check the time window, compare the MAC in constant time. */
-export function verifySignatureHeader(secret: string, header: string, body: string, now = Date.now()): { ok: true } | { ok: false; reason: string } {
+export function verifySignatureHeader(
+  secret: string,
+  header: string,
+  body: string,
+  now = Date.now(),
+): { ok: true } | { ok: false; reason: string } {
   const parts = new Map(header.split(',').map((part) => part.trim().split('=', 2) as [string, string]));
   const t = Number(parts.get('t'));
   const mac = parts.get('v1');

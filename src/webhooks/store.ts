@@ -41,7 +41,14 @@ export interface Attempt {
   durationMs: number;
 }
 
-const subscriptionOf = (row: { id: string; url: string; events: string; digest: number; active: number; create_time: number }): Subscription => ({
+const subscriptionOf = (row: {
+  id: string;
+  url: string;
+  events: string;
+  digest: number;
+  active: number;
+  create_time: number;
+}): Subscription => ({
   id: row.id,
   url: row.url,
   events: JSON.parse(row.events) as string[],
@@ -76,7 +83,15 @@ export class WebhookStore {
   async subscribe(input: { url: string; events: string[]; digest: boolean }): Promise<Subscription & { secret: string }> {
     const secret = randomBytes(32).toString('base64url');
     const id = randomUUID();
-    const row = { id, url: input.url, events: JSON.stringify(input.events), secret: encryptPrivateKey(secret, this.masterKey, `webhook:${id}`), digest: input.digest ? 1 : 0, active: 1, create_time: Date.now() };
+    const row = {
+      id,
+      url: input.url,
+      events: JSON.stringify(input.events),
+      secret: encryptPrivateKey(secret, this.masterKey, `webhook:${id}`),
+      digest: input.digest ? 1 : 0,
+      active: 1,
+      create_time: Date.now(),
+    };
     await this.db.insertInto('webhook_subscriptions').values(row).execute();
     return { ...subscriptionOf(row), secret };
   }
@@ -104,11 +119,25 @@ export class WebhookStore {
     for (const event of events) {
       const id = randomUUID();
       const payload = { id, type: event.type, createdAt: new Date(now).toISOString(), signatureId: event.signatureId, data: event.data };
-      await trx.insertInto('webhook_events').values({ id, type: event.type, signature_id: event.signatureId, payload: JSON.stringify(payload), create_time: now }).execute();
+      await trx
+        .insertInto('webhook_events')
+        .values({ id, type: event.type, signature_id: event.signatureId, payload: JSON.stringify(payload), create_time: now })
+        .execute();
       for (const subscriber of subscribers.filter((s) => s.events.includes(event.type) || s.events.includes('*'))) {
         await trx
           .insertInto('webhook_deliveries')
-          .values({ id: randomUUID(), event_id: id, subscription_id: subscriber.id, state: 'pending', attempts: 0, next_attempt_time: now, last_status: null, last_error: '', create_time: now, delivered_time: null })
+          .values({
+            id: randomUUID(),
+            event_id: id,
+            subscription_id: subscriber.id,
+            state: 'pending',
+            attempts: 0,
+            next_attempt_time: now,
+            last_status: null,
+            last_error: '',
+            create_time: now,
+            delivered_time: null,
+          })
           .execute();
         queued++;
       }
@@ -117,7 +146,14 @@ export class WebhookStore {
   }
 
   async due(now: number, limit: number): Promise<Delivery[]> {
-    const rows = await this.db.selectFrom('webhook_deliveries').selectAll().where('state', '=', 'pending').where('next_attempt_time', '<=', now).orderBy('next_attempt_time').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('state', '=', 'pending')
+      .where('next_attempt_time', '<=', now)
+      .orderBy('next_attempt_time')
+      .limit(limit)
+      .execute();
     return rows.map(deliveryOf);
   }
 
@@ -138,13 +174,27 @@ export class WebhookStore {
   }
 
   async nextDueTime(): Promise<number | undefined> {
-    const row = await this.db.selectFrom('webhook_deliveries').select('next_attempt_time').where('state', '=', 'pending').orderBy('next_attempt_time').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .select('next_attempt_time')
+      .where('state', '=', 'pending')
+      .orderBy('next_attempt_time')
+      .limit(1)
+      .executeTakeFirst();
     return row ? Number(row.next_attempt_time) : undefined;
   }
 
   async event(id: string): Promise<OutboxEvent | undefined> {
     const row = await this.db.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { id: row.id, type: row.type, signatureId: row.signature_id, payload: JSON.parse(row.payload) as Record<string, unknown>, createTime: Number(row.create_time) } : undefined;
+    return row
+      ? {
+          id: row.id,
+          type: row.type,
+          signatureId: row.signature_id,
+          payload: JSON.parse(row.payload) as Record<string, unknown>,
+          createTime: Number(row.create_time),
+        }
+      : undefined;
   }
 
   /** The exact body sent for an event (the stored JSON text, so every attempt sends the same bytes). */
@@ -156,7 +206,17 @@ export class WebhookStore {
   /** Records one attempt and the delivery's new state together. */
   async recordAttempt(delivery: Delivery, attempt: Attempt, next: { state: Delivery['state']; nextAttemptTime: number }): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('webhook_attempts').values({ delivery_id: delivery.id, attempt: attempt.attempt, time: attempt.time, status: attempt.status, error: attempt.error.slice(0, 500), duration_ms: attempt.durationMs }).execute();
+      await trx
+        .insertInto('webhook_attempts')
+        .values({
+          delivery_id: delivery.id,
+          attempt: attempt.attempt,
+          time: attempt.time,
+          status: attempt.status,
+          error: attempt.error.slice(0, 500),
+          duration_ms: attempt.durationMs,
+        })
+        .execute();
       await trx
         .updateTable('webhook_deliveries')
         .set({
@@ -172,7 +232,11 @@ export class WebhookStore {
     });
   }
 
-  async deliveries(filter: { subscriptionId?: string; eventId?: string; limit: number }): Promise<Array<Delivery & { eventType: string; attemptLog: Attempt[] }>> {
+  async deliveries(filter: {
+    subscriptionId?: string;
+    eventId?: string;
+    limit: number;
+  }): Promise<Array<Delivery & { eventType: string; attemptLog: Attempt[] }>> {
     let query = this.db
       .selectFrom('webhook_deliveries')
       .innerJoin('webhook_events', 'webhook_events.id', 'webhook_deliveries.event_id')
@@ -185,11 +249,22 @@ export class WebhookStore {
     const rows = await query.execute();
     const result = [];
     for (const row of rows) {
-      const attempts = await this.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', row.id).orderBy('attempt').execute();
+      const attempts = await this.db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('delivery_id', '=', row.id)
+        .orderBy('attempt')
+        .execute();
       result.push({
         ...deliveryOf(row),
         eventType: row.event_type,
-        attemptLog: attempts.map((a) => ({ attempt: Number(a.attempt), time: Number(a.time), status: a.status === null ? null : Number(a.status), error: a.error, durationMs: Number(a.duration_ms) })),
+        attemptLog: attempts.map((a) => ({
+          attempt: Number(a.attempt),
+          time: Number(a.time),
+          status: a.status === null ? null : Number(a.status),
+          error: a.error,
+          durationMs: Number(a.duration_ms),
+        })),
       });
     }
     return result;
@@ -197,7 +272,11 @@ export class WebhookStore {
 
   /** Manual redelivery: the delivery is due again now, whatever its state (the event id stays the same). */
   async redeliver(deliveryId: string): Promise<boolean> {
-    const result = await this.db.updateTable('webhook_deliveries').set({ state: 'pending', next_attempt_time: Date.now() }).where('id', '=', deliveryId).executeTakeFirst();
+    const result = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ state: 'pending', next_attempt_time: Date.now() })
+      .where('id', '=', deliveryId)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 }

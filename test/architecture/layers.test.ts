@@ -15,7 +15,11 @@ interface Cruise {
 }
 
 function cruise(cwd: string, targets: string[]): Cruise {
-  const out = execFileSync(DEPCRUISE, [...targets, '--config', CONFIG, '--output-type', 'json'], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const out = execFileSync(DEPCRUISE, [...targets, '--config', CONFIG, '--output-type', 'json'], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return JSON.parse(out) as Cruise;
 }
 
@@ -67,7 +71,9 @@ describe('layers', () => {
     const violations = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
     expect(violations).toEqual([]);
     expect(folderCycles(result)).toEqual([]);
-    const unresolved = result.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.resolved}`));
+    const unresolved = result.modules.flatMap((m) =>
+      m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.resolved}`),
+    );
     expect(unresolved).toEqual([]);
   });
 
@@ -87,7 +93,13 @@ describe('layers', () => {
       write('src/providers/esign.ts', "import { sandbox } from '../sandboxes/esign.js';\nexport const p = sandbox;\n");
       const result = cruise(dir, ['src']);
       const rules = new Set(result.summary.violations.map((v) => v.rule.name));
-      expect([...rules].sort()).toEqual(['domain-knows-no-http', 'libraries-below-the-store', 'no-circular', 'no-test-code-in-the-product', 'store-below-the-domain']);
+      expect([...rules].sort()).toEqual([
+        'domain-knows-no-http',
+        'libraries-below-the-store',
+        'no-circular',
+        'no-test-code-in-the-product',
+        'store-below-the-domain',
+      ]);
       expect(folderCycles(result)).toEqual([['src/seals', 'src/store']]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,10 @@ describe('the batch signing page in Chromium, keyboard only', () => {
   let browser: Browser;
   beforeAll(async () => {
     service = await startTestService({ DEMO_DATA: 'true' });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
@@ -19,10 +22,28 @@ describe('the batch signing page in Chromium, keyboard only', () => {
     const fileId = (await uploadFile(service, await approvalForm('Keyboard batch'), 'form.pdf')).body.entities[0].id;
     const items = [];
     for (let i = 0; i < 3; i++) {
-      const signature = (await service.json('/signature', jsonInit('POST', { file: fileId, name: `application-${i}.pdf`, seals: [{ placeHolder: OFFICE, permission: { sealTypes: ['公章'] } }] }))).body.entities[0];
+      const signature = (
+        await service.json(
+          '/signature',
+          jsonInit('POST', {
+            file: fileId,
+            name: `application-${i}.pdf`,
+            seals: [{ placeHolder: OFFICE, permission: { sealTypes: ['公章'] } }],
+          }),
+        )
+      ).body.entities[0];
       items.push({ signatureId: signature.id, sealIndex: 0 });
     }
-    const forbidden = (await service.json('/signature', jsonInit('POST', { file: fileId, name: 'not-yours.pdf', seals: [{ placeHolder: OFFICE, signer: { account: 'chenqi', name: '陈七' } }] }))).body.entities[0];
+    const forbidden = (
+      await service.json(
+        '/signature',
+        jsonInit('POST', {
+          file: fileId,
+          name: 'not-yours.pdf',
+          seals: [{ placeHolder: OFFICE, signer: { account: 'chenqi', name: '陈七' } }],
+        }),
+      )
+    ).body.entities[0];
     items.push({ signatureId: forbidden.id, sealIndex: 0 });
     const batch = (await service.json('/batches', jsonInit('POST', { account: 'zhaoliu', name: '赵六', items }))).body.entities[0];
 
@@ -30,10 +51,13 @@ describe('the batch signing page in Chromium, keyboard only', () => {
     await page.goto(`${batch.url}&lang=en`);
     expect(page.url()).not.toContain('ticket=');
     expect(await page.textContent('.blocked')).toContain('SIGNER_MISMATCH');
-    const focused = () => page.evaluate(() => {
-      const element = document.activeElement as HTMLElement | null;
-      return element ? `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${element.getAttribute('name') ? `[${element.getAttribute('name')}]` : ''}${element.className ? `.${element.className}` : ''}` : '';
-    });
+    const focused = () =>
+      page.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        return element
+          ? `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${element.getAttribute('name') ? `[${element.getAttribute('name')}]` : ''}${element.className ? `.${element.className}` : ''}`
+          : '';
+      });
     const tabTo = async (target: string) => {
       for (let i = 0; i < 30; i++) {
         await page.keyboard.press('Tab');

@@ -50,7 +50,8 @@ describe('batch stamping (批量盖章)', () => {
       twoSlot.push(signature.id);
       items.push({ signatureId: signature.id, sealIndex: 0 }, { signatureId: signature.id, sealIndex: 1 });
     }
-    for (let i = 0; i < 10; i++) items.push({ signatureId: (await create([i % 2 ? contract : either], `one-slot-${i}.pdf`)).id, sealIndex: 0 });
+    for (let i = 0; i < 10; i++)
+      items.push({ signatureId: (await create([i % 2 ? contract : either], `one-slot-${i}.pdf`)).id, sealIndex: 0 });
     const refusal = async (slot: unknown, rule: string) => {
       expected.set(items.length, rule);
       items.push({ signatureId: (await create([slot], `${rule}.pdf`)).id, sealIndex: 0 });
@@ -68,7 +69,10 @@ describe('batch stamping (批量盖章)', () => {
     expect(issued.status, JSON.stringify(issued.body)).toBe(200);
     const batch = issued.body.entities[0];
     expect(batch.url).toContain(`/sign-batch/${batch.id}?ticket=`);
-    expect(batch.items.filter((item: any) => item.state === 'refused').map((item: any) => item.ecode)).toEqual(['DUPLICATE_ITEM', 'SEAL_NOT_FOUND']);
+    expect(batch.items.filter((item: any) => item.state === 'refused').map((item: any) => item.ecode)).toEqual([
+      'DUPLICATE_ITEM',
+      'SEAL_NOT_FOUND',
+    ]);
 
     // Only the seal that passes every stampable slot is offered; slots no held seal can take are listed with their rule.
     const state = (await service.json(`/sign-batch/${batch.id}/state`, asApprover(batch.ticket))).body.entities[0];
@@ -77,11 +81,15 @@ describe('batch stamping (批量盖章)', () => {
       Object.fromEntries([...expected].filter(([, rule]) => !['DUPLICATE_ITEM', 'SEAL_NOT_FOUND'].includes(rule))),
     );
     // Another ticket cannot read or start it; the 公章 (fails the contract-only slots) is refused up front.
-    expect((await service.json(`/sign-batch/${batch.id}/state`, asApprover(issued.body.entities[0].ticket.replace(/.$/, 'x')))).status).toBe(401);
+    expect(
+      (await service.json(`/sign-batch/${batch.id}/state`, asApprover(issued.body.entities[0].ticket.replace(/.$/, 'x')))).status,
+    ).toBe(401);
     const wrongSeal = await start(batch, { sealId: sealNamed('示范大学公章').id });
     expect([wrongSeal.status, wrongSeal.body.ecode]).toEqual([403, 'BATCH_SEAL_NOT_OFFERED']);
 
-    const progress = await subscribe(`${service.url.replace('http', 'ws')}/sign-batch/${batch.id}/events?ticket=${encodeURIComponent(batch.ticket)}`);
+    const progress = await subscribe(
+      `${service.url.replace('http', 'ws')}/sign-batch/${batch.id}/events?ticket=${encodeURIComponent(batch.ticket)}`,
+    );
     expect((await progress.next()).type).toBe('batch');
     const started = await start(batch, { sealId: sealNamed('示范大学合同专用章').id, comment: '同意' });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -92,14 +100,23 @@ describe('batch stamping (批量盖章)', () => {
 
     const done = await waitDone(batch);
     expect(done.counts).toMatchObject({ total: 30, stamped: 20, failed: 0, refused: 10 });
-    for (const [position, rule] of expected) expect([position, done.items[position].state, done.items[position].ecode]).toEqual([position, 'refused', rule]);
+    for (const [position, rule] of expected)
+      expect([position, done.items[position].state, done.items[position].ecode]).toEqual([position, 'refused', rule]);
 
     // Each Signature carries exactly one PAdES signature per stamped slot, all valid; S1 shows each as a single stamp would.
     const stampedBySignature = new Map<string, number>();
-    for (const item of done.items.filter((entry: any) => entry.state === 'stamped')) stampedBySignature.set(item.signatureId, (stampedBySignature.get(item.signatureId) ?? 0) + 1);
+    for (const item of done.items.filter((entry: any) => entry.state === 'stamped'))
+      stampedBySignature.set(item.signatureId, (stampedBySignature.get(item.signatureId) ?? 0) + 1);
     for (const [signatureId, count] of stampedBySignature) {
       const signature = (await service.json(`/signature/${signatureId}`)).body.entities[0];
-      for (const slot of signature.seals) expect(slot).toMatchObject({ state: 'signed', sealName: '示范大学合同专用章', comment: '同意', provider: 'local', signedBy: { account: 'zhaoliu' } });
+      for (const slot of signature.seals)
+        expect(slot).toMatchObject({
+          state: 'signed',
+          sealName: '示范大学合同专用章',
+          comment: '同意',
+          provider: 'local',
+          signedBy: { account: 'zhaoliu' },
+        });
       const checks = pdfsig(nss, await pdfOf(signature.uri));
       expect(checks, signatureId).toHaveLength(count);
       // pdfsig (NSS) reports the same certificate's second signature in one file as "Unknown issue with
@@ -109,7 +126,11 @@ describe('batch stamping (批量盖章)', () => {
       const verified = await service.json(`/signature/${signatureId}/verify`);
       expect(verified.status, JSON.stringify(verified.body)).toBe(200);
       const report = verified.body.entities[0];
-      expect([report.valid, report.matchesRecord, report.signatures.every((entry: any) => entry.valid && entry.trusted && !entry.modifiedAfterSigning)]).toEqual([true, true, true]);
+      expect([
+        report.valid,
+        report.matchesRecord,
+        report.signatures.every((entry: any) => entry.valid && entry.trusted && !entry.modifiedAfterSigning),
+      ]).toEqual([true, true, true]);
     }
     expect([...stampedBySignature.values()].filter((count) => count === 2)).toHaveLength(5);
     for (const [position] of expected) {
@@ -123,8 +144,11 @@ describe('batch stamping (批量盖章)', () => {
     const signatures = [await create([{ placeHolder: OFFICE }]), await create([{ placeHolder: DEAN }])];
     const controls = [];
     for (const signature of signatures) {
-      const read = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'someone', scopes: ['read'] }))).body.entities[0].ticket;
-      const socket = await subscribe(`${service.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(read)}`);
+      const read = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'someone', scopes: ['read'] })))
+        .body.entities[0].ticket;
+      const socket = await subscribe(
+        `${service.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(read)}`,
+      );
       expect((await socket.next()).signature.seals[0].state).toBe('unsigned');
       controls.push(socket);
     }
@@ -150,7 +174,9 @@ describe('batch stamping (批量盖章)', () => {
     expect(state.blocked).toEqual([expect.objectContaining({ position: 0, ecode: 'DOCUMENT_CHANGED' })]);
 
     const seal = sealNamed('示范大学公章');
-    const progress = await subscribe(`${service.url.replace('http', 'ws')}/sign-batch/${batch.id}/events?ticket=${encodeURIComponent(batch.ticket)}`);
+    const progress = await subscribe(
+      `${service.url.replace('http', 'ws')}/sign-batch/${batch.id}/events?ticket=${encodeURIComponent(batch.ticket)}`,
+    );
     expect((await start(batch, { sealId: seal.id })).status).toBe(200);
     await progress.until((message) => message.type === 'batch.item' && message.item.state === 'stamped');
     await service.registry.setDisabled(seal.id, true);

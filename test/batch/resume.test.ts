@@ -14,8 +14,15 @@ describe('a batch interrupted by a crash', () => {
     const dataDir = tempDataDir();
     const env = { DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, DEMO_DATA: 'true', BATCH_CONCURRENCY: '1', BATCH_LEASE_MS: '1000' };
     const child = await startChildService(env, 120_000);
-    const call = async (pathname: string, init: RequestInit = {}, headers: Record<string, string> = { authorization: `Bearer ${ENGINE_KEY}` }) => {
-      const response = await fetch(`${child.url}${pathname}`, { ...init, headers: { ...headers, ...(init.body && typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}) } });
+    const call = async (
+      pathname: string,
+      init: RequestInit = {},
+      headers: Record<string, string> = { authorization: `Bearer ${ENGINE_KEY}` },
+    ) => {
+      const response = await fetch(`${child.url}${pathname}`, {
+        ...init,
+        headers: { ...headers, ...(init.body && typeof init.body === 'string' ? { 'content-type': 'application/json' } : {}) },
+      });
       return (await response.json()) as any;
     };
     const form = new FormData();
@@ -23,12 +30,19 @@ describe('a batch interrupted by a crash', () => {
     const fileId = (await call('/file', { method: 'PUT', body: form })).entities[0].id;
     const items = [];
     for (let i = 0; i < ITEMS; i++) {
-      const signature = (await call('/signature', { method: 'POST', body: JSON.stringify({ file: fileId, seals: [{ placeHolder: OFFICE }] }) })).entities[0];
+      const signature = (
+        await call('/signature', { method: 'POST', body: JSON.stringify({ file: fileId, seals: [{ placeHolder: OFFICE }] }) })
+      ).entities[0];
       items.push({ signatureId: signature.id, sealIndex: 0 });
     }
-    const batch = (await call('/batches', { method: 'POST', body: JSON.stringify({ account: 'zhaoliu', name: '赵六', items }) })).entities[0];
+    const batch = (await call('/batches', { method: 'POST', body: JSON.stringify({ account: 'zhaoliu', name: '赵六', items }) }))
+      .entities[0];
     const seal = (await call('/seals')).entities.find((entry: any) => entry.name === '示范大学公章');
-    const started = await call(`/sign-batch/${batch.id}/start`, { method: 'POST', body: JSON.stringify({ sealId: seal.id }) }, { 'x-infoplus-ticket': batch.ticket });
+    const started = await call(
+      `/sign-batch/${batch.id}/start`,
+      { method: 'POST', body: JSON.stringify({ sealId: seal.id }) },
+      { 'x-infoplus-ticket': batch.ticket },
+    );
     expect(started.errno, JSON.stringify(started)).toBe(0);
 
     let before: any;
@@ -57,7 +71,10 @@ describe('a batch interrupted by a crash', () => {
       expect(signature.revisions).toHaveLength(2);
       const pdf = new Uint8Array(await (await resumed.api(new URL(signature.uri).pathname)).arrayBuffer());
       const checks = pdfsig(nss, pdf);
-      expect(checks.map((check) => check.signatureValidation), item.signatureId).toEqual(['Signature is Valid.']);
+      expect(
+        checks.map((check) => check.signatureValidation),
+        item.signatureId,
+      ).toEqual(['Signature is Valid.']);
     }
   });
 });

@@ -14,8 +14,16 @@ describe('InfoPlus digest signature (test vectors)', () => {
 
   it('parses its own header and the code/domain aliases', () => {
     const header = digestHeader(DIGEST, 'GET', '/signature/1', 'n-1795000000');
-    expect(parseDigestHeader(header)).toMatchObject({ username: DIGEST.code, realm: DIGEST.domain, nonce: 'n-1795000000', uri: '/signature/1' });
-    expect(parseDigestHeader('Digest code="c", domain="d", nonce="n-1", uri="/", response="ff"')).toMatchObject({ username: 'c', realm: 'd' });
+    expect(parseDigestHeader(header)).toMatchObject({
+      username: DIGEST.code,
+      realm: DIGEST.domain,
+      nonce: 'n-1795000000',
+      uri: '/signature/1',
+    });
+    expect(parseDigestHeader('Digest code="c", domain="d", nonce="n-1", uri="/", response="ff"')).toMatchObject({
+      username: 'c',
+      realm: 'd',
+    });
     expect(parseDigestHeader('Basic abc')).toBeNull();
   });
 });
@@ -29,7 +37,9 @@ describe('tickets', () => {
     expect(verifyTicket(secret, ticket, now + 60)).toEqual({ ok: false, reason: 'expired' });
     expect(verifyTicket('another-secret-0123456789abcdef0123', ticket, now)).toEqual({ ok: false, reason: 'bad-signature' });
     const [v, payload, mac] = ticket.split('.');
-    const forged = Buffer.from(JSON.stringify({ sid: 's2', account: 'alice', name: 'Alice', scopes: ['read'], exp: now + 60 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ sid: 's2', account: 'alice', name: 'Alice', scopes: ['read'], exp: now + 60 })).toString(
+      'base64url',
+    );
     expect(verifyTicket(secret, `${v}.${forged}.${mac}`, now)).toEqual({ ok: false, reason: 'bad-signature' });
     expect(verifyTicket(secret, `${v}.${payload}`, now)).toEqual({ ok: false, reason: 'malformed' });
   });
@@ -42,7 +52,12 @@ describe('authentication over HTTP', () => {
   let pdfA: string;
 
   beforeAll(async () => {
-    service = await startTestService({ DIGEST_CODE: DIGEST.code, DIGEST_DOMAIN: DIGEST.domain, DIGEST_SECRET: DIGEST.secret, TICKET_TTL: '30' });
+    service = await startTestService({
+      DIGEST_CODE: DIGEST.code,
+      DIGEST_DOMAIN: DIGEST.domain,
+      DIGEST_SECRET: DIGEST.secret,
+      TICKET_TTL: '30',
+    });
     pdfA = (await uploadFile(service, await makePdf('A'), 'a.pdf')).body.entities[0].id;
     const pdfB = (await uploadFile(service, await makePdf('B'), 'b.pdf')).body.entities[0].id;
     sigA = (await service.json('/signature', jsonInit('POST', { file: pdfA }))).body.entities[0].id;
@@ -68,7 +83,10 @@ describe('authentication over HTTP', () => {
     expect(own.status).toBe(200);
     expect((await service.api(`/file/${pdfA}`, asUser(ticket))).status).toBe(200);
     // Tickets do not travel in URLs (history, logs, Referer) except the signing page's first load.
-    expect(await service.json(`/signature/${sigA}?ticket=${encodeURIComponent(ticket)}`, { auth: false })).toMatchObject({ status: 400, body: { ecode: 'TICKET_IN_URL' } });
+    expect(await service.json(`/signature/${sigA}?ticket=${encodeURIComponent(ticket)}`, { auth: false })).toMatchObject({
+      status: 400,
+      body: { ecode: 'TICKET_IN_URL' },
+    });
 
     const other = await service.json(`/signature/${sigB}`, asUser(ticket));
     expect(other).toMatchObject({ status: 403, body: { errno: 403, ecode: 'TICKET_SCOPE' } });
@@ -83,7 +101,10 @@ describe('authentication over HTTP', () => {
     const [v, payload, mac] = ticket.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sid: sigB })).toString('base64url');
-    const altered = await service.json(`/signature/${sigB}`, { auth: false, headers: { 'x-infoplus-ticket': `${v}.${forgedPayload}.${mac}` } });
+    const altered = await service.json(`/signature/${sigB}`, {
+      auth: false,
+      headers: { 'x-infoplus-ticket': `${v}.${forgedPayload}.${mac}` },
+    });
     expect(altered).toMatchObject({ status: 401, body: { ecode: 'TICKET_INVALID' } });
 
     const secrets = JSON.parse((await import('node:fs')).readFileSync(`${service.dataDir}/secrets.json`, 'utf8'));

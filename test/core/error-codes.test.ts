@@ -51,7 +51,7 @@ function codedClasses(): Set<string> {
   for (const { text } of sources) {
     for (const m of text.matchAll(/class (\w+)(?:<[^>]*>)? extends Error \{\s*constructor\(\s*(?:readonly )?code: /g)) classes.add(m[1]);
   }
-  for (let grown = true; grown; ) {
+  for (let grown = true; grown;) {
     grown = false;
     for (const { text } of sources) {
       for (const m of text.matchAll(/class (\w+) extends (\w+)/g)) {
@@ -74,7 +74,8 @@ function thrownCodes(): { codes: Found; legacyStatuses: Array<{ code: string; st
   const constructed = new RegExp(`new (${[...classes].join('|')})\\(`, 'g');
   const legacyStatuses: Array<{ code: string; status: number; file: string }> = [];
   for (const { file, text } of sources) {
-    for (const m of text.matchAll(constructed)) for (const code of literals(firstArgument(text, m.index + m[0].length - 1))) add(code, file);
+    for (const m of text.matchAll(constructed))
+      for (const code of literals(firstArgument(text, m.index + m[0].length - 1))) add(code, file);
     // Code unions and literals of error classes: `extends DomainError<'A' | 'B'>`, `code: 'A' | 'B'`, `code = 'A'`, `type XCode = 'A' | …`.
     for (const m of text.matchAll(/extends \w*Error<([^>{]+)>/g)) for (const code of literals(m[1])) add(code, file);
     for (const m of text.matchAll(/\bcode\??:\s*((?:'[A-Z0-9_]+'\s*\|?\s*)+)/g)) for (const code of literals(m[1])) add(code, file);
@@ -97,7 +98,16 @@ describe('every error code has one HTTP status', () => {
 
   it('finds the codes the service throws (the scan itself works)', () => {
     // A scan that silently found nothing would pass the checks below.
-    for (const code of ['SEAL_NOT_FOUND', 'MFA_RATE_LIMITED', 'PDF_LIMIT_EXCEEDED', 'CONVERT_TIMEOUT', 'SEAL_ALREADY_SIGNED', 'UNAUTHORIZED', 'UPSTREAM_UNREACHABLE', 'ENGINE_ERROR']) {
+    for (const code of [
+      'SEAL_NOT_FOUND',
+      'MFA_RATE_LIMITED',
+      'PDF_LIMIT_EXCEEDED',
+      'CONVERT_TIMEOUT',
+      'SEAL_ALREADY_SIGNED',
+      'UNAUTHORIZED',
+      'UPSTREAM_UNREACHABLE',
+      'ENGINE_ERROR',
+    ]) {
       expect(codes.has(code), code).toBe(true);
     }
     expect(codes.size).toBeGreaterThan(120);
@@ -132,7 +142,9 @@ describe('every error code has one HTTP status', () => {
 
 describe('the answer for a thrown error', () => {
   it('takes status and headers from the table, message and details from the error', () => {
-    expect(httpFailureOf(new DomainError('RATE_LIMITED', 'Too many requests; try again in 7 s.', [{ bucket: 'ip', retryAfter: 7 }]))).toEqual({
+    expect(
+      httpFailureOf(new DomainError('RATE_LIMITED', 'Too many requests; try again in 7 s.', [{ bucket: 'ip', retryAfter: 7 }])),
+    ).toEqual({
       status: 429,
       ecode: 'RATE_LIMITED',
       message: 'Too many requests; try again in 7 s.',
@@ -145,7 +157,10 @@ describe('the answer for a thrown error', () => {
   it('answers any error carrying a code of the table (a package error, an upstream error), with its `errors` as entities', () => {
     const limit = Object.assign(new Error('Too many objects.'), { code: 'PDF_LIMIT_EXCEEDED', errors: [{ limit: 'objects', max: 10 }] });
     expect(httpFailureOf(limit)).toMatchObject({ status: 422, ecode: 'PDF_LIMIT_EXCEEDED', entities: [{ limit: 'objects', max: 10 }] });
-    expect(httpFailureOf(Object.assign(new Error('down'), { code: 'UPSTREAM_RATE_LIMITED' }))).toMatchObject({ status: 503, headers: { 'Retry-After': '2' } });
+    expect(httpFailureOf(Object.assign(new Error('down'), { code: 'UPSTREAM_RATE_LIMITED' }))).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '2' },
+    });
   });
 
   it('leaves unknown codes and plain errors to the internal-error answer', () => {
@@ -155,7 +170,12 @@ describe('the answer for a thrown error', () => {
   });
 
   it('relays an upstream code as a bad gateway, whatever our table says of that code', () => {
-    expect(httpFailureOf(new RelayedError('VERSION_CONFLICT', 'The engine refused.', { source: 'engine', status: 409 }))).toMatchObject({ status: 502, ecode: 'VERSION_CONFLICT' });
-    expect(httpFailureOf(new RelayedError('ENGINE_BAD_RESPONSE', 'Not JSON.', { source: 'engine', status: 200 }))).toMatchObject({ status: 500 });
+    expect(httpFailureOf(new RelayedError('VERSION_CONFLICT', 'The engine refused.', { source: 'engine', status: 409 }))).toMatchObject({
+      status: 502,
+      ecode: 'VERSION_CONFLICT',
+    });
+    expect(httpFailureOf(new RelayedError('ENGINE_BAD_RESPONSE', 'Not JSON.', { source: 'engine', status: 200 }))).toMatchObject({
+      status: 500,
+    });
   });
 });

@@ -81,7 +81,9 @@ describe('the OpenAPI document', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(Object.keys(document.paths).sort()).toEqual([...new Set(ROUTES.flatMap((route) => openApiPaths(route.path)))].sort());
-    const operationIds = Object.values(document.paths).flatMap((operations: any) => Object.values(operations).map((operation: any) => operation.operationId));
+    const operationIds = Object.values(document.paths).flatMap((operations: any) =>
+      Object.values(operations).map((operation: any) => operation.operationId),
+    );
     expect(new Set(operationIds).size).toBe(operationIds.length);
   });
 

@@ -31,7 +31,13 @@ describe('the service as a process', () => {
     const dataDir = tempDataDir();
     const first = await start(dataDir);
     const fileId = await upload(first.url, await makePdf('crash'));
-    const created = (await (await fetch(`${first.url}/signature`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ file: fileId, seals: [{}, {}] }) })).json()) as any;
+    const created = (await (
+      await fetch(`${first.url}/signature`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ file: fileId, seals: [{}, {}] }),
+      })
+    ).json()) as any;
     const id = created.entities[0].id;
 
     let acknowledged: any;
@@ -63,15 +69,30 @@ describe('the service as a process', () => {
     const child = await start(dataDir);
     const pdf = Buffer.from(await makePdf('slow upload'));
     const boundary = 'x-boundary-123';
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const { port } = new URL(child.url);
     const responded = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: '/file', method: 'PUT', headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + pdf.length + tail.length } }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/file',
+          method: 'PUT',
+          headers: {
+            ...auth,
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            'content-length': head.length + pdf.length + tail.length,
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
       req.on('error', reject);
       req.write(head);
       req.write(pdf.subarray(0, 100));
@@ -92,8 +113,19 @@ describe('the service as a process', () => {
 
   it('refuses to start on a bad variable, naming it', () => {
     const dataDir = tempDataDir();
-    for (const [name, value] of [['PORT', 'eighty'], ['BODY_LIMIT', 'lots'], ['TICKET_TTL', '5'], ['ENGINE_KEYS', 'short'], ['SEAL_MASTER_KEY', 'too-short']]) {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO_ROOT, env: { ...process.env, DATA_DIR: dataDir, [name]: value }, encoding: 'utf8', timeout: 20_000 });
+    for (const [name, value] of [
+      ['PORT', 'eighty'],
+      ['BODY_LIMIT', 'lots'],
+      ['TICKET_TTL', '5'],
+      ['ENGINE_KEYS', 'short'],
+      ['SEAL_MASTER_KEY', 'too-short'],
+    ]) {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DATA_DIR: dataDir, [name]: value },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(result.status, name).toBe(78);
       expect(result.stderr).toContain(`Invalid configuration: ${name}`);
     }
@@ -108,7 +140,9 @@ describe('the service as a process', () => {
     expect(key).toMatch(/^dev-/);
     const health = await fetch(`${child.url}/healthz`);
     expect(((await health.json()) as any).entities[0].checks.database.ok).toBe(true);
-    const withKey = await fetch(`${child.url}/signature/2b1c1a8e-2f4e-4b8a-9c1d-0e6f1a2b3c4d`, { headers: { authorization: `Bearer ${key}` } });
+    const withKey = await fetch(`${child.url}/signature/2b1c1a8e-2f4e-4b8a-9c1d-0e6f1a2b3c4d`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(withKey.status).toBe(404);
     child.process.kill('SIGTERM');
     await child.exited;

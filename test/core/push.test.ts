@@ -4,7 +4,10 @@ import WebSocket from 'ws';
 import { makePdf } from '../helpers/fixtures.js';
 import { type TestService, ENGINE_KEY, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
 
-function connect(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: any[]; next(): Promise<{ msg: any; at: number }> }> {
+function connect(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ ws: WebSocket; messages: any[]; next(): Promise<{ msg: any; at: number }> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     const messages: any[] = [];
@@ -51,7 +54,9 @@ describe('live push over WebSocket', () => {
     for (const sub of [viaTicket, viaKey]) expect((await sub.next()).msg).toMatchObject({ type: 'signature', signature: { id: sigId } });
 
     // The S2 is acknowledged once it is durable; the push must reach subscribers within 50 ms of that.
-    const s2 = service.json(`/signature/${sigId}`, jsonInit('POST', { seals: [{ index: 0, signature: 'MIIB', description: '已盖章' }] })).then((r) => ({ ...r, at: performance.now() }));
+    const s2 = service
+      .json(`/signature/${sigId}`, jsonInit('POST', { seals: [{ index: 0, signature: 'MIIB', description: '已盖章' }] }))
+      .then((r) => ({ ...r, at: performance.now() }));
     const [a, b] = await Promise.all([viaTicket.next(), viaKey.next()]);
     const acknowledged = await s2;
     expect(acknowledged.status).toBe(200);
@@ -68,7 +73,9 @@ describe('live push over WebSocket', () => {
     const ticket = (await service.json(`/signature/${otherId}/tickets`, jsonInit('POST', { account: 'alice' }))).body.entities[0].ticket;
     await expect(connect(`${ws}/signature/${sigId}/events?ticket=${encodeURIComponent(ticket)}`)).rejects.toThrow('HTTP 403');
     await expect(connect(`${ws}/signature/not-an-id/events`, { authorization: `Bearer ${ENGINE_KEY}` })).rejects.toThrow('HTTP 400');
-    await expect(connect(`${ws}/signature/2b1c1a8e-2f4e-4b8a-9c1d-0e6f1a2b3c4d/events`, { authorization: `Bearer ${ENGINE_KEY}` })).rejects.toThrow('HTTP 404');
+    await expect(
+      connect(`${ws}/signature/2b1c1a8e-2f4e-4b8a-9c1d-0e6f1a2b3c4d/events`, { authorization: `Bearer ${ENGINE_KEY}` }),
+    ).rejects.toThrow('HTTP 404');
   });
 
   it('drops a connection that stops answering pings', async () => {
@@ -98,7 +105,11 @@ describe('cross-origin access', () => {
   it('answers CORS for configured origins only, for HTTP and WebSocket', async () => {
     const allowed = await service.api('/healthz', { headers: { origin: 'http://form.example.test' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://form.example.test');
-    const preflight = await service.api('/signature/x', { method: 'OPTIONS', auth: false, headers: { origin: 'http://form.example.test', 'access-control-request-method': 'POST' } });
+    const preflight = await service.api('/signature/x', {
+      method: 'OPTIONS',
+      auth: false,
+      headers: { origin: 'http://form.example.test', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
     const other = await service.api('/healthz', { headers: { origin: 'http://evil.example.test' } });
@@ -109,6 +120,8 @@ describe('cross-origin access', () => {
     const ws = service.url.replace('http', 'ws');
     const ok = await connect(`${ws}/signature/${id}/events`, { authorization: `Bearer ${ENGINE_KEY}`, origin: 'http://form.example.test' });
     ok.ws.close();
-    await expect(connect(`${ws}/signature/${id}/events`, { authorization: `Bearer ${ENGINE_KEY}`, origin: 'http://evil.example.test' })).rejects.toThrow('HTTP 403');
+    await expect(
+      connect(`${ws}/signature/${id}/events`, { authorization: `Bearer ${ENGINE_KEY}`, origin: 'http://evil.example.test' }),
+    ).rejects.toThrow('HTTP 403');
   });
 });

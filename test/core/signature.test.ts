@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf } from '../helpers/fixtures.js';
 import { type TestService, jsonInit, startTestService, uploadFile } from '../helpers/service.js';
 
-
 describe('SignatureAPI S1/S2', () => {
   let service: TestService;
   let pdfId: string;
@@ -49,27 +48,43 @@ describe('SignatureAPI S1/S2', () => {
   });
 
   it('S2 stores a whole Signature; it is signed only when every seal has a signature', async () => {
-    const signature = await create({ seals: [{ placeHolder: '【甲方盖章】' }, { placeHolder: '【乙方盖章】', signer: { account: 'bob', name: '鲍勃' } }] });
+    const signature = await create({
+      seals: [{ placeHolder: '【甲方盖章】' }, { placeHolder: '【乙方盖章】', signer: { account: 'bob', name: '鲍勃' } }],
+    });
     const first = await service.json(
       `/signature/${signature.id}`,
-      jsonInit('POST', { ...signature, seals: [{ ...signature.seals[0], signature: 'MIIB', privateKey: certificatePem }, signature.seals[1]] }),
+      jsonInit('POST', {
+        ...signature,
+        seals: [{ ...signature.seals[0], signature: 'MIIB', privateKey: certificatePem }, signature.seals[1]],
+      }),
     );
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     expect(first.body.entities[0].state).toBe('unsigned');
     expect(first.body.entities[0].seals.map((s: any) => s.state)).toEqual(['signed', 'unsigned']);
 
-    const second = await service.json(`/signature/${signature.id}`, jsonInit('POST', { seals: [{ index: 1, signature: 'MIIC', description: 'Bob' }] }));
+    const second = await service.json(
+      `/signature/${signature.id}`,
+      jsonInit('POST', { seals: [{ index: 1, signature: 'MIIC', description: 'Bob' }] }),
+    );
     expect(second.status).toBe(200);
     const stored = second.body.entities[0];
     expect(stored.state).toBe('signed');
-    expect(stored.seals[1]).toMatchObject({ placeHolder: '【乙方盖章】', signer: { account: 'bob', name: '鲍勃' }, signature: 'MIIC', description: 'Bob' });
+    expect(stored.seals[1]).toMatchObject({
+      placeHolder: '【乙方盖章】',
+      signer: { account: 'bob', name: '鲍勃' },
+      signature: 'MIIC',
+      description: 'Bob',
+    });
     expect(stored.seals[0].privateKey).toBe(certificatePem);
     expect((await service.json(`/signature/${signature.id}`)).body.entities[0]).toEqual(stored);
   });
 
   it('a Signature with an empty uri is unsigned even when its seals carry signatures', async () => {
     const signature = await create();
-    const result = await service.json(`/signature/${signature.id}`, jsonInit('POST', { uri: '', seals: [{ index: 0, signature: 'MIIB' }] }));
+    const result = await service.json(
+      `/signature/${signature.id}`,
+      jsonInit('POST', { uri: '', seals: [{ index: 0, signature: 'MIIB' }] }),
+    );
     expect(result.body.entities[0]).toMatchObject({ uri: '', state: 'unsigned' });
     expect(result.body.entities[0].seals[0].state).toBe('signed');
   });
@@ -77,7 +92,10 @@ describe('SignatureAPI S1/S2', () => {
   it('S2 pointing uri at a new PDF revision records it and keeps earlier revisions retrievable', async () => {
     const signature = await create();
     const revisionId = (await uploadFile(service, await makePdf('contract, stamped'), 'stamped.pdf')).body.entities[0].id;
-    const result = await service.json(`/signature/${signature.id}`, jsonInit('POST', { uri: `/file/${revisionId}`, seals: [{ index: 0, signature: 'MIIB' }] }));
+    const result = await service.json(
+      `/signature/${signature.id}`,
+      jsonInit('POST', { uri: `/file/${revisionId}`, seals: [{ index: 0, signature: 'MIIB' }] }),
+    );
     expect(result.status).toBe(200);
     const stored = result.body.entities[0];
     expect(stored.uri).toBe(`${service.url}/file/${revisionId}`);
@@ -86,7 +104,10 @@ describe('SignatureAPI S1/S2', () => {
     for (const id of [pdfId, revisionId]) expect((await service.json(`/file/${id}`, { method: 'DELETE' })).status).toBe(409);
 
     // Pointing back at the original (a removed seal) cuts the chain; the cut revision stays retrievable.
-    const reverted = await service.json(`/signature/${signature.id}`, jsonInit('POST', { uri: `/file/${pdfId}`, seals: [{ index: 0, signature: '' }] }));
+    const reverted = await service.json(
+      `/signature/${signature.id}`,
+      jsonInit('POST', { uri: `/file/${pdfId}`, seals: [{ index: 0, signature: '' }] }),
+    );
     expect(reverted.body.entities[0].revisions.map((r: any) => r.fileId)).toEqual([pdfId]);
     expect(reverted.body.entities[0].state).toBe('unsigned');
     expect((await service.api(`/file/${revisionId}`)).status).toBe(200);
@@ -145,12 +166,18 @@ describe('SignatureAPI S1/S2', () => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.ecode).toBe('INVALID_REQUEST');
     const paths = invalid.body.entities.map((e: any) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['$.mime', '$.seals[0].x', '$.seals[0].permission.sealTypes', '$.seals[1].colour', '$.extra']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['$.mime', '$.seals[0].x', '$.seals[0].permission.sealTypes', '$.seals[1].colour', '$.extra']),
+    );
 
     const huge = await service.json(`/signature/${signature.id}`, jsonInit('POST', { name: 'x'.repeat(20_000) }));
     expect(huge).toMatchObject({ status: 413, body: { ecode: 'BODY_TOO_LARGE' } });
 
-    const notJson = await service.json(`/signature/${signature.id}`, { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const notJson = await service.json(`/signature/${signature.id}`, {
+      method: 'POST',
+      body: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(notJson.status).toBe(415);
   });
 
@@ -172,17 +199,36 @@ describe('SignatureAPI S1/S2', () => {
 
   it('refuses a stale version with 409', async () => {
     const signature = await create();
-    expect((await service.json(`/signature/${signature.id}`, jsonInit('POST', { version: signature.version, name: 'v2' }))).status).toBe(200);
+    expect((await service.json(`/signature/${signature.id}`, jsonInit('POST', { version: signature.version, name: 'v2' }))).status).toBe(
+      200,
+    );
     const stale = await service.json(`/signature/${signature.id}`, jsonInit('POST', { version: signature.version, name: 'v3' }));
     expect(stale).toMatchObject({ status: 409, body: { ecode: 'VERSION_CONFLICT' } });
   });
-
 });
 
 async function selfSignedCertificate(): Promise<string> {
   const { execFileSync } = await import('node:child_process');
-  return execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=Test Seal', '-days', '30'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  return execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      '/dev/null',
+      '-subj',
+      '/CN=Test Seal',
+      '-days',
+      '30',
+    ],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
 }

@@ -92,9 +92,16 @@ describe('Word templates to PDF through the service', () => {
     const data = readSample('enrolment-certificate');
     const bytes = await service.api('/export/pdf', jsonInit('POST', { template: 'enrolment-certificate', data }));
     expect(bytes.headers.get('content-type')).toBe('application/pdf');
-    expect(Buffer.from(await bytes.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      Buffer.from(await bytes.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
 
-    const asJson = await service.json('/export/pdf', jsonInit('POST', { template: 'agreement', data: readSample('agreement') }, { headers: { accept: 'application/json' } }));
+    const asJson = await service.json(
+      '/export/pdf',
+      jsonInit('POST', { template: 'agreement', data: readSample('agreement') }, { headers: { accept: 'application/json' } }),
+    );
     expect(asJson.body).toEqual({ files: [{ uri: expect.stringMatching(/\/file\/[0-9a-f-]{36}$/), page: 2 }] });
 
     const query = new URLSearchParams({ template: 'enrolment-certificate', data: JSON.stringify(data) });
@@ -118,7 +125,10 @@ describe('Word templates to PDF through the service', () => {
 
   it('takes an uploaded template by file uri, refuses other hosts, and reports template errors with details', async () => {
     const own = (await uploadFile(service, docxOf(['证明：{name}', '日期：{date}']), 'own.docx')).body.entities[0];
-    const created = await service.json('/signature', jsonInit('POST', { template: `/file/${own.id}`, data: { name: '王五', date: '2026年11月22日' } }));
+    const created = await service.json(
+      '/signature',
+      jsonInit('POST', { template: `/file/${own.id}`, data: { name: '王五', date: '2026年11月22日' } }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     expect(squeeze(pdfTool('pdftotext', await download(created.body.entities[0].uri)))).toContain('证明：王五');
 
@@ -128,7 +138,14 @@ describe('Word templates to PDF through the service', () => {
     const broken = (await uploadFile(service, docxOf(['{#rows}{name}', '{unclosed']), 'broken.docx')).body.entities[0];
     const failed = await service.json('/signature', jsonInit('POST', { template: `/file/${broken.id}`, data: {} }));
     expect(failed).toMatchObject({ status: 422, body: { ecode: 'TEMPLATE_ERROR' } });
-    expect(failed.body.entities[0]).toEqual(expect.objectContaining({ id: expect.any(String), explanation: expect.any(String), xtag: expect.any(String), file: 'word/document.xml' }));
+    expect(failed.body.entities[0]).toEqual(
+      expect.objectContaining({
+        id: expect.any(String),
+        explanation: expect.any(String),
+        xtag: expect.any(String),
+        file: 'word/document.xml',
+      }),
+    );
   });
 
   it('accepts template uploads that compile, refuses bad names, syntax errors, non-docx and zip bombs', async () => {
@@ -141,7 +158,12 @@ describe('Word templates to PDF through the service', () => {
         if (schema) form.append('schema', JSON.stringify(schema));
         return scoped.json(`/templates/${name}`, { method: 'PUT', body: form });
       };
-      const ok = await putScoped('notice', docxOf(['通知：{text}']), { title: '通知', type: 'object', required: ['text'], properties: { text: { type: 'string' } } });
+      const ok = await putScoped('notice', docxOf(['通知：{text}']), {
+        title: '通知',
+        type: 'object',
+        required: ['text'],
+        properties: { text: { type: 'string' } },
+      });
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
       expect(ok.body.entities[0]).toMatchObject({ name: 'notice', title: '通知', hasSchema: true });
       expect((await putScoped('Bad_Name', docxOf(['x']))).body.ecode).toBe('INVALID_TEMPLATE_NAME');
@@ -170,10 +192,20 @@ describe('Word templates to PDF through the service', () => {
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     const port = (listener.address() as AddressInfo).port;
     const zip = new PizZip(docxOf(['外部图片：']));
-    const xml = zip.file('word/document.xml')!.asText().replace('<w:body>', `<w:body><w:p><w:r><w:drawing xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><wp:inline><wp:extent cx="952500" cy="952500"/><wp:docPr id="1" name="x"/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="1" name="x.png"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:link="rIdExt"/></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="952500" cy="952500"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`);
+    const xml = zip
+      .file('word/document.xml')!
+      .asText()
+      .replace(
+        '<w:body>',
+        `<w:body><w:p><w:r><w:drawing xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><wp:inline><wp:extent cx="952500" cy="952500"/><wp:docPr id="1" name="x"/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="1" name="x.png"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:link="rIdExt"/></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="952500" cy="952500"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`,
+      );
     zip.file('word/document.xml', xml);
-    zip.file('word/_rels/document.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdExt" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="http://127.0.0.1:${port}/tracker.png" TargetMode="External"/></Relationships>`);
-    const file = (await uploadFile(service, zip.generate({ type: 'uint8array', compression: 'DEFLATE' }), 'external.docx')).body.entities[0];
+    zip.file(
+      'word/_rels/document.xml.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdExt" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="http://127.0.0.1:${port}/tracker.png" TargetMode="External"/></Relationships>`,
+    );
+    const file = (await uploadFile(service, zip.generate({ type: 'uint8array', compression: 'DEFLATE' }), 'external.docx')).body
+      .entities[0];
     try {
       const result = await service.api('/export/pdf', jsonInit('POST', { template: `/file/${file.id}`, data: {} }));
       expect(result.status).toBe(200);
@@ -190,10 +222,14 @@ describe('Word templates to PDF through the service', () => {
     expect(pending.status, JSON.stringify(pending.body)).toBe(200);
     const id = pending.body.entities[0].id;
     expect(pending.body.entities[0].uri).toBe('');
-    const ticket = (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三' }))).body.entities[0].ticket;
+    const ticket = (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三' }))).body
+      .entities[0].ticket;
     const events = await subscribe(`${service.url.replace('http', 'ws')}/signature/${id}/events?ticket=${encodeURIComponent(ticket)}`);
     await events.next(); // the snapshot on connect
-    const generated = await service.json(`/signature/${id}/document`, jsonInit('POST', { ticket, data: readSample('enrolment-certificate') }, { auth: false }));
+    const generated = await service.json(
+      `/signature/${id}/document`,
+      jsonInit('POST', { ticket, data: readSample('enrolment-certificate') }, { auth: false }),
+    );
     expect(generated.status, JSON.stringify(generated.body)).toBe(200);
     const seen = await events.until((message) => message.type === 'signature' && message.signature.uri);
     events.ws.close();
@@ -205,11 +241,28 @@ describe('Word templates to PDF through the service', () => {
 describe('conversion failures through the service', () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService({ OFFICE_START: 'eager', OFFICE_WORKERS: '1', CONVERT_QUEUE_LIMIT: '1', CONVERT_TIMEOUT_MS: '3000', TEMPLATES_DIR: TEMPLATES });
+    service = await startTestService({
+      OFFICE_START: 'eager',
+      OFFICE_WORKERS: '1',
+      CONVERT_QUEUE_LIMIT: '1',
+      CONVERT_TIMEOUT_MS: '3000',
+      TEMPLATES_DIR: TEMPLATES,
+    });
   });
   afterAll(() => service?.stop());
 
-  const exportPdf = () => service.json('/export/pdf', jsonInit('POST', { template: 'enrolment-certificate', data: JSON.parse(fs.readFileSync(path.join(TEMPLATES, 'enrolment-certificate.sample.json'), 'utf8')) }, { headers: { accept: 'application/json' } }));
+  const exportPdf = () =>
+    service.json(
+      '/export/pdf',
+      jsonInit(
+        'POST',
+        {
+          template: 'enrolment-certificate',
+          data: JSON.parse(fs.readFileSync(path.join(TEMPLATES, 'enrolment-certificate.sample.json'), 'utf8')),
+        },
+        { headers: { accept: 'application/json' } },
+      ),
+    );
 
   it('answers 503 CONVERT_QUEUE_FULL with Retry-After when the queue is full, and serves the rest', async () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => exportPdf()));

@@ -27,14 +27,21 @@ const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(TEMPLATE
 const templateOf = (name: Name) => fs.readFileSync(path.join(TEMPLATES, `${name}.docx`));
 const sampleOf = (name: Name) => readJson(`${name}.sample.json`);
 const schemaOf = (name: Name) => readJson(`${name}.schema.json`);
-const sealsOf = (name: Name): Array<{ placeHolder: string; permission: { sealTypes: string[]; sealIds: string[]; signers: string[] } }> => readJson(`${name}.seals.json`);
+const sealsOf = (name: Name): Array<{ placeHolder: string; permission: { sealTypes: string[]; sealIds: string[]; signers: string[] } }> =>
+  readJson(`${name}.seals.json`);
 
 const noImages: LoadImage = async () => {
   throw new Error('no image expected');
 };
-const render = (template: Uint8Array, data: unknown, loadImage: LoadImage = noImages) => renderDocx(template, data, { production: true, loadImage });
+const render = (template: Uint8Array, data: unknown, loadImage: LoadImage = noImages) =>
+  renderDocx(template, data, { production: true, loadImage });
 const documentXml = (docx: Uint8Array) => new PizZip(docx).file('word/document.xml')!.asText();
-const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const unescape = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 /** The text of word/document.xml, paragraph by paragraph (runs joined, <w:br/> as a newline). */
 const textOf = (docx: Uint8Array) =>
   unescape(
@@ -43,7 +50,13 @@ const textOf = (docx: Uint8Array) =>
       .replace(/<\/w:p>/g, '\n')
       .replace(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>|<[^>]+>/g, (_, t: string | undefined) => t ?? ''),
   );
-const rowsOfTable = (xml: string, index: number) => (xml.split('<w:tbl>')[index + 1]?.split('</w:tbl>')[0].match(/<w:tr>/g) ?? []).length;
+const rowsOfTable = (xml: string, index: number) => {
+  const table = xml
+    .split('<w:tbl>')
+    .at(index + 1)
+    ?.split('</w:tbl>')[0];
+  return (table?.match(/<w:tr>/g) ?? []).length;
+};
 const CJK = /[\u3400-\u9fff]/;
 /** Every string of a sample that holds Chinese text, split at line breaks. */
 const chineseValues = (value: unknown): string[] =>
@@ -54,7 +67,11 @@ const chineseValues = (value: unknown): string[] =>
       : value && typeof value === 'object'
         ? Object.values(value).flatMap(chineseValues)
         : [];
-const caught = async (promise: Promise<unknown>): Promise<any> => promise.then(() => expect.unreachable('expected a rejection'), (error) => answerOf(error));
+const caught = async (promise: Promise<unknown>): Promise<any> =>
+  promise.then(
+    () => expect.unreachable('expected a rejection'),
+    (error) => answerOf(error),
+  );
 const thrown = (run: () => unknown): any => {
   try {
     run();
@@ -73,7 +90,10 @@ function docxWithBody(body: string, extraFiles: Record<string, string | Uint8Arr
     .replace('<w:document ', '<w:document xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ')
     .replace(/<w:body>.*<w:sectPr>/s, `<w:body>${body}<w:sectPr>`);
   zip.file('word/document.xml', xml);
-  zip.file('word/_rels/document.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels}</Relationships>`);
+  zip.file(
+    'word/_rels/document.xml.rels',
+    `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels}</Relationships>`,
+  );
   for (const [name, content] of Object.entries(extraFiles)) zip.file(name, content);
   return zip.generate({ type: 'uint8array', compression: 'DEFLATE' });
 }
@@ -106,7 +126,12 @@ function pngOf(width: number, height: number): Buffer {
   header[8] = 8; // 8-bit greyscale
   const raw = Buffer.alloc((width + 1) * height, 0x99);
   for (let y = 0; y < height; y++) raw[y * (width + 1)] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A zip written by hand, so that directory sizes can lie and data can be anything. */
@@ -172,12 +197,18 @@ describe('the three templates with their samples', () => {
     expect(rowsOfTable(xml, 1)).toBe(1 + sample.courses.length);
     for (const course of sample.courses) expect(xml.split(`>${course.course}<`).length).toBe(2);
     const [first, second] = sample.reason.split('\n');
-    expect(xml).toMatch(new RegExp(`${first}</w:t></w:r><w:r>(<w:rPr>.*?</w:rPr>)?<w:br/></w:r><w:r>(<w:rPr>.*?</w:rPr>)?<w:t[^>]*>${second}`));
+    expect(xml).toMatch(
+      new RegExp(`${first}</w:t></w:r><w:r>(<w:rPr>.*?</w:rPr>)?<w:br/></w:r><w:r>(<w:rPr>.*?</w:rPr>)?<w:t[^>]*>${second}`),
+    );
     expect(textOf(docx)).toContain('本人承诺离校期间注意安全');
     expect(textOf(docx)).toContain(`目的地：${sample.destination}`);
     expect(textOf(docx)).not.toContain('请假期间无课程');
 
-    const oneCourse = await render(templateOf('leave-application'), { ...sample, courses: sample.courses.slice(0, 1), leavesCampus: false });
+    const oneCourse = await render(templateOf('leave-application'), {
+      ...sample,
+      courses: sample.courses.slice(0, 1),
+      leavesCampus: false,
+    });
     expect(rowsOfTable(documentXml(oneCourse), 1)).toBe(2);
     expect(textOf(oneCourse)).not.toContain('本人承诺离校期间');
     const noCourses = await render(templateOf('leave-application'), { ...sample, courses: [] });
@@ -206,7 +237,9 @@ describe('the three templates with their samples', () => {
       ['【甲方盖章】', ['公章', '合同专用章']],
       ['【乙方盖章】', ['公章', '合同专用章']],
     ]);
-    for (const name of NAMES) for (const seal of sealsOf(name)) expect(seal.permission).toEqual({ sealTypes: expect.any(Array), sealIds: expect.any(Array), signers: expect.any(Array) });
+    for (const name of NAMES)
+      for (const seal of sealsOf(name))
+        expect(seal.permission).toEqual({ sealTypes: expect.any(Array), sealIds: expect.any(Array), signers: expect.any(Array) });
   });
 
   it('the build script is reproducible: it writes exactly the committed files', () => {
@@ -215,7 +248,8 @@ describe('the three templates with their samples', () => {
       execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-templates.ts', out], { stdio: 'ignore', timeout: 60_000 });
       const generated = fs.readdirSync(out).sort();
       expect(generated).toHaveLength(12);
-      for (const file of generated) expect(fs.readFileSync(path.join(out, file)).equals(fs.readFileSync(path.join(TEMPLATES, file))), file).toBe(true);
+      for (const file of generated)
+        expect(fs.readFileSync(path.join(out, file)).equals(fs.readFileSync(path.join(TEMPLATES, file))), file).toBe(true);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -224,7 +258,14 @@ describe('the three templates with their samples', () => {
 
 describe('form data validation', () => {
   it('lists every failing path of bad data', () => {
-    const bad = { ...sampleOf('leave-application'), name: 123, phone: '12345', days: 0, leavesCampus: true, courses: [{ course: '操作系统', time: '周二', arrangement: '补交作业' }] };
+    const bad = {
+      ...sampleOf('leave-application'),
+      name: 123,
+      phone: '12345',
+      days: 0,
+      leavesCampus: true,
+      courses: [{ course: '操作系统', time: '周二', arrangement: '补交作业' }],
+    };
     delete (bad as Record<string, unknown>).destination;
     delete (bad as Record<string, unknown>).studentId;
     const error = thrown(() => validateTemplateData(schemaOf('leave-application'), bad));
@@ -237,7 +278,9 @@ describe('form data validation', () => {
   });
 
   it('checks the other samples strictly too (a wrong enum, a bad pattern, an empty item list)', () => {
-    const certificate = thrown(() => validateTemplateData(schemaOf('enrolment-certificate'), { ...sampleOf('enrolment-certificate'), gender: '未知', idNumber: '123' }));
+    const certificate = thrown(() =>
+      validateTemplateData(schemaOf('enrolment-certificate'), { ...sampleOf('enrolment-certificate'), gender: '未知', idNumber: '123' }),
+    );
     expect(certificate.entities.map((e: { path: string }) => e.path).sort()).toEqual(['$.gender', '$.idNumber']);
     const agreement = thrown(() => validateTemplateData(schemaOf('agreement'), { ...sampleOf('agreement'), items: [] }));
     expect(agreement.entities).toEqual([{ path: '$.items', message: 'must NOT have fewer than 1 items' }]);
@@ -260,7 +303,14 @@ describe('template errors', () => {
     expect(error).toMatchObject({ status: 422, ecode: 'TEMPLATE_ERROR' });
     expect(error.entities.length).toBeGreaterThanOrEqual(2);
     for (const detail of error.entities) {
-      expect(detail).toEqual(expect.objectContaining({ id: expect.any(String), explanation: expect.any(String), xtag: expect.any(String), file: 'word/document.xml' }));
+      expect(detail).toEqual(
+        expect.objectContaining({
+          id: expect.any(String),
+          explanation: expect.any(String),
+          xtag: expect.any(String),
+          file: 'word/document.xml',
+        }),
+      );
     }
     expect(error.entities.map((d: { xtag: string }) => d.xtag)).toEqual(expect.arrayContaining(['unclosed', 'items']));
     expect(error.entities.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining(['unclosed_tag', 'unclosed_loop']));
@@ -268,7 +318,9 @@ describe('template errors', () => {
     expect(thrown(() => compileTemplate(broken, { production: true }))).toMatchObject({ ecode: 'TEMPLATE_ERROR' });
 
     const onlyLoop = await caught(render(docxWithBody(p('{#a}开始')), {}));
-    expect(onlyLoop.entities).toEqual([expect.objectContaining({ id: 'unclosed_loop', xtag: 'a', explanation: expect.stringContaining('a') })]);
+    expect(onlyLoop.entities).toEqual([
+      expect.objectContaining({ id: 'unclosed_loop', xtag: 'a', explanation: expect.stringContaining('a') }),
+    ]);
   });
 
   it('does not run code from a template (default parser: an expression is just an unknown tag)', async () => {
@@ -289,7 +341,10 @@ describe('template errors', () => {
     const docx = await render(template, {
       applicant: { name: '张三', college: '计算机科学与技术学院' },
       urgent: false,
-      courses: [{ course: '操作系统', teacher: '王老师' }, { course: '编译原理', teacher: '李老师' }],
+      courses: [
+        { course: '操作系统', teacher: '王老师' },
+        { course: '编译原理', teacher: '李老师' },
+      ],
       approvers: [{ name: '李四' }, { name: '王五' }],
     });
     const text = textOf(docx);
@@ -321,27 +376,41 @@ describe('images from form data (no paid module)', () => {
     expect(Object.keys(zip.files).filter((name) => name.startsWith('word/media/'))).toEqual(['word/media/infoplus-image1.png']);
     expect(Buffer.from(zip.file('word/media/infoplus-image1.png')!.asUint8Array())).toEqual(photo);
     const rels = zip.file('word/_rels/document.xml.rels')!.asText();
-    expect(rels).toMatch(/<Relationship Id="rIdInfoPlusImage1" Type="http:\/\/schemas.openxmlformats.org\/officeDocument\/2006\/relationships\/image" Target="media\/infoplus-image1.png"\/>/);
+    expect(rels).toMatch(
+      /<Relationship Id="rIdInfoPlusImage1" Type="http:\/\/schemas.openxmlformats.org\/officeDocument\/2006\/relationships\/image" Target="media\/infoplus-image1.png"\/>/,
+    );
     expect(zip.file('[Content_Types].xml')!.asText()).toContain('<Default Extension="png" ContentType="image/png"/>');
     const xml = documentXml(docx);
     expect(xml).toMatch(/<w:drawing[^>]*><wp:inline[^>]*><wp:extent cx="1080000" cy="1440000"\/>/); // 3 cm wide by default, 60:80
     expect(xml).toContain('<a:blip r:embed="rIdInfoPlusImage1"/>');
-    expect(() => validateTemplateData(schemaOf('leave-application'), { ...sampleOf('leave-application'), photo: { ref: 'file-photo', width: '2.5cm' } })).not.toThrow();
+    expect(() =>
+      validateTemplateData(schemaOf('leave-application'), {
+        ...sampleOf('leave-application'),
+        photo: { ref: 'file-photo', width: '2.5cm' },
+      }),
+    ).not.toThrow();
   });
 
   it('sizes images in cm, mm or px, keeps the aspect ratio, and works inside loops (PNG and JPEG)', async () => {
     const template = docxWithBody(p('照片：{%photo}') + p('{#people}{%avatar}{/people}'));
     const docx = await render(
       template,
-      { photo: { ref: 'file-photo', width: 2.5 }, people: [{ avatar: { file: 'file-jpeg', height: '120px' } }, { avatar: { ref: 'file-photo', width: '25mm', height: '1cm' } }, { avatar: '' }] },
+      {
+        photo: { ref: 'file-photo', width: 2.5 },
+        people: [
+          { avatar: { file: 'file-jpeg', height: '120px' } },
+          { avatar: { ref: 'file-photo', width: '25mm', height: '1cm' } },
+          { avatar: '' },
+        ],
+      },
       loadImage,
     );
     const zip = new PizZip(docx);
-    expect(Object.keys(zip.files).filter((name) => name.startsWith('word/media/')).sort()).toEqual([
-      'word/media/infoplus-image1.png',
-      'word/media/infoplus-image2.jpeg',
-      'word/media/infoplus-image3.png',
-    ]);
+    expect(
+      Object.keys(zip.files)
+        .filter((name) => name.startsWith('word/media/'))
+        .sort(),
+    ).toEqual(['word/media/infoplus-image1.png', 'word/media/infoplus-image2.jpeg', 'word/media/infoplus-image3.png']);
     expect(zip.file('[Content_Types].xml')!.asText()).toContain('<Default Extension="jpeg" ContentType="image/jpeg"/>');
     const extents = [...documentXml(docx).matchAll(/<wp:extent cx="(\d+)" cy="(\d+)"\/>/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(extents).toEqual([
@@ -349,7 +418,9 @@ describe('images from form data (no paid module)', () => {
       [1143000, 1143000], // 120 px = 3.175 cm high, square
       [900000, 360000], // both given
     ]);
-    expect((documentXml(docx).match(/<wp:docPr id="(\d+)"/g) ?? []).length).toBe(new Set(documentXml(docx).match(/<wp:docPr id="(\d+)"/g)).size);
+    expect((documentXml(docx).match(/<wp:docPr id="(\d+)"/g) ?? []).length).toBe(
+      new Set(documentXml(docx).match(/<wp:docPr id="(\d+)"/g)).size,
+    );
   });
 
   it('refuses what is not a PNG or JPEG, unreadable sizes, and passes on the loader’s own errors', async () => {
@@ -357,8 +428,14 @@ describe('images from form data (no paid module)', () => {
     const pdf = Buffer.from(await makePdf());
     const notImage = await caught(render(template, { photo: 'x' }, async () => ({ bytes: pdf, mime: 'image/png' })));
     expect(notImage).toMatchObject({ status: 415, ecode: 'NOT_AN_IMAGE', message: expect.stringContaining('not a PNG or JPEG') });
-    expect(await caught(render(template, { photo: { ref: 'file-photo', width: 'wide' } }, loadImage))).toMatchObject({ status: 422, ecode: 'TEMPLATE_DATA_INVALID' });
-    expect(await caught(render(template, { photo: { width: 3 } }, loadImage))).toMatchObject({ status: 422, ecode: 'TEMPLATE_DATA_INVALID' });
+    expect(await caught(render(template, { photo: { ref: 'file-photo', width: 'wide' } }, loadImage))).toMatchObject({
+      status: 422,
+      ecode: 'TEMPLATE_DATA_INVALID',
+    });
+    expect(await caught(render(template, { photo: { width: 3 } }, loadImage))).toMatchObject({
+      status: 422,
+      ecode: 'TEMPLATE_DATA_INVALID',
+    });
     expect(await caught(render(template, { photo: 'nope' }, loadImage))).toMatchObject({ status: 422, ecode: 'IMAGE_NOT_FOUND' });
   });
 });
@@ -380,7 +457,9 @@ describe('zip guard', () => {
     expect(error.thrown).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ status: 413, ecode: 'ZIP_TOO_LARGE' });
     // A tighter limit is configurable.
-    expect(thrown(() => guardZip(docxOf(['x']), { maxUnzippedBytes: 100, maxEntries: 2000, maxRatio: 200 }))).toMatchObject({ ecode: 'ZIP_TOO_LARGE' });
+    expect(thrown(() => guardZip(docxOf(['x']), { maxUnzippedBytes: 100, maxEntries: 2000, maxRatio: 200 }))).toMatchObject({
+      ecode: 'ZIP_TOO_LARGE',
+    });
   });
 
   it('decides from declared sizes without inflating anything (the data is not even deflate)', () => {
@@ -415,7 +494,10 @@ describe('zip guard', () => {
     const plain = new PizZip();
     plain.file('hello.txt', '你好');
     const sheet = new PizZip(docxOf(['x']));
-    sheet.file('[Content_Types].xml', sheet.file('[Content_Types].xml')!.asText().replace('wordprocessingml.document.main+xml', 'spreadsheetml.sheet.main+xml'));
+    sheet.file(
+      '[Content_Types].xml',
+      sheet.file('[Content_Types].xml')!.asText().replace('wordprocessingml.document.main+xml', 'spreadsheetml.sheet.main+xml'),
+    );
     const candidates = [
       Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)),
       Buffer.from(await makePdf()),
@@ -451,7 +533,13 @@ describe('sanitizing', () => {
       '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "http://127.0.0.1:1/y.png" \\d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>' +
       '<w:p><w:fldSimple w:instr=" INCLUDETEXT &quot;file:///etc/hosts&quot; "><w:r><w:t>内嵌</w:t></w:r></w:fldSimple></w:p>';
     const template = new PizZip(docxWithBody(body, { 'word/vbaProject.bin': new Uint8Array([1, 2, 3]) }, rels));
-    template.file('[Content_Types].xml', template.file('[Content_Types].xml')!.asText().replace('</Types>', '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'));
+    template.file(
+      '[Content_Types].xml',
+      template
+        .file('[Content_Types].xml')!
+        .asText()
+        .replace('</Types>', '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'),
+    );
     const zip = new PizZip(await render(template.generate({ type: 'uint8array' }), { name: '张三' }));
     const everything = Object.keys(zip.files)
       .filter((name) => !zip.files[name].dir)
@@ -470,10 +558,23 @@ describe('sanitizing', () => {
   });
 
   it('refuses macro-enabled documents (.docm, .dotm) and accepts a .dotx as a document', async () => {
-    for (const type of ['application/vnd.ms-word.document.macroEnabled.main+xml', 'application/vnd.ms-word.template.macroEnabledTemplate.main+xml']) {
+    for (const type of [
+      'application/vnd.ms-word.document.macroEnabled.main+xml',
+      'application/vnd.ms-word.template.macroEnabledTemplate.main+xml',
+    ]) {
       const docm = new PizZip(docxWithBody(p('x')));
-      docm.file('[Content_Types].xml', docm.file('[Content_Types].xml')!.asText().replace('application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml', type));
-      expect(await caught(render(docm.generate({ type: 'uint8array' }), {}))).toMatchObject({ status: 415, ecode: 'NOT_DOCX', message: expect.stringContaining('Macro') });
+      docm.file(
+        '[Content_Types].xml',
+        docm
+          .file('[Content_Types].xml')!
+          .asText()
+          .replace('application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml', type),
+      );
+      expect(await caught(render(docm.generate({ type: 'uint8array' }), {}))).toMatchObject({
+        status: 415,
+        ecode: 'NOT_DOCX',
+        message: expect.stringContaining('Macro'),
+      });
     }
     const dotx = new PizZip(docxWithBody(p('{name}')));
     dotx.file('[Content_Types].xml', dotx.file('[Content_Types].xml')!.asText().replace('document.main+xml', 'template.main+xml'));
@@ -493,7 +594,13 @@ describe('template catalogue', () => {
     const listed = await listTemplates(TEMPLATES);
     expect(listed.map((t) => t.name)).toEqual(['agreement', 'enrolment-certificate', 'leave-application']);
     const byName = Object.fromEntries(listed.map((t) => [t.name, t]));
-    expect(byName['leave-application']).toMatchObject({ title: '请假申请表', hasSchema: true, seals: 3, size: templateOf('leave-application').length, description: expect.stringContaining('请假') });
+    expect(byName['leave-application']).toMatchObject({
+      title: '请假申请表',
+      hasSchema: true,
+      seals: 3,
+      size: templateOf('leave-application').length,
+      description: expect.stringContaining('请假'),
+    });
     expect(byName['enrolment-certificate']).toMatchObject({ title: '在读证明', hasSchema: true, seals: 1 });
     expect(byName.agreement).toMatchObject({ title: '技术服务合同', hasSchema: true, seals: 2 });
     for (const t of listed) expect(new Date(t.updatedAt).toISOString()).toBe(t.updatedAt);
@@ -502,7 +609,13 @@ describe('template catalogue', () => {
 
   it('loads a template with its schema, seals and sample; 404 for an unknown name, 400 for a bad one', async () => {
     const loaded = await loadTemplate(TEMPLATES, 'agreement');
-    expect(loaded).toMatchObject({ name: 'agreement', title: '技术服务合同', schema: schemaOf('agreement'), seals: sealsOf('agreement'), sample: sampleOf('agreement') });
+    expect(loaded).toMatchObject({
+      name: 'agreement',
+      title: '技术服务合同',
+      schema: schemaOf('agreement'),
+      seals: sealsOf('agreement'),
+      sample: sampleOf('agreement'),
+    });
     expect(loaded.docx.equals(templateOf('agreement'))).toBe(true);
     expect(await caught(loadTemplate(TEMPLATES, 'no-such-template'))).toMatchObject({ status: 404, ecode: 'TEMPLATE_NOT_FOUND' });
     for (const bad of ['../secrets', 'Agreement', '-x', 'a'.repeat(65), '', 'a/b', 'agreement.docx']) {
@@ -512,24 +625,43 @@ describe('template catalogue', () => {
   });
 
   it('refuses bad names, syntax errors, zip bombs, non-docx and invalid schemas, saving nothing', async () => {
-    expect(await caught(saveTemplate(dir, 'Bad_Name', Buffer.from(docxOf(['x']))))).toMatchObject({ status: 400, ecode: 'INVALID_TEMPLATE_NAME' });
-    expect(await caught(saveTemplate(dir, 'broken', Buffer.from(docxOf(['{#rows}', '{name']))))).toMatchObject({ status: 422, ecode: 'TEMPLATE_ERROR' });
+    expect(await caught(saveTemplate(dir, 'Bad_Name', Buffer.from(docxOf(['x']))))).toMatchObject({
+      status: 400,
+      ecode: 'INVALID_TEMPLATE_NAME',
+    });
+    expect(await caught(saveTemplate(dir, 'broken', Buffer.from(docxOf(['{#rows}', '{name']))))).toMatchObject({
+      status: 422,
+      ecode: 'TEMPLATE_ERROR',
+    });
     const bomb = new PizZip(docxOf(['x']));
     bomb.file('word/padding.bin', new Uint8Array(60 * 1024 * 1024));
-    expect(await caught(saveTemplate(dir, 'bomb', Buffer.from(bomb.generate({ type: 'uint8array', compression: 'DEFLATE' }))))).toMatchObject({ status: 413, ecode: 'ZIP_TOO_LARGE' });
+    expect(
+      await caught(saveTemplate(dir, 'bomb', Buffer.from(bomb.generate({ type: 'uint8array', compression: 'DEFLATE' })))),
+    ).toMatchObject({ status: 413, ecode: 'ZIP_TOO_LARGE' });
     expect(await caught(saveTemplate(dir, 'pdf', Buffer.from(await makePdf())))).toMatchObject({ status: 415, ecode: 'NOT_DOCX' });
-    expect(await caught(saveTemplate(dir, 'bad-schema', Buffer.from(docxOf(['x'])), { type: 'no-such-type' }))).toMatchObject({ status: 422, ecode: 'INVALID_SCHEMA' });
+    expect(await caught(saveTemplate(dir, 'bad-schema', Buffer.from(docxOf(['x'])), { type: 'no-such-type' }))).toMatchObject({
+      status: 422,
+      ecode: 'INVALID_SCHEMA',
+    });
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
   it('round-trips a good template and replaces it atomically', async () => {
-    const schema = { title: '通知', description: '一则通知', type: 'object', required: ['text'], properties: { text: { type: 'string', title: '正文' } } };
+    const schema = {
+      title: '通知',
+      description: '一则通知',
+      type: 'object',
+      required: ['text'],
+      properties: { text: { type: 'string', title: '正文' } },
+    };
     const saved = await saveTemplate(dir, 'notice', Buffer.from(docxOf(['通知：{text}'])), schema);
     expect(saved).toMatchObject({ name: 'notice', title: '通知', size: expect.any(Number), updatedAt: expect.any(String) });
     const loaded = await loadTemplate(dir, 'notice');
     expect(loaded).toMatchObject({ name: 'notice', title: '通知', description: '一则通知', schema });
     expect(textOf(await render(loaded.docx, { text: '明天停电' }))).toContain('通知：明天停电');
-    expect(await caught(Promise.resolve().then(() => validateTemplateData(loaded.schema!, {})))).toMatchObject({ ecode: 'TEMPLATE_DATA_INVALID' });
+    expect(await caught(Promise.resolve().then(() => validateTemplateData(loaded.schema!, {})))).toMatchObject({
+      ecode: 'TEMPLATE_DATA_INVALID',
+    });
 
     const replaced = await saveTemplate(dir, 'notice', Buffer.from(docxOf(['新通知：{text}'])));
     expect(replaced.title).toBe('通知'); // the schema stays
@@ -550,10 +682,15 @@ describe('filled templates through LibreOffice (soffice CLI)', () => {
   const toPdf = (name: string, docx: Uint8Array) => {
     const input = path.join(work, `${name}.docx`);
     fs.writeFileSync(input, docx);
-    execFileSync('soffice', [`-env:UserInstallation=file://${work}/profile`, '--headless', '--norestore', '--convert-to', 'pdf', '--outdir', work, input], { stdio: 'ignore', timeout: 120_000 });
+    execFileSync(
+      'soffice',
+      [`-env:UserInstallation=file://${work}/profile`, '--headless', '--norestore', '--convert-to', 'pdf', '--outdir', work, input],
+      { stdio: 'ignore', timeout: 120_000 },
+    );
     return path.join(work, `${name}.pdf`);
   };
-  const pdftotext = (pdf: string, pages: string[] = []) => execFileSync('pdftotext', [...pages, '-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+  const pdftotext = (pdf: string, pages: string[] = []) =>
+    execFileSync('pdftotext', [...pages, '-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
   const pageCount = (pdf: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))?.[1]);
 
   const keyStrings: Record<Name, string[]> = {

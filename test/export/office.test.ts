@@ -24,10 +24,22 @@ const NS = [
 /** A minimal WordprocessingML package: body XML + document relationships. */
 function docx(body: string, relationships = ''): Buffer {
   const zip = new PizZip();
-  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
-  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-  zip.file('word/_rels/document.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${relationships}</Relationships>`);
-  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document ${NS}><w:body>${body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440"/></w:sectPr></w:body></w:document>`);
+  zip.file(
+    '[Content_Types].xml',
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+  );
+  zip.file(
+    '_rels/.rels',
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+  );
+  zip.file(
+    'word/_rels/document.xml.rels',
+    `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${relationships}</Relationships>`,
+  );
+  zip.file(
+    'word/document.xml',
+    `<?xml version="1.0" encoding="UTF-8"?><w:document ${NS}><w:body>${body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440" w:left="1440"/></w:sectPr></w:body></w:document>`,
+  );
   return zip.generate({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
@@ -142,7 +154,10 @@ describe('LibreOffice pool', () => {
         const cols = line.trim().split(/\s+/);
         return { name: cols[0], emb: cols[cols.length - 5] };
       });
-    expect(fonts.some((f) => /Noto(Sans|Serif)CJK/i.test(f.name) && f.emb === 'yes'), JSON.stringify(fonts)).toBe(true);
+    expect(
+      fonts.some((f) => /Noto(Sans|Serif)CJK/i.test(f.name) && f.emb === 'yes'),
+      JSON.stringify(fonts),
+    ).toBe(true);
   });
 
   it('stays warm: the next conversion is quick and counted', async () => {
@@ -170,7 +185,12 @@ describe('LibreOffice pool', () => {
       expect(pdfTool(dir, 'pdftotext', pdf)).toContain('外部图片');
       expect(server.requests).toEqual([]);
       // Neither image made it into the PDF (the local file's would appear as an image).
-      expect(pdfTool(dir, 'pdfimages', pdf).split('\n').slice(2).filter((l) => l.trim())).toEqual([]);
+      expect(
+        pdfTool(dir, 'pdfimages', pdf)
+          .split('\n')
+          .slice(2)
+          .filter((l) => l.trim()),
+      ).toEqual([]);
     } finally {
       await server.close();
     }
@@ -270,7 +290,13 @@ describe('LibreOffice pool', () => {
   });
 
   it('falls back to libreoffice-convert (hardened profile) with a warning when no worker can start', async () => {
-    const fallback = await createOfficePool({ workers: 1, workDir: path.join(dir, 'd'), sofficeBinary: path.join(dir, 'missing', 'soffice.bin'), startTimeoutMs: 5000, logger });
+    const fallback = await createOfficePool({
+      workers: 1,
+      workDir: path.join(dir, 'd'),
+      sofficeBinary: path.join(dir, 'missing', 'soffice.bin'),
+      startTimeoutMs: 5000,
+      logger,
+    });
     const server = await listener();
     try {
       expect(fallback.stats().mode).toBe('fallback');

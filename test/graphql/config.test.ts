@@ -17,7 +17,14 @@ function refusal(env: Record<string, string>): string {
 describe('GraphQL, OAuth2 and MFA configuration', () => {
   it('reads the defaults and valid values', () => {
     const defaults = loadConfig(base);
-    expect(defaults.graphql).toEqual({ introspection: true, maxDepth: 10, maxCost: 2000, maxBatch: 10, bodyLimitBytes: 64 * 1024, fileOrigins: [] });
+    expect(defaults.graphql).toEqual({
+      introspection: true,
+      maxDepth: 10,
+      maxCost: 2000,
+      maxBatch: 10,
+      bodyLimitBytes: 64 * 1024,
+      fileOrigins: [],
+    });
     expect(defaults.oauth).toEqual({ clients: [], tokenTtlSeconds: 3600 });
     expect(defaults.mfa).toEqual({ issuer: 'InfoPlus Signature', maxFailures: 5, windowSeconds: 300 });
     const production = loadConfig({ ...base, NODE_ENV: 'production', TICKET_SECRET: 't'.repeat(32), SEAL_MASTER_KEY: 'ab'.repeat(32) });
@@ -37,7 +44,14 @@ describe('GraphQL, OAuth2 and MFA configuration', () => {
     expect(refusal({ OAUTH_CLIENTS: '{not json' })).toBe('OAUTH_CLIENTS');
     expect(refusal({ OAUTH_CLIENTS: JSON.stringify([{ id: 'a', secret: 'short', scopes: ['seal:read'] }]) })).toBe('OAUTH_CLIENTS');
     expect(refusal({ OAUTH_CLIENTS: JSON.stringify([{ id: 'a', secret, scopes: ['seal:everything'] }]) })).toBe('OAUTH_CLIENTS');
-    expect(refusal({ OAUTH_CLIENTS: JSON.stringify([{ id: 'a', secret, scopes: ['seal:read'] }, { id: 'a', secret, scopes: ['seal:read'] }]) })).toBe('OAUTH_CLIENTS');
+    expect(
+      refusal({
+        OAUTH_CLIENTS: JSON.stringify([
+          { id: 'a', secret, scopes: ['seal:read'] },
+          { id: 'a', secret, scopes: ['seal:read'] },
+        ]),
+      }),
+    ).toBe('OAUTH_CLIENTS');
     expect(refusal({ OAUTH_TOKEN_TTL: '5' })).toBe('OAUTH_TOKEN_TTL');
     expect(refusal({ GRAPHQL_MAX_DEPTH: 'deep' })).toBe('GRAPHQL_MAX_DEPTH');
     expect(refusal({ GRAPHQL_MAX_BATCH: '0' })).toBe('GRAPHQL_MAX_BATCH');

@@ -29,11 +29,18 @@ describe('GraphQL SignatureAPI v2: the endpoint', () => {
   });
 
   it('discovery describes the service through a GraphQL client', async () => {
-    const result = await gql(service, `{ discovery { service { name version apiVersion } pickerUrl endpoint tokenUrl placements keywordOrders defaultKeywordOrder defaultKeywordSeq
-      sealTypes algorithms providers { name mode placements comment } maxFileSize mfa { required methods how sealIds } } }`);
+    const result = await gql(
+      service,
+      `{ discovery { service { name version apiVersion } pickerUrl endpoint tokenUrl placements keywordOrders defaultKeywordOrder defaultKeywordSeq
+      sealTypes algorithms providers { name mode placements comment } maxFileSize mfa { required methods how sealIds } } }`,
+    );
     expect(result.errors).toBeUndefined();
     const discovery = result.data.discovery;
-    expect(discovery.service).toEqual({ name: 'infoplus-signature-service', version: JSON.parse(fs.readFileSync('package.json', 'utf8')).version, apiVersion: 'v2' });
+    expect(discovery.service).toEqual({
+      name: 'infoplus-signature-service',
+      version: JSON.parse(fs.readFileSync('package.json', 'utf8')).version,
+      apiVersion: 'v2',
+    });
     expect(discovery.pickerUrl).toBe(`${service.url}/seal-picker?ticket={ticket}`);
     expect(discovery.endpoint).toBe(`${service.url}/graphql`);
     expect(discovery.tokenUrl).toBe(`${service.url}/oauth/token`);
@@ -42,14 +49,17 @@ describe('GraphQL SignatureAPI v2: the endpoint', () => {
     expect([discovery.defaultKeywordOrder, discovery.defaultKeywordSeq]).toEqual([2, 1]);
     expect(discovery.sealTypes).toEqual(['个人签名', '公章', '合同专用章'].sort());
     expect(discovery.algorithms).toEqual(['SHA256withECDSA; PAdES-B-B', 'SHA256withRSA; PAdES-B-B']);
-    expect(discovery.providers).toEqual([{ name: 'local', mode: 'SYNC', placements: ['COORDINATES', 'KEYWORD', 'CROSS_PAGE'], comment: true }]);
+    expect(discovery.providers).toEqual([
+      { name: 'local', mode: 'SYNC', placements: ['COORDINATES', 'KEYWORD', 'CROSS_PAGE'], comment: true },
+    ]);
     expect(discovery.maxFileSize).toBe(20 * 1024 * 1024);
     expect(discovery.mfa).toMatchObject({ required: false, methods: ['TOTP'], sealIds: [] });
   });
 
   it('follows GraphQL-over-HTTP: GET for queries, both media types, 405 for a mutation by GET, 400/200 for invalid documents', async () => {
     const query = encodeURIComponent('{ discovery { service { name } } }');
-    const get = (accept: string, q = query) => fetch(`${service.url}/graphql?query=${q}`, { headers: { accept, authorization: `Bearer ${ENGINE_KEY}` } });
+    const get = (accept: string, q = query) =>
+      fetch(`${service.url}/graphql?query=${q}`, { headers: { accept, authorization: `Bearer ${ENGINE_KEY}` } });
     const modern = await get(GRAPHQL_RESPONSE);
     expect(modern.status).toBe(200);
     expect(modern.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
@@ -84,7 +94,9 @@ describe('GraphQL SignatureAPI v2: the endpoint', () => {
     };
     const results = await auditServer({ url: `${service.url}/graphql`, fetchFn });
     expect(results.length).toBeGreaterThan(50);
-    expect(results.filter((result) => result.status !== 'ok').map((result) => `${result.name}: ${(result as { reason?: string }).reason}`)).toEqual([]);
+    expect(
+      results.filter((result) => result.status !== 'ok').map((result) => `${result.name}: ${(result as { reason?: string }).reason}`),
+    ).toEqual([]);
   });
 
   it('refuses a call without credentials (401) and with a wrong engine key, GraphQL-shaped', async () => {
@@ -98,7 +110,8 @@ describe('GraphQL SignatureAPI v2: the endpoint', () => {
   });
 
   it('refuses a query nested too deep and one that costs too much (400 with graphql-response+json), and accepts the same shapes within the limits', async () => {
-    const deep = '{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } } }';
+    const deep =
+      '{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } } }';
     const tooDeep = await rawPost(service, { query: deep });
     expect(tooDeep.status).toBe(400);
     expect(ecodes(tooDeep.body)).toContain('QUERY_TOO_DEEP');
@@ -117,7 +130,10 @@ describe('GraphQL SignatureAPI v2: the endpoint', () => {
   });
 
   it('runs a batch of operations (a JSON array) and refuses one larger than the limit before running any', async () => {
-    const batch = await rawPost(service, [{ query: '{ discovery { service { name } } }' }, { query: 'query Q($a: String) { userSeals(account: $a) { name } }', variables: { a: 'wangwu' } }]);
+    const batch = await rawPost(service, [
+      { query: '{ discovery { service { name } } }' },
+      { query: 'query Q($a: String) { userSeals(account: $a) { name } }', variables: { a: 'wangwu' } },
+    ]);
     expect(batch.status).toBe(200);
     expect(batch.body).toHaveLength(2);
     expect(batch.body[1].data.userSeals.map((seal: any) => seal.name).sort()).toEqual(['王五', '计算机科学与技术学院公章'].sort());
@@ -179,7 +195,8 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     service = await startTestService({ DEMO_DATA: 'true' });
     const file = (await uploadFile(service, await makePdf('form'), 'form.pdf')).body.entities[0].id;
     const signature = (await service.json('/signature', jsonInit('POST', { file }))).body.entities[0];
-    ticketOf = async (account) => (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account, name: account }))).body.entities[0].ticket;
+    ticketOf = async (account) =>
+      (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account, name: account }))).body.entities[0].ticket;
   });
   afterAll(() => service.stop());
 
@@ -199,7 +216,9 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     expect(ecodes(unnamed)).toEqual(['ACCOUNT_REQUIRED']);
 
     const ticket = await ticketOf('chenqi');
-    const own = await fetch(`${service.url}/graphql?query=${encodeURIComponent('{ userSeals { name } }')}`, { headers: { accept: GRAPHQL_RESPONSE, 'x-infoplus-ticket': ticket } });
+    const own = await fetch(`${service.url}/graphql?query=${encodeURIComponent('{ userSeals { name } }')}`, {
+      headers: { accept: GRAPHQL_RESPONSE, 'x-infoplus-ticket': ticket },
+    });
     expect((await own.json()).data.userSeals).toEqual([{ name: '星河科技有限公司合同专用章' }]);
     const other = await rawPost(service, { query: '{ userSeals(account: "zhaoliu") { name } }', ticket } as never, { authorization: '' });
     expect(other.status).toBe(200);
@@ -207,12 +226,18 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     expect(other.body.data).toBeNull();
   });
 
-  it('userSealsPage: pages through a holder\'s seals with nextToken, same seals as userSeals', async () => {
-    const all = (await gql(service, `query($a: String) { userSeals(account: $a) { id } }`, { a: 'zhaoliu' })).data.userSeals.map((seal: any) => seal.id);
+  it("userSealsPage: pages through a holder's seals with nextToken, same seals as userSeals", async () => {
+    const all = (await gql(service, `query($a: String) { userSeals(account: $a) { id } }`, { a: 'zhaoliu' })).data.userSeals.map(
+      (seal: any) => seal.id,
+    );
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 10; i++) {
-      const result: any = await gql(service, 'query($a: String, $after: String) { userSealsPage(account: $a, first: 1, after: $after) { seals { id } nextToken total } }', { a: 'zhaoliu', after });
+      const result: any = await gql(
+        service,
+        'query($a: String, $after: String) { userSealsPage(account: $a, first: 1, after: $after) { seals { id } nextToken total } }',
+        { a: 'zhaoliu', after },
+      );
       expect(result.errors).toBeUndefined();
       expect(result.data.userSealsPage.total).toBe(all.length);
       seen.push(...result.data.userSealsPage.seals.map((seal: any) => seal.id));
@@ -231,7 +256,11 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const result: any = await gql(service, 'query($after: String) { adminSeals(first: 2, after: $after) { seals { id } nextToken total } }', { after });
+      const result: any = await gql(
+        service,
+        'query($after: String) { adminSeals(first: 2, after: $after) { seals { id } nextToken total } }',
+        { after },
+      );
       expect(result.errors).toBeUndefined();
       const page = result.data.adminSeals;
       expect(page.total).toBe(all.length);
@@ -246,13 +275,18 @@ describe('GraphQL SignatureAPI v2: userSeals and adminSeals', () => {
     const byType = await gql(service, '{ adminSeals(filter: { type: "公章" }) { seals { name } total nextToken } }');
     expect(byType.data.adminSeals.seals.map((seal: any) => seal.name).sort()).toEqual(['示范大学公章', '计算机科学与技术学院公章'].sort());
     expect(byType.data.adminSeals.nextToken).toBeNull();
-    const byHolder = await gql(service, '{ adminSeals(filter: { holder: "wangwu", owner: "示范大学计算机科学与技术学院" }) { seals { name } } }');
+    const byHolder = await gql(
+      service,
+      '{ adminSeals(filter: { holder: "wangwu", owner: "示范大学计算机科学与技术学院" }) { seals { name } } }',
+    );
     expect(byHolder.data.adminSeals.seals.map((seal: any) => seal.name)).toEqual(['计算机科学与技术学院公章']);
     const target = all.find((seal) => seal.name === '李四');
     await service.json(`/seals/${target.id}/disable`, { method: 'POST' });
     const disabled = await gql(service, '{ adminSeals(filter: { enabled: false }) { seals { id enabled } } }');
     expect(disabled.data.adminSeals.seals).toEqual([{ id: target.id, enabled: false }]);
-    const byIds = await gql(service, 'query($ids: [String!]) { adminSeals(filter: { ids: $ids, provider: "local" }) { total } }', { ids: [all[0].id, all[1].id] });
+    const byIds = await gql(service, 'query($ids: [String!]) { adminSeals(filter: { ids: $ids, provider: "local" }) { total } }', {
+      ids: [all[0].id, all[1].id],
+    });
     expect(byIds.data.adminSeals.total).toBe(2);
 
     const badCursor = await gql(service, '{ adminSeals(after: "garbage") { total } }');
@@ -273,7 +307,7 @@ describe('GraphQL SignatureAPI v2: the seal picker (discovery → picker → sig
   });
   afterAll(() => service.stop());
 
-  it('a picker ticket opens a page of the user\'s enabled seals (filtered by sealAttr) and nothing else', async () => {
+  it("a picker ticket opens a page of the user's enabled seals (filtered by sealAttr) and nothing else", async () => {
     const issued = await gql(service, 'mutation { pickerTicket(account: "zhaoliu") { ticket url expiresAt } }');
     expect(issued.errors).toBeUndefined();
     const { ticket, url, expiresAt } = issued.data.pickerTicket;
@@ -303,8 +337,14 @@ describe('GraphQL SignatureAPI v2: the seal picker (discovery → picker → sig
     // The picker ticket reads the user's seals over GraphQL, and opens no Signature and cannot sign.
     const file = (await uploadFile(service, await makePdf('x'), 'x.pdf')).body.entities[0].id;
     const signature = (await service.json('/signature', jsonInit('POST', { file }))).body.entities[0];
-    expect((await service.json(`/signature/${signature.id}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } })).body.ecode).toBe('TICKET_SCOPE');
-    const signs = await rawPost(service, { query: `mutation { signFile(file: "${service.url}/file/${file}", seal: "${own.id}") { status } }`, ticket } as never, { authorization: '' });
+    expect((await service.json(`/signature/${signature.id}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } })).body.ecode).toBe(
+      'TICKET_SCOPE',
+    );
+    const signs = await rawPost(
+      service,
+      { query: `mutation { signFile(file: "${service.url}/file/${file}", seal: "${own.id}") { status } }`, ticket } as never,
+      { authorization: '' },
+    );
     expect(ecodes(signs.body)).toEqual(['INSUFFICIENT_SCOPE']);
     const reads = await rawPost(service, { query: '{ userSeals { name } }', ticket } as never, { authorization: '' });
     expect(reads.body.data.userSeals).toHaveLength(2);
@@ -312,7 +352,10 @@ describe('GraphQL SignatureAPI v2: the seal picker (discovery → picker → sig
 
   it('in a browser, the chosen seal is posted to the page that opened the picker', async () => {
     const { ticket } = (await gql(service, 'mutation { pickerTicket(account: "chenqi") { ticket } }')).data.pickerTicket;
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     try {
       const page = await browser.newPage();
       await page.goto(`${service.url}/graphql/schema`);
@@ -329,7 +372,10 @@ describe('GraphQL SignatureAPI v2: the seal picker (discovery → picker → sig
       await popup.getByRole('button').click();
       const message = await received;
       expect(message.origin).toBe(service.url);
-      expect(message.data).toMatchObject({ type: 'infoplus-signature:seal-picked', seal: { name: '星河科技有限公司合同专用章', type: '合同专用章', mfaRequired: false } });
+      expect(message.data).toMatchObject({
+        type: 'infoplus-signature:seal-picked',
+        seal: { name: '星河科技有限公司合同专用章', type: '合同专用章', mfaRequired: false },
+      });
     } finally {
       await browser.close();
     }

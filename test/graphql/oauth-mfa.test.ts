@@ -19,7 +19,12 @@ describe('OAuth2 client credentials for the GraphQL API', () => {
   let sealId: string;
 
   beforeAll(async () => {
-    service = await startTestService({ DEMO_DATA: 'true', TICKET_SECRET, OAUTH_CLIENTS: JSON.stringify([READER, WORKFLOW, ADMIN]), OAUTH_TOKEN_TTL: '600' });
+    service = await startTestService({
+      DEMO_DATA: 'true',
+      TICKET_SECRET,
+      OAUTH_CLIENTS: JSON.stringify([READER, WORKFLOW, ADMIN]),
+      OAUTH_TOKEN_TTL: '600',
+    });
     pdfUrl = `${service.url}/file/${(await uploadFile(service, sofficePdf(docxOf(['申请表', '【盖章】'])), 'form.pdf')).body.entities[0].id}`;
     sealId = ((await service.json('/seals')).body.entities as any[]).find((seal) => seal.name === '示范大学公章').id;
   });
@@ -43,7 +48,10 @@ describe('OAuth2 client credentials for the GraphQL API', () => {
 
     const narrowed = await token(service, WORKFLOW.id, WORKFLOW.secret, 'seal:read');
     expect(narrowed.body.scope).toBe('seal:read');
-    expect(await token(service, WORKFLOW.id, `${WORKFLOW.secret.slice(0, -1)}x`)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(await token(service, WORKFLOW.id, `${WORKFLOW.secret.slice(0, -1)}x`)).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client' },
+    });
     expect(await token(service, 'nobody', WORKFLOW.secret)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
     expect(await token(service, READER.id, READER.secret, 'seal:sign')).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
     const password = await fetch(`${service.url}/oauth/token`, {
@@ -86,7 +94,9 @@ describe('OAuth2 client credentials for the GraphQL API', () => {
     expect(tampered.status).toBe(401);
     expect(ecodes(tampered.body)).toEqual(['ACCESS_TOKEN_INVALID']);
 
-    expect((await rawPost(service, { query: '{ userSeals(account: "zhaoliu") { name } }' }, { authorization: `Bearer ${issued}` })).status).toBe(200);
+    expect(
+      (await rawPost(service, { query: '{ userSeals(account: "zhaoliu") { name } }' }, { authorization: `Bearer ${issued}` })).status,
+    ).toBe(200);
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 601_000 });
     const expired = await rawPost(service, { query: '{ userSeals(account: "zhaoliu") { name } }' }, { authorization: `Bearer ${issued}` });
     expect(expired.status).toBe(401);
@@ -97,7 +107,11 @@ describe('OAuth2 client credentials for the GraphQL API', () => {
   it("revokes a client's tokens when the client is removed from the configuration or its secret changes", async () => {
     const issued = `Bearer ${(await token(service, WORKFLOW.id, WORKFLOW.secret)).body.access_token}`;
     const removed = await startTestService({ DEMO_DATA: 'false', TICKET_SECRET, OAUTH_CLIENTS: JSON.stringify([READER]) });
-    const rotated = await startTestService({ DEMO_DATA: 'false', TICKET_SECRET, OAUTH_CLIENTS: JSON.stringify([{ ...WORKFLOW, secret: `${WORKFLOW.secret}-rotated` }]) });
+    const rotated = await startTestService({
+      DEMO_DATA: 'false',
+      TICKET_SECRET,
+      OAUTH_CLIENTS: JSON.stringify([{ ...WORKFLOW, secret: `${WORKFLOW.secret}-rotated` }]),
+    });
     const kept = await startTestService({ DEMO_DATA: 'false', TICKET_SECRET, OAUTH_CLIENTS: JSON.stringify([WORKFLOW]) });
     try {
       for (const other of [removed, rotated]) {
@@ -131,7 +145,8 @@ describe('TOTP second factor for seals that require it', () => {
     expect(result.errors).toBeUndefined();
     return result.data.enrollTotp;
   };
-  const codeAt = (uri: string, offsetSteps = 0) => (OTPAuth.URI.parse(uri) as OTPAuth.TOTP).generate({ timestamp: Date.now() + offsetSteps * 30_000 });
+  const codeAt = (uri: string, offsetSteps = 0) =>
+    (OTPAuth.URI.parse(uri) as OTPAuth.TOTP).generate({ timestamp: Date.now() + offsetSteps * 30_000 });
 
   it('enrols through an engine-authorised mutation: an otpauth:// URI and its QR code as PNG', async () => {
     const enrolment = await enrol('zhaoliu');
@@ -145,8 +160,11 @@ describe('TOTP second factor for seals that require it', () => {
 
     // A user ticket cannot enrol anyone (nor itself).
     const signature = (await service.json('/signature', jsonInit('POST', { file: fileId }))).body.entities[0];
-    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu' }))).body.entities[0].ticket;
-    const byTicket = await rawPost(service, { query: 'mutation { enrollTotp(account: "zhaoliu") { uri } }', ticket } as never, { authorization: '' });
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu' }))).body.entities[0]
+      .ticket;
+    const byTicket = await rawPost(service, { query: 'mutation { enrollTotp(account: "zhaoliu") { uri } }', ticket } as never, {
+      authorization: '',
+    });
     expect(ecodes(byTicket.body)).toEqual(['INSUFFICIENT_SCOPE']);
   });
 
@@ -175,7 +193,8 @@ describe('TOTP second factor for seals that require it', () => {
     expect(ecodes(other)).toEqual(['NOT_SEAL_HOLDER']);
 
     // MFA_MAX_ATTEMPTS=3: one wrong code above, two more, then even a right code is refused.
-    for (const attempt of ['000000', '999999']) expect(ecodes(await gql(service, SIGN, { file: pdfUrl, signer: 'zhaoliu', seal: seal.id, mfa: attempt }))).toEqual(['MFA_INVALID']);
+    for (const attempt of ['000000', '999999'])
+      expect(ecodes(await gql(service, SIGN, { file: pdfUrl, signer: 'zhaoliu', seal: seal.id, mfa: attempt }))).toEqual(['MFA_INVALID']);
     const locked = await gql(service, SIGN, { file: pdfUrl, signer: 'zhaoliu', seal: seal.id, mfa: codeAt(enrolment.uri, 1) });
     expect(ecodes(locked)).toEqual(['MFA_RATE_LIMITED']);
 
@@ -185,16 +204,24 @@ describe('TOTP second factor for seals that require it', () => {
   });
 
   it('the signing page asks for the code and its stamp call enforces it too', async () => {
-    const contractSeal = ((await service.json('/seals')).body.entities as any[]).find((candidate) => candidate.name === '星河科技有限公司合同专用章');
+    const contractSeal = ((await service.json('/seals')).body.entities as any[]).find(
+      (candidate) => candidate.name === '星河科技有限公司合同专用章',
+    );
     await gql(service, 'mutation($s: String!) { setSealMfa(seal: $s, required: true) { id } }', { s: contractSeal.id });
     const chenqi = await enrol('chenqi');
-    const signature = (await service.json('/signature', jsonInit('POST', { file: fileId, seals: [{ placeHolder: '【甲方盖章】' }] }))).body.entities[0];
-    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'chenqi', name: '陈七' }))).body.entities[0].ticket;
+    const signature = (await service.json('/signature', jsonInit('POST', { file: fileId, seals: [{ placeHolder: '【甲方盖章】' }] }))).body
+      .entities[0];
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'chenqi', name: '陈七' }))).body
+      .entities[0].ticket;
     const page = await (await fetch(`${service.url}/sign/${signature.id}?seal=0&ticket=${encodeURIComponent(ticket)}`)).text();
     expect(page).toContain('name="mfa"');
     expect(page).toContain('autocomplete="one-time-code"');
 
-    const stamp = (body: Record<string, unknown>) => service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: contractSeal.id, version: signature.version, ...body }, { auth: false }));
+    const stamp = (body: Record<string, unknown>) =>
+      service.json(
+        `/sign/${signature.id}/seals/0`,
+        jsonInit('POST', { ticket, sealId: contractSeal.id, version: signature.version, ...body }, { auth: false }),
+      );
     const refused = await stamp({});
     expect(refused.status).toBe(401);
     expect(refused.body.ecode).toBe('MFA_REQUIRED');

@@ -21,7 +21,14 @@ const SIGN_FILE = `mutation Sign($file: URL!, $signer: String, $seal: String!, $
 }`;
 
 /** A two-page agreement as LibreOffice renders it, with the parties' seal placeholders on page 2. */
-const AGREEMENT = ['技术服务合同', '甲方：示范大学', '乙方：星河科技有限公司', '\f', '甲方（盖章）：【甲方盖章】', '乙方（盖章）：【乙方盖章】'];
+const AGREEMENT = [
+  '技术服务合同',
+  '甲方：示范大学',
+  '乙方：星河科技有限公司',
+  '\f',
+  '甲方（盖章）：【甲方盖章】',
+  '乙方（盖章）：【乙方盖章】',
+];
 
 /** Every widget: 1-based page, centre of its /Rect from the page's top-left, width. */
 async function widgetsOf(pdf: Uint8Array): Promise<Array<{ page: number; x: number; y: number; width: number }>> {
@@ -33,7 +40,10 @@ async function widgetsOf(pdf: Uint8Array): Promise<Array<{ page: number; x: numb
     for (let i = 0; i < (annots?.size() ?? 0); i++) {
       const annot = annots!.lookup(i, PDFDict);
       if (annot.get(PDFName.of('Subtype')) !== PDFName.of('Widget')) continue;
-      const [x1, y1, x2, y2] = annot.lookup(PDFName.of('Rect'), PDFArray).asArray().map((n) => (n as PDFNumber).asNumber());
+      const [x1, y1, x2, y2] = annot
+        .lookup(PDFName.of('Rect'), PDFArray)
+        .asArray()
+        .map((n) => (n as PDFNumber).asNumber());
       widgets.push({ page: index + 1, x: (x1 + x2) / 2, y: height - (y1 + y2) / 2, width: x2 - x1 });
     }
   });
@@ -52,7 +62,11 @@ async function startHostile(): Promise<{ url: string; hits: string[]; close(): P
     res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.4 not really');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('GraphQL signFile', () => {
@@ -77,7 +91,8 @@ describe('GraphQL signFile', () => {
     }
   };
   const sign = (variables: Record<string, unknown>) => gql(service, SIGN_FILE, { file: agreementUrl, ...variables });
-  const verify = async (pdf: Uint8Array) => (await service.json('/verify', { method: 'POST', body: pdf, headers: { 'content-type': 'application/pdf' } })).body.entities[0];
+  const verify = async (pdf: Uint8Array) =>
+    (await service.json('/verify', { method: 'POST', body: pdf, headers: { 'content-type': 'application/pdf' } })).body.entities[0];
 
   beforeAll(async () => {
     hostile = await startHostile();
@@ -101,7 +116,14 @@ describe('GraphQL signFile', () => {
     const result = await sign({ signer: 'zhaoliu', seal: seal.id, sealLoc: { page: 1, x: 200, y: 300 }, archive: true });
     expect(result.errors).toBeUndefined();
     const signed = result.data.signFile;
-    expect(signed).toMatchObject({ status: 'SIGNED', name: '技术服务合同.pdf', fieldName: 'Seal 1', signUrl: null, seal: { id: seal.id, name: '示范大学合同专用章', type: '合同专用章', provider: 'local' }, signer: { account: 'zhaoliu', name: '赵六' } });
+    expect(signed).toMatchObject({
+      status: 'SIGNED',
+      name: '技术服务合同.pdf',
+      fieldName: 'Seal 1',
+      signUrl: null,
+      seal: { id: seal.id, name: '示范大学合同专用章', type: '合同专用章', provider: 'local' },
+      signer: { account: 'zhaoliu', name: '赵六' },
+    });
     expect(signed.algorithm).toBe('SHA256withECDSA; PAdES-B-B');
     expect(signed.certificate).toBe(seal.certificatePem);
     expect(signed.certificate).toContain('BEGIN CERTIFICATE');
@@ -113,7 +135,14 @@ describe('GraphQL signFile', () => {
     expect(pdf.byteLength).toBe(signed.size);
     expect(Buffer.from(signed.content, 'base64').equals(Buffer.from(pdf))).toBe(true);
     const poppler = pdfsig(nss, pdf);
-    expect(poppler).toEqual([{ field: 'Seal 1', signatureValidation: 'Signature is Valid.', certificateValidation: 'Certificate is Trusted.', totalDocumentSigned: true }]);
+    expect(poppler).toEqual([
+      {
+        field: 'Seal 1',
+        signatureValidation: 'Signature is Valid.',
+        certificateValidation: 'Certificate is Trusted.',
+        totalDocumentSigned: true,
+      },
+    ]);
     const report = await verify(pdf);
     expect(report.valid).toBe(true);
     expect(report.signatures[0]).toMatchObject({ field: 'Seal 1', valid: true, trusted: true, intact: true, modifiedAfterSigning: false });
@@ -126,20 +155,37 @@ describe('GraphQL signFile', () => {
   });
 
   it('places by keyword (keywordOrder/keywordSeq) on page 2 and draws an approval comment beside the seal', async () => {
-    const result = await sign({ signer: 'chenqi', seal: sealNamed('星河科技有限公司合同专用章').id, sealLoc: { keyword: '【乙方盖章】', keywordOrder: 1, keywordSeq: 1 }, comment: '同意' });
+    const result = await sign({
+      signer: 'chenqi',
+      seal: sealNamed('星河科技有限公司合同专用章').id,
+      sealLoc: { keyword: '【乙方盖章】', keywordOrder: 1, keywordSeq: 1 },
+      comment: '同意',
+    });
     expect(result.errors).toBeUndefined();
     const pdf = new Uint8Array(Buffer.from(result.data.signFile.content, 'base64'));
     const [widget] = await widgetsOf(pdf);
     expect(widget.page).toBe(2);
-    const withoutComment = await sign({ signer: 'chenqi', seal: sealNamed('星河科技有限公司合同专用章').id, sealLoc: { keyword: '【乙方盖章】' } });
+    const withoutComment = await sign({
+      signer: 'chenqi',
+      seal: sealNamed('星河科技有限公司合同专用章').id,
+      sealLoc: { keyword: '【乙方盖章】' },
+    });
     const [plain] = await widgetsOf(new Uint8Array(Buffer.from(withoutComment.data.signFile.content, 'base64')));
     expect(plain.page).toBe(2);
     expect(widget.width).toBeGreaterThan(plain.width + 20); // the comment widens the appearance
     expect(pdfsig(nss, pdf)[0].signatureValidation).toBe('Signature is Valid.');
     // The keyword's line: both placements sit on it.
     expect(Math.abs(widget.y - plain.y)).toBeLessThan(30);
-    const first = await sign({ signer: 'zhaoliu', seal: sealNamed('示范大学公章').id, sealLoc: { keyword: '盖章', keywordOrder: 1, keywordSeq: 1 } });
-    const last = await sign({ signer: 'zhaoliu', seal: sealNamed('示范大学公章').id, sealLoc: { keyword: '盖章', keywordOrder: 2, keywordSeq: 1 } });
+    const first = await sign({
+      signer: 'zhaoliu',
+      seal: sealNamed('示范大学公章').id,
+      sealLoc: { keyword: '盖章', keywordOrder: 1, keywordSeq: 1 },
+    });
+    const last = await sign({
+      signer: 'zhaoliu',
+      seal: sealNamed('示范大学公章').id,
+      sealLoc: { keyword: '盖章', keywordOrder: 2, keywordSeq: 1 },
+    });
     const [firstWidget] = await widgetsOf(new Uint8Array(Buffer.from(first.data.signFile.content, 'base64')));
     const [lastWidget] = await widgetsOf(new Uint8Array(Buffer.from(last.data.signFile.content, 'base64')));
     expect(firstWidget.y).toBeLessThan(lastWidget.y); // 甲方 line above 乙方 line
@@ -147,7 +193,13 @@ describe('GraphQL signFile', () => {
 
   it('draws the comment at commentLoc (its own widget of the same signature) instead of beside the seal', async () => {
     const seal = sealNamed('示范大学合同专用章');
-    const result = await sign({ signer: 'zhaoliu', seal: seal.id, sealLoc: { page: 1, x: 300, y: 200 }, comment: '同意签约', commentLoc: { keyword: '【甲方盖章】', keywordOrder: 1 } });
+    const result = await sign({
+      signer: 'zhaoliu',
+      seal: seal.id,
+      sealLoc: { page: 1, x: 300, y: 200 },
+      comment: '同意签约',
+      commentLoc: { keyword: '【甲方盖章】', keywordOrder: 1 },
+    });
     expect(result.errors).toBeUndefined();
     const pdf = new Uint8Array(Buffer.from(result.data.signFile.content, 'base64'));
     const widgets = await widgetsOf(pdf);
@@ -180,7 +232,13 @@ describe('GraphQL signFile', () => {
 
   it('is idempotent by clientMutationId: the same request twice signs and stores once; another request under the id is refused', async () => {
     const before = stored();
-    const variables = { signer: 'zhaoliu', seal: sealNamed('示范大学公章').id, sealLoc: { page: 2, x: 300, y: 400 }, archive: true, id: 'wf-4711-step-3' };
+    const variables = {
+      signer: 'zhaoliu',
+      seal: sealNamed('示范大学公章').id,
+      sealLoc: { page: 2, x: 300, y: 400 },
+      archive: true,
+      id: 'wf-4711-step-3',
+    };
     const [once, twice] = await Promise.all([sign(variables), sign(variables)]);
     expect(once.errors).toBeUndefined();
     expect(twice.data.signFile).toEqual(once.data.signFile);
@@ -201,21 +259,45 @@ describe('GraphQL signFile', () => {
     const lisi = sealNamed('李四');
     await service.json(`/seals/${lisi.id}/disable`, { method: 'POST' });
     const cases: Array<[string, Record<string, unknown>, string]> = [
-      ['a file on a non-allow-listed origin', { file: `${outsider.url}/contract.pdf`, signer: 'zhaoliu', seal: official.id }, 'FILE_ORIGIN_NOT_ALLOWED'],
-      ['a route of the engine that is not a FileAPI file', { file: `${service.url}/seals`, signer: 'zhaoliu', seal: official.id }, 'FILE_ORIGIN_NOT_ALLOWED'],
-      ['a redirect from an allow-listed origin', { file: `${hostile.url}/redirect.pdf`, signer: 'zhaoliu', seal: official.id }, 'FILE_REDIRECT_REFUSED'],
+      [
+        'a file on a non-allow-listed origin',
+        { file: `${outsider.url}/contract.pdf`, signer: 'zhaoliu', seal: official.id },
+        'FILE_ORIGIN_NOT_ALLOWED',
+      ],
+      [
+        'a route of the engine that is not a FileAPI file',
+        { file: `${service.url}/seals`, signer: 'zhaoliu', seal: official.id },
+        'FILE_ORIGIN_NOT_ALLOWED',
+      ],
+      [
+        'a redirect from an allow-listed origin',
+        { file: `${hostile.url}/redirect.pdf`, signer: 'zhaoliu', seal: official.id },
+        'FILE_REDIRECT_REFUSED',
+      ],
       ['a file: URL', { file: 'file:///etc/passwd', signer: 'zhaoliu', seal: official.id }, 'INVALID_FILE_URL'],
       ['a file that is not a PDF', { file: png, signer: 'zhaoliu', seal: official.id }, 'NOT_A_PDF'],
       ['an unknown seal', { signer: 'zhaoliu', seal: '00000000-0000-4000-8000-000000000000' }, 'SEAL_NOT_FOUND'],
       ['a seal the signer does not hold', { signer: 'chenqi', seal: official.id }, 'NOT_SEAL_HOLDER'],
       ['a seal of another type than sealAttr', { signer: 'zhaoliu', seal: official.id, sealAttr: '合同专用章' }, 'SEAL_TYPE_NOT_ALLOWED'],
       ['a disabled seal', { signer: 'lisi', seal: lisi.id }, 'SEAL_DISABLED'],
-      ['a placement keyword not in the PDF', { signer: 'zhaoliu', seal: official.id, sealLoc: { keyword: '【丙方盖章】' } }, 'PLACEHOLDER_NOT_FOUND'],
+      [
+        'a placement keyword not in the PDF',
+        { signer: 'zhaoliu', seal: official.id, sealLoc: { keyword: '【丙方盖章】' } },
+        'PLACEHOLDER_NOT_FOUND',
+      ],
       ['a page that does not exist', { signer: 'zhaoliu', seal: official.id, sealLoc: { page: 9, x: 100, y: 100 } }, 'PAGE_OUT_OF_RANGE'],
       ['x without y', { signer: 'zhaoliu', seal: official.id, sealLoc: { x: 100 } }, 'INVALID_REQUEST'],
       ['no signer named by the engine', { seal: official.id }, 'ACCOUNT_REQUIRED'],
-      ['a comment location without a comment', { signer: 'zhaoliu', seal: official.id, commentLoc: { page: 1, x: 10, y: 10 } }, 'INVALID_REQUEST'],
-      ['a comment keyword not in the PDF', { signer: 'zhaoliu', seal: official.id, comment: '同意', commentLoc: { keyword: '【审批意见】' } }, 'PLACEHOLDER_NOT_FOUND'],
+      [
+        'a comment location without a comment',
+        { signer: 'zhaoliu', seal: official.id, commentLoc: { page: 1, x: 10, y: 10 } },
+        'INVALID_REQUEST',
+      ],
+      [
+        'a comment keyword not in the PDF',
+        { signer: 'zhaoliu', seal: official.id, comment: '同意', commentLoc: { keyword: '【审批意见】' } },
+        'PLACEHOLDER_NOT_FOUND',
+      ],
     ];
     for (const [what, variables, ecode] of cases) {
       const result = await sign({ archive: true, ...variables, id: `refused-${ecode}` });

@@ -41,7 +41,14 @@ export async function startTestCluster(shared: Record<string, string> = {}, redi
   const database = await createTestDatabase();
   const balancer = await startBalancer();
   const prefix = `sigtest:${randomBytes(4).toString('hex')}:`;
-  const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, PUBLIC_URL: balancer.url, ...SHARED_SECRETS, ...shared };
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: prefix,
+    PUBLIC_URL: balancer.url,
+    ...SHARED_SECRETS,
+    ...shared,
+  };
   const instances: TestService[] = [];
   const children: ChildService[] = [];
   return {
@@ -57,13 +64,17 @@ export async function startTestCluster(shared: Record<string, string> = {}, redi
       return service;
     },
     async startChild(name, extra = {}) {
-      const child = await startChildService({ ...env, INSTANCE_ID: name, ENGINE_KEYS: ENGINE_KEY, DATA_DIR: tempDataDir(), LOG_LEVEL: 'warn', ...extra }, 120_000);
+      const child = await startChildService(
+        { ...env, INSTANCE_ID: name, ENGINE_KEYS: ENGINE_KEY, DATA_DIR: tempDataDir(), LOG_LEVEL: 'warn', ...extra },
+        120_000,
+      );
       children.push(child);
       balancer.backends.push(child.url);
       return { ...child, ...serviceClient(child.url) };
     },
     async stop() {
-      for (const child of children.splice(0)) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+      for (const child of children.splice(0))
+        if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
       await Promise.all(instances.splice(0).map((service) => service.stop().catch(() => undefined)));
       await balancer.close();
       await database.drop();
@@ -112,7 +123,10 @@ export async function startChildWorker(env: Record<string, string>, timeoutMs = 
   });
   const killOrphans = () => {
     const found = spawnSync('pgrep', ['-f', `${dataDir}/`], { encoding: 'utf8' }).stdout;
-    for (const pid of found.split('\n').map(Number).filter((n) => n > 0 && n !== process.pid)) {
+    for (const pid of found
+      .split('\n')
+      .map(Number)
+      .filter((n) => n > 0 && n !== process.pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

@@ -29,21 +29,56 @@ export function esignSandboxEnv(sandbox: EsignSandbox, project = ESIGN_TEST_PROJ
  * `repeat` times to `receive`; the stamp is applied once (one new revision, one version) and pushed
  * to a control connected to `start`.
  */
-export async function expectCallbackAppliedOnce(start: ServiceClient, receive: ServiceClient, sandbox: EsignSandbox, repeat: number): Promise<void> {
-  expect((await start.json('/provider-accounts/esign/zhaoliu', jsonInit('PUT', { name: '赵六', idNo: '110101199001011234', idType: 19 }))).status).toBe(200);
-  const seal = (await start.json('/seals', jsonInit('POST', { name: '赵六（e签宝）', type: '个人签名', owner: '赵六', ownerKind: 'person', holders: ['zhaoliu'], provider: 'esign' }))).body.entities[0];
+export async function expectCallbackAppliedOnce(
+  start: ServiceClient,
+  receive: ServiceClient,
+  sandbox: EsignSandbox,
+  repeat: number,
+): Promise<void> {
+  expect(
+    (await start.json('/provider-accounts/esign/zhaoliu', jsonInit('PUT', { name: '赵六', idNo: '110101199001011234', idType: 19 })))
+      .status,
+  ).toBe(200);
+  const seal = (
+    await start.json(
+      '/seals',
+      jsonInit('POST', {
+        name: '赵六（e签宝）',
+        type: '个人签名',
+        owner: '赵六',
+        ownerKind: 'person',
+        holders: ['zhaoliu'],
+        provider: 'esign',
+      }),
+    )
+  ).body.entities[0];
   const pdfId = (await uploadFile(start, await makePdf('甲方盖章'), 'c.pdf')).body.entities[0].id;
-  const signature = (await start.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 200, page: 1, signer: { account: 'zhaoliu' } }] }))).body.entities[0];
-  const control = await subscribe(`${start.url.replace('http', 'ws')}/signature/${signature.id}/events`, { authorization: `Bearer ${ENGINE_KEY}` });
+  const signature = (
+    await start.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 200, page: 1, signer: { account: 'zhaoliu' } }] }))
+  ).body.entities[0];
+  const control = await subscribe(`${start.url.replace('http', 'ws')}/signature/${signature.id}/events`, {
+    authorization: `Bearer ${ENGINE_KEY}`,
+  });
 
-  const started = await start.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket: await ticketFor(start, signature.id, 'zhaoliu'), sealId: seal.id, version: signature.version }, { auth: false }));
+  const started = await start.json(
+    `/sign/${signature.id}/seals/0`,
+    jsonInit(
+      'POST',
+      { ticket: await ticketFor(start, signature.id, 'zhaoliu'), sealId: seal.id, version: signature.version },
+      { auth: false },
+    ),
+  );
   expect(started.status, JSON.stringify(started.body)).toBe(200);
   sandbox.setCallbackUrl(`${receive.url}/callbacks/esign`);
   sandbox.callbacks.repeat = repeat;
   const flow = sandbox.flows().at(-1)!;
   await sandbox.signAs(flow.flowId, flow.signers[0].accountId);
 
-  const final = await until(async () => (await receive.json(`/signature/${signature.id}`)).body.entities[0], (s) => s.seals[0].state === 'signed', 30_000);
+  const final = await until(
+    async () => (await receive.json(`/signature/${signature.id}`)).body.entities[0],
+    (s) => s.seals[0].state === 'signed',
+    30_000,
+  );
   await sleep(1500); // let every repeated delivery arrive
   const after = (await start.json(`/signature/${signature.id}`)).body.entities[0];
   expect(after.version).toBe(final.version);

@@ -21,7 +21,12 @@ const OID = {
   sha256: '2.16.840.1.101.3.4.2.1',
   timeStamping: '1.3.6.1.5.5.7.3.8',
 };
-const DIGEST_LENGTH: Record<string, number> = { '1.3.14.3.2.26': 20, [OID.sha256]: 32, '2.16.840.1.101.3.4.2.2': 48, '2.16.840.1.101.3.4.2.3': 64 };
+const DIGEST_LENGTH: Record<string, number> = {
+  '1.3.14.3.2.26': 20,
+  [OID.sha256]: 32,
+  '2.16.840.1.101.3.4.2.2': 48,
+  '2.16.840.1.101.3.4.2.3': 64,
+};
 const POLICY = '1.2.3.4.1';
 const FAILURE = { badAlg: 0, badRequest: 2, badDataFormat: 5, unacceptedPolicy: 15 } as const;
 
@@ -44,7 +49,10 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
     notAfter: new Date(now + (options.validDays ?? 30) * 86_400_000),
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
     keys,
-    extensions: [new x509.ExtendedKeyUsageExtension([OID.timeStamping], true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+    extensions: [
+      new x509.ExtendedKeyUsageExtension([OID.timeStamping], true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    ],
   });
   const certificate = pkijs.Certificate.fromBER(generated.rawData);
   const certificateHash = createHash('sha256').update(new Uint8Array(generated.rawData)).digest();
@@ -70,7 +78,8 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
     const algorithm = request.messageImprint.hashAlgorithm.algorithmId;
     const length = DIGEST_LENGTH[algorithm];
     if (!length) return reject(FAILURE.badAlg, 'unsupported hash algorithm');
-    if (request.messageImprint.hashedMessage.valueBlock.valueHexView.length !== length) return reject(FAILURE.badDataFormat, 'imprint length does not match its algorithm');
+    if (request.messageImprint.hashedMessage.valueBlock.valueHexView.length !== length)
+      return reject(FAILURE.badDataFormat, 'imprint length does not match its algorithm');
     if (request.reqPolicy && request.reqPolicy !== POLICY) return reject(FAILURE.unacceptedPolicy, 'unknown policy');
     if (request.extensions?.length) return reject(FAILURE.badRequest, 'no extensions are supported');
 
@@ -84,10 +93,15 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
       ...(request.nonce ? { nonce: request.nonce } : {}),
     });
     const content = tstInfo.toSchema().toBER(false);
-    const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: certificateHash })] })] })] });
+    const essCertIdV2 = new asn1js.Sequence({
+      value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: certificateHash })] })] })],
+    });
     const signedData = new pkijs.SignedData({
       version: 3,
-      encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.tstInfo, eContent: new asn1js.OctetString({ valueHex: content }) }),
+      encapContentInfo: new pkijs.EncapsulatedContentInfo({
+        eContentType: OID.tstInfo,
+        eContent: new asn1js.OctetString({ valueHex: content }),
+      }),
       signerInfos: [
         new pkijs.SignerInfo({
           version: 1,
@@ -96,7 +110,10 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
             type: 0,
             attributes: [
               new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.tstInfo })] }),
-              new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: createHash('sha256').update(new Uint8Array(content)).digest() })] }),
+              new pkijs.Attribute({
+                type: OID.messageDigest,
+                values: [new asn1js.OctetString({ valueHex: createHash('sha256').update(new Uint8Array(content)).digest() })],
+              }),
               new pkijs.Attribute({ type: OID.signingCertificateV2, values: [essCertIdV2] }),
             ],
           }),
@@ -123,7 +140,8 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
         return;
       }
       answer(new Uint8Array(Buffer.concat(chunks))).then(
-        (response) => res.writeHead(200, { 'Content-Type': 'application/timestamp-reply' }).end(Buffer.from(response.toSchema().toBER(false))),
+        (response) =>
+          res.writeHead(200, { 'Content-Type': 'application/timestamp-reply' }).end(Buffer.from(response.toSchema().toBER(false))),
         (error) => res.writeHead(500).end(String(error)),
       );
     });
@@ -142,6 +160,6 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
 /** A BIT STRING's bytes with bit `n` (0 = most significant of the first byte) set, as PKIFailureInfo is numbered. */
 function bitString(n: number): ArrayBuffer {
   const bytes = new Uint8Array(Math.floor(n / 8) + 1);
-  bytes[Math.floor(n / 8)] = 0x80 >> n % 8;
+  bytes[Math.floor(n / 8)] = 0x80 >> (n % 8);
   return bytes.buffer;
 }

@@ -32,15 +32,22 @@ export async function startTestService(env: Record<string, string> = {}, dataDir
   // TEST_DATABASE=postgres runs any test file against a fresh PostgreSQL database instead of SQLite.
   const database = process.env.TEST_DATABASE === 'postgres' && !env.DATABASE_URL ? await createTestDatabase() : null;
   const pgEnv: Record<string, string> = database ? { DATABASE_URL: database.url, ...SHARED_SECRETS } : {};
-  const fullEnv = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, LOG_LEVEL: 'silent', OFFICE_START: 'lazy', OFFICE_WORKERS: '1', ...pgEnv, ...env };
+  const fullEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ENGINE_KEYS: ENGINE_KEY,
+    LOG_LEVEL: 'silent',
+    OFFICE_START: 'lazy',
+    OFFICE_WORKERS: '1',
+    ...pgEnv,
+    ...env,
+  };
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const running: RunningService & { esignSandbox?: EsignSandbox } =
-    env.ESIGN_SANDBOX === 'true' ? (await startServiceWithSandbox(fullEnv, logger)).service : await startService(loadConfig(fullEnv), logger);
-  const api = (pathname: string, init: RequestInit & { auth?: boolean } = {}) => {
-    const headers = new Headers(init.headers);
-    if (init.auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${ENGINE_KEY}`);
-    return fetch(`${running.url}${pathname}`, { ...init, headers });
-  };
+    env.ESIGN_SANDBOX === 'true'
+      ? (await startServiceWithSandbox(fullEnv, logger)).service
+      : await startService(loadConfig(fullEnv), logger);
   return {
     ...running,
     dataDir,
@@ -80,10 +87,20 @@ export function serviceClient(url: string): ServiceClient {
 }
 
 export function jsonInit(method: string, body: unknown, extra: RequestInit & { auth?: boolean } = {}): RequestInit & { auth?: boolean } {
-  return { ...extra, method, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...(extra.headers as Record<string, string>) } };
+  return {
+    ...extra,
+    method,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...(extra.headers as Record<string, string>) },
+  };
 }
 
-export async function uploadFile(service: Pick<TestService, 'json'>, bytes: Uint8Array, filename: string, extra: { auth?: boolean; headers?: Record<string, string> } = {}) {
+export async function uploadFile(
+  service: Pick<TestService, 'json'>,
+  bytes: Uint8Array,
+  filename: string,
+  extra: { auth?: boolean; headers?: Record<string, string> } = {},
+) {
   const form = new FormData();
   form.append('file', new Blob([bytes]), filename);
   return service.json('/file', { method: 'PUT', body: form, ...extra });

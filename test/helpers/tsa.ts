@@ -21,17 +21,55 @@ export async function startTestTsa(): Promise<TestTsa> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsa-'));
   const key = path.join(dir, 'tsa.key');
   const cert = path.join(dir, 'tsa.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '30',
-    '-subj', '/CN=Test TSA', '-addext', 'extendedKeyUsage=critical,timeStamping', '-addext', 'keyUsage=critical,digitalSignature',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Test TSA',
+      '-addext',
+      'extendedKeyUsage=critical,timeStamping',
+      '-addext',
+      'keyUsage=critical,digitalSignature',
+    ],
+    { stdio: 'ignore' },
+  );
   fs.writeFileSync(path.join(dir, 'serial'), '01\n');
   const config = path.join(dir, 'tsa.cnf');
-  fs.writeFileSync(config, [
-    '[ tsa ]', 'default_tsa = tsa_config', '[ tsa_config ]', `dir = ${dir}`, `serial = ${dir}/serial`, 'crypto_device = builtin',
-    `signer_cert = ${cert}`, `signer_key = ${key}`, 'signer_digest = sha256', 'default_policy = 1.2.3.4.1', 'digests = sha256',
-    'accuracy = secs:1', 'ordering = no', 'tsa_name = no', 'ess_cert_id_chain = no', 'ess_cert_id_alg = sha256', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    config,
+    [
+      '[ tsa ]',
+      'default_tsa = tsa_config',
+      '[ tsa_config ]',
+      `dir = ${dir}`,
+      `serial = ${dir}/serial`,
+      'crypto_device = builtin',
+      `signer_cert = ${cert}`,
+      `signer_key = ${key}`,
+      'signer_digest = sha256',
+      'default_policy = 1.2.3.4.1',
+      'digests = sha256',
+      'accuracy = secs:1',
+      'ordering = no',
+      'tsa_name = no',
+      'ess_cert_id_chain = no',
+      'ess_cert_id_alg = sha256',
+      '',
+    ].join('\n'),
+  );
 
   const state = { requests: 0, mode: 'ok' as TestTsa['mode'] };
   const server = http.createServer((req, res) => {

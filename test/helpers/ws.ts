@@ -33,7 +33,15 @@ export function subscribe(url: string, headers: Record<string, string> = {}): Pr
           const seen: any[] = [];
           const deadline = Date.now() + timeoutMs;
           for (;;) {
-            const message = await Promise.race([next(), new Promise((_, rej) => setTimeout(() => rej(new Error(`no matching message in ${timeoutMs} ms; saw ${JSON.stringify(seen).slice(0, 500)}`)), Math.max(1, deadline - Date.now())))]);
+            const message = await Promise.race([
+              next(),
+              new Promise((_, rej) =>
+                setTimeout(
+                  () => rej(new Error(`no matching message in ${timeoutMs} ms; saw ${JSON.stringify(seen).slice(0, 500)}`)),
+                  Math.max(1, deadline - Date.now()),
+                ),
+              ),
+            ]);
             seen.push(message);
             if (match(message)) return seen;
           }

@@ -20,7 +20,9 @@ function popplerWords(pdf: Uint8Array, page: number): Array<{ text: string; x1: 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bbox-'));
   try {
     fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
-    const html = execFileSync('pdftotext', ['-bbox', '-f', String(page), '-l', String(page), path.join(dir, 'in.pdf'), '-'], { encoding: 'utf8' });
+    const html = execFileSync('pdftotext', ['-bbox', '-f', String(page), '-l', String(page), path.join(dir, 'in.pdf'), '-'], {
+      encoding: 'utf8',
+    });
     const height = Number(/<page width="[\d.]+" height="([\d.]+)"/.exec(html)![1]);
     return [...html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
       text: m[5],
@@ -49,10 +51,22 @@ describe('PAdES signing of seals (incremental updates)', () => {
 
   beforeAll(async () => {
     ca = await createCa({ commonName: 'Test Seal CA', organization: '示范大学', keyAlgorithm: 'ECDSA-P256' });
-    ecdsa = await issueSigningCertificate(ca, { commonName: '示范大学', organization: '示范大学', keyAlgorithm: 'ECDSA-P256', validDays: 30 });
-    rsa = await issueSigningCertificate(ca, { commonName: '星河科技有限公司', organization: '星河科技有限公司', keyAlgorithm: 'RSA-2048', validDays: 30 });
+    ecdsa = await issueSigningCertificate(ca, {
+      commonName: '示范大学',
+      organization: '示范大学',
+      keyAlgorithm: 'ECDSA-P256',
+      validDays: 30,
+    });
+    rsa = await issueSigningCertificate(ca, {
+      commonName: '星河科技有限公司',
+      organization: '星河科技有限公司',
+      keyAlgorithm: 'RSA-2048',
+      validDays: 30,
+    });
     image = { bytes: await rasterizeSvg(officialSealSvg({ organization: '示范大学', kind: '合同专用章' }), 400), mime: 'image/png' };
-    agreement = sofficePdf(docxOf(['技术服务合同', '甲方：示范大学', '\f', '甲方（盖章）：【甲方盖章】', '【乙方盖章】', '日期：2026年11月22日']));
+    agreement = sofficePdf(
+      docxOf(['技术服务合同', '甲方：示范大学', '\f', '甲方（盖章）：【甲方盖章】', '【乙方盖章】', '日期：2026年11月22日']),
+    );
     repeated = sofficePdf(docxOf(['审批人：【签】', '复核人：【签】', '批准人：【签】']));
     const pages: string[] = [];
     for (let i = 1; i <= 50; i++) pages.push(`第${i}页`, ...(i < 50 ? ['\f'] : []));
@@ -68,8 +82,16 @@ describe('PAdES signing of seals (incremental updates)', () => {
   const place = (pdf: Uint8Array, slot: PlacementSlot) => resolvePlacement(pdf, slot, { width: SEAL, height: SEAL });
 
   it('keeps every earlier byte and signature: RSA then ECDSA, both valid in pdfsig and our verifier', async () => {
-    const first = await signPdf(agreement, rsa, { placement: await place(agreement, { placeHolder: '【乙方盖章】' }), image, signerName: '陈七' });
-    const second = await signPdf(first.pdf, ecdsa, { placement: await place(first.pdf, { placeHolder: '【甲方盖章】' }), image, signerName: '赵六' });
+    const first = await signPdf(agreement, rsa, {
+      placement: await place(agreement, { placeHolder: '【乙方盖章】' }),
+      image,
+      signerName: '陈七',
+    });
+    const second = await signPdf(first.pdf, ecdsa, {
+      placement: await place(first.pdf, { placeHolder: '【甲方盖章】' }),
+      image,
+      signerName: '赵六',
+    });
     expect(first.algorithm).toBe('SHA256withRSA; PAdES-B-B');
     expect(second.algorithm).toBe('SHA256withECDSA; PAdES-B-B');
     expect(Buffer.from(second.pdf.subarray(0, agreement.length)).equals(Buffer.from(agreement))).toBe(true);
@@ -94,7 +116,9 @@ describe('PAdES signing of seals (incremental updates)', () => {
     const signed = await signPdf(agreement, ecdsa, { placement: await place(agreement, {}), image });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cms-'));
     fs.writeFileSync(path.join(dir, 'sig.der'), signed.cms);
-    const dump = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', path.join(dir, 'sig.der')], { encoding: 'utf8' });
+    const dump = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', path.join(dir, 'sig.der')], {
+      encoding: 'utf8',
+    });
     fs.rmSync(dir, { recursive: true, force: true });
     expect(dump).toContain('object: contentType');
     expect(dump).toContain('object: messageDigest');
@@ -123,21 +147,29 @@ describe('PAdES signing of seals (incremental updates)', () => {
   });
 
   it('follows keywordOrder and keywordSeq, and refuses a placeholder that is not there', async () => {
-    const words = popplerWords(repeated, 1).filter((w) => w.text.endsWith('【签】')).sort((a, b) => b.y1 - a.y1);
+    const words = popplerWords(repeated, 1)
+      .filter((w) => w.text.endsWith('【签】'))
+      .sort((a, b) => b.y1 - a.y1);
     expect(words).toHaveLength(3);
-    const yOf = async (slot: PlacementSlot) => (await signPdf(repeated, ecdsa, { placement: await place(repeated, slot), image })).widgets.map((w) => centre(w.rect).y);
+    const yOf = async (slot: PlacementSlot) =>
+      (await signPdf(repeated, ecdsa, { placement: await place(repeated, slot), image })).widgets.map((w) => centre(w.rect).y);
     const near = (actual: number[], expected: number[]) => actual.forEach((y, i) => expect(Math.abs(y - expected[i])).toBeLessThan(2));
     const lineY = words.map((w) => (w.y1 + w.y2) / 2);
     near(await yOf({ placeHolder: '【签】' }), [lineY[2]]); // default: the first match counted from the end
     near(await yOf({ placeHolder: '【签】', keywordOrder: 1, keywordSeq: 2 }), [lineY[1]]);
     near(await yOf({ placeHolder: '【签】', keywordOrder: 2, keywordSeq: 3 }), [lineY[0]]);
     const all = await signPdf(repeated, ecdsa, { placement: await place(repeated, { placeHolder: '【签】', keywordOrder: 0 }), image });
-    near(all.widgets.map((w) => centre(w.rect).y), lineY);
+    near(
+      all.widgets.map((w) => centre(w.rect).y),
+      lineY,
+    );
     expect(pdfsig(nss, all.pdf).map((s) => s.signatureValidation)).toEqual(Array(3).fill('Signature is Valid.'));
     expect((await verifyPdf(all.pdf, { trustAnchorsPem: [ca.certificatePem] })).signatures).toHaveLength(1);
 
     await expect(place(repeated, { placeHolder: '【盖章】' })).rejects.toMatchObject({ code: 'PLACEHOLDER_NOT_FOUND' });
-    await expect(place(repeated, { placeHolder: '【签】', keywordOrder: 1, keywordSeq: 4 })).rejects.toMatchObject({ code: 'PLACEHOLDER_NOT_FOUND' });
+    await expect(place(repeated, { placeHolder: '【签】', keywordOrder: 1, keywordSeq: 4 })).rejects.toMatchObject({
+      code: 'PLACEHOLDER_NOT_FOUND',
+    });
   });
 
   it('places by coordinates from the top-left (centre of the seal), default last page bottom-right', async () => {
@@ -149,7 +181,9 @@ describe('PAdES signing of seals (incremental updates)', () => {
     expect(byDefault.widgets[0].page).toBe(1);
     expect(byDefault.widgets[0].rect[2]).toBeCloseTo(595.3 - 72, 0);
     expect(byDefault.widgets[0].rect[1]).toBeCloseTo(72, 0);
-    await expect(signPdf(agreement, ecdsa, { placement: await place(agreement, { x: 100, y: 100, page: 3 }), image })).rejects.toMatchObject({ code: 'PAGE_OUT_OF_RANGE' });
+    await expect(
+      signPdf(agreement, ecdsa, { placement: await place(agreement, { x: 100, y: 100, page: 3 }), image }),
+    ).rejects.toMatchObject({ code: 'PAGE_OUT_OF_RANGE' });
   });
 
   it('splits a cross-page seal into one slice per page along the right edge, as one signature', async () => {
@@ -166,7 +200,12 @@ describe('PAdES signing of seals (incremental updates)', () => {
   });
 
   it('draws the approval comment beside the seal in an embedded subset CJK font', async () => {
-    const signed = await signPdf(agreement, ecdsa, { placement: await place(agreement, { placeHolder: '【甲方盖章】' }), image, comment: '同意，按合同执行。', signerName: '赵六' });
+    const signed = await signPdf(agreement, ecdsa, {
+      placement: await place(agreement, { placeHolder: '【甲方盖章】' }),
+      image,
+      comment: '同意，按合同执行。',
+      signerName: '赵六',
+    });
     const rect = signed.widgets[0].rect;
     expect(rect[2] - rect[0]).toBeGreaterThan(SEAL + 40);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'font-'));
@@ -212,11 +251,21 @@ describe('PAdES signing of seals (incremental updates)', () => {
     tsa.mode = 'error';
     await expect(signPdf(agreement, ecdsa, { placement, image, tsa: { url: tsa.url } })).rejects.toMatchObject({ code: 'TSA_FAILED' });
     tsa.mode = 'rejection';
-    await expect(signPdf(agreement, ecdsa, { placement, image, tsa: { url: tsa.url } })).rejects.toMatchObject({ code: 'TSA_FAILED', message: expect.stringMatching(/imprint/) });
-    await expect(signPdf(agreement, ecdsa, { placement, image, tsa: { url: 'http://127.0.0.1:9/tsa', timeoutMs: 2000 } })).rejects.toMatchObject({ code: 'TSA_FAILED' });
+    await expect(signPdf(agreement, ecdsa, { placement, image, tsa: { url: tsa.url } })).rejects.toMatchObject({
+      code: 'TSA_FAILED',
+      message: expect.stringMatching(/imprint/),
+    });
+    await expect(
+      signPdf(agreement, ecdsa, { placement, image, tsa: { url: 'http://127.0.0.1:9/tsa', timeoutMs: 2000 } }),
+    ).rejects.toMatchObject({ code: 'TSA_FAILED' });
   });
 
   it('refuses bytes that are not a PDF', async () => {
-    await expect(signPdf(new TextEncoder().encode('not a pdf at all'), ecdsa, { placement: { kind: 'anchors', anchors: [{ page: 'last', x: 100, y: 100, origin: 'top-left' }], width: SEAL, height: SEAL }, image })).rejects.toMatchObject({ code: 'PDF_UNREADABLE' });
+    await expect(
+      signPdf(new TextEncoder().encode('not a pdf at all'), ecdsa, {
+        placement: { kind: 'anchors', anchors: [{ page: 'last', x: 100, y: 100, origin: 'top-left' }], width: SEAL, height: SEAL },
+        image,
+      }),
+    ).rejects.toMatchObject({ code: 'PDF_UNREADABLE' });
   });
 });

@@ -24,8 +24,17 @@ describe('<infoplus-signature> in Chromium', () => {
     foreign = http.createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(foreignPage));
     await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     foreignOrigin = `http://localhost:${(foreign.address() as AddressInfo).port}`;
-    service = await startTestService({ DEMO: 'true', DEMO_DATA: 'true', OFFICE_START: 'eager', OFFICE_WORKERS: '1', CORS_ORIGINS: foreignOrigin });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    service = await startTestService({
+      DEMO: 'true',
+      DEMO_DATA: 'true',
+      OFFICE_START: 'eager',
+      OFFICE_WORKERS: '1',
+      CORS_ORIGINS: foreignOrigin,
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -41,7 +50,14 @@ describe('<infoplus-signature> in Chromium', () => {
       w.events = [];
       w.progress = [];
       for (const type of ['signature-change', 'seal-signed', 'seal-removed', 'verify-result', 'error']) {
-        document.addEventListener(type, (event) => w.events.push({ type, id: (event.target as HTMLElement).id, index: (event as CustomEvent).detail?.index, code: (event as CustomEvent).detail?.code }));
+        document.addEventListener(type, (event) =>
+          w.events.push({
+            type,
+            id: (event.target as HTMLElement).id,
+            index: (event as CustomEvent).detail?.index,
+            code: (event as CustomEvent).detail?.code,
+          }),
+        );
       }
       setInterval(() => {
         for (const el of Array.from(document.querySelectorAll('infoplus-signature')) as Array<HTMLElement & { progress?: string }>) {
@@ -56,7 +72,9 @@ describe('<infoplus-signature> in Chromium', () => {
     const controlReady = () =>
       page.waitForFunction(() => {
         const el = document.getElementById('applicant') as HTMLElement & { signature?: { id: string } | null };
-        return Boolean(el.signature && el.signature.id === el.getAttribute('signature-id') && el.shadowRoot?.querySelector('[data-index="0"]'));
+        return Boolean(
+          el.signature && el.signature.id === el.getAttribute('signature-id') && el.shadowRoot?.querySelector('[data-index="0"]'),
+        );
       });
     await controlReady();
     if (reset) {
@@ -73,7 +91,8 @@ describe('<infoplus-signature> in Chromium', () => {
   }
 
   const sealState = (page: Page, control: string) => page.locator(`#${control} section.seal`).getAttribute('data-state');
-  const events = (page: Page) => page.evaluate(() => (window as unknown as { events: Array<{ type: string; id: string; index?: number; code?: string }> }).events);
+  const events = (page: Page) =>
+    page.evaluate(() => (window as unknown as { events: Array<{ type: string; id: string; index?: number; code?: string }> }).events);
 
   it('tells the clerk in words which form field stops the document from being made', async () => {
     const { page } = await demoPage('zhangsan', true);
@@ -114,7 +133,9 @@ describe('<infoplus-signature> in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { progress: string[] }).progress)).toContain('排队生成文件…');
     expect(await events(page)).toContainEqual({ type: 'seal-signed', id: 'applicant', index: 0 });
     // The keyboard focus, on the stamp button that is gone now, moved to the signed seal.
-    expect(await page.evaluate(() => document.getElementById('applicant')!.shadowRoot!.activeElement?.getAttribute('data-state'))).toBe('signed');
+    expect(await page.evaluate(() => document.getElementById('applicant')!.shadowRoot!.activeElement?.getAttribute('data-state'))).toBe(
+      'signed',
+    );
     // …in the other tab as well, without a reload.
     await otherTab.waitForSelector('#applicant section[data-state="signed"]', { timeout: 15_000 });
     expect(await otherTab.locator('#applicant button.danger').count()).toBe(0);
@@ -138,7 +159,11 @@ describe('<infoplus-signature> in Chromium', () => {
     const collegeSeal = (await service.json('/seals')).body.entities.find((s: any) => s.name === '计算机科学与技术学院公章');
     const forged = await page.evaluate(
       async ([id, t, sealId]) => {
-        const response = await fetch(`/sign/${id}/seals/2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticket: t, sealId, version: 0 }) });
+        const response = await fetch(`/sign/${id}/seals/2`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ticket: t, sealId, version: 0 }),
+        });
         return { status: response.status, body: await response.json() };
       },
       [signatureId, ticket, collegeSeal.id],
@@ -154,7 +179,9 @@ describe('<infoplus-signature> in Chromium', () => {
     const current = (await service.json(`/signature/${signatureId}`)).body.entities[0];
     const pdf = new Uint8Array(await (await service.api(new URL(current.uri).pathname)).arrayBuffer());
     const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
-    doc.getPage(0).drawText('APPROVED 30 DAYS', { x: 150, y: 420, size: 28, color: rgb(1, 0, 0), font: await doc.embedFont(StandardFonts.Helvetica) });
+    doc
+      .getPage(0)
+      .drawText('APPROVED 30 DAYS', { x: 150, y: 420, size: 28, color: rgb(1, 0, 0), font: await doc.embedFont(StandardFonts.Helvetica) });
     const tampered = (await uploadFile(service, await doc.commit({ useObjectStreams: false }), 'tampered.pdf')).body.entities[0];
     expect((await service.json(`/signature/${signatureId}`, jsonInit('POST', { uri: tampered.uri }))).status).toBe(200);
     await page.waitForFunction((uri) => (document.getElementById('applicant') as any).signature?.uri === uri, tampered.uri);
@@ -175,8 +202,15 @@ describe('<infoplus-signature> in Chromium', () => {
     const wss = (service.hub as unknown as { wss: { clients: Set<{ terminate(): void }> } }).wss;
     for (const client of wss.clients) client.terminate();
     await page.waitForFunction(() => (document.getElementById('applicant') as any).connected === false);
-    await service.json(`/signature/${signatureId}`, jsonInit('POST', { seals: [{ index: 0, description: '已补充材料（断线期间的修改）' }] }));
-    await page.waitForFunction(() => (document.getElementById('applicant') as any).signature?.seals[0].description === '已补充材料（断线期间的修改）', null, { timeout: 15_000 });
+    await service.json(
+      `/signature/${signatureId}`,
+      jsonInit('POST', { seals: [{ index: 0, description: '已补充材料（断线期间的修改）' }] }),
+    );
+    await page.waitForFunction(
+      () => (document.getElementById('applicant') as any).signature?.seals[0].description === '已补充材料（断线期间的修改）',
+      null,
+      { timeout: 15_000 },
+    );
     await page.waitForFunction(() => (document.getElementById('applicant') as any).connected === true, null, { timeout: 15_000 });
     await page.close();
   });
@@ -188,7 +222,10 @@ describe('<infoplus-signature> in Chromium', () => {
     await Promise.all([page.waitForURL(/\/sign\/[0-9a-f-]{36}\?.*return=/), page.locator('#college button.stamp').click()]);
     await page.waitForSelector('#sign-form:not([hidden])');
     await page.locator('label.seal', { hasText: '计算机科学与技术学院公章' }).locator('input').check();
-    await Promise.all([page.waitForURL(`${service.url}/demo`, { timeout: 15_000 }), page.locator('#sign-form button[type=submit]').click()]);
+    await Promise.all([
+      page.waitForURL(`${service.url}/demo`, { timeout: 15_000 }),
+      page.locator('#sign-form button[type=submit]').click(),
+    ]);
     await page.waitForSelector('#college section[data-state="signed"]');
     expect(await page.locator('#college section').textContent()).toContain('计算机科学与技术学院公章');
     // The college's seal is now the most recent: only its applier may remove it.
@@ -245,8 +282,17 @@ describe('<infoplus-signature> in Chromium', () => {
   });
 
   it('works cross-origin on an engine page when that origin is allowed, and fits 320 px', async () => {
-    const signature = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', data: JSON.parse(fs.readFileSync('templates/enrolment-certificate.sample.json', 'utf8')) }))).body.entities[0];
-    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
+    const signature = (
+      await service.json(
+        '/signature',
+        jsonInit('POST', {
+          template: 'enrolment-certificate',
+          data: JSON.parse(fs.readFileSync('templates/enrolment-certificate.sample.json', 'utf8')),
+        }),
+      )
+    ).body.entities[0];
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body
+      .entities[0].ticket;
     foreignPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
       <script type="module" src="${service.url}/plugin-ui/infoplus-signature.js"></script></head>
       <body><infoplus-signature id="el" service="${service.url}" signature-id="${signature.id}" ticket="${ticket}" locale="en"></infoplus-signature></body></html>`;

@@ -17,7 +17,8 @@ const VERIFIER = /\/plugin-ui\/infoplus-signature-verifier\.js(\?|$)/;
  */
 function predictorLoopPdf(): Buffer {
   const header = '%PDF-1.5\n';
-  const xref = '1 0 obj\n<< /Type /XRef /Size 2 /W [1 1 1] /DecodeParms << /Predictor 2 /Columns 0 >> /Length 6 >>\nstream\n\x01\x00\x00\x01\x09\x00\nendstream\nendobj\n';
+  const xref =
+    '1 0 obj\n<< /Type /XRef /Size 2 /W [1 1 1] /DecodeParms << /Predictor 2 /Columns 0 >> /Length 6 >>\nstream\n\x01\x00\x00\x01\x09\x00\nendstream\nendobj\n';
   return Buffer.from(`${header}${xref}startxref\n${header.length}\n%%EOF\n`, 'latin1');
 }
 
@@ -39,20 +40,35 @@ describe('verify() in a Web Worker, in Chromium', () => {
     foreign = http.createServer((req, res) => {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const csp = query.get('csp');
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...(csp ? { 'Content-Security-Policy': csp } : {}) }).end(formPage(service.url, query.get('locale') ?? 'en'));
+      res
+        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...(csp ? { 'Content-Security-Policy': csp } : {}) })
+        .end(formPage(service.url, query.get('locale') ?? 'en'));
     });
     await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     foreignOrigin = `http://localhost:${(foreign.address() as AddressInfo).port}`;
     service = await startTestService({ DEMO_DATA: 'true', CORS_ORIGINS: foreignOrigin });
     // A real signed document: one seal of 示范大学 stamped by 赵六 through the signing endpoint.
     const file = (await uploadFile(service, await makePdf('Leave application'), 'leave.pdf')).body.entities[0];
-    const created = await service.json('/signature', jsonInit('POST', { file: file.id, seals: [{ x: 300, y: 300, signer: { account: 'zhaoliu', name: '赵六' }, description: 'University seal' }] }));
+    const created = await service.json(
+      '/signature',
+      jsonInit('POST', {
+        file: file.id,
+        seals: [{ x: 300, y: 300, signer: { account: 'zhaoliu', name: '赵六' }, description: 'University seal' }],
+      }),
+    );
     signatureId = created.body.entities[0].id;
-    ticket = (await service.json(`/signature/${signatureId}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
+    ticket = (await service.json(`/signature/${signatureId}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body
+      .entities[0].ticket;
     const seal = (await service.json('/seals')).body.entities.find((s: { name: string }) => s.name === '示范大学公章');
-    const stamped = await service.json(`/sign/${signatureId}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id, version: created.body.entities[0].version }, { auth: false }));
+    const stamped = await service.json(
+      `/sign/${signatureId}/seals/0`,
+      jsonInit('POST', { ticket, sealId: seal.id, version: created.body.entities[0].version }, { auth: false }),
+    );
     expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -66,7 +82,10 @@ describe('verify() in a Web Worker, in Chromium', () => {
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
     await page.addInitScript(() => {
-      const w = window as unknown as { errors: Array<{ code: string; message: string }>; live: { frames: number; maxGap: number; last: number; clicks: number } };
+      const w = window as unknown as {
+        errors: Array<{ code: string; message: string }>;
+        live: { frames: number; maxGap: number; last: number; clicks: number };
+      };
       w.errors = [];
       document.addEventListener('error', (event) => {
         if (event instanceof CustomEvent) w.errors.push(event.detail);
@@ -120,7 +139,10 @@ describe('verify() in a Web Worker, in Chromium', () => {
       await page.waitForTimeout(100);
     }
     const { outcome, live } = await page.evaluate(() => {
-      const w = window as unknown as { outcome: { code?: string; verdict?: { valid: boolean }; ms: number }; live: { frames: number; maxGap: number; clicks: number } };
+      const w = window as unknown as {
+        outcome: { code?: string; verdict?: { valid: boolean }; ms: number };
+        live: { frames: number; maxGap: number; clicks: number };
+      };
       return { outcome: w.outcome, live: w.live };
     });
     return { outcome, clicks, clicked: live.clicks, frames: live.frames - framesBefore, maxGap: live.maxGap };
@@ -136,14 +158,22 @@ describe('verify() in a Web Worker, in Chromium', () => {
 
     // A document over the size cap is refused before anything is loaded or verified.
     await page.evaluate(() => ((document.getElementById('el') as unknown as { maxPdfBytes: number }).maxPdfBytes = 1000));
-    const refused = await page.evaluate(() => (document.getElementById('el') as any).verify().then(() => 'resolved', (error: { ecode: string }) => error.ecode));
+    const refused = await page.evaluate(() =>
+      (document.getElementById('el') as any).verify().then(
+        () => 'resolved',
+        (error: { ecode: string }) => error.ecode,
+      ),
+    );
     expect(refused).toBe('VERIFY_TOO_LARGE');
     expect(await page.locator('#el [part="status"]').textContent()).toBe('The document is too large to verify in the browser.');
     expect(verifierLoads(requests)).toBe(0);
 
     await page.evaluate(() => ((document.getElementById('el') as unknown as { maxPdfBytes: number }).maxPdfBytes = 50 * 1024 * 1024));
     const verdict = await page.evaluate(() => (document.getElementById('el') as any).verify());
-    expect(verdict).toMatchObject({ valid: true, seals: [{ index: 0, valid: true, intact: true, certificateMatches: true, trusted: true }] });
+    expect(verdict).toMatchObject({
+      valid: true,
+      seals: [{ index: 0, valid: true, intact: true, certificateMatches: true, trusted: true }],
+    });
     expect(verifierLoads(requests)).toBe(1);
     expect(types).toEqual(['fetch']); // fetched over CORS, started from a Blob URL
     expect(await page.locator('#el [part="verdict"]').textContent()).toContain('Signature valid');
@@ -157,7 +187,9 @@ describe('verify() in a Web Worker, in Chromium', () => {
     // A page on the service's origin (as the demo is), answered by the browser itself.
     const sameOrigin = `${service.url}/__form-page`;
     const context = await browser.newContext();
-    await context.route(sameOrigin, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: formPage(service.url, 'en') }));
+    await context.route(sameOrigin, (route) =>
+      route.fulfill({ contentType: 'text/html; charset=utf-8', body: formPage(service.url, 'en') }),
+    );
     const page = await context.newPage();
     const requests: string[] = [];
     const types: string[] = [];
@@ -169,8 +201,13 @@ describe('verify() in a Web Worker, in Chromium', () => {
     await page.waitForSelector('#el section[data-state="signed"]', { timeout: 15_000 });
     await page.waitForTimeout(500);
     expect(verifierLoads(requests)).toBe(0);
-    expect(await page.evaluate(() => performance.getEntriesByType('resource').some((entry) => entry.name.includes('verifier')))).toBe(false);
-    expect(await page.evaluate(() => (document.getElementById('el') as any).verify())).toMatchObject({ valid: true, seals: [{ valid: true }] });
+    expect(await page.evaluate(() => performance.getEntriesByType('resource').some((entry) => entry.name.includes('verifier')))).toBe(
+      false,
+    );
+    expect(await page.evaluate(() => (document.getElementById('el') as any).verify())).toMatchObject({
+      valid: true,
+      seals: [{ valid: true }],
+    });
     expect(verifierLoads(requests)).toBe(1);
     expect(types).toEqual(['script']); // loaded by new Worker(url), not fetched
     await context.close();
@@ -180,7 +217,14 @@ describe('verify() in a Web Worker, in Chromium', () => {
     const { page } = await open(`${foreignOrigin}/?locale=en`);
     // The control downloads this hostile PDF instead of the signed one.
     const hostile = predictorLoopPdf();
-    await page.route(/\/file\//, (route) => route.fulfill({ status: 200, contentType: 'application/pdf', headers: { 'access-control-allow-origin': foreignOrigin }, body: hostile }));
+    await page.route(/\/file\//, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/pdf',
+        headers: { 'access-control-allow-origin': foreignOrigin },
+        body: hostile,
+      }),
+    );
     const run = await verifyWhileUsingThePage(page, 3_000);
     // Today's parser spins until the deadline; one that validates the predictor refuses the file.
     expect(['VERIFY_TIMEOUT', 'PDF_UNREADABLE', 'LIMIT_EXCEEDED']).toContain(run.outcome.code);
@@ -191,20 +235,34 @@ describe('verify() in a Web Worker, in Chromium', () => {
     if (run.outcome.code === 'VERIFY_TIMEOUT') {
       expect(run.clicks).toBeGreaterThanOrEqual(3);
       expect(run.frames).toBeGreaterThan(10);
-      expect(await page.locator('#el [part="status"]').textContent()).toBe('Verification took too long (the document is too complex or damaged) and was stopped.');
+      expect(await page.locator('#el [part="status"]').textContent()).toBe(
+        'Verification took too long (the document is too complex or damaged) and was stopped.',
+      );
     }
-    expect(await page.evaluate(() => (window as unknown as { errors: Array<{ code: string }> }).errors.map((e) => e.code))).toEqual([run.outcome.code]);
+    expect(await page.evaluate(() => (window as unknown as { errors: Array<{ code: string }> }).errors.map((e) => e.code))).toEqual([
+      run.outcome.code,
+    ]);
 
     // The stuck worker was terminated; the genuine document verifies with a fresh one.
     await page.unroute(/\/file\//);
-    expect(await page.evaluate(() => (document.getElementById('el') as any).verify())).toMatchObject({ valid: true, seals: [{ valid: true }] });
+    expect(await page.evaluate(() => (document.getElementById('el') as any).verify())).toMatchObject({
+      valid: true,
+      seals: [{ valid: true }],
+    });
     await page.close();
   });
 
   it('terminates a verifier that never answers at the deadline and says so in Chinese; the page keeps working', async () => {
     const { page: form } = await open(`${foreignOrigin}/?locale=zh-CN`);
     // Whatever makes the verifier spin (a parser bug not yet known): here a worker script that loops.
-    await form.route(VERIFIER, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', headers: { 'access-control-allow-origin': foreignOrigin }, body: 'self.onmessage = () => { for (;;) {} };' }));
+    await form.route(VERIFIER, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/javascript',
+        headers: { 'access-control-allow-origin': foreignOrigin },
+        body: 'self.onmessage = () => { for (;;) {} };',
+      }),
+    );
     const run = await verifyWhileUsingThePage(form, 2_000);
     expect(run.outcome.code).toBe('VERIFY_TIMEOUT');
     expect(run.outcome.ms).toBeGreaterThanOrEqual(1_900);
@@ -224,7 +282,12 @@ describe('verify() in a Web Worker, in Chromium', () => {
 
   it('says so when the page’s security policy forbids the worker, and stays usable', async () => {
     const { page } = await open(`${foreignOrigin}/?locale=en&csp=${encodeURIComponent("worker-src 'none'")}`);
-    const code = await page.evaluate(() => (document.getElementById('el') as any).verify().then(() => 'resolved', (error: { ecode: string }) => error.ecode));
+    const code = await page.evaluate(() =>
+      (document.getElementById('el') as any).verify().then(
+        () => 'resolved',
+        (error: { ecode: string }) => error.ecode,
+      ),
+    );
     expect(code).toBe('VERIFY_UNAVAILABLE');
     expect(await page.locator('#el [part="status"]').textContent()).toBe(
       'The verifier could not be loaded (the network or the page’s security policy blocks it); try again later or ask the administrator.',

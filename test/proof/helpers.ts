@@ -14,7 +14,10 @@ export const ticketFor = async (service: TestService, id: string, account: strin
 export async function markedSignature(service: TestService, verificationMark: unknown = { shareable: false }, seals = 1) {
   const fileId = (await uploadFile(service, await makePdf('在读证明 Certificate of enrolment'), 'certificate.pdf')).body.entities[0].id;
   const slots = Array.from({ length: seals }, (_, i) => ({ x: 300, y: 200 + i * 150, permission: { sealTypes: ['合同专用章'] } }));
-  const created = await service.json('/signature', jsonInit('POST', { file: fileId, seals: slots, ...(verificationMark === null ? {} : { verificationMark }) }));
+  const created = await service.json(
+    '/signature',
+    jsonInit('POST', { file: fileId, seals: slots, ...(verificationMark === null ? {} : { verificationMark }) }),
+  );
   if (created.status !== 200) throw new Error(JSON.stringify(created.body));
   return created.body.entities[0];
 }
@@ -24,7 +27,10 @@ export async function stampAs(service: TestService, id: string, index = 0) {
   const seals = (await service.json('/seals')).body.entities as any[];
   const seal = seals.find((s) => s.name === '示范大学合同专用章');
   const ticket = await ticketFor(service, id, 'zhaoliu', '赵六');
-  const page = await service.api(`/sign/${id}?seal=${index}&ticket=${encodeURIComponent(ticket)}`, { auth: false, headers: { 'user-agent': 'proof-test-agent' } });
+  const page = await service.api(`/sign/${id}?seal=${index}&ticket=${encodeURIComponent(ticket)}`, {
+    auth: false,
+    headers: { 'user-agent': 'proof-test-agent' },
+  });
   if (page.status !== 200) throw new Error(`signing page ${page.status}`);
   const version = (await service.json(`/signature/${id}`)).body.entities[0].version;
   const stamped = await service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ticket, sealId: seal.id, version }, { auth: false }));

@@ -17,11 +17,20 @@ describe('proof for outsiders', () => {
   beforeAll(async () => {
     // The shipped 在读证明 template, asking for a verification mark in its schema.
     templatesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'templates-'));
-    for (const file of fs.readdirSync('templates').filter((f) => f.startsWith('enrolment-certificate.'))) fs.copyFileSync(path.join('templates', file), path.join(templatesDir, file));
+    for (const file of fs.readdirSync('templates').filter((f) => f.startsWith('enrolment-certificate.')))
+      fs.copyFileSync(path.join('templates', file), path.join(templatesDir, file));
     const schemaFile = path.join(templatesDir, 'enrolment-certificate.schema.json');
-    fs.writeFileSync(schemaFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(schemaFile, 'utf8')), 'x-verification-mark': { shareable: false } }));
+    fs.writeFileSync(
+      schemaFile,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(schemaFile, 'utf8')), 'x-verification-mark': { shareable: false } }),
+    );
     // A generous conversion deadline: LibreOffice shares the machine with the rest of the suite.
-    service = await startTestService({ DEMO_DATA: 'true', VERIFY_CODE_RATE_LIMIT: '40', TEMPLATES_DIR: templatesDir, CONVERT_TIMEOUT_MS: '120000' });
+    service = await startTestService({
+      DEMO_DATA: 'true',
+      VERIFY_CODE_RATE_LIMIT: '40',
+      TEMPLATES_DIR: templatesDir,
+      CONVERT_TIMEOUT_MS: '120000',
+    });
   });
   afterAll(() => fs.rmSync(templatesDir, { recursive: true, force: true }));
   afterAll(() => service.stop());
@@ -46,7 +55,9 @@ describe('proof for outsiders', () => {
     // English on request.
     expect(await (await visit(`${url}?lang=en`)).text()).toContain('1 of 1 seals applied');
     // Each view is in the audit trail.
-    const viewed = (await service.json(`/signature/${created.id}/audit`)).body.entities[0].entries.filter((e: any) => e.type === 'code.viewed');
+    const viewed = (await service.json(`/signature/${created.id}/audit`)).body.entities[0].entries.filter(
+      (e: any) => e.type === 'code.viewed',
+    );
     expect(viewed.length).toBeGreaterThanOrEqual(2);
     expect(viewed[0]).toMatchObject({ actor: 'public', data: { ip: expect.stringContaining('127.0.0.1') } });
     // The mark was drawn before the seal: the seal's signature is valid over it.
@@ -96,7 +107,15 @@ describe('proof for outsiders', () => {
     const audit = (await service.json(`/signature/${created.id}/audit`)).body.entities[0];
     expect(audit.intact).toBe(true);
     const types = audit.entries.map((e: any) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['signature.created', 'signing_page.opened', 'signature.updated', 'signature.seal_applied', 'signature.completed']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'signature.created',
+        'signing_page.opened',
+        'signature.updated',
+        'signature.seal_applied',
+        'signature.completed',
+      ]),
+    );
     const opened = audit.entries.find((e: any) => e.type === 'signing_page.opened');
     expect(opened).toMatchObject({ actor: 'zhaoliu', data: { account: 'zhaoliu', userAgent: 'proof-test-agent' } });
     expect(opened.data.ip).toMatch(/127\.0\.0\.1/);
@@ -105,7 +124,11 @@ describe('proof for outsiders', () => {
     const evidence = new Uint8Array(await (await service.api(`/signature/${created.id}/audit/evidence.pdf`)).arrayBuffer());
     const nss = nssDbTrusting([await (await service.api('/ca.pem')).text()]);
     const [checked] = pdfsig(nss, evidence);
-    expect(checked).toMatchObject({ signatureValidation: 'Signature is Valid.', certificateValidation: 'Certificate is Trusted.', totalDocumentSigned: true });
+    expect(checked).toMatchObject({
+      signatureValidation: 'Signature is Valid.',
+      certificateValidation: 'Certificate is Trusted.',
+      totalDocumentSigned: true,
+    });
     // A report changed by one byte inside the signed range no longer verifies.
     const forged = evidence.slice();
     const byteRange = /\/ByteRange\s*\[\s*0\s+(\d+)/.exec(Buffer.from(evidence).toString('latin1'))!;
@@ -142,21 +165,37 @@ describe('proof for outsiders', () => {
   });
 
   it('refuses webhook URLs outside the allow-list at registration', async () => {
-    for (const url of ['http://127.0.0.1:9/hook', 'http://localhost/hook', 'http://10.1.2.3/x', 'http://[::1]/x', 'http://169.254.169.254/latest', 'ftp://example.com/x', 'https://user:pw@example.com/x']) {
+    for (const url of [
+      'http://127.0.0.1:9/hook',
+      'http://localhost/hook',
+      'http://10.1.2.3/x',
+      'http://[::1]/x',
+      'http://169.254.169.254/latest',
+      'ftp://example.com/x',
+      'https://user:pw@example.com/x',
+    ]) {
       const refused = await service.json('/webhooks', jsonInit('POST', { url, events: ['signature.seal_applied'] }));
       expect(refused.status, url).toBe(422);
       expect(refused.body.ecode).toBe('WEBHOOK_URL_NOT_ALLOWED');
     }
-    const accepted = await service.json('/webhooks', jsonInit('POST', { url: 'https://archive.example.edu.cn/hooks', events: ['signature.completed'] }));
+    const accepted = await service.json(
+      '/webhooks',
+      jsonInit('POST', { url: 'https://archive.example.edu.cn/hooks', events: ['signature.completed'] }),
+    );
     expect(accepted.status).toBe(200);
     expect(accepted.body.entities[0].secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const listed = (await service.json('/webhooks')).body.entities;
     expect(JSON.stringify(listed)).not.toContain(accepted.body.entities[0].secret);
     const db = new SqliteDatabase(path.join(service.dataDir, 'signature.db'), { readonly: true });
-    const stored = db.prepare('SELECT secret FROM webhook_subscriptions WHERE id = ?').get(accepted.body.entities[0].id) as { secret: string };
+    const stored = db.prepare('SELECT secret FROM webhook_subscriptions WHERE id = ?').get(accepted.body.entities[0].id) as {
+      secret: string;
+    };
     db.close();
     expect(stored.secret).not.toContain(accepted.body.entities[0].secret); // encrypted at rest
-    const unknownEvent = await service.json('/webhooks', jsonInit('POST', { url: 'https://archive.example.edu.cn/hooks', events: ['nope'] }));
+    const unknownEvent = await service.json(
+      '/webhooks',
+      jsonInit('POST', { url: 'https://archive.example.edu.cn/hooks', events: ['nope'] }),
+    );
     expect(unknownEvent.status).toBe(400);
     await service.json(`/webhooks/${accepted.body.entities[0].id}`, { method: 'DELETE' });
   });
@@ -168,11 +207,18 @@ describe('proof for outsiders', () => {
     const url = scanLastPage(await currentPdf(service, now.body.entities[0]));
     const codes = (await service.json(`/signature/${now.body.entities[0].id}/verification-codes`)).body.entities;
     expect(url).toBe(codes[0].url);
-    const generated = (await service.json(`/signature/${now.body.entities[0].id}/audit`)).body.entities[0].entries.find((e: any) => e.type === 'document.generated');
-    expect(generated.data).toMatchObject({ template: 'enrolment-certificate', dataSha256: createHash('sha256').update(JSON.stringify(data)).digest('hex'), verificationMark: true });
+    const generated = (await service.json(`/signature/${now.body.entities[0].id}/audit`)).body.entities[0].entries.find(
+      (e: any) => e.type === 'document.generated',
+    );
+    expect(generated.data).toMatchObject({
+      template: 'enrolment-certificate',
+      dataSha256: createHash('sha256').update(JSON.stringify(data)).digest('hex'),
+      verificationMark: true,
+    });
 
     // Created without a document: the code is reserved, and drawn when the document is generated.
-    const later = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', generate: false }))).body.entities[0];
+    const later = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', generate: false }))).body
+      .entities[0];
     const reserved = (await service.json(`/signature/${later.id}/verification-codes`)).body.entities[0];
     expect((await visit(reserved.url)).status).toBe(200);
     const made = await service.json(`/signature/${later.id}/document`, jsonInit('POST', { data }));
@@ -191,7 +237,10 @@ describe('proof for outsiders', () => {
       db.exec('ALTER TABLE audit_entries RENAME TO audit_entries_away');
       const seals = (await service.json('/seals')).body.entities as any[];
       const version = (await service.json(`/signature/${created.id}`)).body.entities[0].version;
-      const stamped = await service.json(`/sign/${created.id}/seals/0`, jsonInit('POST', { ticket, sealId: seals.find((s) => s.name === '示范大学合同专用章').id, version }, { auth: false }));
+      const stamped = await service.json(
+        `/sign/${created.id}/seals/0`,
+        jsonInit('POST', { ticket, sealId: seals.find((s) => s.name === '示范大学合同专用章').id, version }, { auth: false }),
+      );
       expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
       expect(stamped.body.entities[0].seals[0].state).toBe('signed');
     } finally {

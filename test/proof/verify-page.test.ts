@@ -26,8 +26,18 @@ describe('the public verification page in a browser', () => {
       doc.getPage(0).drawText('FORGED GRADE: A+', { x: 60, y: 60, size: 18, font });
     });
     codeUrl = scanLastPage(genuine)!;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true, locale: 'zh-CN' });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    context = await browser.newContext({
+      viewport: { width: 360, height: 740 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      acceptDownloads: true,
+      locale: 'zh-CN',
+    });
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -36,16 +46,19 @@ describe('the public verification page in a browser', () => {
 
   async function open(url: string): Promise<Page> {
     const page = await context.newPage();
-    const verifierLoaded = page.waitForResponse((response) => response.url().endsWith('/plugin-ui/infoplus-signature-verifier.js') && response.ok());
+    const verifierLoaded = page.waitForResponse(
+      (response) => response.url().endsWith('/plugin-ui/infoplus-signature-verifier.js') && response.ok(),
+    );
     await page.goto(url);
     await page.waitForSelector('html[data-ready="true"]');
     await verifierLoaded;
     return page;
   }
 
-  const pick = (page: Page, name: string, bytes: Uint8Array, mimeType = 'application/pdf') => page.setInputFiles('#verify-file', { name, mimeType, buffer: Buffer.from(bytes) });
+  const pick = (page: Page, name: string, bytes: Uint8Array, mimeType = 'application/pdf') =>
+    page.setInputFiles('#verify-file', { name, mimeType, buffer: Buffer.from(bytes) });
 
-  it('verifies a genuine stamped PDF with the network cut off, names a tampered one\'s change, and fits 360 px', async () => {
+  it("verifies a genuine stamped PDF with the network cut off, names a tampered one's change, and fits 360 px", async () => {
     const page = await open(`${service.url}/verify`);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     expect(await page.textContent('.privacy')).toContain('不会离开您的设备');
@@ -68,7 +81,9 @@ describe('the public verification page in a browser', () => {
 
       await pick(page, 'tampered.pdf', tampered);
       await page.waitForSelector('#verify-overall[data-valid="false"]');
-      const serverView = (await service.json('/verify', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: Buffer.from(tampered) })).body.entities[0];
+      const serverView = (
+        await service.json('/verify', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: Buffer.from(tampered) })
+      ).body.entities[0];
       const change = serverView.signatures[0].changes[0] as string;
       expect(change).toBeTruthy();
       const tamperedText = await page.textContent('#verify-results');
@@ -132,7 +147,12 @@ describe('the public verification page in a browser', () => {
 
   it('answers hostile PDFs with a clear message and never freezes the page', async () => {
     const page = await open(`${service.url}/verify`);
-    for (const [name, bytes] of [['bomb.pdf', flateBomb(1)], ['eof.pdf', HOSTILE_INPUTS.manyEofMarkers()], ['deep.pdf', HOSTILE_INPUTS.deepNesting()], ['loop.pdf', HOSTILE_INPUTS.prevLoop()]] as const) {
+    for (const [name, bytes] of [
+      ['bomb.pdf', flateBomb(1)],
+      ['eof.pdf', HOSTILE_INPUTS.manyEofMarkers()],
+      ['deep.pdf', HOSTILE_INPUTS.deepNesting()],
+      ['loop.pdf', HOSTILE_INPUTS.prevLoop()],
+    ] as const) {
       await page.evaluate(() => document.getElementById('verify-results')!.replaceChildren());
       await pick(page, name, bytes);
       // The page's own thread stays free while the worker struggles.

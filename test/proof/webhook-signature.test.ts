@@ -17,12 +17,30 @@ describe('the webhook signature header', () => {
     expect(verifySignatureHeader('test-secret', header, '{"id":"e1"}', now + 60_000)).toEqual({ ok: true });
     expect(verifySignatureHeader('test-secret', header, '{"id":"e2"}', now).ok).toBe(false);
     expect(verifySignatureHeader('other-secret', header, '{"id":"e1"}', now).ok).toBe(false);
-    expect(verifySignatureHeader('test-secret', header, '{"id":"e1"}', now + 301_000)).toEqual({ ok: false, reason: 'timestamp outside the tolerance' });
+    expect(verifySignatureHeader('test-secret', header, '{"id":"e1"}', now + 301_000)).toEqual({
+      ok: false,
+      reason: 'timestamp outside the tolerance',
+    });
     expect(verifySignatureHeader('test-secret', 'v1=abc', '{"id":"e1"}', now).ok).toBe(false);
   });
 
   it('knows internal addresses', () => {
-    for (const address of ['127.0.0.1', '10.0.0.8', '172.20.1.1', '192.168.1.1', '169.254.169.254', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '0.0.0.0', '100.64.0.1']) expect(isInternalAddress(address), address).toBe(true);
-    for (const address of ['8.8.8.8', '202.112.0.1', '2001:da8::1', '::ffff:8.8.8.8']) expect(isInternalAddress(address), address).toBe(false);
+    for (const address of [
+      '127.0.0.1',
+      '10.0.0.8',
+      '172.20.1.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '0.0.0.0',
+      '100.64.0.1',
+    ])
+      expect(isInternalAddress(address), address).toBe(true);
+    for (const address of ['8.8.8.8', '202.112.0.1', '2001:da8::1', '::ffff:8.8.8.8'])
+      expect(isInternalAddress(address), address).toBe(false);
   });
 });

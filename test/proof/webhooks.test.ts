@@ -10,7 +10,12 @@ import { makePdf } from '../helpers/fixtures.js';
 import { until } from '../helpers/poll.js';
 import { ENGINE_KEY, tempDataDir } from '../helpers/service.js';
 
-const waitFor = (done: () => boolean, timeoutMs: number) => until(() => done(), (ok) => ok, timeoutMs);
+const waitFor = (done: () => boolean, timeoutMs: number) =>
+  until(
+    () => done(),
+    (ok) => ok,
+    timeoutMs,
+  );
 const auth = { authorization: `Bearer ${ENGINE_KEY}` };
 const children: ChildService[] = [];
 const servers: http.Server[] = [];
@@ -50,7 +55,9 @@ async function receiver(answer: (eventId: string, attempt: number) => number | '
         type: String(req.headers['x-infoplus-event']),
         body,
         signatureOk: verifySignatureHeader(secret, String(req.headers['x-infoplus-signature'] ?? ''), body).ok,
-        digestOk: digest !== null && digest.response === digestResponse({ code: digest.username, domain: digest.realm, secret }, 'POST', digest.uri, digest.nonce),
+        digestOk:
+          digest !== null &&
+          digest.response === digestResponse({ code: digest.username, domain: digest.realm, secret }, 'POST', digest.uri, digest.nonce),
       });
       const attempt = received.filter((r) => r.eventId === eventId).length;
       const status = answer(eventId, attempt);
@@ -62,16 +69,31 @@ async function receiver(answer: (eventId: string, attempt: number) => number | '
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received, processed, setSecret: (s: string) => (secret = s) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    received,
+    processed,
+    setSecret: (s: string) => (secret = s),
+  };
 }
 
 async function start(dataDir: string) {
-  const child = await startChildService({ DATA_DIR: dataDir, ENGINE_KEYS: ENGINE_KEY, WEBHOOK_ALLOW_INTERNAL: 'true', WEBHOOK_RETRY_BASE_MS: '300', DEMO_DATA: 'false' });
+  const child = await startChildService({
+    DATA_DIR: dataDir,
+    ENGINE_KEYS: ENGINE_KEY,
+    WEBHOOK_ALLOW_INTERNAL: 'true',
+    WEBHOOK_RETRY_BASE_MS: '300',
+    DEMO_DATA: 'false',
+  });
   children.push(child);
   return child;
 }
 
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as any,
+  }));
 
 async function createSignature(url: string) {
   const form = new FormData();
@@ -102,7 +124,9 @@ describe('outgoing webhooks', () => {
     // A signature made with another secret does not verify.
     expect(verifySignatureHeader('another-secret', 't=1,v1=00', attempts[0].body).ok).toBe(false);
 
-    const log = await (await fetch(`${service.url}/webhooks/${subscribed.body.entities[0].id}/deliveries`, { headers: auth })).json() as any;
+    const log = (await (
+      await fetch(`${service.url}/webhooks/${subscribed.body.entities[0].id}/deliveries`, { headers: auth })
+    ).json()) as any;
     const [delivery] = log.entities;
     expect(delivery).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200 });
     expect(delivery.attemptLog.map((a: any) => a.status)).toEqual([500, 200]);
@@ -144,7 +168,12 @@ describe('outgoing webhooks', () => {
     // The delivery cut off by the kill is due again once its claim (attempt deadline + 5 s) lapses.
     await waitFor(() => hook.processed.size === 4, 60_000);
     const bodies = [...new Map(hook.received.map((r) => [r.eventId, JSON.parse(r.body)])).values()];
-    expect(bodies.filter((b) => b.type === 'signature.created').map((b) => b.signatureId).sort()).toEqual([...ids].sort());
+    expect(
+      bodies
+        .filter((b) => b.type === 'signature.created')
+        .map((b) => b.signatureId)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(bodies.filter((b) => b.type === 'signature.completed').map((b) => b.signatureId)).toEqual([ids[0]]);
     expect([...hook.processed.values()].every((n) => n === 1)).toBe(true);
     // The event cut off by the kill was sent again after the restart, under the same id.

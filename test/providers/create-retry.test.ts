@@ -25,9 +25,22 @@ describe('e签宝: a 5xx on create', () => {
   beforeAll(async () => {
     sandbox = await startEsignSandbox(project);
     client = new EsignClient({ baseUrl: sandbox.apiBase, ...project, retry: RETRY });
-    const { accountId } = await client.call<{ accountId: string }>('/account/create/person/private', { thirdId: 'zhaoliu', name: '赵六', idNo: '110101199001011234', idType: 19 });
-    const { docId } = await client.call<{ docId: string }>('/doc/createbyfilekey', { fileKey: await client.uploadPdf(await onePagePdf(), 'a.pdf') });
-    start = { businessScene: '签署文件', docList: [{ docId }], recipientList: { signerList: [{ accountId, docPosList: [{ docId, signType: 2, posBeanList: [{ posPage: '1', posX: 300, posY: 300 }] }] }] } };
+    const { accountId } = await client.call<{ accountId: string }>('/account/create/person/private', {
+      thirdId: 'zhaoliu',
+      name: '赵六',
+      idNo: '110101199001011234',
+      idType: 19,
+    });
+    const { docId } = await client.call<{ docId: string }>('/doc/createbyfilekey', {
+      fileKey: await client.uploadPdf(await onePagePdf(), 'a.pdf'),
+    });
+    start = {
+      businessScene: '签署文件',
+      docList: [{ docId }],
+      recipientList: {
+        signerList: [{ accountId, docPosList: [{ docId, signType: 2, posBeanList: [{ posPage: '1', posX: 300, posY: 300 }] }] }],
+      },
+    };
   });
   afterAll(() => sandbox?.close());
 
@@ -56,7 +69,10 @@ describe('Zoho: a 5xx on create', () => {
   afterAll(() => sandbox?.close());
 
   it('makes one request, not two: POST /requests is not sent again', async () => {
-    const client = new ZohoClient({ apiUrl: sandbox.apiUrl, retry: RETRY }, new ZohoTokens({ accountsUrl: sandbox.accountsUrl, ...oauth, retry: RETRY }));
+    const client = new ZohoClient(
+      { apiUrl: sandbox.apiUrl, retry: RETRY },
+      new ZohoTokens({ accountsUrl: sandbox.accountsUrl, ...oauth, retry: RETRY }),
+    );
     sandbox.failCreatesAfterwards(1);
     const input = { name: '签署文件', recipientName: '赵六', recipientEmail: 'zhaoliu@example.edu.cn', expirationDays: 15 };
     await expect(client.createRequest(await onePagePdf(), 'a.pdf', input)).rejects.toMatchObject({ code: 'ZOHO_ERROR' });

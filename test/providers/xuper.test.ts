@@ -22,21 +22,45 @@ describe('xuper seal registration against the sandbox', () => {
   });
 
   it('registers a seal with a correctly signed request and keeps the image xuper returns', async () => {
-    const created = await service.json('/seals', jsonInit('POST', { name: '示范大学合同章（xuper）', type: '合同专用章', owner: '示范大学', holders: ['zhaoliu'], provider: 'xuper', providerOptions: { address: 'bxeo-org-001' } }));
+    const created = await service.json(
+      '/seals',
+      jsonInit('POST', {
+        name: '示范大学合同章（xuper）',
+        type: '合同专用章',
+        owner: '示范大学',
+        holders: ['zhaoliu'],
+        provider: 'xuper',
+        providerOptions: { address: 'bxeo-org-001' },
+      }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     expect(sandbox.seals).toHaveLength(1);
     expect(sandbox.seals[0]).toMatchObject({ address: 'bxeo-org-001', signature_type: '1' });
     const image = new Uint8Array(await (await service.api(new URL(created.body.entities[0].image).pathname)).arrayBuffer());
     expect(sha256(image)).toBe(sandbox.seals[0].imageSha256);
 
-    const person = await service.json('/seals', jsonInit('POST', { name: '张三（xuper）', type: '个人签名', owner: '张三', ownerKind: 'person', holders: ['zhangsan'], provider: 'xuper', providerOptions: { address: 'bxeo-user-002' } }));
+    const person = await service.json(
+      '/seals',
+      jsonInit('POST', {
+        name: '张三（xuper）',
+        type: '个人签名',
+        owner: '张三',
+        ownerKind: 'person',
+        holders: ['zhangsan'],
+        provider: 'xuper',
+        providerOptions: { address: 'bxeo-user-002' },
+      }),
+    );
     expect(person.status).toBe(200);
     expect(sandbox.seals[1]).toMatchObject({ address: 'bxeo-user-002', signature_type: '2' });
   });
 
   it('needs the owner’s xuper address, and refuses to stamp with a xuper seal (signing is not in the spec)', async () => {
     const before = sandbox.seals.length;
-    const missing = await service.json('/seals', jsonInit('POST', { name: 'x', type: '公章', owner: '示范大学', holders: ['zhaoliu'], provider: 'xuper' }));
+    const missing = await service.json(
+      '/seals',
+      jsonInit('POST', { name: 'x', type: '公章', owner: '示范大学', holders: ['zhaoliu'], provider: 'xuper' }),
+    );
     expect(missing).toMatchObject({ status: 422, body: { ecode: 'PROVIDER_ACCOUNT_MISSING' } });
     expect(sandbox.seals.length).toBe(before);
   });
@@ -44,7 +68,17 @@ describe('xuper seal registration against the sandbox', () => {
   it('reports a refused registration (wrong secret) as a bad gateway and stores no seal', async () => {
     const wrong = await startTestService({ XUPER_BASE_URL: sandbox.url, XUPER_APP_ID: 'xuper-app', XUPER_SECRET: 'not-the-secret' });
     try {
-      const result = await wrong.json('/seals', jsonInit('POST', { name: '错误密钥', type: '公章', owner: '示范大学', holders: ['zhaoliu'], provider: 'xuper', providerOptions: { address: 'bxeo-org-001' } }));
+      const result = await wrong.json(
+        '/seals',
+        jsonInit('POST', {
+          name: '错误密钥',
+          type: '公章',
+          owner: '示范大学',
+          holders: ['zhaoliu'],
+          provider: 'xuper',
+          providerOptions: { address: 'bxeo-org-001' },
+        }),
+      );
       expect(result).toMatchObject({ status: 502, body: { ecode: 'XUPER_ERROR' } });
       expect((await wrong.json('/seals')).body.entities.filter((s: any) => s.provider === 'xuper')).toEqual([]);
     } finally {

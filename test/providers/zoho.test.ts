@@ -13,7 +13,6 @@ import { sleep, until } from '../helpers/poll.js';
 
 const WEBHOOK_TOKEN = 'zoho-webhook-path-token-0123456789abcdef';
 
-
 describe('Zoho Sign provider against the sandbox', () => {
   let sandbox: Awaited<ReturnType<typeof startZohoSandbox>>;
   let service: TestService;
@@ -28,7 +27,12 @@ describe('Zoho Sign provider against the sandbox', () => {
   };
 
   beforeAll(async () => {
-    sandbox = await startZohoSandbox({ clientId: 'client-1', clientSecret: 'client-secret-1', refreshToken: 'refresh-1', tokenLifetimeSeconds: 2 });
+    sandbox = await startZohoSandbox({
+      clientId: 'client-1',
+      clientSecret: 'client-secret-1',
+      refreshToken: 'refresh-1',
+      tokenLifetimeSeconds: 2,
+    });
     const anchors = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zoho-ca-')), 'ca.pem');
     fs.writeFileSync(anchors, sandbox.caPem);
     dataDir = tempDataDir();
@@ -45,9 +49,24 @@ describe('Zoho Sign provider against the sandbox', () => {
       RECONCILE_AFTER_MS: '0',
     };
     await startService();
-    expect((await service.json('/provider-accounts/zoho/zhaoliu', jsonInit('PUT', { name: '赵六', email: 'zhaoliu@example.edu.cn' }))).status).toBe(200);
-    seal = (await service.json('/seals', jsonInit('POST', { name: '赵六（Zoho Sign）', type: '个人签名', owner: '赵六', ownerKind: 'person', holders: ['zhaoliu'], provider: 'zoho' }))).body.entities[0];
-    pdfId = (await uploadFile(service, sofficePdf(docxOf(['技术服务合同', '\f', '甲方（盖章）：【甲方盖章】'])), 'contract.pdf')).body.entities[0].id;
+    expect(
+      (await service.json('/provider-accounts/zoho/zhaoliu', jsonInit('PUT', { name: '赵六', email: 'zhaoliu@example.edu.cn' }))).status,
+    ).toBe(200);
+    seal = (
+      await service.json(
+        '/seals',
+        jsonInit('POST', {
+          name: '赵六（Zoho Sign）',
+          type: '个人签名',
+          owner: '赵六',
+          ownerKind: 'person',
+          holders: ['zhaoliu'],
+          provider: 'zoho',
+        }),
+      )
+    ).body.entities[0];
+    pdfId = (await uploadFile(service, sofficePdf(docxOf(['技术服务合同', '\f', '甲方（盖章）：【甲方盖章】'])), 'contract.pdf')).body
+      .entities[0].id;
   });
   afterAll(async () => {
     await service?.stop();
@@ -55,9 +74,18 @@ describe('Zoho Sign provider against the sandbox', () => {
   });
 
   const start = async () => {
-    const signature = (await service.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ placeHolder: '【甲方盖章】', signer: { account: 'zhaoliu', name: '赵六' } }] }))).body.entities[0];
-    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
-    const started = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id, version: signature.version }, { auth: false }));
+    const signature = (
+      await service.json(
+        '/signature',
+        jsonInit('POST', { file: pdfId, seals: [{ placeHolder: '【甲方盖章】', signer: { account: 'zhaoliu', name: '赵六' } }] }),
+      )
+    ).body.entities[0];
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body
+      .entities[0].ticket;
+    const started = await service.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { ticket, sealId: seal.id, version: signature.version }, { auth: false }),
+    );
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     return { signature, ticket, signUrl: started.body.entities[1]?.signUrl as string, requestId: sandbox.requests().at(-1)!.request_id };
   };
@@ -74,12 +102,17 @@ describe('Zoho Sign provider against the sandbox', () => {
     await sleep(2200); // the access token expires while the signer is at Zoho
     expect((await fetch(signUrl)).status).toBe(200);
     expect((await fetch(`${signUrl}/sign`, { method: 'POST' })).status).toBe(200);
-    const final = await until(() => s1(signature.id), (s) => s.seals[0].state === 'signed');
+    const final = await until(
+      () => s1(signature.id),
+      (s) => s.seals[0].state === 'signed',
+    );
     expect(sandbox.tokensIssued).toBeGreaterThan(issued);
     expect(final.seals[0]).toMatchObject({ provider: 'zoho', evidence: expect.stringContaining('/file/') });
     expect((await service.api(new URL(final.seals[0].evidence).pathname)).headers.get('content-type')).toBe('application/pdf');
     const pdf = new Uint8Array(await (await service.api(new URL(final.uri).pathname)).arrayBuffer());
-    expect((await verifyPdf(pdf, { trustAnchorsPem: [sandbox.caPem] })).signatures.map((s) => [s.valid, s.trusted])).toEqual([[true, true]]);
+    expect((await verifyPdf(pdf, { trustAnchorsPem: [sandbox.caPem] })).signatures.map((s) => [s.valid, s.trusted])).toEqual([
+      [true, true],
+    ]);
     const nss = nssDbTrusting([sandbox.caPem]);
     expect(pdfsig(nss, pdf).map((s) => s.signatureValidation)).toEqual(['Signature is Valid.']);
     fs.rmSync(nss, { recursive: true, force: true });
@@ -92,14 +125,25 @@ describe('Zoho Sign provider against the sandbox', () => {
     await sandbox.forgeCompleted(requestId);
     await sleep(600);
     expect((await s1(signature.id)).seals[0].state).toBe('pending');
-    expect((await fetch(`${service.url}/callbacks/zoho/wrong-token`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${service.url}/callbacks/zoho/wrong-token`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(404);
 
     // Zoho revokes our (still unexpired) token: the next call gets 401, refreshes once and retries once.
     const rejected = sandbox.rejectedTokens;
     sandbox.revokeTokens();
     sandbox.webhooks.repeat = 4;
     await sandbox.signAs(requestId);
-    const signed = await until(() => s1(signature.id), (s) => s.seals[0].state === 'signed');
+    const signed = await until(
+      () => s1(signature.id),
+      (s) => s.seals[0].state === 'signed',
+    );
     await sleep(600);
     const after = await s1(signature.id);
     expect(after.version).toBe(signed.version);
@@ -114,12 +158,18 @@ describe('Zoho Sign provider against the sandbox', () => {
     const declined = await start();
     expect(sandbox.rateLimited).toBe(before + 2);
     await sandbox.decline(declined.requestId, '合同金额有误');
-    const refused = await until(() => s1(declined.signature.id), (s) => s.seals[0].state === 'refused');
+    const refused = await until(
+      () => s1(declined.signature.id),
+      (s) => s.seals[0].state === 'refused',
+    );
     expect(refused.seals[0].stateReason).toContain('合同金额有误');
 
     const expiring = await start();
     await sandbox.expire(expiring.requestId);
-    await until(() => s1(expiring.signature.id), (s) => s.seals[0].state === 'expired');
+    await until(
+      () => s1(expiring.signature.id),
+      (s) => s.seals[0].state === 'expired',
+    );
   });
 
   it('resumes a flow across a restart (the webhook was lost while it was down)', async () => {
@@ -131,13 +181,20 @@ describe('Zoho Sign provider against the sandbox', () => {
     await sandbox.signAs(requestId);
     env = { ...env, PORT: String(port) };
     await startService();
-    await until(() => s1(signature.id), (s) => s.seals[0].state === 'signed');
+    await until(
+      () => s1(signature.id),
+      (s) => s.seals[0].state === 'signed',
+    );
   });
 
   it('recalls a request when its signer cancels', async () => {
     reset();
     const { signature, ticket, requestId } = await start();
-    const cancelled = await service.json(`/sign/${signature.id}/seals/0`, { method: 'DELETE', auth: false, headers: { 'x-infoplus-ticket': ticket } });
+    const cancelled = await service.json(`/sign/${signature.id}/seals/0`, {
+      method: 'DELETE',
+      auth: false,
+      headers: { 'x-infoplus-ticket': ticket },
+    });
     expect(cancelled.body.entities[0].seals[0].state).toBe('cancelled');
     expect(sandbox.requests().find((r) => r.request_id === requestId)!.request_status).toBe('recalled');
   });

@@ -18,7 +18,10 @@ export interface SandboxedService extends RunningService {
   esignSandbox: EsignSandbox;
 }
 
-export async function startServiceWithSandbox(env: NodeJS.ProcessEnv, logger?: Logger): Promise<{ config: Config; service: SandboxedService }> {
+export async function startServiceWithSandbox(
+  env: NodeJS.ProcessEnv,
+  logger?: Logger,
+): Promise<{ config: Config; service: SandboxedService }> {
   const projectId = 'dev-sandbox-project';
   const projectSecret = randomBytes(24).toString('hex');
   const sandbox = await startEsignSandbox({ projectId, projectSecret });
@@ -46,7 +49,8 @@ export async function startServiceWithSandbox(env: NodeJS.ProcessEnv, logger?: L
     sandbox.setCallbackUrl(`${local}/callbacks/esign`);
     // Account ids from an earlier run name accounts this fresh sandbox does not have.
     await service.providerAccounts.forgetExternalIds('esign');
-    if (config.demoData && !(await service.registry.list()).some((seal) => seal.provider === 'esign')) await seedSandboxDemo(service.registry, service.providerAccounts, log);
+    if (config.demoData && !(await service.registry.list()).some((seal) => seal.provider === 'esign'))
+      await seedSandboxDemo(service.registry, service.providerAccounts, log);
     const close = async () => {
       await service.close();
       await cleanUp();
@@ -68,7 +72,22 @@ async function seedSandboxDemo(registry: SealRegistry, accounts: ProviderAccount
       ...(user.account === 'zhaoliu' ? { organization: { name: '示范大学', idNo: '12100000400000000X', idType: 11 } } : {}),
     });
   }
-  await registry.create({ name: '张三手写签名（e签宝）', type: '手写', owner: '张三', ownerKind: 'person', holders: ['zhangsan'], provider: 'esign' });
-  await registry.create({ name: '示范大学电子公章（e签宝自动签署）', type: '公章', owner: '示范大学', ownerKind: 'organization', holders: ['zhaoliu'], provider: 'esign', providerOptions: { autoSign: true } });
+  await registry.create({
+    name: '张三手写签名（e签宝）',
+    type: '手写',
+    owner: '张三',
+    ownerKind: 'person',
+    holders: ['zhangsan'],
+    provider: 'esign',
+  });
+  await registry.create({
+    name: '示范大学电子公章（e签宝自动签署）',
+    type: '公章',
+    owner: '示范大学',
+    ownerKind: 'organization',
+    holders: ['zhaoliu'],
+    provider: 'esign',
+    providerOptions: { autoSign: true },
+  });
   log.info('e签宝 sandbox demo identities and seals created');
 }

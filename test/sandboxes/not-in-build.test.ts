@@ -11,7 +11,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const SANDBOX_CODE = /start(Esign|Zoho|SpaceSign|Xuper)Sandbox|SandboxSigner|SandboxAuthority|sandboxes\//;
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
 }
 
 it('builds without any sandbox code', () => {
@@ -19,7 +21,10 @@ it('builds without any sandbox code', () => {
   try {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     // Type errors are tsc --noEmit's business; this is about what the build contains.
-    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noCheck', '--sourceMap', 'false', '--outDir', outDir], { cwd: ROOT, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noCheck', '--sourceMap', 'false', '--outDir', outDir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(result.status, result.stdout + result.stderr).toBe(0);
     const files = filesUnder(outDir).map((file) => path.relative(outDir, file));
     expect(files).toContain(path.join('src', 'service.js'));

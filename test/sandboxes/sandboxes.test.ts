@@ -18,7 +18,17 @@ describe('e签宝 sandbox', () => {
   afterAll(() => sandbox?.close());
 
   const post = (path: string, body: string, signature = esignSignature(secret, body), projectId = 'p') =>
-    fetch(`${sandbox.apiBase}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-timevale-mode': 'package', 'x-timevale-project-id': projectId, 'x-timevale-signature': signature, 'x-timevale-signature-algorithm': 'hmac-sha256' } });
+    fetch(`${sandbox.apiBase}${path}`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-timevale-mode': 'package',
+        'x-timevale-project-id': projectId,
+        'x-timevale-signature': signature,
+        'x-timevale-signature-algorithm': 'hmac-sha256',
+      },
+    });
 
   it('answers a correctly signed request with a signed answer, and refuses wrong signatures and projects', async () => {
     const body = JSON.stringify({ thirdId: 'u1', name: '张三', idNo: '110101199001011234', idType: 19 });
@@ -37,14 +47,30 @@ describe('e签宝 sandbox', () => {
     const client = new EsignClient({ baseUrl: sandbox.apiBase, projectId: 'p', projectSecret: secret });
     const pdf = Buffer.from(await makePdf('upload'));
     const md5 = createHash('md5').update(pdf).digest('base64');
-    const { uploadUrl } = await client.call<{ uploadUrl: string }>('/file/uploadurl', { fileName: 'a.pdf', fileSize: pdf.length, contentType: 'application/pdf', contentMd5: md5 });
-    const wrongMd5 = await fetch(uploadUrl, { method: 'PUT', body: pdf, headers: { 'Content-MD5': createHash('md5').update('x').digest('base64'), 'Content-Type': 'application/pdf' } });
+    const { uploadUrl } = await client.call<{ uploadUrl: string }>('/file/uploadurl', {
+      fileName: 'a.pdf',
+      fileSize: pdf.length,
+      contentType: 'application/pdf',
+      contentMd5: md5,
+    });
+    const wrongMd5 = await fetch(uploadUrl, {
+      method: 'PUT',
+      body: pdf,
+      headers: { 'Content-MD5': createHash('md5').update('x').digest('base64'), 'Content-Type': 'application/pdf' },
+    });
     expect(wrongMd5.status).toBe(403);
     const tampered = Buffer.from(pdf);
     tampered[10] ^= 1;
-    expect((await fetch(uploadUrl, { method: 'PUT', body: tampered, headers: { 'Content-MD5': md5, 'Content-Type': 'application/pdf' } })).status).toBe(403);
-    expect((await fetch(uploadUrl, { method: 'PUT', body: pdf, headers: { 'Content-MD5': md5, 'Content-Type': 'text/plain' } })).status).toBe(403);
-    expect((await fetch(uploadUrl, { method: 'PUT', body: pdf, headers: { 'Content-MD5': md5, 'Content-Type': 'application/pdf' } })).status).toBe(200);
+    expect(
+      (await fetch(uploadUrl, { method: 'PUT', body: tampered, headers: { 'Content-MD5': md5, 'Content-Type': 'application/pdf' } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await fetch(uploadUrl, { method: 'PUT', body: pdf, headers: { 'Content-MD5': md5, 'Content-Type': 'text/plain' } })).status,
+    ).toBe(403);
+    expect(
+      (await fetch(uploadUrl, { method: 'PUT', body: pdf, headers: { 'Content-MD5': md5, 'Content-Type': 'application/pdf' } })).status,
+    ).toBe(200);
     await expect(client.call('/doc/createbyfilekey', { fileKey: 'nope' })).rejects.toMatchObject({ code: 'ESIGN_ERROR' });
   });
 
@@ -63,18 +89,28 @@ describe('xuper sandbox', () => {
   afterAll(() => sandbox?.close());
 
   const send = (headers: Record<string, string>, body: Buffer, contentType: string) =>
-    fetch(`${sandbox.url}/saas/openapi/econtract/v1/signature/create`, { method: 'POST', body, headers: { ...headers, 'Content-Type': contentType } }).then((r) => r.json());
+    fetch(`${sandbox.url}/saas/openapi/econtract/v1/signature/create`, {
+      method: 'POST',
+      body,
+      headers: { ...headers, 'Content-Type': contentType },
+    }).then((r) => r.json());
   const form = () => {
     const boundary = 'B0undary';
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="address"\r\n\r\naddr-1\r\n--${boundary}\r\nContent-Disposition: form-data; name="signature_type"\r\n\r\n2\r\n--${boundary}\r\nContent-Disposition: form-data; name="signature_img"; filename="s.png"\r\nContent-Type: image/png\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="address"\r\n\r\naddr-1\r\n--${boundary}\r\nContent-Disposition: form-data; name="signature_type"\r\n\r\n2\r\n--${boundary}\r\nContent-Disposition: form-data; name="signature_img"; filename="s.png"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
       PNG_1X1,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
     return { body, contentType: `multipart/form-data; boundary=${boundary}` };
   };
   const headersFor = (body: Buffer, overrides: Partial<Record<string, string>> = {}, secret = 's3cret') => {
-    const base = { nonce: overrides.nonce ?? Math.random().toString(36).slice(2), timestamp: overrides.timestamp ?? String(Math.floor(Date.now() / 1000)), contentMd5: overrides.md5 ?? xuperContentMd5(body) };
+    const base = {
+      nonce: overrides.nonce ?? Math.random().toString(36).slice(2),
+      timestamp: overrides.timestamp ?? String(Math.floor(Date.now() / 1000)),
+      contentMd5: overrides.md5 ?? xuperContentMd5(body),
+    };
     return {
       X_BXEO_APP_ID: 'app',
       X_BXEO_NONCE: base.nonce,

@@ -15,7 +15,9 @@ export class SandboxSigner {
   private constructor(private readonly ca: CertifiedKey) {}
 
   static async create(name: string): Promise<SandboxSigner> {
-    return new SandboxSigner(await createCa({ commonName: `${name} Sandbox CA`, organization: `${name} Sandbox`, keyAlgorithm: 'ECDSA-P256' }));
+    return new SandboxSigner(
+      await createCa({ commonName: `${name} Sandbox CA`, organization: `${name} Sandbox`, keyAlgorithm: 'ECDSA-P256' }),
+    );
   }
 
   get caPem(): string {
@@ -36,7 +38,9 @@ export class SandboxSigner {
     }
     let bytes = pdf;
     for (const placement of placements) {
-      bytes = (await signPdf(bytes, await key, { placement, image: { bytes: await image, mime: 'image/png' }, signerName: signer.name, reason })).pdf;
+      bytes = (
+        await signPdf(bytes, await key, { placement, image: { bytes: await image, mime: 'image/png' }, signerName: signer.name, reason })
+      ).pdf;
     }
     return bytes;
   }
@@ -55,7 +59,10 @@ export function newWebhookBehaviour(): WebhookBehaviour {
 }
 
 /** Listens on `host:port` (default 127.0.0.1, any free port); `close` also ends open connections. */
-export async function serve(handler: http.RequestListener, options: { host?: string; port?: number } = {}): Promise<{ base: string; close(): Promise<void> }> {
+export async function serve(
+  handler: http.RequestListener,
+  options: { host?: string; port?: number } = {},
+): Promise<{ base: string; close(): Promise<void> }> {
   const server = http.createServer(handler);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -76,12 +83,26 @@ export async function serve(handler: http.RequestListener, options: { host?: str
 }
 
 /** A provider's signing page at `<prefix>/<token>`: who signs, and a button to sign or decline as them. */
-export function signingPage<T>(app: Express, prefix: string, title: string, page: { find(token: string): T | undefined; describe(item: T): string; sign(item: T): Promise<void>; decline(item: T, reason: string): void }): void {
+export function signingPage<T>(
+  app: Express,
+  prefix: string,
+  title: string,
+  page: {
+    find(token: string): T | undefined;
+    describe(item: T): string;
+    sign(item: T): Promise<void>;
+    decline(item: T, reason: string): void;
+  },
+): void {
   app.get(`${prefix}/:token`, (req, res) => {
     const token = String(req.params.token);
     const item = page.find(token);
     if (!item) return res.status(404).send('Not found');
-    res.type('html').send(`<!doctype html><html><head><meta charset="utf-8"><title>${title} (sandbox)</title></head><body><h1>${title} (sandbox)</h1><p>${page.describe(item)}</p><form method="post" action="${prefix}/${token}/sign"><button>Sign</button></form><form method="post" action="${prefix}/${token}/decline"><input name="reason"><button>Decline</button></form></body></html>`);
+    res
+      .type('html')
+      .send(
+        `<!doctype html><html><head><meta charset="utf-8"><title>${title} (sandbox)</title></head><body><h1>${title} (sandbox)</h1><p>${page.describe(item)}</p><form method="post" action="${prefix}/${token}/sign"><button>Sign</button></form><form method="post" action="${prefix}/${token}/decline"><input name="reason"><button>Decline</button></form></body></html>`,
+      );
   });
   app.post(`${prefix}/:token/sign`, async (req, res) => {
     const item = page.find(String(req.params.token));

@@ -15,9 +15,16 @@ const md5Hex = (bytes: Buffer | string) => createHash('md5').update(bytes).diges
 function multipart(fields: Record<string, string>, image?: { bytes: Buffer; name?: string; type?: string }) {
   const boundary = '----WebKitFormBoundaryyb1zYhTI38xpQxBK';
   const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  for (const [name, value] of Object.entries(fields))
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   if (image) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="signature_img"; filename="${image.name ?? 'seal.png'}"\r\nContent-Type: ${image.type ?? 'image/png'}\r\n\r\n`), image.bytes, Buffer.from('\r\n'));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="signature_img"; filename="${image.name ?? 'seal.png'}"\r\nContent-Type: ${image.type ?? 'image/png'}\r\n\r\n`,
+      ),
+      image.bytes,
+      Buffer.from('\r\n'),
+    );
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -37,8 +44,17 @@ function headersFor(body: Buffer, o: Overrides = {}): Record<string, string> {
   const nonce = o.nonce ?? randomUUID();
   const timestamp = o.timestamp ?? String(Math.floor(Date.now() / 1000));
   const contentMd5 = o.contentMd5 ?? md5Hex(body);
-  const sign = createHmac('sha256', o.secret ?? SECRET).update(['POST', PATH, appId, nonce, timestamp, contentMd5].join('\n')).digest('hex');
-  return { X_BXEO_APP_ID: appId, X_BXEO_NONCE: nonce, X_BXEO_TIMESTAMP: timestamp, X_BXEO_CONTENTMD5: contentMd5, X_BXEO_SIGNTYPE: o.signType ?? 'HMAC-SHA256', X_BXEO_SIGN: sign };
+  const sign = createHmac('sha256', o.secret ?? SECRET)
+    .update(['POST', PATH, appId, nonce, timestamp, contentMd5].join('\n'))
+    .digest('hex');
+  return {
+    X_BXEO_APP_ID: appId,
+    X_BXEO_NONCE: nonce,
+    X_BXEO_TIMESTAMP: timestamp,
+    X_BXEO_CONTENTMD5: contentMd5,
+    X_BXEO_SIGNTYPE: o.signType ?? 'HMAC-SHA256',
+    X_BXEO_SIGN: sign,
+  };
 }
 
 describe('xuper sandbox', () => {
@@ -52,7 +68,11 @@ describe('xuper sandbox', () => {
   afterAll(() => sandbox?.close());
 
   const send = async (form: { body: Buffer; contentType: string }, headers: Record<string, string>, body = form.body) => {
-    const response = await fetch(`${sandbox.url}${PATH}`, { method: 'POST', body, headers: { ...headers, 'Content-Type': form.contentType } });
+    const response = await fetch(`${sandbox.url}${PATH}`, {
+      method: 'POST',
+      body,
+      headers: { ...headers, 'Content-Type': form.contentType },
+    });
     expect(response.status).toBe(200);
     return (await response.json()) as { code: number; msg: string; data: any };
   };
@@ -61,9 +81,18 @@ describe('xuper sandbox', () => {
     const form = multipart({ address: 'user-address-1', signature_type: '2' }, { bytes: png });
     const before = sandbox.requests;
     const answer = await send(form, headersFor(form.body));
-    expect(answer).toEqual({ code: 0, msg: 'Success', data: { signature_id: expect.stringMatching(/^[A-Za-z0-9]{8}$/), img_url: expect.any(String) } });
+    expect(answer).toEqual({
+      code: 0,
+      msg: 'Success',
+      data: { signature_id: expect.stringMatching(/^[A-Za-z0-9]{8}$/), img_url: expect.any(String) },
+    });
     expect(sandbox.requests).toBe(before + 1);
-    expect(sandbox.seals.at(-1)).toEqual({ signature_id: answer.data.signature_id, address: 'user-address-1', signature_type: '2', imageSha256: createHash('sha256').update(png).digest('hex') });
+    expect(sandbox.seals.at(-1)).toEqual({
+      signature_id: answer.data.signature_id,
+      address: 'user-address-1',
+      signature_type: '2',
+      imageSha256: createHash('sha256').update(png).digest('hex'),
+    });
 
     const url = new URL(answer.data.img_url);
     expect(url.origin).toBe(sandbox.url);

@@ -42,11 +42,21 @@ describe('two API instances and a converter worker, as processes', () => {
 
   it('a Signature created on A: a control on B sees a stamp made through A within 100 ms of its acknowledgement', async () => {
     const sealId = (await b.json('/seals')).body.entities.find((seal: any) => seal.name === '示范大学公章').id;
-    const signature = (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 120, page: 1, signer: { account: 'zhaoliu', name: '赵六' } }] }))).body.entities[0];
-    const control = await subscribe(wsUrl(b, `/signature/${signature.id}/events?ticket=${encodeURIComponent(await ticketFor(b, signature.id, 'zhaoliu'))}`));
+    const signature = (
+      await a.json(
+        '/signature',
+        jsonInit('POST', { file: pdfId, seals: [{ x: 100, y: 120, page: 1, signer: { account: 'zhaoliu', name: '赵六' } }] }),
+      )
+    ).body.entities[0];
+    const control = await subscribe(
+      wsUrl(b, `/signature/${signature.id}/events?ticket=${encodeURIComponent(await ticketFor(b, signature.id, 'zhaoliu'))}`),
+    );
     expect((await control.next()).signature.version).toBe(signature.version);
 
-    const stamped = await a.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket: await ticketFor(a, signature.id, 'zhaoliu'), sealId, version: signature.version }, { auth: false }));
+    const stamped = await a.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { ticket: await ticketFor(a, signature.id, 'zhaoliu'), sealId, version: signature.version }, { auth: false }),
+    );
     const acknowledged = performance.now();
     expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
     const seen = await control.until((m) => m.signature?.seals?.[0]?.state === 'signed', 5000);
@@ -62,7 +72,11 @@ describe('two API instances and a converter worker, as processes', () => {
 
     const exported = await a.api('/export/pdf', jsonInit('POST', { template: 'cluster-notice', data: { name: '张三' } }));
     expect(exported.status).toBe(200);
-    expect(Buffer.from(await exported.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      Buffer.from(await exported.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     expect(worker.output()).toMatch(/"msg":"converted"/);
     expect((await a.json('/readyz')).body.entities[0].checks.converters).toMatchObject({ ok: true, seen: ['conv-1'] });
   }, 200_000);

@@ -15,11 +15,20 @@ const failure = (env: Record<string, string>) => {
 
 describe('configuration of several instances', () => {
   it('keeps the embedded defaults when nothing is set', () => {
-    expect(loadConfig({}).scale).toMatchObject({ databaseUrl: null, redisUrl: null, blobStore: 'local', redisPrefix: 'sigsvc:', convertAttempts: 3, drainTimeoutMs: 10_000 });
+    expect(loadConfig({}).scale).toMatchObject({
+      databaseUrl: null,
+      redisUrl: null,
+      blobStore: 'local',
+      redisPrefix: 'sigsvc:',
+      convertAttempts: 3,
+      drainTimeoutMs: 10_000,
+    });
   });
 
   it('switches to PostgreSQL blobs with DATABASE_URL, and validates every new variable by name', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/sig', REDIS_URL: 'redis://r:6379', INSTANCE_ID: 'api-1', ...SHARED_SECRETS }).scale).toMatchObject({ blobStore: 'postgres', instanceId: 'api-1' });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://u@db:5432/sig', REDIS_URL: 'redis://r:6379', INSTANCE_ID: 'api-1', ...SHARED_SECRETS }).scale,
+    ).toMatchObject({ blobStore: 'postgres', instanceId: 'api-1' });
     expect(failure({ DATABASE_URL: 'mysql://db/sig', ...SHARED_SECRETS })).toBe('DATABASE_URL');
     expect(failure({ DATABASE_URL: 'postgres://db/sig' })).toBe('SEAL_MASTER_KEY');
     expect(failure({ DATABASE_URL: 'postgres://db/sig', SEAL_MASTER_KEY: SHARED_SECRETS.SEAL_MASTER_KEY })).toBe('TICKET_SECRET');
@@ -33,7 +42,12 @@ describe('configuration of several instances', () => {
   });
 
   it('npm run worker without REDIS_URL exits 78 naming it', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/worker.ts'], { cwd: REPO_ROOT, env: { ...process.env, REDIS_URL: '' }, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, REDIS_URL: '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(result.status).toBe(78);
     expect(result.stderr).toContain('Invalid configuration: REDIS_URL');
   });

@@ -39,21 +39,31 @@ describe('conversions as durable jobs (BullMQ)', () => {
     workers.push(started);
     return started;
   };
-  const docxTemplate = async (paragraphs: string[]) => (await uploadFile(api, docxOf(paragraphs), 'form.docx')).body.entities[0].uri as string;
+  const docxTemplate = async (paragraphs: string[]) =>
+    (await uploadFile(api, docxOf(paragraphs), 'form.docx')).body.entities[0].uri as string;
   const exportPdf = (template: string) => api.api('/export/pdf', jsonInit('POST', { template: new URL(template).pathname, data: {} }));
   const longDocument = Array.from({ length: 2500 }, (_, i) => `第 ${i} 段：申请人因病请假，特此证明。`);
   /** Resolves with the worker name when a job starts converting. */
-  const nextStart = () => new Promise<string>((resolve) => events.once('progress', ({ data }) => resolve((data as { worker: string }).worker)));
+  const nextStart = () =>
+    new Promise<string>((resolve) => events.once('progress', ({ data }) => resolve((data as { worker: string }).worker)));
 
-  it('converts on a worker process (which reports the start of the job) and /readyz names the converter workers it has seen', { timeout: 300_000 }, async () => {
-    await worker('conv-1');
-    const response = await exportPdf(await docxTemplate(['请假申请表', '申请人：张三']));
-    expect(response.status).toBe(200);
-    expect(Buffer.from(await response.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
-    const ready = await api.json('/readyz');
-    expect(ready.status).toBe(200);
-    expect(ready.body.entities[0].checks.converters).toMatchObject({ ok: true, seen: ['conv-1'] });
-  });
+  it(
+    'converts on a worker process (which reports the start of the job) and /readyz names the converter workers it has seen',
+    { timeout: 300_000 },
+    async () => {
+      await worker('conv-1');
+      const response = await exportPdf(await docxTemplate(['请假申请表', '申请人：张三']));
+      expect(response.status).toBe(200);
+      expect(
+        Buffer.from(await response.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ).toBe('%PDF-');
+      const ready = await api.json('/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body.entities[0].checks.converters).toMatchObject({ ok: true, seen: ['conv-1'] });
+    },
+  );
 
   it('a worker killed with SIGKILL mid-job: the job completes on a second worker', async () => {
     const first = await worker('conv-victim');
@@ -66,7 +76,11 @@ describe('conversions as durable jobs (BullMQ)', () => {
     const second = await worker('conv-rescuer');
     const response = await pending;
     expect(response.status).toBe(200);
-    expect(Buffer.from(await response.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      Buffer.from(await response.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     expect(second.output()).toMatch(/"msg":"converted"/);
   }, 300_000);
 

@@ -19,7 +19,10 @@ function expectSingleChain(signature: any, sealCount: number) {
   expect(signature.seals.every((seal: any) => seal.state === 'signed' && seal.signature)).toBe(true);
   const revisions = signature.revisions as Array<{ fileId: string; sealIndex?: number }>;
   expect(revisions).toHaveLength(sealCount + 1);
-  const stamped = revisions.slice(1).map((revision) => revision.sealIndex).sort((x, y) => x! - y!);
+  const stamped = revisions
+    .slice(1)
+    .map((revision) => revision.sealIndex)
+    .sort((x, y) => x! - y!);
   expect(stamped).toEqual(Array.from({ length: sealCount }, (_, i) => i));
   expect(new Set(revisions.map((revision) => revision.fileId)).size).toBe(revisions.length);
 }
@@ -40,8 +43,15 @@ describe('two API instances on PostgreSQL + Redis under failure', () => {
   });
   afterAll(() => cluster?.stop());
 
-  const slot = (i: number) => ({ x: 60 + (i % 4) * 120, y: 120 + Math.floor(i / 4) * 130, page: 1, signer: { account: 'zhaoliu', name: '赵六' } });
-  const create = async (seals: number) => (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: Array.from({ length: seals }, (_, i) => slot(i)) }))).body.entities[0];
+  const slot = (i: number) => ({
+    x: 60 + (i % 4) * 120,
+    y: 120 + Math.floor(i / 4) * 130,
+    page: 1,
+    signer: { account: 'zhaoliu', name: '赵六' },
+  });
+  const create = async (seals: number) =>
+    (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: Array.from({ length: seals }, (_, i) => slot(i)) }))).body
+      .entities[0];
   /**
    * A signer's stamp names the version of the document it was shown; when another seal lands first
    * (409 DOCUMENT_CHANGED) the signer is shown the new revision and stamps again.
@@ -58,7 +68,9 @@ describe('two API instances on PostgreSQL + Redis under failure', () => {
 
   it('a stamp made through A reaches a control connected to B within 100 ms of its acknowledgement', async () => {
     const signature = await create(1);
-    const control = await subscribe(`${b.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(await ticketFor(b, signature.id, 'zhaoliu'))}`);
+    const control = await subscribe(
+      `${b.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(await ticketFor(b, signature.id, 'zhaoliu'))}`,
+    );
     await control.next();
     const stamped = await stamp(a, signature.id, 0);
     const acknowledged = performance.now();
@@ -80,7 +92,10 @@ describe('two API instances on PostgreSQL + Redis under failure', () => {
     const signature = await create(8);
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => stamp(i % 2 ? b : a, signature.id, i)));
     expect(results.filter((r) => r.status >= 500)).toEqual([]);
-    expect(results.map((r) => r.status), JSON.stringify(results.filter((r) => r.status !== 200).map((r) => r.body))).toEqual(results.map(() => 200));
+    expect(
+      results.map((r) => r.status),
+      JSON.stringify(results.filter((r) => r.status !== 200).map((r) => r.body)),
+    ).toEqual(results.map(() => 200));
     const final = (await a.json(`/signature/${signature.id}`)).body.entities[0];
     expectSingleChain(final, 8);
     // The stored PDF carries eight valid signatures, each matched to its seal.
@@ -124,15 +139,18 @@ async function freePort(): Promise<number> {
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   await until(
-    () => new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    }),
+    () =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      }),
     (up) => up,
     10_000,
     50,
@@ -168,14 +186,21 @@ describe('Redis restarted mid-run', () => {
     redis.kill('SIGKILL');
     await sleep(200);
     // Durable writes do not depend on Redis.
-    const during = await a.json(`/signature/${signature.id}`, jsonInit('POST', { seals: [{ index: 0, description: 'while Redis was down' }] }));
+    const during = await a.json(
+      `/signature/${signature.id}`,
+      jsonInit('POST', { seals: [{ index: 0, description: 'while Redis was down' }] }),
+    );
     expect(during.status).toBe(200);
     expect((await b.json('/readyz')).status).toBe(503);
 
     redis = await startRedis(port);
     const caught = await control.until((m) => m.signature?.seals?.[0]?.description === 'while Redis was down', 15_000);
     expect(caught.at(-1).signature.version).toBe(2);
-    await until(async () => (await b.json('/readyz')).status, (status) => status === 200, 15_000);
+    await until(
+      async () => (await b.json('/readyz')).status,
+      (status) => status === 200,
+      15_000,
+    );
 
     // And live push works again.
     await a.json(`/signature/${signature.id}`, jsonInit('POST', { seals: [{ index: 0, description: 'after' }] }));
@@ -208,11 +233,28 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
     const sealId = (await call(b.url, '/seals')).body.entities.find((seal: any) => seal.name === '示范大学公章').id;
     const signatures: string[] = [];
     for (let i = 0; i < 30; i++) {
-      signatures.push((await call(b.url, '/signature', { method: 'POST', body: JSON.stringify({ file: pdfId, seals: [{ x: 100, y: 100, page: 1, signer: { account: 'zhaoliu' } }] }) })).body.entities[0].id);
+      signatures.push(
+        (
+          await call(b.url, '/signature', {
+            method: 'POST',
+            body: JSON.stringify({ file: pdfId, seals: [{ x: 100, y: 100, page: 1, signer: { account: 'zhaoliu' } }] }),
+          })
+        ).body.entities[0].id,
+      );
     }
-    const tickets = await Promise.all(signatures.map(async (id) => (await call(b.url, `/signature/${id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu' }) })).body.entities[0].ticket as string));
-    const versions = await Promise.all(signatures.map(async (id) => (await call(b.url, `/signature/${id}`)).body.entities[0].version as number));
-    const control = await subscribe(`${a.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`);
+    const tickets = await Promise.all(
+      signatures.map(
+        async (id) =>
+          (await call(b.url, `/signature/${id}/tickets`, { method: 'POST', body: JSON.stringify({ account: 'zhaoliu' }) })).body.entities[0]
+            .ticket as string,
+      ),
+    );
+    const versions = await Promise.all(
+      signatures.map(async (id) => (await call(b.url, `/signature/${id}`)).body.entities[0].version as number),
+    );
+    const control = await subscribe(
+      `${a.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`,
+    );
     await control.next();
     const closed = new Promise<number>((resolve) => control.ws.once('close', (code) => resolve(code)));
 
@@ -220,7 +262,12 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
     let answered = 0;
     const killed = new Promise<void>((resolve) => {
       const stamps = signatures.map((id, i) =>
-        call(a.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId, version: versions[i] }) }, false).then(
+        call(
+          a.url,
+          `/sign/${id}/seals/0`,
+          { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId, version: versions[i] }) },
+          false,
+        ).then(
           (result) => {
             if (result.status === 200) acknowledged.add(id);
             if (++answered === 8) {
@@ -245,7 +292,12 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
       let current = (await call(b.url, `/signature/${id}`)).body.entities[0];
       if (acknowledged.has(id)) expect(current.seals[0].state).toBe('signed');
       if (current.seals[0].state !== 'signed') {
-        const again = await call(b.url, `/sign/${id}/seals/0`, { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId, version: current.version }) }, false);
+        const again = await call(
+          b.url,
+          `/sign/${id}/seals/0`,
+          { method: 'POST', body: JSON.stringify({ ticket: tickets[i], sealId, version: current.version }) },
+          false,
+        );
         expect(again.status, JSON.stringify(again.body)).toBe(200);
         retried++;
         current = (await call(b.url, `/signature/${id}`)).body.entities[0];
@@ -255,7 +307,9 @@ describe('kill -9 of an API instance in the middle of stamping', () => {
     expect(retried).toBeGreaterThan(0);
 
     // The control, reconnecting (to B), is shown the true state.
-    const reconnected = await subscribe(`${b.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`);
+    const reconnected = await subscribe(
+      `${b.url.replace('http', 'ws')}/signature/${signatures[29]}/events?ticket=${encodeURIComponent(tickets[29])}`,
+    );
     expect((await reconnected.next()).signature.seals[0].state).toBe('signed');
     reconnected.ws.close();
   }, 300_000);

@@ -20,7 +20,8 @@ describe('live push across instances (PostgreSQL + Redis)', () => {
   });
   afterAll(() => cluster?.stop());
 
-  const create = async (on: TestService, seals: object[] = [{}, {}]) => (await on.json('/signature', jsonInit('POST', { file: pdfId, seals }))).body.entities[0];
+  const create = async (on: TestService, seals: object[] = [{}, {}]) =>
+    (await on.json('/signature', jsonInit('POST', { file: pdfId, seals }))).body.entities[0];
 
   it('a socket on B sees an S2 made through A within 100 ms of its acknowledgement', async () => {
     const signature = await create(a);
@@ -39,13 +40,17 @@ describe('live push across instances (PostgreSQL + Redis)', () => {
     watcher.ws.close();
   });
 
-  it('keeps a Signature\'s versions in order on every socket when writes alternate between instances', async () => {
+  it("keeps a Signature's versions in order on every socket when writes alternate between instances", async () => {
     const signature = await create(a);
     const onA = await subscribe(`${a.url.replace('http', 'ws')}/signature/${signature.id}/events`, auth);
     const onB = await subscribe(`${b.url.replace('http', 'ws')}/signature/${signature.id}/events`, auth);
     const writes = Array.from({ length: 20 }, (_, i) => i);
     // Concurrent, unconditional S2s through both instances; each instance serialises its own.
-    const results = await Promise.all(writes.map((i) => (i % 2 ? b : a).json(`/signature/${signature.id}`, jsonInit('POST', { seals: [{ index: i % 2, description: `w${i}` }] }))));
+    const results = await Promise.all(
+      writes.map((i) =>
+        (i % 2 ? b : a).json(`/signature/${signature.id}`, jsonInit('POST', { seals: [{ index: i % 2, description: `w${i}` }] })),
+      ),
+    );
     expect(results.every((r) => r.status === 200 || r.body.ecode === 'VERSION_CONFLICT')).toBe(true);
     const final = (await a.json(`/signature/${signature.id}`)).body.entities[0];
     for (const socket of [onA, onB]) {

@@ -24,7 +24,12 @@ describe('two instances with one REDIS_URL', () => {
   let b: TestService;
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ RATE_LIMIT_ANONYMOUS: `${BUDGET}/60`, DIGEST_CODE: DIGEST.code, DIGEST_DOMAIN: DIGEST.domain, DIGEST_SECRET: DIGEST.secret });
+    cluster = await startTestCluster({
+      RATE_LIMIT_ANONYMOUS: `${BUDGET}/60`,
+      DIGEST_CODE: DIGEST.code,
+      DIGEST_DOMAIN: DIGEST.domain,
+      DIGEST_SECRET: DIGEST.secret,
+    });
     a = await cluster.start('api-a');
     b = await cluster.start('api-b');
   });
@@ -52,12 +57,16 @@ describe('two instances with one REDIS_URL', () => {
   it('a ticket revoked on A is refused on B, and its live-push socket on B is closed (4003)', async () => {
     const pdfId = (await uploadFile(a, await makePdf('revoke'), 'r.pdf')).body.entities[0].id;
     const signature = (await a.json('/signature', jsonInit('POST', { file: pdfId, seals: [{}] }))).body.entities[0];
-    const { ticket, jti } = (await a.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三' }))).body.entities[0];
+    const { ticket, jti } = (await a.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三' })))
+      .body.entities[0];
     const events = await subscribe(`${b.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(ticket)}`);
     const closed = new Promise<number>((resolve) => events.ws.once('close', (code: number) => resolve(code)));
     expect((await a.json(`/signature/${signature.id}/tickets/${jti}`, { method: 'DELETE' })).status).toBe(200);
     expect(await Promise.race([closed, sleep(5000).then(() => 'still open after 5 s')])).toBe(4003);
-    expect(await b.json(`/signature/${signature.id}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } })).toMatchObject({ status: 401, body: { ecode: 'TICKET_REVOKED' } });
+    expect(await b.json(`/signature/${signature.id}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } })).toMatchObject({
+      status: 401,
+      body: { ecode: 'TICKET_REVOKED' },
+    });
   });
 });
 

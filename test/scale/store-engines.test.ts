@@ -9,7 +9,12 @@ import { type Db, isPostgres, openPostgres, openSqlite } from '../../src/store/d
 import { LocalBlobStore } from '../../src/store/blobs/local.js';
 import { PostgresBlobStore } from '../../src/store/blobs/postgres.js';
 import { NonceRepository } from '../../src/store/nonces.js';
-import { FlowAlreadyOpenError, ProviderAccountRepository, ProviderEventRepository, ProviderFlowRepository } from '../../src/store/provider-flows.js';
+import {
+  FlowAlreadyOpenError,
+  ProviderAccountRepository,
+  ProviderEventRepository,
+  ProviderFlowRepository,
+} from '../../src/store/provider-flows.js';
 import { SealRepository } from '../../src/store/seals.js';
 import { SignatureRepository } from '../../src/store/signatures.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -55,13 +60,31 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (engine) => {
   });
 
   async function insertFile(id = randomUUID()) {
-    await db.insertInto('files').values({ id, sha256: 'a'.repeat(64), name: 'x.pdf', size: 10, mime: 'application/pdf', create_time: Date.now(), last_modified: Date.now(), tags: '[]' }).execute();
+    await db
+      .insertInto('files')
+      .values({
+        id,
+        sha256: 'a'.repeat(64),
+        name: 'x.pdf',
+        size: 10,
+        mime: 'application/pdf',
+        create_time: Date.now(),
+        last_modified: Date.now(),
+        tags: '[]',
+      })
+      .execute();
     return id;
   }
 
   it('is the engine it claims to be, migrated once to the same schema', async () => {
     expect(isPostgres(db)).toBe(engine === 'postgres');
-    const names = (await db.selectFrom('kysely_migration' as any).select('name').orderBy('name').execute()).map((row: any) => row.name);
+    const names = (
+      await db
+        .selectFrom('kysely_migration' as any)
+        .select('name')
+        .orderBy('name')
+        .execute()
+    ).map((row: any) => row.name);
     expect(names.slice(0, 3)).toEqual(['0001-core', '0002-seals', '0003-provider-flows']);
     expect(names).toContain('0005-blobs');
   });
@@ -92,7 +115,10 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (engine) => {
   it('claims a Digest nonce once, even when both instances see it at the same moment', async () => {
     const nonce = `n-${randomUUID()}`;
     const now = Math.floor(Date.now() / 1000);
-    const claims = await Promise.all([new NonceRepository(db).claim(nonce, now + 600, now), new NonceRepository(other).claim(nonce, now + 600, now)]);
+    const claims = await Promise.all([
+      new NonceRepository(db).claim(nonce, now + 600, now),
+      new NonceRepository(other).claim(nonce, now + 600, now),
+    ]);
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await new NonceRepository(db).claim(nonce, now + 600, now)).toBe(false);
   });
@@ -101,7 +127,15 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (engine) => {
     const flows = new ProviderFlowRepository(db);
     const rivalFlows = new ProviderFlowRepository(other);
     const signatureId = randomUUID();
-    const input = { provider: 'esign', signatureId, sealIndex: 0, sealId: randomUUID(), account: 'zhaoliu', accountName: '赵六', baseUri: 'http://x/file/1' };
+    const input = {
+      provider: 'esign',
+      signatureId,
+      sealIndex: 0,
+      sealId: randomUUID(),
+      account: 'zhaoliu',
+      accountName: '赵六',
+      baseUri: 'http://x/file/1',
+    };
     const opened = await Promise.allSettled([flows.open(input), rivalFlows.open(input)]);
     expect(opened.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = opened.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -135,8 +169,27 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (engine) => {
   it('stores seals with their flags and JSON fields intact', async () => {
     const seals = new SealRepository(db);
     const id = randomUUID();
-    await seals.insert({ id, name: '公章', type: '公章', ownerKind: 'organization', owner: '示范大学', holders: ['zhaoliu'], imageFileId: randomUUID(), provider: 'local', certificatePem: 'PEM', chainPem: ['A'], keyAlgorithm: 'ECDSA-P256', providerRef: { a: 1 }, encryptedKey: 'enc' });
-    expect(await new SealRepository(other).get(id)).toMatchObject({ holders: ['zhaoliu'], chainPem: ['A'], providerRef: { a: 1 }, disabled: false });
+    await seals.insert({
+      id,
+      name: '公章',
+      type: '公章',
+      ownerKind: 'organization',
+      owner: '示范大学',
+      holders: ['zhaoliu'],
+      imageFileId: randomUUID(),
+      provider: 'local',
+      certificatePem: 'PEM',
+      chainPem: ['A'],
+      keyAlgorithm: 'ECDSA-P256',
+      providerRef: { a: 1 },
+      encryptedKey: 'enc',
+    });
+    expect(await new SealRepository(other).get(id)).toMatchObject({
+      holders: ['zhaoliu'],
+      chainPem: ['A'],
+      providerRef: { a: 1 },
+      disabled: false,
+    });
     expect((await seals.setDisabled(id, true))?.disabled).toBe(true);
     expect(await seals.encryptedKey(id)).toBe('enc');
     expect(typeof (await seals.get(id))!.createTime).toBe('number');

@@ -21,12 +21,17 @@ const noticeSchema = { title: '通知', type: 'object', required: ['text'], prop
 /** A TEMPLATES_DIR holding one shipped template (with its schema, seals and sample) marked trusted. */
 function shippedTemplatesDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpl-shipped-'));
-  for (const file of fs.readdirSync('templates').filter((name) => name.startsWith(`${SHIPPED}.`))) fs.copyFileSync(path.join('templates', file), path.join(dir, file));
+  for (const file of fs.readdirSync('templates').filter((name) => name.startsWith(`${SHIPPED}.`)))
+    fs.copyFileSync(path.join('templates', file), path.join(dir, file));
   fs.writeFileSync(path.join(dir, `${SHIPPED}.trusted`), '');
   return dir;
 }
 
-const textOf = (docx: Uint8Array) => new PizZip(docx).file('word/document.xml')!.asText().replace(/<[^>]+>/g, '');
+const textOf = (docx: Uint8Array) =>
+  new PizZip(docx)
+    .file('word/document.xml')!
+    .asText()
+    .replace(/<[^>]+>/g, '');
 
 describe.each(['sqlite', 'postgres'] as const)('the stored template catalogue on %s', (engine) => {
   let db: Db;
@@ -74,13 +79,22 @@ describe.each(['sqlite', 'postgres'] as const)('the stored template catalogue on
     await catalogue.save(SHIPPED, Buffer.from(docxOf(['新版请假单：{name}'])));
     const replaced = await catalogue.load(SHIPPED);
     expect(textOf(replaced.docx)).toContain('新版请假单');
-    expect(replaced).toMatchObject({ title: shipped.title, schema: shipped.schema, seals: shipped.seals, sample: shipped.sample, trusted: true });
+    expect(replaced).toMatchObject({
+      title: shipped.title,
+      schema: shipped.schema,
+      seals: shipped.seals,
+      sample: shipped.sample,
+      trusted: true,
+    });
   });
 
   it('a re-upload without a schema keeps the stored one and frees the replaced bytes, but never bytes a file still has', async () => {
     const first = Buffer.from(docxOf(['第一版：{text}']));
     await catalogue.save('circular', first, noticeSchema);
-    const twin = await files.putBytes(first, { name: 'twin.docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' });
+    const twin = await files.putBytes(first, {
+      name: 'twin.docx',
+      mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    });
     await ageBlobs();
     // The file with the same bytes goes; the template still has them.
     expect(await files.delete(twin.id)).toBe('deleted');
@@ -127,24 +141,43 @@ describe('templates uploaded on one instance, used on another (PostgreSQL)', () 
     expect(listed.body.entities.map((t: any) => t.name)).toEqual([SHIPPED, 'notice']);
     expect(textOf(new Uint8Array(await (await b.api('/templates/notice')).arrayBuffer()))).toContain('通知：{text}');
 
-    const filled = await b.api('/export/docx', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template: 'notice', data: { text: '明日停课' } }) });
+    const filled = await b.api('/export/docx', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template: 'notice', data: { text: '明日停课' } }),
+    });
     expect(filled.status).toBe(200);
     expect(textOf(new Uint8Array(await filled.arrayBuffer()))).toContain('通知：明日停课');
-    const refused = await b.json('/export/docx', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template: 'notice', data: {} }) });
+    const refused = await b.json('/export/docx', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template: 'notice', data: {} }),
+    });
     expect(refused.body.ecode).toBe('TEMPLATE_DATA_INVALID');
 
     const sample = JSON.parse(fs.readFileSync(path.join(templatesDir, `${SHIPPED}.sample.json`), 'utf8'));
     for (const on of [a, b]) {
-      const shipped = await on.api('/export/docx', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template: SHIPPED, data: sample }) });
+      const shipped = await on.api('/export/docx', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ template: SHIPPED, data: sample }),
+      });
       expect(shipped.status).toBe(200);
     }
   });
 
   it('a re-upload on B is what A fills next', async () => {
     expect((await put(b, 'notice', docxOf(['公告：{text}']))).status).toBe(200);
-    const filled = await a.api('/export/docx', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template: 'notice', data: { text: '放假' } }) });
+    const filled = await a.api('/export/docx', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template: 'notice', data: { text: '放假' } }),
+    });
     expect(textOf(new Uint8Array(await filled.arrayBuffer()))).toContain('公告：放假');
     // The schema sent with the first upload still applies.
-    expect((await a.json('/templates')).body.entities.find((t: any) => t.name === 'notice')).toMatchObject({ title: '通知', hasSchema: true });
+    expect((await a.json('/templates')).body.entities.find((t: any) => t.name === 'notice')).toMatchObject({
+      title: '通知',
+      hasSchema: true,
+    });
   });
 });

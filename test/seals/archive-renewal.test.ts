@@ -20,7 +20,10 @@ function documentTimestamps(pdf: Uint8Array): Array<{ signed: Buffer; token: Buf
   for (let m = dict.exec(text); m; m = dict.exec(text)) {
     const [gapStart, gapEnd, tail] = [Number(m[1]), Number(m[2]), Number(m[3])];
     const hex = text.slice(gapStart + 1, gapEnd - 1).replace(/(00)+$/, '');
-    found.push({ signed: Buffer.concat([pdf.subarray(0, gapStart), pdf.subarray(gapEnd, gapEnd + tail)]), token: Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex') });
+    found.push({
+      signed: Buffer.concat([pdf.subarray(0, gapStart), pdf.subarray(gapEnd, gapEnd + tail)]),
+      token: Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex'),
+    });
   }
   return found;
 }
@@ -78,7 +81,9 @@ describe('archive renewal of B-LTA documents', () => {
     expect(report.valid).toBe(true);
     expect(report.signatures).toHaveLength(3);
     expect(report.signatures[0]).toMatchObject({ modifiedAfterSigning: false, revocation: { status: 'good', source: 'embedded OCSP' } });
-    expect(report.signatures.slice(1).map((s: { subFilter: string; valid: boolean; trusted: boolean }) => [s.subFilter, s.valid, s.trusted])).toEqual([
+    expect(
+      report.signatures.slice(1).map((s: { subFilter: string; valid: boolean; trusted: boolean }) => [s.subFilter, s.valid, s.trusted]),
+    ).toEqual([
       ['ETSI.RFC3161', true, true],
       ['ETSI.RFC3161', true, true],
     ]);
@@ -90,7 +95,21 @@ describe('archive renewal of B-LTA documents', () => {
     for (const [i, stamp] of stamps.entries()) {
       fs.writeFileSync(path.join(dir, `signed-${i}.bin`), stamp.signed);
       fs.writeFileSync(path.join(dir, `token-${i}.der`), stamp.token);
-      const verified = execFileSync('openssl', ['ts', '-verify', '-data', path.join(dir, `signed-${i}.bin`), '-in', path.join(dir, `token-${i}.der`), '-token_in', '-CAfile', path.join(dir, 'tsa.pem')], { encoding: 'utf8' });
+      const verified = execFileSync(
+        'openssl',
+        [
+          'ts',
+          '-verify',
+          '-data',
+          path.join(dir, `signed-${i}.bin`),
+          '-in',
+          path.join(dir, `token-${i}.der`),
+          '-token_in',
+          '-CAfile',
+          path.join(dir, 'tsa.pem'),
+        ],
+        { encoding: 'utf8' },
+      );
       expect(verified).toMatch(/Verification: OK/);
     }
   });
@@ -112,7 +131,14 @@ describe('archive renewal on two instances sharing PostgreSQL', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     // One public address for both (as behind a load balancer): file uris resolve on either instance.
-    const env = { DATABASE_URL: database.url, ...SHARED_SECRETS, PUBLIC_URL: 'http://archive.invalid', LTV: 'true', LTV_RENEWAL_HORIZON_DAYS: '60', LTV_RENEWAL_INTERVAL_MS: '3600000' };
+    const env = {
+      DATABASE_URL: database.url,
+      ...SHARED_SECRETS,
+      PUBLIC_URL: 'http://archive.invalid',
+      LTV: 'true',
+      LTV_RENEWAL_HORIZON_DAYS: '60',
+      LTV_RENEWAL_INTERVAL_MS: '3600000',
+    };
     first = await startWithTsa(env);
     second = await startTestService({ ...env, TSA_URL: first.tsa.url, TRUST_ANCHORS: path.join(first.dir, 'tsa.pem') });
   }, 400_000);

@@ -26,13 +26,21 @@ describe('the in-process RFC 3161 TSA', () => {
   it('answers openssl ts -query with a reply openssl ts -verify accepts, nonce and certificate included', async () => {
     fs.writeFileSync(file('data.txt'), 'archived document bytes');
     execFileSync('openssl', ['ts', '-query', '-data', file('data.txt'), '-sha256', '-cert', '-out', file('q.tsq')]);
-    const response = await fetch(tsa.url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: fs.readFileSync(file('q.tsq')) });
+    const response = await fetch(tsa.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query' },
+      body: fs.readFileSync(file('q.tsq')),
+    });
     expect(response.headers.get('content-type')).toBe('application/timestamp-reply');
     fs.writeFileSync(file('r.tsr'), Buffer.from(await response.arrayBuffer()));
     const text = execFileSync('openssl', ['ts', '-reply', '-in', file('r.tsr'), '-text'], { encoding: 'utf8' });
     expect(text).toMatch(/Status: Granted/);
     expect(text).toMatch(/Nonce: 0x/);
-    const verified = execFileSync('openssl', ['ts', '-verify', '-queryfile', file('q.tsq'), '-in', file('r.tsr'), '-CAfile', file('tsa.pem')], { encoding: 'utf8' });
+    const verified = execFileSync(
+      'openssl',
+      ['ts', '-verify', '-queryfile', file('q.tsq'), '-in', file('r.tsr'), '-CAfile', file('tsa.pem')],
+      { encoding: 'utf8' },
+    );
     expect(verified).toMatch(/Verification: OK/);
     // Our client accepts it too (same imprint, same nonce).
     expect((await requestTimestamp(new Uint8Array([1, 2, 3]), { url: tsa.url })).length).toBeGreaterThan(100);
@@ -40,7 +48,12 @@ describe('the in-process RFC 3161 TSA', () => {
 
   it('rejects an unknown policy and garbage; only POSTed queries', async () => {
     const reply = async (body: Uint8Array) => {
-      fs.writeFileSync(file('x.tsr'), Buffer.from(await (await fetch(tsa.url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body })).arrayBuffer()));
+      fs.writeFileSync(
+        file('x.tsr'),
+        Buffer.from(
+          await (await fetch(tsa.url, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body })).arrayBuffer(),
+        ),
+      );
       return execFileSync('openssl', ['ts', '-reply', '-in', file('x.tsr'), '-text'], { encoding: 'utf8' });
     };
     execFileSync('openssl', ['ts', '-query', '-digest', 'aa'.repeat(32), '-sha256', '-tspolicy', '1.2.3.9', '-out', file('p.tsq')]);

@@ -19,38 +19,47 @@ describe('a B-LTA file in the browser, offline', () => {
     // Renewed once: a seal, its DSS, and two document timestamps.
     expect((await service.archives!.runOnce()).get(signature.id)).toBe('renewed');
     pdf = await currentPdf(service, signature.id);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
     await running?.stop();
   });
 
-  it('is valid, its certificate not revoked according to the embedded OCSP answer, with no request made', { timeout: 180_000 }, async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
-    const page = await context.newPage();
-    const verifierLoaded = page.waitForResponse((response) => response.url().endsWith('/plugin-ui/infoplus-signature-verifier.js') && response.ok());
-    await page.goto(`${service.url}/verify`);
-    await page.waitForSelector('html[data-ready="true"]');
-    await verifierLoaded;
+  it(
+    'is valid, its certificate not revoked according to the embedded OCSP answer, with no request made',
+    { timeout: 180_000 },
+    async () => {
+      const context = await browser.newContext({ locale: 'zh-CN' });
+      const page = await context.newPage();
+      const verifierLoaded = page.waitForResponse(
+        (response) => response.url().endsWith('/plugin-ui/infoplus-signature-verifier.js') && response.ok(),
+      );
+      await page.goto(`${service.url}/verify`);
+      await page.waitForSelector('html[data-ready="true"]');
+      await verifierLoaded;
 
-    // From here on nothing leaves the page: every request is recorded and refused.
-    const requests: string[] = [];
-    await context.route('**/*', (route) => {
-      requests.push(route.request().url());
-      return route.abort();
-    });
-    await context.setOffline(true);
-    await page.setInputFiles('#verify-file', { name: 'archived.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
-    await page.waitForSelector('#verify-overall', { timeout: 120_000 });
-    expect(await page.getAttribute('#verify-overall', 'data-valid')).toBe('true');
-    const text = (await page.textContent('#verify-results')) ?? '';
-    // The seal (印章 1) is judged from the DSS; the document timestamps after it follow.
-    const seal = text.slice(text.indexOf('印章 1'), text.indexOf('印章 2'));
-    expect(seal).toContain('(REVOCATION_GOOD)');
-    expect(seal).not.toContain('未检查吊销状态');
-    expect(text.match(/Test TSA ✔ 有效且可信/g)).toHaveLength(2);
-    expect(requests).toEqual([]);
-    await context.close();
-  });
+      // From here on nothing leaves the page: every request is recorded and refused.
+      const requests: string[] = [];
+      await context.route('**/*', (route) => {
+        requests.push(route.request().url());
+        return route.abort();
+      });
+      await context.setOffline(true);
+      await page.setInputFiles('#verify-file', { name: 'archived.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
+      await page.waitForSelector('#verify-overall', { timeout: 120_000 });
+      expect(await page.getAttribute('#verify-overall', 'data-valid')).toBe('true');
+      const text = (await page.textContent('#verify-results')) ?? '';
+      // The seal (印章 1) is judged from the DSS; the document timestamps after it follow.
+      const seal = text.slice(text.indexOf('印章 1'), text.indexOf('印章 2'));
+      expect(seal).toContain('(REVOCATION_GOOD)');
+      expect(seal).not.toContain('未检查吊销状态');
+      expect(text.match(/Test TSA ✔ 有效且可信/g)).toHaveLength(2);
+      expect(requests).toEqual([]);
+      await context.close();
+    },
+  );
 });

@@ -36,11 +36,18 @@ describe('PAdES B-LT and B-LTA', () => {
   });
 
   it('stamps a seal with DSS and a document timestamp that pdfsig and our verifier accept', { timeout: 240_000 }, async () => {
-    const seal = (await service.json('/seals', jsonInit('POST', { name: '学籍专用章', type: '公章', owner: '示范大学', holders: ['zhaoliu'] }))).body.entities[0];
+    const seal = (
+      await service.json('/seals', jsonInit('POST', { name: '学籍专用章', type: '公章', owner: '示范大学', holders: ['zhaoliu'] }))
+    ).body.entities[0];
     const file = (await uploadFile(service, await onePagePdf(), 'cert.pdf')).body.entities[0];
-    const signature = (await service.json('/signature', jsonInit('POST', { file: file.id, seals: [{ placeHolder: 'SEAL-HERE' }] }))).body.entities[0];
-    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
-    const stamped = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: seal.id, version: signature.version }, { auth: false }));
+    const signature = (await service.json('/signature', jsonInit('POST', { file: file.id, seals: [{ placeHolder: 'SEAL-HERE' }] }))).body
+      .entities[0];
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body
+      .entities[0].ticket;
+    const stamped = await service.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { ticket, sealId: seal.id, version: signature.version }, { auth: false }),
+    );
     expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
     const after = (await service.json(`/signature/${signature.id}`)).body.entities[0];
     expect(after.seals[0].algorithm).toMatch(/PAdES-B-LTA/);
@@ -68,12 +75,30 @@ describe('PAdES B-LT and B-LTA', () => {
     const hex = text2.slice(gapStart + 1, gapEnd - 1).replace(/(00)+$/, '');
     fs.writeFileSync(path.join(dir, 'token.der'), Buffer.from(hex.length % 2 ? `${hex}0` : hex, 'hex'));
     const { execFileSync } = await import('node:child_process');
-    const verified = execFileSync('openssl', ['ts', '-verify', '-data', path.join(dir, 'signed.bin'), '-in', path.join(dir, 'token.der'), '-token_in', '-CAfile', path.join(dir, 'tsa.pem')], { encoding: 'utf8' });
+    const verified = execFileSync(
+      'openssl',
+      [
+        'ts',
+        '-verify',
+        '-data',
+        path.join(dir, 'signed.bin'),
+        '-in',
+        path.join(dir, 'token.der'),
+        '-token_in',
+        '-CAfile',
+        path.join(dir, 'tsa.pem'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(verified).toMatch(/Verification: OK/);
 
     const report = (await service.json(`/signature/${signature.id}/verify`)).body.entities[0];
     expect(report.valid).toBe(true);
-    expect(report.signatures[0]).toMatchObject({ timestamped: true, modifiedAfterSigning: false, revocation: { status: 'good', source: 'embedded OCSP' } });
+    expect(report.signatures[0]).toMatchObject({
+      timestamped: true,
+      modifiedAfterSigning: false,
+      revocation: { status: 'good', source: 'embedded OCSP' },
+    });
     expect(report.signatures[1]).toMatchObject({ subFilter: 'ETSI.RFC3161', valid: true, trusted: true });
     expect(report.revisions.at(-2).level).toBe('LTA_UPDATES');
   });
@@ -82,7 +107,9 @@ describe('PAdES B-LT and B-LTA', () => {
     await service.stop();
     const other = await startTestService({ TRUST_ANCHORS: `${path.join(dir, 'ca.pem')},${path.join(dir, 'tsa.pem')}` });
     try {
-      const report = (await other.json('/verify', { method: 'POST', body: pdf, headers: { 'content-type': 'application/pdf' }, auth: false })).body.entities[0];
+      const report = (
+        await other.json('/verify', { method: 'POST', body: pdf, headers: { 'content-type': 'application/pdf' }, auth: false })
+      ).body.entities[0];
       expect(report.valid).toBe(true);
       expect(report.signatures[0].revocation).toMatchObject({ status: 'good', source: 'embedded OCSP' });
       expect(report.signatures[0].states).toContain('REVOCATION_GOOD');

@@ -28,7 +28,12 @@ describe('re-keying a seal', () => {
     const path = file(`cert-${Math.random().toString(36).slice(2)}.pem`);
     writeFileSync(path, certificatePem);
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
-      execFile('openssl', ['ocsp', '-issuer', file('ca.pem'), '-cert', path, '-url', `${service.url}/ca/ocsp`, '-CAfile', file('ca.pem')], { encoding: 'utf8' }, (_e, out, err) => resolve({ stdout: out, stderr: err })),
+      execFile(
+        'openssl',
+        ['ocsp', '-issuer', file('ca.pem'), '-cert', path, '-url', `${service.url}/ca/ocsp`, '-CAfile', file('ca.pem')],
+        { encoding: 'utf8' },
+        (_e, out, err) => resolve({ stdout: out, stderr: err }),
+      ),
     );
     expect(stderr).toMatch(/Response verify OK/);
     return stdout;
@@ -49,7 +54,12 @@ describe('re-keying a seal', () => {
     expect(listed.total ?? listed.entities.length).toBe(2);
     const [current, old] = listed.entities;
     expect(current).toMatchObject({ current: true, retiredAt: null, certificatePem: renewed.certificatePem, status: { status: 'good' } });
-    expect(old).toMatchObject({ current: false, certificatePem: seal.certificatePem, serial: renewed.previousSerial, status: { status: 'good' } });
+    expect(old).toMatchObject({
+      current: false,
+      certificatePem: seal.certificatePem,
+      serial: renewed.previousSerial,
+      status: { status: 'good' },
+    });
     expect(await ocspStatus(seal.certificatePem)).toMatch(/: good/);
     expect(await ocspStatus(renewed.certificatePem)).toMatch(/: good/);
 
@@ -68,7 +78,10 @@ describe('re-keying a seal', () => {
 
   it('can revoke the previous certificate as it re-keys; the history keeps both answers', { timeout: 300_000 }, async () => {
     const seal = await createSeal(service, '泄露换钥章');
-    const rekeyed = await service.json(`/seals/${seal.id}/rekey`, jsonInit('POST', { keyAlgorithm: 'RSA-2048', revokePrevious: 'keyCompromise' }));
+    const rekeyed = await service.json(
+      `/seals/${seal.id}/rekey`,
+      jsonInit('POST', { keyAlgorithm: 'RSA-2048', revokePrevious: 'keyCompromise' }),
+    );
     expect(rekeyed.status).toBe(200);
     expect(rekeyed.body.entities[0]).toMatchObject({ keyAlgorithm: 'RSA-2048', disabled: false });
     const oldAnswer = await ocspStatus(seal.certificatePem);

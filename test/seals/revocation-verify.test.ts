@@ -25,11 +25,17 @@ describe('revocation in verification reports', () => {
   let dir: string;
   let signatureId: string;
 
-  const newSeal = async (name: string) => (await service.json('/seals', jsonInit('POST', { name, type: '公章', owner: '示范大学', holders: ['zhaoliu'] }))).body.entities[0];
-  const ticket = async (id: string) => (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket as string;
+  const newSeal = async (name: string) =>
+    (await service.json('/seals', jsonInit('POST', { name, type: '公章', owner: '示范大学', holders: ['zhaoliu'] }))).body.entities[0];
+  const ticket = async (id: string) =>
+    (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0]
+      .ticket as string;
   const stamp = async (index: number, sealId: string) => {
     const version = (await service.json(`/signature/${signatureId}`)).body.entities[0].version;
-    const result = await service.json(`/sign/${signatureId}/seals/${index}`, jsonInit('POST', { ticket: await ticket(signatureId), sealId, version }, { auth: false }));
+    const result = await service.json(
+      `/sign/${signatureId}/seals/${index}`,
+      jsonInit('POST', { ticket: await ticket(signatureId), sealId, version }, { auth: false }),
+    );
     expect(result.status, JSON.stringify(result.body)).toBe(200);
   };
   const report = async () => (await service.json(`/signature/${signatureId}/verify`)).body.entities[0];
@@ -40,7 +46,10 @@ describe('revocation in verification reports', () => {
     fs.writeFileSync(path.join(dir, 'tsa.pem'), tsa.certificatePem);
     service = await startTestService({ TSA_URL: tsa.url, TRUST_ANCHORS: path.join(dir, 'tsa.pem') });
     const file = (await uploadFile(service, await twoSlotPdf(), 'enrolment.pdf')).body.entities[0];
-    const created = await service.json('/signature', jsonInit('POST', { file: file.id, seals: [{ placeHolder: 'SEAL-ONE' }, { placeHolder: 'SEAL-TWO' }] }));
+    const created = await service.json(
+      '/signature',
+      jsonInit('POST', { file: file.id, seals: [{ placeHolder: 'SEAL-ONE' }, { placeHolder: 'SEAL-TWO' }] }),
+    );
     signatureId = created.body.entities[0].id;
   });
   afterAll(async () => {
@@ -87,47 +96,55 @@ describe('revocation in verification reports', () => {
     expect(verdict.valid).toBe(false);
   });
 
-  it('says REVOCATION_UNKNOWN (never valid) when the responder is down, and asks no origin that is not allowed', { timeout: 240_000 }, async () => {
-    const signature = (await service.json(`/signature/${signatureId}`)).body.entities[0];
-    const bytes = new Uint8Array(await (await service.api(new URL(signature.uri).pathname)).arrayBuffer());
-    const caPem = await (await service.api('/ca.pem', { auth: false })).text();
-    fs.writeFileSync(path.join(dir, 'ca.pem'), caPem);
-    const origin = new URL(service.url);
-    await service.stop();
+  it(
+    'says REVOCATION_UNKNOWN (never valid) when the responder is down, and asks no origin that is not allowed',
+    { timeout: 240_000 },
+    async () => {
+      const signature = (await service.json(`/signature/${signatureId}`)).body.entities[0];
+      const bytes = new Uint8Array(await (await service.api(new URL(signature.uri).pathname)).arrayBuffer());
+      const caPem = await (await service.api('/ca.pem', { auth: false })).text();
+      fs.writeFileSync(path.join(dir, 'ca.pem'), caPem);
+      const origin = new URL(service.url);
+      await service.stop();
 
-    // Something else now answers on the CA's old address, and counts what reaches it.
-    let requests = 0;
-    const stranger = http.createServer((_req, res) => {
-      requests++;
-      res.statusCode = 500;
-      res.end();
-    });
-    await new Promise<void>((resolve) => stranger.listen(Number(origin.port), origin.hostname, resolve));
-    try {
-      const anchors = `${path.join(dir, 'ca.pem')},${path.join(dir, 'tsa.pem')}`;
-      const other = await startTestService({ TRUST_ANCHORS: anchors });
+      // Something else now answers on the CA's old address, and counts what reaches it.
+      let requests = 0;
+      const stranger = http.createServer((_req, res) => {
+        requests++;
+        res.statusCode = 500;
+        res.end();
+      });
+      await new Promise<void>((resolve) => stranger.listen(Number(origin.port), origin.hostname, resolve));
       try {
-        const verdict = (await other.json('/verify', { method: 'POST', body: bytes, headers: { 'content-type': 'application/pdf' }, auth: false })).body.entities[0];
-        expect(verdict.signatures[0].states).toContain('REVOCATION_UNKNOWN');
-        expect(verdict.signatures[0].revocation.why).toMatch(/not an allowed revocation origin/);
-        expect(verdict.signatures[0].trusted).toBe(false);
-        expect(verdict.valid).toBe(false);
-        expect(requests).toBe(0);
+        const anchors = `${path.join(dir, 'ca.pem')},${path.join(dir, 'tsa.pem')}`;
+        const other = await startTestService({ TRUST_ANCHORS: anchors });
+        try {
+          const verdict = (
+            await other.json('/verify', { method: 'POST', body: bytes, headers: { 'content-type': 'application/pdf' }, auth: false })
+          ).body.entities[0];
+          expect(verdict.signatures[0].states).toContain('REVOCATION_UNKNOWN');
+          expect(verdict.signatures[0].revocation.why).toMatch(/not an allowed revocation origin/);
+          expect(verdict.signatures[0].trusted).toBe(false);
+          expect(verdict.valid).toBe(false);
+          expect(requests).toBe(0);
+        } finally {
+          await other.stop();
+        }
+        const allowing = await startTestService({ TRUST_ANCHORS: anchors, OCSP_ORIGINS: origin.origin });
+        try {
+          const verdict = (
+            await allowing.json('/verify', { method: 'POST', body: bytes, headers: { 'content-type': 'application/pdf' }, auth: false })
+          ).body.entities[0];
+          expect(verdict.signatures[0].states).toContain('REVOCATION_UNKNOWN');
+          expect(verdict.signatures[0].revocation.why).toMatch(/HTTP 500/);
+          expect(verdict.valid).toBe(false);
+          expect(requests).toBeGreaterThan(0);
+        } finally {
+          await allowing.stop();
+        }
       } finally {
-        await other.stop();
+        await new Promise((resolve) => stranger.close(resolve));
       }
-      const allowing = await startTestService({ TRUST_ANCHORS: anchors, OCSP_ORIGINS: origin.origin });
-      try {
-        const verdict = (await allowing.json('/verify', { method: 'POST', body: bytes, headers: { 'content-type': 'application/pdf' }, auth: false })).body.entities[0];
-        expect(verdict.signatures[0].states).toContain('REVOCATION_UNKNOWN');
-        expect(verdict.signatures[0].revocation.why).toMatch(/HTTP 500/);
-        expect(verdict.valid).toBe(false);
-        expect(requests).toBeGreaterThan(0);
-      } finally {
-        await allowing.stop();
-      }
-    } finally {
-      await new Promise((resolve) => stranger.close(resolve));
-    }
-  });
+    },
+  );
 });

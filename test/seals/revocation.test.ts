@@ -26,7 +26,10 @@ describe('revocation published by the built-in CA', () => {
   });
 
   async function newSeal(name: string) {
-    const { status, body } = await service.json('/seals', jsonInit('POST', { name, type: '公章', owner: '示范大学', holders: ['zhaoliu'] }));
+    const { status, body } = await service.json(
+      '/seals',
+      jsonInit('POST', { name, type: '公章', owner: '示范大学', holders: ['zhaoliu'] }),
+    );
     expect(status).toBe(200);
     const seal = body.entities[0];
     writeFileSync(file(`${seal.id}.pem`), seal.certificatePem);
@@ -35,11 +38,24 @@ describe('revocation published by the built-in CA', () => {
 
   /** openssl asking the in-process service: must not block this process's event loop. */
   const opensslAsync = (args: string[]) =>
-    new Promise<{ stdout: string; stderr: string }>((resolve) => execFile('openssl', args, { encoding: 'utf8' }, (_error, stdout, stderr) => resolve({ stdout, stderr })));
+    new Promise<{ stdout: string; stderr: string }>((resolve) =>
+      execFile('openssl', args, { encoding: 'utf8' }, (_error, stdout, stderr) => resolve({ stdout, stderr })),
+    );
 
   /** `openssl ocsp` against the service: the status line it prints for the certificate. */
   async function ocspStatus(certPath: string, extra: string[] = []): Promise<string> {
-    const result = await opensslAsync(['ocsp', '-issuer', caPath, '-cert', certPath, '-url', `${service.url}/ca/ocsp`, '-CAfile', caPath, ...extra]);
+    const result = await opensslAsync([
+      'ocsp',
+      '-issuer',
+      caPath,
+      '-cert',
+      certPath,
+      '-url',
+      `${service.url}/ca/ocsp`,
+      '-CAfile',
+      caPath,
+      ...extra,
+    ]);
     expect(result.stderr).toMatch(/Response verify OK/);
     return result.stdout;
   }
@@ -98,16 +114,54 @@ describe('revocation published by the built-in CA', () => {
   });
 
   it('answers unknown for a certificate it did not issue, and refuses bad requests', async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', file('other.key'), '-subj', '/CN=Other', '-days', '2', '-out', file('other.pem')], { stdio: 'ignore' });
-    const result = await opensslAsync(['ocsp', '-issuer', caPath, '-cert', file('other.pem'), '-url', `${service.url}/ca/ocsp`, '-CAfile', caPath]);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        file('other.key'),
+        '-subj',
+        '/CN=Other',
+        '-days',
+        '2',
+        '-out',
+        file('other.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const result = await opensslAsync([
+      'ocsp',
+      '-issuer',
+      caPath,
+      '-cert',
+      file('other.pem'),
+      '-url',
+      `${service.url}/ca/ocsp`,
+      '-CAfile',
+      caPath,
+    ]);
     expect(result.stdout).toMatch(/: unknown/);
 
-    const malformed = await service.api('/ca/ocsp', { method: 'POST', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'application/ocsp-request' }, auth: false });
+    const malformed = await service.api('/ca/ocsp', {
+      method: 'POST',
+      body: new Uint8Array([1, 2, 3]),
+      headers: { 'content-type': 'application/ocsp-request' },
+      auth: false,
+    });
     expect(malformed.status).toBe(200);
     expect(new Uint8Array(await malformed.arrayBuffer())).toEqual(new Uint8Array([0x30, 0x03, 0x0a, 0x01, 0x01])); // malformedRequest
 
     const { seal } = await newSeal('未来吊销章');
-    const future = await service.json(`/seals/${seal.id}/revoke`, jsonInit('POST', { reason: 'superseded', at: new Date(Date.now() + 86_400_000).toISOString() }));
+    const future = await service.json(
+      `/seals/${seal.id}/revoke`,
+      jsonInit('POST', { reason: 'superseded', at: new Date(Date.now() + 86_400_000).toISOString() }),
+    );
     expect(future.status).toBe(400);
     const badReason = await service.json(`/seals/${seal.id}/revoke`, jsonInit('POST', { reason: 'because' }));
     expect(badReason.status).toBe(400);

@@ -14,7 +14,10 @@ export async function onePagePdf(text = 'Enrolment certificate. Registrar: SEAL-
 }
 
 export async function createSeal(service: TestService, name: string, extra: Record<string, unknown> = {}) {
-  const { status, body } = await service.json('/seals', jsonInit('POST', { name, type: '公章', owner: '示范大学', holders: ['zhaoliu'], ...extra }));
+  const { status, body } = await service.json(
+    '/seals',
+    jsonInit('POST', { name, type: '公章', owner: '示范大学', holders: ['zhaoliu'], ...extra }),
+  );
   expect(status, JSON.stringify(body)).toBe(200);
   return body.entities[0];
 }
@@ -22,9 +25,14 @@ export async function createSeal(service: TestService, name: string, extra: Reco
 /** A new Signature over a one-page PDF, stamped by zhaoliu with `sealId`: the answer and the Signature after it. */
 export async function stampNew(service: TestService, sealId: string) {
   const file = (await uploadFile(service, await onePagePdf(), 'cert.pdf')).body.entities[0];
-  const signature = (await service.json('/signature', jsonInit('POST', { file: file.id, seals: [{ placeHolder: 'SEAL-HERE' }] }))).body.entities[0];
-  const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body.entities[0].ticket;
-  const stamped = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId, version: signature.version }, { auth: false }));
+  const signature = (await service.json('/signature', jsonInit('POST', { file: file.id, seals: [{ placeHolder: 'SEAL-HERE' }] }))).body
+    .entities[0];
+  const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu', name: '赵六' }))).body
+    .entities[0].ticket;
+  const stamped = await service.json(
+    `/sign/${signature.id}/seals/0`,
+    jsonInit('POST', { ticket, sealId, version: signature.version }, { auth: false }),
+  );
   const after = (await service.json(`/signature/${signature.id}`)).body.entities[0];
   return { stamped, signature: after };
 }

@@ -24,7 +24,12 @@ describe('the demo is an explicit opt-in that cannot hand out tickets for real d
   });
 
   it('is refused at start-up with NODE_ENV=production', () => {
-    const production = { NODE_ENV: 'production', ENGINE_KEYS: 'k'.repeat(32), TICKET_SECRET: 's'.repeat(32), SEAL_MASTER_KEY: '0'.repeat(64) };
+    const production = {
+      NODE_ENV: 'production',
+      ENGINE_KEYS: 'k'.repeat(32),
+      TICKET_SECRET: 's'.repeat(32),
+      SEAL_MASTER_KEY: '0'.repeat(64),
+    };
     expect(() => loadConfig({ ...production, DEMO: 'true' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...production, DEMO: 'true' })).toThrow(/DEMO/);
     expect(() => loadConfig({ DEMO: 'yes' })).toThrow(/DEMO/);
@@ -39,7 +44,10 @@ describe('the demo is an explicit opt-in that cannot hand out tickets for real d
 
     const own = await demo.json('/demo/session', jsonInit('POST', { account: 'wangwu' }, { auth: false }));
     expect(own.status).toBe(200);
-    const again = await demo.json('/demo/session', jsonInit('POST', { account: 'lisi', signatureId: own.body.entities[0].signatureId }, { auth: false }));
+    const again = await demo.json(
+      '/demo/session',
+      jsonInit('POST', { account: 'lisi', signatureId: own.body.entities[0].signatureId }, { auth: false }),
+    );
     expect(again.status).toBe(200);
     expect(again.body.entities[0].signatureId).toBe(own.body.entities[0].signatureId);
   });

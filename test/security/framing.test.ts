@@ -24,7 +24,10 @@ describe('framing and messages', () => {
       // The positive control: the same page may be framed by an origin listed in FRAME_ORIGINS.
       startTestService({ DEMO_DATA: 'true', FRAME_ORIGINS: hostileOrigin }),
     ]);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -34,8 +37,10 @@ describe('framing and messages', () => {
 
   async function signingAddress(target: TestService): Promise<string> {
     const pdf = (await uploadFile(target, sofficePdf(docxOf(['框架测试'])), 'a.pdf')).body.entities[0];
-    const signature = (await target.json('/signature', jsonInit('POST', { file: pdf.id, seals: [{ signer: { account: 'zhangsan' } }] }))).body.entities[0];
-    const ticket = (await target.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhangsan' }))).body.entities[0].ticket;
+    const signature = (await target.json('/signature', jsonInit('POST', { file: pdf.id, seals: [{ signer: { account: 'zhangsan' } }] })))
+      .body.entities[0];
+    const ticket = (await target.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhangsan' }))).body.entities[0]
+      .ticket;
     return `${target.url}/sign/${signature.id}?seal=0&ticket=${encodeURIComponent(ticket)}`;
   }
 
@@ -74,8 +79,10 @@ describe('framing and messages', () => {
 
   it('the web component ignores a "signed" message from a foreign origin', async () => {
     const pdf = (await uploadFile(service, sofficePdf(docxOf(['消息测试'])), 'b.pdf')).body.entities[0];
-    const signature = (await service.json('/signature', jsonInit('POST', { file: pdf.id, seals: [{ signer: { account: 'zhangsan' } }] }))).body.entities[0];
-    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhangsan' }))).body.entities[0].ticket;
+    const signature = (await service.json('/signature', jsonInit('POST', { file: pdf.id, seals: [{ signer: { account: 'zhangsan' } }] })))
+      .body.entities[0];
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhangsan' }))).body.entities[0]
+      .ticket;
     // The form page lives on the (allowed) foreign origin; the component talks to the service.
     hostilePage = `<!doctype html><html><head><meta charset="utf-8"><script type="module" src="${service.url}/plugin-ui/infoplus-signature.js"></script></head>
       <body><infoplus-signature id="el" service="${service.url}" signature-id="${signature.id}" ticket="${ticket}" locale="en"></infoplus-signature></body></html>`;

@@ -23,12 +23,41 @@ describe('provider PDFs must continue ours', () => {
     const anchors = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'anchors-')), 'esign-ca.pem');
     fs.writeFileSync(anchors, sandbox.caPem);
     // The sandbox CA is trusted for e签宝 only (per-provider anchors), not through TRUST_ANCHORS.
-    service = await startTestService({ DEMO_DATA: 'true', ESIGN_BASE_URL: sandbox.apiBase, ESIGN_PROJECT_ID: PROJECT.id, ESIGN_PROJECT_SECRET: PROJECT.secret, ESIGN_TRUST_ANCHORS: anchors, RECONCILE_INTERVAL_MS: '3600000' });
+    service = await startTestService({
+      DEMO_DATA: 'true',
+      ESIGN_BASE_URL: sandbox.apiBase,
+      ESIGN_PROJECT_ID: PROJECT.id,
+      ESIGN_PROJECT_SECRET: PROJECT.secret,
+      ESIGN_TRUST_ANCHORS: anchors,
+      RECONCILE_INTERVAL_MS: '3600000',
+    });
     sandbox.setCallbackUrl(`${service.url}/callbacks/esign`);
     const put = (account: string, body: object) => service.json(`/provider-accounts/esign/${account}`, jsonInit('PUT', body));
-    expect((await put('zhaoliu', { name: '赵六', idNo: '110101199001011234', idType: 19, organization: { name: '示范大学', idNo: '12100000400000000X', idType: 11 } })).status).toBe(200);
-    orgSeal = (await service.json('/seals', jsonInit('POST', { name: '示范大学公章（e签宝）', type: '公章', owner: '示范大学', holders: ['zhaoliu'], provider: 'esign', providerOptions: { autoSign: true } }))).body.entities[0];
-    pdfId = (await uploadFile(service, sofficePdf(docxOf(['技术服务合同', '甲方（盖章）：【甲方盖章】'])), 'contract.pdf')).body.entities[0].id;
+    expect(
+      (
+        await put('zhaoliu', {
+          name: '赵六',
+          idNo: '110101199001011234',
+          idType: 19,
+          organization: { name: '示范大学', idNo: '12100000400000000X', idType: 11 },
+        })
+      ).status,
+    ).toBe(200);
+    orgSeal = (
+      await service.json(
+        '/seals',
+        jsonInit('POST', {
+          name: '示范大学公章（e签宝）',
+          type: '公章',
+          owner: '示范大学',
+          holders: ['zhaoliu'],
+          provider: 'esign',
+          providerOptions: { autoSign: true },
+        }),
+      )
+    ).body.entities[0];
+    pdfId = (await uploadFile(service, sofficePdf(docxOf(['技术服务合同', '甲方（盖章）：【甲方盖章】'])), 'contract.pdf')).body.entities[0]
+      .id;
   });
   afterAll(async () => {
     await service?.stop();
@@ -36,11 +65,23 @@ describe('provider PDFs must continue ours', () => {
   });
 
   async function stampAtProvider() {
-    const signature = (await service.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ placeHolder: '【甲方盖章】', permission: { signers: ['zhaoliu'] } }] }))).body.entities[0];
-    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu' }))).body.entities[0].ticket;
-    const started = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: orgSeal.id, version: signature.version }, { auth: false }));
+    const signature = (
+      await service.json(
+        '/signature',
+        jsonInit('POST', { file: pdfId, seals: [{ placeHolder: '【甲方盖章】', permission: { signers: ['zhaoliu'] } }] }),
+      )
+    ).body.entities[0];
+    const ticket = (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'zhaoliu' }))).body.entities[0]
+      .ticket;
+    const started = await service.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { ticket, sealId: orgSeal.id, version: signature.version }, { auth: false }),
+    );
     expect(started.status, JSON.stringify(started.body)).toBe(200);
-    const final = await until(async () => (await service.json(`/signature/${signature.id}`)).body.entities[0], (s) => s.seals[0].state !== 'pending');
+    const final = await until(
+      async () => (await service.json(`/signature/${signature.id}`)).body.entities[0],
+      (s) => s.seals[0].state !== 'pending',
+    );
     return { before: signature, after: final };
   }
 
@@ -56,7 +97,10 @@ describe('provider PDFs must continue ours', () => {
   it('fails the seal when the new signature is not trusted for the provider', async () => {
     sandbox.hostile.mode = 'self-signed';
     const { before, after } = await stampAtProvider();
-    expect(after.seals[0]).toMatchObject({ state: 'failed', stateReason: expect.stringMatching(/not from a certificate trusted for esign/) });
+    expect(after.seals[0]).toMatchObject({
+      state: 'failed',
+      stateReason: expect.stringMatching(/not from a certificate trusted for esign/),
+    });
     expect(after.uri).toBe(before.uri);
     expect(after.revisions).toHaveLength(1);
   });

@@ -10,7 +10,8 @@ import { docxOf, sofficePdf } from '../helpers/office.js';
 describe('rate limits and resource caps', () => {
   let service: TestService;
   let signatureId: string;
-  const ticketFor = async (account: string) => (await service.json(`/signature/${signatureId}/tickets`, jsonInit('POST', { account }))).body.entities[0].ticket as string;
+  const ticketFor = async (account: string) =>
+    (await service.json(`/signature/${signatureId}/tickets`, jsonInit('POST', { account }))).body.entities[0].ticket as string;
 
   beforeAll(async () => {
     service = await startTestService({
@@ -27,11 +28,19 @@ describe('rate limits and resource caps', () => {
 
   it('a ticket flood hits 429 with Retry-After (header and envelope); the engine and other tickets are unaffected', async () => {
     const ticket = await ticketFor('mallory');
-    const flood = await Promise.all(Array.from({ length: 30 }, () => service.json(`/signature/${signatureId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } })));
+    const flood = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        service.json(`/signature/${signatureId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } }),
+      ),
+    );
     expect(flood.filter((r) => r.status === 200)).toHaveLength(10);
     const limited = flood.filter((r) => r.status === 429);
     expect(limited).toHaveLength(20);
-    expect(limited[0].body).toMatchObject({ errno: 429, ecode: 'RATE_LIMITED', entities: [{ bucket: 'ticket', retryAfter: expect.any(Number) }] });
+    expect(limited[0].body).toMatchObject({
+      errno: 429,
+      ecode: 'RATE_LIMITED',
+      entities: [{ bucket: 'ticket', retryAfter: expect.any(Number) }],
+    });
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThan(0);
 
     expect((await service.json(`/signature/${signatureId}`)).status).toBe(200);
@@ -48,7 +57,8 @@ describe('rate limits and resource caps', () => {
   });
 
   it('gives POST /verify its own per-client budget', async () => {
-    const verify = () => service.json('/verify', { method: 'POST', body: Buffer.from('%PDF-1.7 not really'), headers: { 'content-type': 'application/pdf' } });
+    const verify = () =>
+      service.json('/verify', { method: 'POST', body: Buffer.from('%PDF-1.7 not really'), headers: { 'content-type': 'application/pdf' } });
     const answers = [await verify(), await verify(), await verify(), await verify()];
     expect(answers.slice(0, 3).every((r) => r.status !== 429)).toBe(true);
     expect(answers[3]).toMatchObject({ status: 429, body: { ecode: 'RATE_LIMITED', entities: [{ bucket: 'verify' }] } });
@@ -79,10 +89,15 @@ describe('rate limits and resource caps', () => {
   });
 
   it('lets one ticket have one document generation at a time (429 CONVERSIONS_PER_TICKET)', async () => {
-    const pending = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', generate: false }))).body.entities[0];
+    const pending = (await service.json('/signature', jsonInit('POST', { template: 'enrolment-certificate', generate: false }))).body
+      .entities[0];
     const ticket = (await service.json(`/signature/${pending.id}/tickets`, jsonInit('POST', { account: 'carol' }))).body.entities[0].ticket;
     const sample = JSON.parse(fs.readFileSync(path.resolve('templates/enrolment-certificate.sample.json'), 'utf8'));
-    const generate = () => service.json(`/signature/${pending.id}/document`, jsonInit('POST', { data: sample }, { auth: false, headers: { 'x-infoplus-ticket': ticket } }));
+    const generate = () =>
+      service.json(
+        `/signature/${pending.id}/document`,
+        jsonInit('POST', { data: sample }, { auth: false, headers: { 'x-infoplus-ticket': ticket } }),
+      );
     const [first, second] = await Promise.all([generate(), generate()]);
     const statuses = [first.status, second.status].sort();
     expect(statuses).toEqual([200, 429]);
@@ -96,7 +111,11 @@ describe('rate limits and resource caps', () => {
     const previewer = new PagePreviewer(1, 1);
     const same = await Promise.all([previewer.render(pdf, 'rev-a', 1), previewer.render(pdf, 'rev-a', 1)]);
     expect(same[0]).toBe(same[1]);
-    const burst = await Promise.allSettled([previewer.render(pdf, 'rev-b', 1), previewer.render(pdf, 'rev-b', 2), previewer.render(pdf, 'rev-b', 3)]);
+    const burst = await Promise.allSettled([
+      previewer.render(pdf, 'rev-b', 1),
+      previewer.render(pdf, 'rev-b', 2),
+      previewer.render(pdf, 'rev-b', 3),
+    ]);
     expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
     const refused = burst.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(answerOf(refused.reason)).toMatchObject({ status: 503, ecode: 'PREVIEW_BUSY' });

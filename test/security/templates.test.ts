@@ -21,8 +21,14 @@ const noImages = async () => {
 /** A DOCX with extra body XML (before the first paragraph) and the given document relationships. */
 function hostileDocx(bodyXml: string, relationships: string): Uint8Array {
   const zip = new PizZip(docxOf(['正文']));
-  zip.file('word/document.xml', zip.file('word/document.xml')!.asText().replace('<w:document ', `<w:document ${R} `).replace('<w:body>', `<w:body>${bodyXml}`));
-  zip.file('word/_rels/document.xml.rels', `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${relationships}</Relationships>`);
+  zip.file(
+    'word/document.xml',
+    zip.file('word/document.xml')!.asText().replace('<w:document ', `<w:document ${R} `).replace('<w:body>', `<w:body>${bodyXml}`),
+  );
+  zip.file(
+    'word/_rels/document.xml.rels',
+    `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${relationships}</Relationships>`,
+  );
   return zip.generate({ type: 'uint8array', compression: 'DEFLATE' });
 }
 
@@ -31,10 +37,12 @@ const HYPERLINK = 'http://schemas.openxmlformats.org/officeDocument/2006/relatio
 
 describe('template sanitiser (XML parser)', () => {
   it('removes an external relationship whose TargetMode and Target are entity-encoded, and what referred to it', () => {
-    const zip = new PizZip(hostileDocx(
-      '<w:p><w:hyperlink r:id="rIdEnc"><w:r><w:t>点我</w:t></w:r></w:hyperlink></w:p>',
-      `<Relationship Id="rIdEnc" Type="${HYPERLINK}" Target="http&#58;//attacker.example/x" TargetMode="&#69;xternal"/>`,
-    ));
+    const zip = new PizZip(
+      hostileDocx(
+        '<w:p><w:hyperlink r:id="rIdEnc"><w:r><w:t>点我</w:t></w:r></w:hyperlink></w:p>',
+        `<Relationship Id="rIdEnc" Type="${HYPERLINK}" Target="http&#58;//attacker.example/x" TargetMode="&#69;xternal"/>`,
+      ),
+    );
     const report = sanitizeDocx(zip);
     expect(report.externalRelationships).toBe(1);
     expect(zip.file('word/_rels/document.xml.rels')!.asText()).not.toContain('rIdEnc');
@@ -43,12 +51,17 @@ describe('template sanitiser (XML parser)', () => {
   });
 
   it('drops internal targets that are absolute or climb out of the package with ..', () => {
-    const zip = new PizZip(hostileDocx('', [
-      `<Relationship Id="rUp" Type="${IMAGE}" Target="../../../../etc/passwd"/>`,
-      `<Relationship Id="rAbs" Type="${IMAGE}" Target="file:///etc/passwd"/>`,
-      `<Relationship Id="rUnc" Type="${IMAGE}" Target="\\\\attacker\\share\\x.png"/>`,
-      `<Relationship Id="rMissing" Type="${IMAGE}" Target="media/none.png"/>`,
-    ].join('')));
+    const zip = new PizZip(
+      hostileDocx(
+        '',
+        [
+          `<Relationship Id="rUp" Type="${IMAGE}" Target="../../../../etc/passwd"/>`,
+          `<Relationship Id="rAbs" Type="${IMAGE}" Target="file:///etc/passwd"/>`,
+          `<Relationship Id="rUnc" Type="${IMAGE}" Target="\\\\attacker\\share\\x.png"/>`,
+          `<Relationship Id="rMissing" Type="${IMAGE}" Target="media/none.png"/>`,
+        ].join(''),
+      ),
+    );
     expect(sanitizeDocx(zip).externalRelationships).toBe(4);
     const rels = zip.file('word/_rels/document.xml.rels')!.asText();
     for (const id of ['rUp', 'rAbs', 'rUnc', 'rMissing']) expect(rels).not.toContain(id);
@@ -77,7 +90,9 @@ describe('template sanitiser (XML parser)', () => {
   it('refuses {@raw} tags unless the template is marked trusted', async () => {
     const template = new PizZip(docxOf(['{@raw}'])).generate({ type: 'uint8array' });
     const data = { raw: '<w:p><w:r><w:t>injected</w:t></w:r></w:p>' };
-    expect(answerOf(await renderDocx(template, data, { production: true, loadImage: noImages }).catch((error: unknown) => error))).toMatchObject({ status: 422, ecode: 'TEMPLATE_RAW_XML_REFUSED' });
+    expect(
+      answerOf(await renderDocx(template, data, { production: true, loadImage: noImages }).catch((error: unknown) => error)),
+    ).toMatchObject({ status: 422, ecode: 'TEMPLATE_RAW_XML_REFUSED' });
     const trusted = await renderDocx(template, data, { production: true, loadImage: noImages, trusted: true });
     expect(new PizZip(trusted).file('word/document.xml')!.asText()).toContain('injected');
   });
@@ -114,7 +129,10 @@ describe('hostile templates through the service', () => {
   it('an entity-encoded external image never reaches the network, and the PDF is made', async () => {
     const drawing = `<w:p><w:r><w:drawing xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><wp:inline><wp:extent cx="952500" cy="952500"/><wp:docPr id="1" name="x"/><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="1" name="x.png"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:link="rIdExt"/></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="952500" cy="952500"/></a:xfrm><a:prstGeom prst="rect"/></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`;
     const target = `http&#58;//127.0.0.1:${port}/tracker.png`;
-    const file = await upload(hostileDocx(drawing, `<Relationship Id="rIdExt" Type="${IMAGE}" Target="${target}" TargetMode="&#x45;xternal"/>`), 'encoded.docx');
+    const file = await upload(
+      hostileDocx(drawing, `<Relationship Id="rIdExt" Type="${IMAGE}" Target="${target}" TargetMode="&#x45;xternal"/>`),
+      'encoded.docx',
+    );
     const result = await service.api('/export/pdf', jsonInit('POST', { template: `/file/${file.id}`, data: {} }));
     expect(result.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -125,9 +143,13 @@ describe('hostile templates through the service', () => {
 
   it('template images come only from files uploaded for that Signature', async () => {
     const sample = JSON.parse(fs.readFileSync(path.resolve('templates/leave-application.sample.json'), 'utf8'));
-    const signature = (await service.json('/signature', jsonInit('POST', { template: 'leave-application', generate: false }))).body.entities[0];
+    const signature = (await service.json('/signature', jsonInit('POST', { template: 'leave-application', generate: false }))).body
+      .entities[0];
     const elsewhere = await upload(PNG, 'someone-else.png');
-    const refused = await service.json(`/signature/${signature.id}/document`, jsonInit('POST', { data: { ...sample, photo: elsewhere.id } }));
+    const refused = await service.json(
+      `/signature/${signature.id}/document`,
+      jsonInit('POST', { data: { ...sample, photo: elsewhere.id } }),
+    );
     expect(refused).toMatchObject({ status: 403, body: { ecode: 'IMAGE_NOT_FOR_SIGNATURE' } });
     const own = await upload(PNG, 'photo.png', signature.id);
     expect(own.tags).toEqual([`signature:${signature.id}`]);

@@ -17,8 +17,17 @@ describe('tickets out of URLs, scopes, seal binding and revocation', () => {
   afterAll(() => service.stop());
 
   const newSignature = async () =>
-    (await service.json('/signature', jsonInit('POST', { file: pdfId, seals: [{ signer: { account: 'zhangsan' } }, { signer: { account: 'zhangsan' }, x: 100, y: 100, page: 1 }] }))).body.entities[0];
-  const issue = async (id: string, extra: object = {}) => (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三', ...extra }))).body;
+    (
+      await service.json(
+        '/signature',
+        jsonInit('POST', {
+          file: pdfId,
+          seals: [{ signer: { account: 'zhangsan' } }, { signer: { account: 'zhangsan' }, x: 100, y: 100, page: 1 }],
+        }),
+      )
+    ).body.entities[0];
+  const issue = async (id: string, extra: object = {}) =>
+    (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三', ...extra }))).body;
   const asUser = (ticket: string) => ({ auth: false, headers: { 'x-infoplus-ticket': ticket } });
 
   it('exchanges the ticket of the first page load for an HttpOnly, SameSite=Strict cookie scoped to the signature; the page carries no ticket', async () => {
@@ -37,7 +46,10 @@ describe('tickets out of URLs, scopes, seal binding and revocation', () => {
     const preview = /<img src="([^"]+preview[^"]+)"/.exec(html)![1].replaceAll('&amp;', '&');
     expect((await service.api(preview, { auth: false, headers: jar })).status).toBe(200);
     const sha256 = /data-sha256="([0-9a-f]{64})"/.exec(html)![1];
-    const stamped = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { sealId: personal, sha256 }, { auth: false, headers: jar }));
+    const stamped = await service.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { sealId: personal, sha256 }, { auth: false, headers: jar }),
+    );
     expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
     // The cookie is honoured by the signing routes only.
     expect((await service.json(`/signature/${signature.id}`, { auth: false, headers: jar })).status).toBe(401);
@@ -58,28 +70,50 @@ describe('tickets out of URLs, scopes, seal binding and revocation', () => {
     expect(read.scopes).toEqual(['read']);
     expect((await service.json(`/signature/${signature.id}`, asUser(read.ticket))).status).toBe(200);
     expect((await service.api(`/sign/${signature.id}?seal=0&ticket=${encodeURIComponent(read.ticket)}`, { auth: false })).status).toBe(403);
-    expect(await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { sealId: personal, version: signature.version }, asUser(read.ticket)))).toMatchObject({ status: 403, body: { ecode: 'TICKET_SCOPE' } });
+    expect(
+      await service.json(
+        `/sign/${signature.id}/seals/0`,
+        jsonInit('POST', { sealId: personal, version: signature.version }, asUser(read.ticket)),
+      ),
+    ).toMatchObject({ status: 403, body: { ecode: 'TICKET_SCOPE' } });
 
     const bound = (await issue(signature.id, { scopes: ['stamp'], seal: 1 })).entities[0];
     expect(bound).toMatchObject({ scopes: ['read', 'stamp'], seal: 1 });
-    expect(await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { sealId: personal, version: signature.version }, asUser(bound.ticket)))).toMatchObject({ status: 403, body: { ecode: 'TICKET_SCOPE' } });
-    expect((await service.api(`/sign/${signature.id}?seal=0&ticket=${encodeURIComponent(bound.ticket)}`, { auth: false })).status).toBe(403);
-    const ok = await service.json(`/sign/${signature.id}/seals/1`, jsonInit('POST', { sealId: personal, version: signature.version }, asUser(bound.ticket)));
+    expect(
+      await service.json(
+        `/sign/${signature.id}/seals/0`,
+        jsonInit('POST', { sealId: personal, version: signature.version }, asUser(bound.ticket)),
+      ),
+    ).toMatchObject({ status: 403, body: { ecode: 'TICKET_SCOPE' } });
+    expect((await service.api(`/sign/${signature.id}?seal=0&ticket=${encodeURIComponent(bound.ticket)}`, { auth: false })).status).toBe(
+      403,
+    );
+    const ok = await service.json(
+      `/sign/${signature.id}/seals/1`,
+      jsonInit('POST', { sealId: personal, version: signature.version }, asUser(bound.ticket)),
+    );
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
 
-    expect((await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'x', scopes: ['read'], seal: 0 }))).status).toBe(400);
+    expect(
+      (await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'x', scopes: ['read'], seal: 0 }))).status,
+    ).toBe(400);
   });
 
   it('revokes a ticket by its jti: HTTP refuses it and its live-push socket is closed', async () => {
     const signature = await newSignature();
     const { ticket, jti } = (await issue(signature.id)).entities[0];
     expect(jti).toMatch(/^[0-9a-f-]{36}$/);
-    const events = await subscribe(`${service.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(ticket)}`);
+    const events = await subscribe(
+      `${service.url.replace('http', 'ws')}/signature/${signature.id}/events?ticket=${encodeURIComponent(ticket)}`,
+    );
     const closed = new Promise<number>((resolve) => events.ws.once('close', (code: number) => resolve(code)));
     expect((await service.json(`/signature/${signature.id}/tickets/${jti}`, { method: 'DELETE', auth: false })).status).toBe(401);
     expect((await service.json(`/signature/${signature.id}/tickets/${jti}`, { method: 'DELETE' })).status).toBe(200);
     expect(await closed).toBe(4003);
-    expect(await service.json(`/signature/${signature.id}`, asUser(ticket))).toMatchObject({ status: 401, body: { ecode: 'TICKET_REVOKED' } });
+    expect(await service.json(`/signature/${signature.id}`, asUser(ticket))).toMatchObject({
+      status: 401,
+      body: { ecode: 'TICKET_REVOKED' },
+    });
     const other = (await issue(signature.id)).entities[0];
     expect((await service.json(`/signature/${signature.id}`, asUser(other.ticket))).status).toBe(200);
   });
@@ -89,6 +123,8 @@ describe('tickets out of URLs, scopes, seal binding and revocation', () => {
     const signature = await newSignature();
     const short = (await issue(signature.id, { ttl: 60 })).entities[0];
     expect(new Date(short.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(61_000);
-    expect((await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'x', ttl: 2 * 86_400 }))).status).toBe(400);
+    expect((await service.json(`/signature/${signature.id}/tickets`, jsonInit('POST', { account: 'x', ttl: 2 * 86_400 }))).status).toBe(
+      400,
+    );
   });
 });

@@ -27,19 +27,27 @@ describe('what you see is what you sign', () => {
 
   /** A leave application generated from its template, with one seal for zhangsan. */
   async function generated() {
-    const created = await service.json('/signature', jsonInit('POST', {
-      template: 'leave-application',
-      generate: false,
-      seals: [{ signer: { account: 'zhangsan', name: '张三' }, permission: { sealTypes: ['个人签名'] } }],
-    }));
+    const created = await service.json(
+      '/signature',
+      jsonInit('POST', {
+        template: 'leave-application',
+        generate: false,
+        seals: [{ signer: { account: 'zhangsan', name: '张三' }, permission: { sealTypes: ['个人签名'] } }],
+      }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const id = created.body.entities[0].id as string;
     const first = await service.json(`/signature/${id}/document`, jsonInit('POST', { data: SAMPLE }));
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     return first.body.entities[0];
   }
-  const ticketFor = async (id: string) => (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三' }))).body.entities[0].ticket as string;
-  const sha256Of = async (uri: string) => createHash('sha256').update(Buffer.from(await (await service.api(new URL(uri).pathname)).arrayBuffer())).digest('hex');
+  const ticketFor = async (id: string) =>
+    (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account: 'zhangsan', name: '张三' }))).body.entities[0]
+      .ticket as string;
+  const sha256Of = async (uri: string) =>
+    createHash('sha256')
+      .update(Buffer.from(await (await service.api(new URL(uri).pathname)).arrayBuffer()))
+      .digest('hex');
 
   it('refuses a stamp made against a document other than the one the page showed (409 DOCUMENT_CHANGED), changing nothing', async () => {
     const signature = await generated();
@@ -50,11 +58,20 @@ describe('what you see is what you sign', () => {
     expect(page).toContain(`rev=${signature.fileId}`);
 
     // The engine regenerates the document with other data after the page was rendered.
-    const changed = await service.json(`/signature/${signature.id}/document`, jsonInit('POST', { data: { ...SAMPLE, reason: '另一份文件' } }));
+    const changed = await service.json(
+      `/signature/${signature.id}/document`,
+      jsonInit('POST', { data: { ...SAMPLE, reason: '另一份文件' } }),
+    );
     expect(changed.status).toBe(200);
-    const stale = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: personalSeal, sha256: shown }, { auth: false }));
+    const stale = await service.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { ticket, sealId: personalSeal, sha256: shown }, { auth: false }),
+    );
     expect(stale).toMatchObject({ status: 409, body: { ecode: 'DOCUMENT_CHANGED' } });
-    const staleVersion = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: personalSeal, version: signature.version }, { auth: false }));
+    const staleVersion = await service.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { ticket, sealId: personalSeal, version: signature.version }, { auth: false }),
+    );
     expect(staleVersion).toMatchObject({ status: 409, body: { ecode: 'DOCUMENT_CHANGED' } });
     const after = (await service.json(`/signature/${signature.id}`)).body.entities[0];
     expect(after.seals[0].signature).toBeFalsy();
@@ -65,7 +82,10 @@ describe('what you see is what you sign', () => {
     expect(blind).toMatchObject({ status: 400, body: { ecode: 'INVALID_REQUEST' } });
 
     // The current digest stamps.
-    const good = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: personalSeal, sha256: await sha256Of(after.uri) }, { auth: false }));
+    const good = await service.json(
+      `/sign/${signature.id}/seals/0`,
+      jsonInit('POST', { ticket, sealId: personalSeal, sha256: await sha256Of(after.uri) }, { auth: false }),
+    );
     expect(good.status, JSON.stringify(good.body)).toBe(200);
     expect(good.body.entities[0].seals[0].state).toBe('signed');
   });
@@ -74,9 +94,15 @@ describe('what you see is what you sign', () => {
     const signature = await generated();
     const ticket = await ticketFor(signature.id);
     const other = await generated();
-    const foreign = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${other.fileId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } });
+    const foreign = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${other.fileId}`, {
+      auth: false,
+      headers: { 'x-infoplus-ticket': ticket },
+    });
     expect(foreign.status).toBe(404);
-    const own = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${signature.fileId}`, { auth: false, headers: { 'x-infoplus-ticket': ticket } });
+    const own = await service.api(`/sign/${signature.id}/preview?seal=0&rev=${signature.fileId}`, {
+      auth: false,
+      headers: { 'x-infoplus-ticket': ticket },
+    });
     expect(own.status).toBe(200);
     expect(own.headers.get('content-type')).toContain('image/png');
   });
@@ -92,7 +118,10 @@ describe('what you see is what you sign', () => {
       regeneration = service.json(`/signature/${signature.id}/document`, jsonInit('POST', { data: { ...SAMPLE, reason: '替换后的内容' } }));
       // The regeneration is now inside LibreOffice; the signer stamps the document they saw.
       await new Promise((resolve) => setTimeout(resolve, 800));
-      const stamped = await service.json(`/sign/${signature.id}/seals/0`, jsonInit('POST', { ticket, sealId: personalSeal, sha256: await sha256Of(signature.uri) }, { auth: false }));
+      const stamped = await service.json(
+        `/sign/${signature.id}/seals/0`,
+        jsonInit('POST', { ticket, sealId: personalSeal, sha256: await sha256Of(signature.uri) }, { auth: false }),
+      );
       expect(stamped.status, JSON.stringify(stamped.body)).toBe(200);
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGCONT');
@@ -116,7 +145,10 @@ describe('what you see is what you sign', () => {
   it('end users fill only the fields the template declares', async () => {
     const signature = await generated();
     const ticket = await ticketFor(signature.id);
-    const extra = await service.json(`/signature/${signature.id}/document`, jsonInit('POST', { ticket, data: { ...SAMPLE, approvedBy: '院长' } }, { auth: false }));
+    const extra = await service.json(
+      `/signature/${signature.id}/document`,
+      jsonInit('POST', { ticket, data: { ...SAMPLE, approvedBy: '院长' } }, { auth: false }),
+    );
     expect(extra).toMatchObject({ status: 422, body: { ecode: 'TEMPLATE_DATA_INVALID', entities: [{ path: '$.data.approvedBy' }] } });
     const declared = await service.json(`/signature/${signature.id}/document`, jsonInit('POST', { ticket, data: SAMPLE }, { auth: false }));
     expect(declared.status, JSON.stringify(declared.body)).toBe(200);

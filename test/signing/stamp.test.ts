@@ -37,31 +37,39 @@ describe('stamping through the signing address', () => {
   });
   afterAll(() => service.stop());
 
-  async function agreement(sealsSpec: unknown[] = [
-    { placeHolder: '【甲方盖章】', permission: { sealTypes: ['合同专用章'] } },
-    { placeHolder: '【乙方盖章】', signer: { account: 'chenqi', name: '陈七' } },
-  ]) {
+  async function agreement(
+    sealsSpec: unknown[] = [
+      { placeHolder: '【甲方盖章】', permission: { sealTypes: ['合同专用章'] } },
+      { placeHolder: '【乙方盖章】', signer: { account: 'chenqi', name: '陈七' } },
+    ],
+  ) {
     return (await service.json('/signature', jsonInit('POST', { file: pdfId, seals: sealsSpec }))).body.entities[0];
   }
   const ticket = async (id: string, account: string, name = account) =>
     (await service.json(`/signature/${id}/tickets`, jsonInit('POST', { account, name }))).body.entities[0].ticket as string;
   /** Stamps what the signer was shown: the Signature's current version unless the body names one. */
   const stamp = async (id: string, index: number, body: Record<string, unknown>) => {
-    const shown = body.version === undefined && body.sha256 === undefined ? { version: (await service.json(`/signature/${id}`)).body.entities[0].version } : {};
+    const shown =
+      body.version === undefined && body.sha256 === undefined
+        ? { version: (await service.json(`/signature/${id}`)).body.entities[0].version }
+        : {};
     return service.json(`/sign/${id}/seals/${index}`, jsonInit('POST', { ...shown, ...body }, { auth: false }));
   };
 
   it('two users stamp the sample agreement (one with a comment, one by keyword): pdfsig and our verifier accept every signature', async () => {
     // The shipped two-page agreement template, rendered with its sample data (as the dev start does).
     const sample = JSON.parse(fs.readFileSync(path.resolve('templates/agreement.sample.json'), 'utf8'));
-    const created = await service.json('/signature', jsonInit('POST', {
-      template: 'agreement',
-      data: sample,
-      seals: [
-        { placeHolder: '【甲方盖章】', permission: { sealTypes: ['合同专用章'] } },
-        { placeHolder: '【乙方盖章】', signer: { account: 'chenqi', name: '陈七' } },
-      ],
-    }));
+    const created = await service.json(
+      '/signature',
+      jsonInit('POST', {
+        template: 'agreement',
+        data: sample,
+        seals: [
+          { placeHolder: '【甲方盖章】', permission: { sealTypes: ['合同专用章'] } },
+          { placeHolder: '【乙方盖章】', signer: { account: 'chenqi', name: '陈七' } },
+        ],
+      }),
+    );
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const signature = created.body.entities[0];
     const zhaoliu = await ticket(signature.id, 'zhaoliu', '赵六');
@@ -75,7 +83,13 @@ describe('stamping through the signing address', () => {
     const first = await stamp(signature.id, 0, { ticket: zhaoliu, sealId: sealNamed('示范大学合同专用章').id, comment: '同意' });
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     const afterFirst = first.body.entities[0];
-    expect(afterFirst.seals[0]).toMatchObject({ state: 'signed', sealName: '示范大学合同专用章', comment: '同意', provider: 'local', signedBy: { account: 'zhaoliu' } });
+    expect(afterFirst.seals[0]).toMatchObject({
+      state: 'signed',
+      sealName: '示范大学合同专用章',
+      comment: '同意',
+      provider: 'local',
+      signedBy: { account: 'zhaoliu' },
+    });
     expect(afterFirst.seals[0].algorithm).toMatch(/PAdES-B-B/);
     expect(afterFirst.seals[0].privateKey).toContain('BEGIN CERTIFICATE');
     expect(afterFirst.seals[0].privateKey).not.toContain('PRIVATE');
@@ -112,16 +126,21 @@ describe('stamping through the signing address', () => {
   });
 
   it('three users apply three seals in turn; all valid in pdfsig and the verify routes, which catch a flipped byte and a later drawing', async () => {
-    const form = sofficePdf(docxOf(['请假申请表', '申请人：张三', '申请人签名：【申请人签名】', '辅导员意见：【辅导员签章】', '学院意见：【学院盖章】']));
+    const form = sofficePdf(
+      docxOf(['请假申请表', '申请人：张三', '申请人签名：【申请人签名】', '辅导员意见：【辅导员签章】', '学院意见：【学院盖章】']),
+    );
     const fileId = (await uploadFile(service, form, '请假申请表.pdf')).body.entities[0].id;
-    const created = await service.json('/signature', jsonInit('POST', {
-      file: fileId,
-      seals: [
-        { placeHolder: '【申请人签名】', signer: { account: 'zhangsan', name: '张三' }, permission: { sealTypes: ['个人签名'] } },
-        { placeHolder: '【辅导员签章】', permission: { signers: ['lisi'], sealTypes: ['个人签名'] } },
-        { placeHolder: '【学院盖章】', permission: { sealTypes: ['公章'] } },
-      ],
-    }));
+    const created = await service.json(
+      '/signature',
+      jsonInit('POST', {
+        file: fileId,
+        seals: [
+          { placeHolder: '【申请人签名】', signer: { account: 'zhangsan', name: '张三' }, permission: { sealTypes: ['个人签名'] } },
+          { placeHolder: '【辅导员签章】', permission: { signers: ['lisi'], sealTypes: ['个人签名'] } },
+          { placeHolder: '【学院盖章】', permission: { sealTypes: ['公章'] } },
+        ],
+      }),
+    );
     const id = created.body.entities[0].id;
     const steps: Array<[number, string, string, string, string | undefined]> = [
       [0, 'zhangsan', '张三', '张三', undefined],
@@ -139,7 +158,9 @@ describe('stamping through the signing address', () => {
 
     const pdf = new Uint8Array(await (await service.api(new URL(latest.uri).pathname)).arrayBuffer());
     const poppler = pdfsig(nss, pdf);
-    expect(poppler.map((s) => [s.signatureValidation, s.certificateValidation])).toEqual(Array(3).fill(['Signature is Valid.', 'Certificate is Trusted.']));
+    expect(poppler.map((s) => [s.signatureValidation, s.certificateValidation])).toEqual(
+      Array(3).fill(['Signature is Valid.', 'Certificate is Trusted.']),
+    );
     expect(poppler.map((s) => s.totalDocumentSigned)).toEqual([false, false, true]);
     const stored = (await service.json(`/signature/${id}/verify`)).body.entities[0];
     expect(stored).toMatchObject({ valid: true, matchesRecord: true });
@@ -225,7 +246,8 @@ describe('stamping through the signing address', () => {
     const firstResult = (await stamp(signature.id, 0, { ticket: zhaoliu, sealId: sealNamed('示范大学合同专用章').id })).body.entities[0];
     await stamp(signature.id, 1, { ticket: chenqi, sealId: sealNamed('星河科技有限公司合同专用章').id });
 
-    const remove = (index: number, who: string) => service.json(`/sign/${signature.id}/seals/${index}`, { method: 'DELETE', auth: false, headers: { 'x-infoplus-ticket': who } });
+    const remove = (index: number, who: string) =>
+      service.json(`/sign/${signature.id}/seals/${index}`, { method: 'DELETE', auth: false, headers: { 'x-infoplus-ticket': who } });
     expect((await remove(0, zhaoliu)).body.ecode).toBe('NOT_MOST_RECENT_SEAL');
     expect((await remove(1, zhaoliu)).body.ecode).toBe('NOT_SEAL_APPLIER');
     const removed = await remove(1, chenqi);
@@ -240,7 +262,10 @@ describe('stamping through the signing address', () => {
   });
 
   it('keeps private keys out of the seal API and issues certificates from the exportable CA', async () => {
-    const created = await service.json('/seals', jsonInit('POST', { name: '教务处公章', type: '公章', owner: '示范大学教务处', holders: ['zhaoliu'] }));
+    const created = await service.json(
+      '/seals',
+      jsonInit('POST', { name: '教务处公章', type: '公章', owner: '示范大学教务处', holders: ['zhaoliu'] }),
+    );
     expect(created.status).toBe(200);
     const listed = await service.api('/seals');
     const text = await listed.text();
@@ -255,12 +280,70 @@ describe('stamping through the signing address', () => {
   it('imports a seal key from PKCS#12 (never served, deleted after import) and stamps with it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'p12-'));
     const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=External Seal CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'seal.key', '-out', 'seal.csr', '-subj', '/O=示范大学/CN=示范大学财务专用章', '-utf8');
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=External Seal CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
+    run(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'seal.key',
+      '-out',
+      'seal.csr',
+      '-subj',
+      '/O=示范大学/CN=示范大学财务专用章',
+      '-utf8',
+    );
     fs.writeFileSync(path.join(dir, 'ext.cnf'), 'keyUsage=critical,digitalSignature,nonRepudiation\n');
-    run('x509', '-req', '-in', 'seal.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'seal.pem', '-days', '30', '-extfile', 'ext.cnf');
-    run('pkcs12', '-export', '-inkey', 'seal.key', '-in', 'seal.pem', '-certfile', 'ca.pem', '-passout', 'pass:correct horse', '-out', 'seal.p12');
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'seal.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'seal.pem',
+      '-days',
+      '30',
+      '-extfile',
+      'ext.cnf',
+    );
+    run(
+      'pkcs12',
+      '-export',
+      '-inkey',
+      'seal.key',
+      '-in',
+      'seal.pem',
+      '-certfile',
+      'ca.pem',
+      '-passout',
+      'pass:correct horse',
+      '-out',
+      'seal.p12',
+    );
     const p12 = new Uint8Array(fs.readFileSync(path.join(dir, 'seal.p12')));
     const caPem = fs.readFileSync(path.join(dir, 'ca.pem'), 'utf8');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -287,7 +370,9 @@ describe('stamping through the signing address', () => {
     expect(result.body.entities[0].seals[0].algorithm).toBe('SHA256withRSA; PAdES-B-B');
     const pdf = new Uint8Array(await (await service.api(new URL(result.body.entities[0].uri).pathname)).arrayBuffer());
     const external = nssDbTrusting([caPem]);
-    expect(pdfsig(external, pdf).map((s) => [s.signatureValidation, s.certificateValidation])).toEqual([['Signature is Valid.', 'Certificate is Trusted.']]);
+    expect(pdfsig(external, pdf).map((s) => [s.signatureValidation, s.certificateValidation])).toEqual([
+      ['Signature is Valid.', 'Certificate is Trusted.'],
+    ]);
     fs.rmSync(external, { recursive: true, force: true });
   });
 });

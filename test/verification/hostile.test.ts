@@ -10,7 +10,10 @@ const postPdf = (service: TestService, pdf: Uint8Array) =>
   service.json('/verify', { method: 'POST', body: pdf, headers: { 'content-type': 'application/pdf' }, auth: false });
 
 /** Polls /healthz every 25 ms while `work` runs; returns every status seen and the slowest answer. */
-async function whileHealthChecked<T>(service: TestService, work: () => Promise<T>): Promise<{ result: T; statuses: number[]; slowestMs: number }> {
+async function whileHealthChecked<T>(
+  service: TestService,
+  work: () => Promise<T>,
+): Promise<{ result: T; statuses: number[]; slowestMs: number }> {
   const statuses: number[] = [];
   let slowestMs = 0;
   let done = false;
@@ -46,7 +49,10 @@ describe('POST /verify under attack', () => {
       const { result, statuses } = await whileHealthChecked(service, () => postPdf(service, pdf));
       const elapsed = performance.now() - started;
       expect(statuses.length, name).toBeGreaterThan(0);
-      expect(statuses.every((status) => status === 200), name).toBe(true);
+      expect(
+        statuses.every((status) => status === 200),
+        name,
+      ).toBe(true);
       // A clear answer: a report (nothing signed) or a 422 naming why; never a hang or a 5xx.
       expect([200, 422], `${name}: ${JSON.stringify(result.body)}`).toContain(result.status);
       if (result.status === 200) expect(result.body.entities[0]).toMatchObject({ valid: false, signatureCount: 0 });
@@ -70,7 +76,14 @@ describe('verification workers: deadline and queue', () => {
   beforeAll(async () => {
     // The bomb inflates to 2 GiB within the (raised) inflate limit: the job ends at its deadline or
     // at its worker's memory limit, whichever comes first; either way the worker is replaced.
-    service = await startTestService({ UPLOAD_LIMIT: '8mb', VERIFY_WORKERS: '1', VERIFY_TIMEOUT_MS: '1000', VERIFY_QUEUE_LIMIT: '1', VERIFY_MAX_INFLATE: '4gb', VERIFY_MAX_MEMORY_MB: '256' });
+    service = await startTestService({
+      UPLOAD_LIMIT: '8mb',
+      VERIFY_WORKERS: '1',
+      VERIFY_TIMEOUT_MS: '1000',
+      VERIFY_QUEUE_LIMIT: '1',
+      VERIFY_MAX_INFLATE: '4gb',
+      VERIFY_MAX_MEMORY_MB: '256',
+    });
   });
   afterAll(() => service?.stop());
 

@@ -34,7 +34,9 @@ try {
     );
     const elapsed = performance.now() - start;
     worstAnswer = Math.max(worstAnswer, elapsed);
-    console.log(`  ${name.padEnd(22)} ${(pdf.length / 1024).toFixed(0).padStart(6)} KB → ${outcome.padEnd(34)} ${elapsed.toFixed(0).padStart(5)} ms`);
+    console.log(
+      `  ${name.padEnd(22)} ${(pdf.length / 1024).toFixed(0).padStart(6)} KB → ${outcome.padEnd(34)} ${elapsed.toFixed(0).padStart(5)} ms`,
+    );
   }
   console.log(`summary: ${results.join('; ')}; worst hostile answer ${worstAnswer.toFixed(0)} ms`);
 } finally {

@@ -106,7 +106,7 @@ export function signatureScheme(
     return {
       description: `RSA-PSS with ${hash}`,
       importParams: { name: 'RSA-PSS', hash },
-      verifyParams: { name: 'RSA-PSS', saltLength: params.saltLength } as RsaPssParams,
+      verifyParams: { name: 'RSA-PSS', saltLength: params.saltLength },
     };
   }
   if (oid === ED25519 || oid === ED448) {
@@ -118,15 +118,16 @@ export function signatureScheme(
     const hash = ECDSA_BY_OID[oid] ?? digestHash;
     if (!hash) throw new UnsupportedAlgorithmError(`no digest algorithm for ${oid}`);
     if (keyOid !== EC_PUBLIC_KEY) throw new UnsupportedAlgorithmError('ECDSA signature with a non-EC key');
-    const curveOid = publicKey.algorithm.algorithmParams instanceof asn1js.ObjectIdentifier
-      ? publicKey.algorithm.algorithmParams.valueBlock.toString()
-      : '';
+    const curveOid =
+      publicKey.algorithm.algorithmParams instanceof asn1js.ObjectIdentifier
+        ? publicKey.algorithm.algorithmParams.valueBlock.toString()
+        : '';
     const curve = CURVES[curveOid];
     if (!curve) throw new UnsupportedAlgorithmError(`unsupported elliptic curve ${curveOid || '(none)'}`);
     return {
       description: `ECDSA ${curve.name} with ${hash}`,
       importParams: { name: 'ECDSA', namedCurve: curve.name },
-      verifyParams: { name: 'ECDSA', hash } as EcdsaParams,
+      verifyParams: { name: 'ECDSA', hash },
       ecdsaFieldSize: curve.size,
     };
   }
@@ -181,7 +182,7 @@ export function ecdsaDerToRaw(der: Uint8Array, fieldSize: number): Uint8Array<Ar
   if (integers.length !== 2 || !integers.every((value) => value instanceof asn1js.Integer)) return null;
   const raw = new Uint8Array(fieldSize * 2);
   for (let i = 0; i < 2; i++) {
-    let bytes = (integers[i] as asn1js.Integer).valueBlock.valueHexView;
+    let bytes = integers[i].valueBlock.valueHexView;
     while (bytes.length > 0 && bytes[0] === 0) bytes = bytes.subarray(1);
     if (bytes.length > fieldSize) return null;
     raw.set(bytes, fieldSize * (i + 1) - bytes.length);

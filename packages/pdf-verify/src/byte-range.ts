@@ -55,13 +55,24 @@ function checkGap(pdf: Uint8Array, gapStart: number, gapEnd: number, contents: U
  * dictionary in a later update, or one inside an object stream, encloses no gap: signature
  * wrapping and universal-forgery variants rely on exactly that.
  */
-function checkEnclosingDictionary(pdf: Uint8Array, gapStart: number, definedAt: number | 'compressed' | 'direct' | undefined): string | undefined {
+function checkEnclosingDictionary(
+  pdf: Uint8Array,
+  gapStart: number,
+  definedAt: number | 'compressed' | 'direct' | undefined,
+): string | undefined {
   if (definedAt === undefined) return undefined;
   if (definedAt === 'direct') return 'the signature dictionary is not an indirect object';
   if (definedAt === 'compressed') return 'the signature dictionary is inside an object stream, so its /Contents cannot be the signed gap';
   if (definedAt >= gapStart || gapStart - definedAt > MAX_DICTIONARY_PREFIX) return 'the gap is not inside the signature dictionary';
   for (let i = definedAt; i + 6 <= gapStart; i++) {
-    if (pdf[i] === 0x65 && pdf[i + 1] === 0x6e && pdf[i + 2] === 0x64 && pdf[i + 3] === 0x6f && pdf[i + 4] === 0x62 && pdf[i + 5] === 0x6a) {
+    if (
+      pdf[i] === 0x65 &&
+      pdf[i + 1] === 0x6e &&
+      pdf[i + 2] === 0x64 &&
+      pdf[i + 3] === 0x6f &&
+      pdf[i + 4] === 0x62 &&
+      pdf[i + 5] === 0x6a
+    ) {
       return 'the gap is not inside the signature dictionary'; // "endobj" before the gap
     }
   }

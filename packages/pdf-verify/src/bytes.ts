@@ -85,7 +85,7 @@ export function decodePdfHex(bytes: Uint8Array, start = 0, end = bytes.length): 
 
 /** Exact-size ArrayBuffer copy, for APIs (WebCrypto, asn1js) that take a buffer. */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
+  return bytes.slice().buffer;
 }
 
 /** Base64 of bytes, in Node and browsers alike (btoa over latin-1 chunks). */

@@ -7,7 +7,8 @@ import { KeyCache, signatureScheme, UnsupportedAlgorithmError, verifySignature }
 import { bytesEqual } from './bytes.js';
 import { certificateDer, OID } from './cms.js';
 
-export type ChainState = 'CERT_TRUSTED' | 'CERT_ISSUER_UNKNOWN' | 'CERT_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_CHAIN_INVALID' | 'KEY_USAGE_INVALID';
+export type ChainState =
+  'CERT_TRUSTED' | 'CERT_ISSUER_UNKNOWN' | 'CERT_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_CHAIN_INVALID' | 'KEY_USAGE_INVALID';
 
 export interface ChainCheck {
   trusted: boolean;
@@ -56,11 +57,18 @@ export class ChainValidator {
   }
 
   /** A path from `cert` up to a trust anchor, or undefined. */
-  private async buildPath(cert: pkijs.Certificate, pool: pkijs.Certificate[], below: pkijs.Certificate[]): Promise<pkijs.Certificate[] | undefined> {
+  private async buildPath(
+    cert: pkijs.Certificate,
+    pool: pkijs.Certificate[],
+    below: pkijs.Certificate[],
+  ): Promise<pkijs.Certificate[] | undefined> {
     if (this.anchors.some((anchor) => sameCertificate(anchor, cert))) return [...below, cert];
     if (below.length >= MAX_PATH_LENGTH) return undefined;
     const candidates = [...this.anchors, ...pool].filter(
-      (issuer) => issuer.subject.isEqual(cert.issuer) && keyIdentifiersAgree(cert, issuer) && ![...below, cert].some((seen) => sameCertificate(seen, issuer)),
+      (issuer) =>
+        issuer.subject.isEqual(cert.issuer) &&
+        keyIdentifiersAgree(cert, issuer) &&
+        ![...below, cert].some((seen) => sameCertificate(seen, issuer)),
     );
     for (const issuer of candidates) {
       if (!(await this.isIssuedBy(cert, issuer))) continue;
@@ -84,7 +92,13 @@ export class ChainValidator {
 async function verifyCertificateSignature(cert: pkijs.Certificate, issuer: pkijs.Certificate, keys: KeyCache): Promise<boolean> {
   try {
     const scheme = signatureScheme(cert.signatureAlgorithm, issuer.subjectPublicKeyInfo);
-    return await verifySignature(keys, issuer.subjectPublicKeyInfo, scheme, new Uint8Array(cert.tbsView), new Uint8Array(cert.signatureValue.valueBlock.valueHexView));
+    return await verifySignature(
+      keys,
+      issuer.subjectPublicKeyInfo,
+      scheme,
+      new Uint8Array(cert.tbsView),
+      new Uint8Array(cert.signatureValue.valueBlock.valueHexView),
+    );
   } catch (error) {
     if (error instanceof UnsupportedAlgorithmError) return false;
     throw error;
@@ -138,6 +152,7 @@ function mayIssueCertificates(cert: pkijs.Certificate, below: number): boolean {
   if (!(constraints instanceof pkijs.BasicConstraints) || !constraints.cA) return false;
   if (keyUsageBit(cert, KEY_CERT_SIGN) === false) return false;
   const pathLength = constraints.pathLenConstraint;
-  const limit = typeof pathLength === 'number' ? pathLength : pathLength instanceof asn1js.Integer ? pathLength.valueBlock.valueDec : undefined;
+  const limit =
+    typeof pathLength === 'number' ? pathLength : pathLength instanceof asn1js.Integer ? pathLength.valueBlock.valueDec : undefined;
   return limit === undefined || below <= limit;
 }

@@ -10,7 +10,13 @@ import { attributeValue, certificateDer, checkSigner, CmsFormatError, OID, parse
 import { parsePdfDate } from './pdf-date.js';
 import type { SignatureDictionary } from './signature-fields.js';
 import { checkTimestampToken, timestampReport, type TimestampCheck } from './timestamp.js';
-import { addRevocationData, checkRevocation, emptyRevocationData, revocationInfoArchival, type EmbeddedRevocationData, type RevocationOptions } from './revocation.js';
+import {
+  addRevocationData,
+  checkRevocation,
+  revocationInfoArchival,
+  type EmbeddedRevocationData,
+  type RevocationOptions,
+} from './revocation.js';
 import type { SignatureReport, SignatureState } from './types.js';
 
 const CMS_SUBFILTERS = new Set(['adbe.pkcs7.detached', 'ETSI.CAdES.detached']);
@@ -29,7 +35,16 @@ export interface SignatureContext {
 /** The verdict on one signature, before the revision analysis. */
 export type SignatureCheck = Omit<
   SignatureReport,
-  'revision' | 'modifiedAfterSigning' | 'changes' | 'matchesRecord' | 'sealIndex' | 'cms' | 'modificationLevel' | 'allowedModificationLevel' | 'certification' | 'fieldLock'
+  | 'revision'
+  | 'modifiedAfterSigning'
+  | 'changes'
+  | 'matchesRecord'
+  | 'sealIndex'
+  | 'cms'
+  | 'modificationLevel'
+  | 'allowedModificationLevel'
+  | 'certification'
+  | 'fieldLock'
 > & {
   /** Offset just past the last signed byte. */
   coveredEnd: number;
@@ -83,7 +98,8 @@ export async function checkSignature(signature: SignatureDictionary, context: Si
     problems.push('the signature dictionary has no /Contents');
   } else if (subFilter === DOCUMENT_TIMESTAMP_SUBFILTER || CMS_SUBFILTERS.has(subFilter)) {
     const check: ContentsCheck = { contents, signedBytes: range.signedBytes, context, result, states };
-    cryptographicallyValid = subFilter === DOCUMENT_TIMESTAMP_SUBFILTER ? await checkDocumentTimestamp(check) : await checkCmsSignature(check, signature);
+    cryptographicallyValid =
+      subFilter === DOCUMENT_TIMESTAMP_SUBFILTER ? await checkDocumentTimestamp(check) : await checkCmsSignature(check, signature);
   } else {
     states.add('UNSUPPORTED_SUBFILTER');
     problems.push(`unsupported /SubFilter ${subFilter || '(none)'}`);
@@ -105,7 +121,10 @@ interface ContentsCheck {
   states: Set<SignatureState>;
 }
 
-async function checkCmsSignature({ contents, signedBytes, context, result, states }: ContentsCheck, signature: SignatureDictionary): Promise<boolean> {
+async function checkCmsSignature(
+  { contents, signedBytes, context, result, states }: ContentsCheck,
+  signature: SignatureDictionary,
+): Promise<boolean> {
   let cms: SignedCms;
   try {
     cms = parseSignedCms(contents);
@@ -141,14 +160,19 @@ async function checkCmsSignature({ contents, signedBytes, context, result, state
       }
       if (!signer.contentDigestMatches) {
         states.add('DIGEST_MISMATCH');
-        result.problems.push(signer.hasSignedAttributes ? 'the signed bytes do not match the message digest' : 'the signature does not verify over the signed bytes');
+        result.problems.push(
+          signer.hasSignedAttributes
+            ? 'the signed bytes do not match the message digest'
+            : 'the signature does not verify over the signed bytes',
+        );
       }
       if (signer.signingCertificateMatches === false) {
         states.add('SIGNING_CERT_MISMATCH');
         result.problems.push('the signing-certificate attribute names a different certificate');
       }
       cryptographicallyValid = signer.contentDigestMatches && signer.signatureVerifies && signer.signingCertificateMatches !== false;
-      if (!signer.signatureVerifies && !signer.unsupported) result.problems.push('the signature does not verify with the signer certificate');
+      if (!signer.signatureVerifies && !signer.unsupported)
+        result.problems.push('the signature does not verify with the signer certificate');
     } catch (error) {
       if (!(error instanceof UnsupportedAlgorithmError || error instanceof CmsFormatError)) throw error;
       states.add(error instanceof UnsupportedAlgorithmError ? 'UNSUPPORTED_ALGORITHM' : 'CMS_UNREADABLE');
@@ -180,7 +204,12 @@ async function checkCmsSignature({ contents, signedBytes, context, result, state
     result.signedAtSource = 'signing-time-attribute';
   }
 
-  const chain = await context.chains.check(signerCertificate, cms.certificates, result.signedAt ? new Date(result.signedAt) : context.now, 'document-signing');
+  const chain = await context.chains.check(
+    signerCertificate,
+    cms.certificates,
+    result.signedAt ? new Date(result.signedAt) : context.now,
+    'document-signing',
+  );
   applyChain(result, chain, states);
   if (context.revocation.mode !== 'off') {
     const embedded = { ...context.dss, ocsp: [...context.dss.ocsp], crls: [...context.dss.crls] };
@@ -230,7 +259,13 @@ function addTimestampStates(timestamp: TimestampCheck, states: Set<SignatureStat
  * proves the signature was made before the revocation; a status that could not be had for a
  * certificate that names its OCSP responder or CRL is untrusted too (never valid by default).
  */
-async function applyRevocation(result: SignatureCheck, path: pkijs.Certificate[], embedded: EmbeddedRevocationData, context: SignatureContext, states: Set<SignatureState>): Promise<void> {
+async function applyRevocation(
+  result: SignatureCheck,
+  path: pkijs.Certificate[],
+  embedded: EmbeddedRevocationData,
+  context: SignatureContext,
+  states: Set<SignatureState>,
+): Promise<void> {
   const report = await checkRevocation(path, embedded, context.revocation, context.keys);
   result.revocation = report;
   const untrust = () => {
@@ -242,10 +277,14 @@ async function applyRevocation(result: SignatureCheck, path: pkijs.Certificate[]
     states.add('CERT_REVOKED');
     const proven = result.timestamped && result.signedAt && report.revokedAt && new Date(result.signedAt) < new Date(report.revokedAt);
     if (proven) {
-      result.problems.push(`the certificate was revoked on ${report.revokedAt} (${report.reason}), after the signing time the timestamp proves: the signature stays valid`);
+      result.problems.push(
+        `the certificate was revoked on ${report.revokedAt} (${report.reason}), after the signing time the timestamp proves: the signature stays valid`,
+      );
     } else {
       untrust();
-      result.problems.push(`the certificate${report.certificate ? ` of ${report.certificate}` : ''} is revoked since ${report.revokedAt} (${report.reason})`);
+      result.problems.push(
+        `the certificate${report.certificate ? ` of ${report.certificate}` : ''} is revoked since ${report.revokedAt} (${report.reason})`,
+      );
     }
   }
   if (report.status === 'unknown') {

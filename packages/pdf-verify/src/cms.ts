@@ -51,7 +51,8 @@ export function parseSignedCms(bytes: Uint8Array): SignedCms {
   let signedData: pkijs.SignedData;
   try {
     const contentInfo = new pkijs.ContentInfo({ schema: asn1.result });
-    if (contentInfo.contentType !== OID.signedData) throw new CmsFormatError(`CMS content type ${contentInfo.contentType} is not SignedData`);
+    if (contentInfo.contentType !== OID.signedData)
+      throw new CmsFormatError(`CMS content type ${contentInfo.contentType} is not SignedData`);
     signedData = new pkijs.SignedData({ schema: contentInfo.content });
   } catch (error) {
     if (error instanceof CmsFormatError) throw error;
@@ -73,7 +74,8 @@ function findSignerCertificate(signerInfo: pkijs.SignerInfo, certificates: pkijs
   const sid = signerInfo.sid;
   if (sid instanceof pkijs.IssuerAndSerialNumber) {
     return certificates.find(
-      (cert) => cert.issuer.isEqual(sid.issuer) && bytesEqual(cert.serialNumber.valueBlock.valueHexView, sid.serialNumber.valueBlock.valueHexView),
+      (cert) =>
+        cert.issuer.isEqual(sid.issuer) && bytesEqual(cert.serialNumber.valueBlock.valueHexView, sid.serialNumber.valueBlock.valueHexView),
     );
   }
   if (sid instanceof asn1js.Primitive || sid instanceof asn1js.Constructed) {
@@ -202,8 +204,9 @@ async function signingCertificateMatches(attributes: pkijs.SignedAndUnsignedAttr
     certHash = second;
   }
   if (!(certHash instanceof asn1js.OctetString)) return false;
-  const actual = hashOid === OID.sha1
-    ? new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', certificateDer(cert)))
-    : await digest(hashFromOid(hashOid), certificateDer(cert));
+  const actual =
+    hashOid === OID.sha1
+      ? new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', certificateDer(cert)))
+      : await digest(hashFromOid(hashOid), certificateDer(cert));
   return bytesEqual(certHash.valueBlock.valueHexView, actual);
 }

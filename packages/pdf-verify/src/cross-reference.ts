@@ -7,10 +7,7 @@ import { rethrowLimit } from './errors.js';
 import type { WorkBudget } from './limits.js';
 import { decodeStreamData } from './stream-data.js';
 
-export type XrefEntry =
-  | { kind: 'free' }
-  | { kind: 'offset'; offset: number }
-  | { kind: 'compressed'; stream: number; index: number };
+export type XrefEntry = { kind: 'free' } | { kind: 'offset'; offset: number } | { kind: 'compressed'; stream: number; index: number };
 
 export interface XrefSection {
   entries: Map<number, XrefEntry>;

@@ -37,7 +37,8 @@ export function resolveLimits(overrides: Partial<VerifyLimits> | undefined): Ver
   for (const [key, value] of Object.entries(overrides ?? {}) as [keyof VerifyLimits, unknown][]) {
     if (!(key in DEFAULT_LIMITS)) throw new TypeError(`unknown verifier limit ${key}`);
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new TypeError(`verifier limit ${key} must be a positive integer`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+      throw new TypeError(`verifier limit ${key} must be a positive integer`);
     limits[key] = value;
   }
   return limits;
@@ -69,6 +70,7 @@ export class WorkBudget {
   }
 
   checkNesting(depth: number): void {
-    if (depth > this.limits.maxNesting) throw new PdfLimitError('maxNesting', this.limits.maxNesting, 'values are nested deeper than allowed');
+    if (depth > this.limits.maxNesting)
+      throw new PdfLimitError('maxNesting', this.limits.maxNesting, 'values are nested deeper than allowed');
   }
 }

@@ -49,7 +49,23 @@ const CATALOG_RULES: Record<string, ModificationLevel> = {
 const ACROFORM_KEYS = new Set(['SigFlags', 'DR', 'DA']);
 
 /** Entries of an unsigned signature field (or its widget) that signing it may set or change. */
-const UNSIGNED_SIGNATURE_FIELD_KEYS = new Set(['V', 'AP', 'AS', 'MK', 'F', 'DA', 'Rect', 'P', 'Lock', 'SV', 'Ff', 'Kids', 'StructParent', 'NM', 'M']);
+const UNSIGNED_SIGNATURE_FIELD_KEYS = new Set([
+  'V',
+  'AP',
+  'AS',
+  'MK',
+  'F',
+  'DA',
+  'Rect',
+  'P',
+  'Lock',
+  'SV',
+  'Ff',
+  'Kids',
+  'StructParent',
+  'NM',
+  'M',
+]);
 
 /** Entries of a form field (or its widget) that filling it in may change. */
 const FORM_FILLING_KEYS = new Set(['V', 'AP', 'AS', 'MK', 'M', 'NM']);
@@ -66,8 +82,14 @@ export class ModificationAnalyzer {
 
   /** What revision `after` changed in revision `before`, each change with its level. */
   changes(before: Revision, after: Revision): Change[] {
-    return new RevisionComparison(this.file, before, after, this.rolesOf(before), this.reachableFrom(before), this.reachableFrom(after), () =>
-      this.referencedNumbers(before),
+    return new RevisionComparison(
+      this.file,
+      before,
+      after,
+      this.rolesOf(before),
+      this.reachableFrom(before),
+      this.reachableFrom(after),
+      () => this.referencedNumbers(before),
     ).run();
   }
 
@@ -134,7 +156,8 @@ class RevisionComparison {
       this.compareCatalogs(this.resolveBefore(before.root), this.resolveAfter(after.root));
     }
     if (before.info?.objectNumber !== after.info?.objectNumber) {
-      if (!pdfValuesEqual(this.resolveBefore(before.info), this.resolveAfter(after.info))) this.add('LTA_UPDATES', 'document information updated');
+      if (!pdfValuesEqual(this.resolveBefore(before.info), this.resolveAfter(after.info)))
+        this.add('LTA_UPDATES', 'document information updated');
     }
     const objectNumbers = new Set([...before.table.keys(), ...after.table.keys()]);
     for (const objectNumber of objectNumbers) {
@@ -146,7 +169,8 @@ class RevisionComparison {
       if (locationBefore === locationAfter) {
         // Bytes that were in the signed file but not part of its document, put to use later:
         // the "hide-and-replace" shadow attack prepares its content exactly like that.
-        if (!usedBefore && usedAfter && !this.isContainer(objectNumber)) this.add('OTHER', `object ${objectNumber}, unused when signed, used later`);
+        if (!usedBefore && usedAfter && !this.isContainer(objectNumber))
+          this.add('OTHER', `object ${objectNumber}, unused when signed, used later`);
         continue;
       }
       if (!usedBefore && !usedAfter) continue; // neither revision's document uses it
@@ -206,7 +230,8 @@ class RevisionComparison {
         this.compareFieldLists(oldValue, newValue);
         return;
       case 'fieldKids':
-        if (role.signed || removed) this.add('OTHER', `${role.signature ? 'signature' : 'form'} field ${role.name} ${removed ? 'removed' : 'changed'}`);
+        if (role.signed || removed)
+          this.add('OTHER', `${role.signature ? 'signature' : 'form'} field ${role.name} ${removed ? 'removed' : 'changed'}`);
         else this.compareKidLists(role.name, role.signature, oldValue, newValue);
         return;
       case 'formResources':
@@ -241,7 +266,8 @@ class RevisionComparison {
         else this.compareUnsignedSignatureField(role.name, oldValue, newValue);
         return;
       case 'signatureAppearance':
-        if (role.signed || removed) this.add('OTHER', `signature field ${role.name} ${removed ? 'appearance removed' : 'appearance changed'}`);
+        if (role.signed || removed)
+          this.add('OTHER', `signature field ${role.name} ${removed ? 'appearance removed' : 'appearance changed'}`);
         else this.add('FORM_FILLING', `signature field ${role.name} appearance`, { signing: true });
         return;
       case 'signatureValue':
@@ -279,7 +305,10 @@ class RevisionComparison {
         this.compareAcroForms(dictOf(this.resolveBefore(get(oldCatalog, key))), dictOf(this.resolveAfter(get(newCatalog, key))));
       } else if (key === 'Metadata' || key === 'DSS') {
         if (get(newCatalog, key) === undefined) this.add('OTHER', `catalog /${key} removed`);
-        else this.add(CATALOG_RULES[key], key === 'DSS' ? 'document security store (/DSS) updated' : 'document metadata updated', { signing: key === 'DSS' });
+        else
+          this.add(CATALOG_RULES[key], key === 'DSS' ? 'document security store (/DSS) updated' : 'document metadata updated', {
+            signing: key === 'DSS',
+          });
       } else if (CATALOG_RULES[key]) {
         this.add(CATALOG_RULES[key], `catalog /${key} updated`);
       } else {
@@ -297,7 +326,8 @@ class RevisionComparison {
       for (const key of changedKeys(oldForm, newForm)) {
         if (key === 'Fields') continue;
         if (ACROFORM_KEYS.has(key)) this.add('FORM_FILLING', `form /${key}`, { signing: true });
-        else if (key === 'NeedAppearances' && nameOrBool(get(newForm, key)) !== true) this.add('FORM_FILLING', 'form /NeedAppearances', { signing: true });
+        else if (key === 'NeedAppearances' && nameOrBool(get(newForm, key)) !== true)
+          this.add('FORM_FILLING', 'form /NeedAppearances', { signing: true });
         else this.add('OTHER', `form /${key}`);
       }
     }
@@ -319,7 +349,8 @@ class RevisionComparison {
     const { removed, added } = listDifference(this.resolveBefore(oldValue), this.resolveAfter(newValue));
     if (removed.length > 0) this.add('OTHER', `${signature ? 'signature' : 'form'} field ${name} widget removed`);
     for (const entry of added) {
-      if (signature && this.isSignatureField(this.resolveAfter(entry), 0)) this.add('FORM_FILLING', `signature field ${name} widget added`, { signing: true });
+      if (signature && this.isSignatureField(this.resolveAfter(entry), 0))
+        this.add('FORM_FILLING', `signature field ${name} widget added`, { signing: true });
       else this.add('OTHER', `form field ${name} widget added`);
     }
   }
@@ -411,7 +442,9 @@ class RevisionComparison {
       return undefined;
     }
     if (data.length > 4096) return undefined;
-    const tokens = latin1(data).split(/[\0\t\n\f\r ]+/).filter(Boolean);
+    const tokens = latin1(data)
+      .split(/[\0\t\n\f\r ]+/)
+      .filter(Boolean);
     return tokens.length > 0 && tokens.every((token) => token === operator) ? tokens.length : undefined;
   }
 
@@ -424,7 +457,13 @@ class RevisionComparison {
     if (isRef(oldValue) && isRef(newValue) && oldValue.objectNumber === newValue.objectNumber) return true;
     const oldResolved = this.resolveBefore(oldValue);
     const newResolved = this.resolveAfter(newValue);
-    if (depth > 1 || !isDict(oldResolved) || !isDict(newResolved) || oldResolved instanceof PDFRawStream || newResolved instanceof PDFRawStream) {
+    if (
+      depth > 1 ||
+      !isDict(oldResolved) ||
+      !isDict(newResolved) ||
+      oldResolved instanceof PDFRawStream ||
+      newResolved instanceof PDFRawStream
+    ) {
       return pdfValuesEqual(oldResolved, newResolved);
     }
     const isEmpty = (value: PDFObject | undefined) => {
@@ -446,7 +485,8 @@ class RevisionComparison {
     for (const entry of added) {
       const annotation = dictOf(this.resolveAfter(entry));
       const subtype = nameOf(get(annotation, 'Subtype'));
-      if (subtype === 'Widget' && this.isSignatureField(annotation, 0)) this.add('FORM_FILLING', `page ${page} signature widget added`, { signing: true });
+      if (subtype === 'Widget' && this.isSignatureField(annotation, 0))
+        this.add('FORM_FILLING', `page ${page} signature widget added`, { signing: true });
       else this.add('ANNOTATIONS', `page ${page} annotation added (${subtype ?? 'unknown'})`);
     }
   }

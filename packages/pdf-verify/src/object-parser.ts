@@ -53,8 +53,10 @@ export function readObjectStreamIndex(stream: PDFRawStream, budget: WorkBudget):
   const count = numberOf(get(stream.dict, 'N')) ?? 0;
   const first = numberOf(get(stream.dict, 'First')) ?? 0;
   const { maxObjectStreamObjects } = budget.limits;
-  if (count > maxObjectStreamObjects) throw new PdfLimitError('maxObjectStreamObjects', maxObjectStreamObjects, `an object stream declares ${count} objects`);
-  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(first) || first < 0) throw new Error('object stream with invalid /N or /First');
+  if (count > maxObjectStreamObjects)
+    throw new PdfLimitError('maxObjectStreamObjects', maxObjectStreamObjects, `an object stream declares ${count} objects`);
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(first) || first < 0)
+    throw new Error('object stream with invalid /N or /First');
   const data = decodeStreamData(stream, budget);
   const cursor = new Cursor(data, 0);
   const objectNumbers: number[] = [];

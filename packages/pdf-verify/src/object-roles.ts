@@ -30,7 +30,20 @@ export type Role =
 export const MAX_DEPTH = 64;
 
 /** Catalog entries whose indirect values get a role of their own (named in reports). */
-const NAMED_CATALOG_ENTRIES = ['Names', 'OpenAction', 'AA', 'OCProperties', 'Outlines', 'Dests', 'URI', 'Perms', 'StructTreeRoot', 'Extensions', 'Collection', 'Legal'];
+const NAMED_CATALOG_ENTRIES = [
+  'Names',
+  'OpenAction',
+  'AA',
+  'OCProperties',
+  'Outlines',
+  'Dests',
+  'URI',
+  'Perms',
+  'StructTreeRoot',
+  'Extensions',
+  'Collection',
+  'Legal',
+];
 
 /** What each indirect object of a revision is for. The first role assigned wins. */
 export function assignRoles(file: PdfFile, revision: Revision): Map<number, Role> {

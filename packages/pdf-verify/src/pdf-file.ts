@@ -123,7 +123,13 @@ export class PdfFile {
     for (const candidate of candidates) {
       const table = this.readXrefChain(candidate.startxref, candidate.markerStart);
       if (!table) continue; // e.g. the first-page section of a linearized file
-      revisions.push({ index: revisions.length + 1, eofMarkerEnd: candidate.markerEnd, end: candidate.end, ...table, reconstructed: false });
+      revisions.push({
+        index: revisions.length + 1,
+        eofMarkerEnd: candidate.markerEnd,
+        end: candidate.end,
+        ...table,
+        reconstructed: false,
+      });
     }
     const lastCandidate = candidates[candidates.length - 1];
     const lastRevision = revisions[revisions.length - 1];
@@ -178,7 +184,11 @@ export class PdfFile {
       const offset = pending.shift() as number;
       if (seen.has(offset)) continue; // a /Prev loop
       if (seen.size >= this.budget.limits.maxXrefSections) {
-        throw new PdfLimitError('maxXrefSections', this.budget.limits.maxXrefSections, 'a cross-reference /Prev chain is longer than allowed');
+        throw new PdfLimitError(
+          'maxXrefSections',
+          this.budget.limits.maxXrefSections,
+          'a cross-reference /Prev chain is longer than allowed',
+        );
       }
       seen.add(offset);
       if (offset >= limit) return undefined;

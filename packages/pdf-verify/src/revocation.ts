@@ -54,13 +54,31 @@ const OID = {
   sha256: '2.16.840.1.101.3.4.2.1',
 };
 const HASHES: Record<string, 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
-  '1.3.14.3.2.26': 'SHA-1', '2.16.840.1.101.3.4.2.1': 'SHA-256', '2.16.840.1.101.3.4.2.2': 'SHA-384', '2.16.840.1.101.3.4.2.3': 'SHA-512',
+  '1.3.14.3.2.26': 'SHA-1',
+  '2.16.840.1.101.3.4.2.1': 'SHA-256',
+  '2.16.840.1.101.3.4.2.2': 'SHA-384',
+  '2.16.840.1.101.3.4.2.3': 'SHA-512',
 };
-const REASONS = ['unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', '', 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise'];
+const REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  '',
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
+];
 const MAX_EMBEDDED_ITEMS = 200;
 
 type Answer = { status: 'good' } | { status: 'revoked'; revokedAt: Date; reason: string } | { status: 'unknown'; why: string };
-type Status = { status: 'good'; source: string } | { status: 'revoked'; source: string; revokedAt: Date; reason: string } | { status: 'unknown'; why: string };
+type Status =
+  | { status: 'good'; source: string }
+  | { status: 'revoked'; source: string; revokedAt: Date; reason: string }
+  | { status: 'unknown'; why: string };
 
 export function emptyRevocationData(): EmbeddedRevocationData {
   return { ocsp: [], crls: [] };
@@ -114,7 +132,12 @@ function parseOcsp(der: Uint8Array): pkijs.BasicOCSPResponse | undefined {
  * Checks every certificate of `path` (signer first, trust anchor last; the anchor itself is trusted
  * by configuration) and reports the worst: revoked, then unknown, then good.
  */
-export async function checkRevocation(path: pkijs.Certificate[], embedded: EmbeddedRevocationData, options: RevocationOptions, keys: KeyCache): Promise<RevocationReport> {
+export async function checkRevocation(
+  path: pkijs.Certificate[],
+  embedded: EmbeddedRevocationData,
+  options: RevocationOptions,
+  keys: KeyCache,
+): Promise<RevocationReport> {
   if (options.mode === 'off') return { status: 'not-checked' };
   if (path.length < 2) return { status: 'unknown', why: 'no certificate path to a trust anchor' };
   let unknown: RevocationReport | undefined;
@@ -124,15 +147,33 @@ export async function checkRevocation(path: pkijs.Certificate[], embedded: Embed
     const status = await statusOf(certificate, issuer, embedded, options, keys);
     const subject = i === 0 ? undefined : subjectOf(certificate);
     if (status.status === 'revoked') {
-      return { status: 'revoked', source: status.source, revokedAt: status.revokedAt.toISOString(), reason: status.reason, ...(subject ? { certificate: subject } : {}) };
+      return {
+        status: 'revoked',
+        source: status.source,
+        revokedAt: status.revokedAt.toISOString(),
+        reason: status.reason,
+        ...(subject ? { certificate: subject } : {}),
+      };
     }
-    if (status.status === 'unknown') unknown ??= { status: 'unknown', why: status.why, noSources: !namesSources(certificate), ...(subject ? { certificate: subject } : {}) };
+    if (status.status === 'unknown')
+      unknown ??= {
+        status: 'unknown',
+        why: status.why,
+        noSources: !namesSources(certificate),
+        ...(subject ? { certificate: subject } : {}),
+      };
     else if (i === 0) goodSource = status.source;
   }
   return unknown ?? { status: 'good', source: goodSource };
 }
 
-async function statusOf(certificate: pkijs.Certificate, issuer: pkijs.Certificate, embedded: EmbeddedRevocationData, options: RevocationOptions, keys: KeyCache): Promise<Status> {
+async function statusOf(
+  certificate: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+  embedded: EmbeddedRevocationData,
+  options: RevocationOptions,
+  keys: KeyCache,
+): Promise<Status> {
   for (const basic of embedded.ocsp) {
     const status = await fromOcsp(basic, certificate, issuer, keys);
     if (status) return { ...status, source: 'embedded OCSP' } as Status;
@@ -141,19 +182,29 @@ async function statusOf(certificate: pkijs.Certificate, issuer: pkijs.Certificat
     const status = await fromCrl(crl, certificate, issuer, keys);
     if (status) return { ...status, source: 'embedded CRL' } as Status;
   }
-  if (options.mode !== 'online' || !options.fetch) return { status: 'unknown', why: 'no embedded revocation data for the certificate, and online checking is off' };
+  if (options.mode !== 'online' || !options.fetch)
+    return { status: 'unknown', why: 'no embedded revocation data for the certificate, and online checking is off' };
   const problems: string[] = [];
   for (const url of urlsOf(certificate, OID.authorityInfoAccess)) {
     try {
       const request = new pkijs.OCSPRequest();
       await request.createForCertificate(certificate, { hashAlgorithm: 'SHA-256', issuerCertificate: issuer });
       const nonce = globalThis.crypto.getRandomValues(new Uint8Array(16));
-      request.tbsRequest.requestExtensions = [new pkijs.Extension({ extnID: OID.ocspNonce, extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER(false) })];
-      const answer = await options.fetch(url, { body: new Uint8Array(request.toSchema(true).toBER(false)), contentType: 'application/ocsp-request' });
+      request.tbsRequest.requestExtensions = [
+        new pkijs.Extension({ extnID: OID.ocspNonce, extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER(false) }),
+      ];
+      const answer = await options.fetch(url, {
+        body: new Uint8Array(request.toSchema(true).toBER(false)),
+        contentType: 'application/ocsp-request',
+      });
       const basic = parseOcsp(answer);
       if (!basic) throw new Error('not an OCSP response');
       const echoed = basic.tbsResponseData.responseExtensions?.find((e) => e.extnID === OID.ocspNonce);
-      if (echoed && !bytesEqual(echoed.extnValue.valueBlock.valueHexView, new Uint8Array(new asn1js.OctetString({ valueHex: nonce }).toBER(false)))) throw new Error('OCSP nonce does not match');
+      if (
+        echoed &&
+        !bytesEqual(echoed.extnValue.valueBlock.valueHexView, new Uint8Array(new asn1js.OctetString({ valueHex: nonce }).toBER(false)))
+      )
+        throw new Error('OCSP nonce does not match');
       const status = await fromOcsp(basic, certificate, issuer, keys);
       if (status) return { ...status, source: 'OCSP' } as Status;
       problems.push(`${url}: the OCSP response does not answer for this certificate`);
@@ -176,7 +227,12 @@ async function statusOf(certificate: pkijs.Certificate, issuer: pkijs.Certificat
 }
 
 /** The status an OCSP response gives for `certificate`, if it answers for it and is validly signed. */
-async function fromOcsp(basic: pkijs.BasicOCSPResponse, certificate: pkijs.Certificate, issuer: pkijs.Certificate, keys: KeyCache): Promise<Answer | undefined> {
+async function fromOcsp(
+  basic: pkijs.BasicOCSPResponse,
+  certificate: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+  keys: KeyCache,
+): Promise<Answer | undefined> {
   let single: pkijs.SingleResponse | undefined;
   for (const candidate of basic.tbsResponseData.responses) {
     if (await certIdMatches(candidate.certID, certificate, issuer)) {
@@ -187,7 +243,8 @@ async function fromOcsp(basic: pkijs.BasicOCSPResponse, certificate: pkijs.Certi
   if (!single) return undefined;
   const responder = await responderOf(basic, issuer, keys);
   if (!responder) return undefined;
-  if (!(await signedBy(basic.signatureAlgorithm, basic.signature.valueBlock.valueHexView, basic.tbsResponseData.tbsView, responder, keys))) return undefined;
+  if (!(await signedBy(basic.signatureAlgorithm, basic.signature.valueBlock.valueHexView, basic.tbsResponseData.tbsView, responder, keys)))
+    return undefined;
   const status = single.certStatus as asn1js.BaseBlock;
   const tag = status.idBlock.tagNumber;
   if (tag === 0) return { status: 'good' };
@@ -201,7 +258,12 @@ async function fromOcsp(basic: pkijs.BasicOCSPResponse, certificate: pkijs.Certi
   return { status: 'unknown', why: 'the OCSP responder does not know the certificate' };
 }
 
-async function fromCrl(crl: pkijs.CertificateRevocationList, certificate: pkijs.Certificate, issuer: pkijs.Certificate, keys: KeyCache): Promise<Answer | undefined> {
+async function fromCrl(
+  crl: pkijs.CertificateRevocationList,
+  certificate: pkijs.Certificate,
+  issuer: pkijs.Certificate,
+  keys: KeyCache,
+): Promise<Answer | undefined> {
   if (!crl.issuer.isEqual(certificate.issuer)) return undefined;
   if (!(await signedBy(crl.signature, crl.signatureValue.valueBlock.valueHexView, crl.tbsView, issuer, keys))) return undefined;
   const serial = certificate.serialNumber.valueBlock.valueHexView;
@@ -213,12 +275,18 @@ async function fromCrl(crl: pkijs.CertificateRevocationList, certificate: pkijs.
 }
 
 /** The certificate that signed an OCSP response: the issuer itself, or a responder it delegated. */
-async function responderOf(basic: pkijs.BasicOCSPResponse, issuer: pkijs.Certificate, keys: KeyCache): Promise<pkijs.Certificate | undefined> {
+async function responderOf(
+  basic: pkijs.BasicOCSPResponse,
+  issuer: pkijs.Certificate,
+  keys: KeyCache,
+): Promise<pkijs.Certificate | undefined> {
   const id = basic.tbsResponseData.responderID;
   const matches = async (cert: pkijs.Certificate) => {
     if (id instanceof pkijs.RelativeDistinguishedNames) return cert.subject.isEqual(id);
     if (id instanceof asn1js.OctetString) {
-      const keyHash = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-1', cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView.slice()));
+      const keyHash = new Uint8Array(
+        await globalThis.crypto.subtle.digest('SHA-1', cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView.slice()),
+      );
       return bytesEqual(keyHash, id.valueBlock.valueHexView);
     }
     return false;
@@ -229,12 +297,19 @@ async function responderOf(basic: pkijs.BasicOCSPResponse, issuer: pkijs.Certifi
     const eku = candidate.extensions?.find((e) => e.extnID === OID.extendedKeyUsage)?.parsedValue as pkijs.ExtKeyUsage | undefined;
     if (!eku?.keyPurposes.includes(OID.ocspSigning)) continue;
     if (!candidate.issuer.isEqual(issuer.subject)) continue;
-    if (await signedBy(candidate.signatureAlgorithm, candidate.signatureValue.valueBlock.valueHexView, candidate.tbsView, issuer, keys)) return candidate;
+    if (await signedBy(candidate.signatureAlgorithm, candidate.signatureValue.valueBlock.valueHexView, candidate.tbsView, issuer, keys))
+      return candidate;
   }
   return undefined;
 }
 
-async function signedBy(algorithm: pkijs.AlgorithmIdentifier, signature: Uint8Array, tbs: Uint8Array, signer: pkijs.Certificate, keys: KeyCache): Promise<boolean> {
+async function signedBy(
+  algorithm: pkijs.AlgorithmIdentifier,
+  signature: Uint8Array,
+  tbs: Uint8Array,
+  signer: pkijs.Certificate,
+  keys: KeyCache,
+): Promise<boolean> {
   try {
     const scheme = signatureScheme(algorithm, signer.subjectPublicKeyInfo);
     return await verifySignature(keys, signer.subjectPublicKeyInfo, scheme, new Uint8Array(tbs), new Uint8Array(signature));
@@ -249,8 +324,12 @@ async function certIdMatches(certId: pkijs.CertID, certificate: pkijs.Certificat
   const hash = HASHES[certId.hashAlgorithm.algorithmId];
   if (!hash) return false;
   const nameHash = new Uint8Array(await globalThis.crypto.subtle.digest(hash, new Uint8Array(issuer.subject.toSchema().toBER(false))));
-  const keyHash = new Uint8Array(await globalThis.crypto.subtle.digest(hash, issuer.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView.slice()));
-  return bytesEqual(nameHash, certId.issuerNameHash.valueBlock.valueHexView) && bytesEqual(keyHash, certId.issuerKeyHash.valueBlock.valueHexView);
+  const keyHash = new Uint8Array(
+    await globalThis.crypto.subtle.digest(hash, issuer.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView.slice()),
+  );
+  return (
+    bytesEqual(nameHash, certId.issuerNameHash.valueBlock.valueHexView) && bytesEqual(keyHash, certId.issuerKeyHash.valueBlock.valueHexView)
+  );
 }
 
 function sameSerial(a: Uint8Array, b: Uint8Array): boolean {

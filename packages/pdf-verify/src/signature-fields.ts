@@ -60,9 +60,7 @@ export function findSignatureFields(file: PdfFile, revision: Revision): FormSign
     const name = partialName === undefined ? parentName : parentName ? `${parentName}.${partialName}` : partialName;
     const fieldType = nameOf(get(field, 'FT')) ?? inheritedType;
     const kids = file.deref(revision, get(field, 'Kids'));
-    const childFields = isArray(kids)
-      ? kids.asArray().filter((kid) => get(dictOf(file.deref(revision, kid)), 'T') !== undefined)
-      : [];
+    const childFields = isArray(kids) ? kids.asArray().filter((kid) => get(dictOf(file.deref(revision, kid)), 'T') !== undefined) : [];
     if (childFields.length > 0) {
       for (const kid of childFields) visit(kid, name, fieldType, depth + 1);
       return;
@@ -74,7 +72,9 @@ export function findSignatureFields(file: PdfFile, revision: Revision): FormSign
       result.emptyFields.push(name);
       return;
     }
-    const entry = readSignatureDictionary(signature, name, isRef(valueEntry) ? valueEntry.objectNumber : undefined, (v) => file.deref(revision, v));
+    const entry = readSignatureDictionary(signature, name, isRef(valueEntry) ? valueEntry.objectNumber : undefined, (v) =>
+      file.deref(revision, v),
+    );
     const xref = isRef(valueEntry) ? revision.table.get(valueEntry.objectNumber) : undefined;
     entry.definedAt = !isRef(valueEntry) ? 'direct' : xref?.kind === 'offset' ? xref.offset : 'compressed';
     const lock = dictOf(file.deref(revision, get(field, 'Lock')));
@@ -134,6 +134,12 @@ function readFieldLock(dict: PDFDict, deref: Deref): FieldLock | undefined {
   const action = nameOf(get(dict, 'Action'));
   if (action !== 'All' && action !== 'Include' && action !== 'Exclude') return undefined;
   const fields = deref(get(dict, 'Fields'));
-  const names = isArray(fields) ? fields.asArray().slice(0, 10_000).map((value) => textOf(deref(value))).filter((name): name is string => name !== undefined) : [];
+  const names = isArray(fields)
+    ? fields
+        .asArray()
+        .slice(0, 10_000)
+        .map((value) => textOf(deref(value)))
+        .filter((name): name is string => name !== undefined)
+    : [];
   return { action, fields: names };
 }

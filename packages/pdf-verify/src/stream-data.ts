@@ -58,11 +58,13 @@ function filterList(value: unknown): string[] {
 }
 
 function parmsList(value: unknown, count: number): (PDFDict | undefined)[] {
-  if (value instanceof PDFDict) return count === 1 ? [value] : Array.from({ length: count }, (_, i) => (i === count - 1 ? value : undefined));
-  if (value instanceof PDFArray) return Array.from({ length: count }, (_, i) => {
-    const entry = i < value.size() ? value.get(i) : undefined;
-    return entry instanceof PDFDict ? entry : undefined;
-  });
+  if (value instanceof PDFDict)
+    return count === 1 ? [value] : Array.from({ length: count }, (_, i) => (i === count - 1 ? value : undefined));
+  if (value instanceof PDFArray)
+    return Array.from({ length: count }, (_, i) => {
+      const entry = i < value.size() ? value.get(i) : undefined;
+      return entry instanceof PDFDict ? entry : undefined;
+    });
   return Array.from({ length: count }, () => undefined);
 }
 
@@ -88,7 +90,7 @@ function inflate(input: Uint8Array, budget: WorkBudget): Uint8Array {
 }
 
 function decodeWithPdfLib(filter: string, input: Uint8Array, parms: PDFDict | undefined, budget: WorkBudget): Uint8Array {
-  const dict = filterContext.obj({}) as PDFDict;
+  const dict = filterContext.obj({});
   dict.set(PDFName.of('Filter'), PDFName.of(filter));
   if (parms) dict.set(PDFName.of('DecodeParms'), parms);
   let decoder: DecoderStream;
@@ -113,8 +115,10 @@ function undoPredictor(data: Uint8Array, params: PDFDict | undefined): Uint8Arra
   const columns = numberOf(get(params, 'Columns')) ?? 1;
   const colors = numberOf(get(params, 'Colors')) ?? 1;
   const bits = numberOf(get(params, 'BitsPerComponent')) ?? 8;
-  if (!Number.isInteger(columns) || columns < 1 || columns > MAX_PREDICTOR_COLUMNS) throw new StreamDecodeError(`predictor /Columns ${columns} out of range`);
-  if (!Number.isInteger(colors) || colors < 1 || colors > MAX_COLORS) throw new StreamDecodeError(`predictor /Colors ${colors} out of range`);
+  if (!Number.isInteger(columns) || columns < 1 || columns > MAX_PREDICTOR_COLUMNS)
+    throw new StreamDecodeError(`predictor /Columns ${columns} out of range`);
+  if (!Number.isInteger(colors) || colors < 1 || colors > MAX_COLORS)
+    throw new StreamDecodeError(`predictor /Colors ${colors} out of range`);
   if (!BITS_PER_COMPONENT.has(bits)) throw new StreamDecodeError(`predictor /BitsPerComponent ${bits} invalid`);
   if (predictor === 2) return undoTiffPredictor(data, columns, colors, bits);
   if (predictor >= 10 && predictor <= 15) {
@@ -139,11 +143,20 @@ function undoPngPredictor(data: Uint8Array, columns: number, colors: number, bit
       const upLeft = row > 0 && i >= bytesPerPixel ? out[dst - rowLength + i - bytesPerPixel] : 0;
       let value: number;
       switch (filter) {
-        case 1: value = raw + left; break;
-        case 2: value = raw + up; break;
-        case 3: value = raw + ((left + up) >> 1); break;
-        case 4: value = raw + paeth(left, up, upLeft); break;
-        default: value = raw;
+        case 1:
+          value = raw + left;
+          break;
+        case 2:
+          value = raw + up;
+          break;
+        case 3:
+          value = raw + ((left + up) >> 1);
+          break;
+        case 4:
+          value = raw + paeth(left, up, upLeft);
+          break;
+        default:
+          value = raw;
       }
       out[dst + i] = value & 0xff;
     }
@@ -183,4 +196,3 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
   }
   return out;
 }
-

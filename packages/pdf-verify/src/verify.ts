@@ -66,7 +66,13 @@ export async function verifyPdf(pdf: Uint8Array, options: VerifyOptions): Promis
   const revisionChanges = file.revisions.map((revision, i) => (i === 0 ? [] : analyzer.changes(file.revisions[i - 1], revision)));
   const policy = permissionsInForce(checks);
   const signatures = checks.map(({ signature, check }) => withRevisionAnalysis(signature, check, file.revisions, revisionChanges, policy));
-  const matchesRecord = options.expectedCms ? matchRecords(signatures, checks.map(({ check }) => check), options.expectedCms) : undefined;
+  const matchesRecord = options.expectedCms
+    ? matchRecords(
+        signatures,
+        checks.map(({ check }) => check),
+        options.expectedCms,
+      )
+    : undefined;
 
   const documentStates: DocumentState[] = [];
   if (signatures.length === 0) documentStates.push('NO_SIGNATURES');
@@ -176,7 +182,8 @@ function withRevisionAnalysis(
   const base = fullyCovered[fullyCovered.length - 1];
 
   // A certification decides what may change in a document; without one, form filling and signing.
-  let allowed = permissions.certification && permissions.certification.from <= coveredEnd ? permissions.certification.level : DEFAULT_ALLOWED_LEVEL;
+  let allowed =
+    permissions.certification && permissions.certification.from <= coveredEnd ? permissions.certification.level : DEFAULT_ALLOWED_LEVEL;
   if (signature.lockPermissions) allowed = lower(allowed, LEVEL_BY_PERMISSION[signature.lockPermissions]);
 
   const later = base ? revisionChanges.slice(base.index).flat() : [];

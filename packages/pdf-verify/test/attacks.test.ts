@@ -33,11 +33,16 @@ describe('attack corpus', () => {
       if (report.valid !== c.expect.valid) problems.push(`valid ${report.valid}`);
       if (!first) problems.push('no signature');
       else if (first.modifiedAfterSigning !== c.expect.firstModified) problems.push(`first modified ${first.modifiedAfterSigning}`);
-      if (c.expect.change && !report.signatures.some((s) => s.changes.some((change) => c.expect.change!.test(change)))) problems.push(`no change matching ${c.expect.change}`);
+      if (c.expect.change && !report.signatures.some((s) => s.changes.some((change) => c.expect.change!.test(change))))
+        problems.push(`no change matching ${c.expect.change}`);
       if (c.expect.state && !report.signatures.some((s) => s.states.includes(c.expect.state!))) problems.push(`no state ${c.expect.state}`);
-      if (c.expect.level && report.revisions.at(-1)?.level !== c.expect.level) problems.push(`last revision level ${report.revisions.at(-1)?.level}`);
+      if (c.expect.level && report.revisions.at(-1)?.level !== c.expect.level)
+        problems.push(`last revision level ${report.revisions.at(-1)?.level}`);
       if (c.kind === 'benign' && !report.signatures.every((s) => s.valid && s.intact)) problems.push('a signature is not valid');
-      if (problems.length > 0) failures.push(`${c.name}: ${problems.join('; ')} — ${JSON.stringify(report.signatures.map((s) => [s.field, s.states, s.changes]))}`);
+      if (problems.length > 0)
+        failures.push(
+          `${c.name}: ${problems.join('; ')} — ${JSON.stringify(report.signatures.map((s) => [s.field, s.states, s.changes]))}`,
+        );
     }
     expect(failures).toEqual([]);
   }, 120_000);

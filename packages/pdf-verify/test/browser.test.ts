@@ -19,9 +19,20 @@ const documents: Record<string, Uint8Array> = {};
 beforeAll(async () => {
   fx = await buildFixtures();
   // RSA (pdfsig) ×3, then ECDSA P-256 and RSA-PSS with a signature timestamp (openssl).
-  const withEcdsa = await opensslSign(fx.threeSigned, { signer: fx.pki.ec, fieldName: 'EcSeal', subFilter: 'ETSI.CAdES.detached', workDir: fx.workDir });
+  const withEcdsa = await opensslSign(fx.threeSigned, {
+    signer: fx.pki.ec,
+    fieldName: 'EcSeal',
+    subFilter: 'ETSI.CAdES.detached',
+    workDir: fx.workDir,
+  });
   documents['signed.pdf'] = await opensslSign(withEcdsa, {
-    signer: fx.pki.rsa, fieldName: 'PssSeal', subFilter: 'ETSI.CAdES.detached', digest: 'sha384', pss: true, timestampAuthority: fx.pki.tsa, workDir: fx.workDir,
+    signer: fx.pki.rsa,
+    fieldName: 'PssSeal',
+    subFilter: 'ETSI.CAdES.detached',
+    digest: 'sha384',
+    pss: true,
+    timestampAuthority: fx.pki.tsa,
+    workDir: fx.workDir,
   });
   documents['tampered.pdf'] = await drawOnFirstPage(documents['signed.pdf'], 'Approved: 30 days');
   documents['garbage.pdf'] = new TextEncoder().encode('this is not a PDF at all');
@@ -42,14 +53,23 @@ beforeAll(async () => {
     else if (documents[name]) response.writeHead(200, { 'content-type': 'application/pdf' }).end(documents[name]);
     else {
       response.writeHead(200, { 'content-type': 'text/html' });
-      response.end('<!doctype html><title>verify</title><script type="module">import * as v from "/verify.js"; window.verifier = v;</script>');
+      response.end(
+        '<!doctype html><title>verify</title><script type="module">import * as v from "/verify.js"; window.verifier = v;</script>',
+      );
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 });
 

@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdfParseError, verifyPdf, type VerifyReport } from '../src/index.js';
 import { loadTrustAnchorsPem } from '../src/node.js';
-import { addNoteAndPage, buildFixtures, createFormPdf, createLibreOfficePdf, drawOnFirstPage, repointSignatureField, opensslSign, pdfsigDump, pdfsigSign, pdfsigVerify, type VerifyFixtures } from './fixtures/index.js';
+import {
+  addNoteAndPage,
+  buildFixtures,
+  createFormPdf,
+  createLibreOfficePdf,
+  drawOnFirstPage,
+  repointSignatureField,
+  opensslSign,
+  pdfsigDump,
+  pdfsigSign,
+  pdfsigVerify,
+  type VerifyFixtures,
+} from './fixtures/index.js';
 
 let fx: VerifyFixtures;
 
@@ -32,7 +44,11 @@ describe('verifyPdf', () => {
       expect(signature).toMatchObject({ valid: true, intact: true, trusted: true, modifiedAfterSigning: false, changes: [] });
       expect(signature.states).toEqual(expect.arrayContaining(['SIGNATURE_VALID', 'CERT_TRUSTED']));
       expect(signature).toMatchObject({ signer: 'RSA Signer (Verify Tests)', issuer: 'Verify Test Root CA (Verify Tests)' });
-      expect(signature).toMatchObject({ subFilter: 'adbe.pkcs7.detached', digestAlgorithm: 'SHA-256', signatureAlgorithm: 'RSASSA-PKCS1-v1_5 with SHA-256' });
+      expect(signature).toMatchObject({
+        subFilter: 'adbe.pkcs7.detached',
+        digestAlgorithm: 'SHA-256',
+        signatureAlgorithm: 'RSASSA-PKCS1-v1_5 with SHA-256',
+      });
       expect(signature.signerCertificatePem).toBe(fx.pki.rsa.certPem);
       expect(Math.abs(Date.parse(signature.signedAt ?? '') - Date.now())).toBeLessThan(10 * 60_000);
     }
@@ -112,11 +128,16 @@ describe('verifyPdf', () => {
     for (const field of ['Seal1', 'Seal2']) pdf = pdfsigSign(fx.pki.nssDir, fx.pki.rsa.nick, field, pdf, fx.workDir);
     const signed = await verify(pdf);
     expect(signed.valid).toBe(true);
-    expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir).map((s) => s.signatureValidation)).toEqual(['Signature is Valid.', 'Signature is Valid.']);
+    expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir).map((s) => s.signatureValidation)).toEqual([
+      'Signature is Valid.',
+      'Signature is Valid.',
+    ]);
 
     // An update drawing on page 1 whose startxref points nowhere: the table is rebuilt by scanning.
     const drawn = Buffer.from(await drawOnFirstPage(pdf, 'Approved: 30 days')).toString('latin1');
-    const broken = drawn.replace(/startxref\s+(\d+)\s+%%EOF\s*$/, (match, offset: string) => match.replace(offset, '10'.padStart(offset.length, ' ')));
+    const broken = drawn.replace(/startxref\s+(\d+)\s+%%EOF\s*$/, (match, offset: string) =>
+      match.replace(offset, '10'.padStart(offset.length, ' ')),
+    );
     expect(broken).not.toBe(drawn);
     const report = await verify(new Uint8Array(Buffer.from(broken, 'latin1')));
     expect(report.documentStates).toContain('XREF_RECONSTRUCTED');
@@ -181,7 +202,12 @@ describe('verifyPdf', () => {
   });
 
   it('verifies ECDSA P-256 (ETSI.CAdES.detached, signing-certificate-v2) on top of RSA signatures', async () => {
-    const pdf = await opensslSign(fx.threeSigned, { signer: fx.pki.ec, fieldName: 'EcSeal', subFilter: 'ETSI.CAdES.detached', workDir: fx.workDir });
+    const pdf = await opensslSign(fx.threeSigned, {
+      signer: fx.pki.ec,
+      fieldName: 'EcSeal',
+      subFilter: 'ETSI.CAdES.detached',
+      workDir: fx.workDir,
+    });
     const report = await verify(pdf);
 
     expect(report.valid).toBe(true);
@@ -195,22 +221,43 @@ describe('verifyPdf', () => {
       trusted: true,
       coversWholeDocument: true,
     });
-    expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir)[3]).toMatchObject({ signatureValidation: 'Signature is Valid.', certificateValidation: 'Certificate is Trusted.' });
+    expect(pdfsigVerify(fx.pki.nssDir, pdf, fx.workDir)[3]).toMatchObject({
+      signatureValidation: 'Signature is Valid.',
+      certificateValidation: 'Certificate is Trusted.',
+    });
   });
 
   it('takes signedAt from a valid signature timestamp (RSA-PSS, SHA-384) and rejects a token over other data', async () => {
     const stamped = await opensslSign(fx.form, {
-      signer: fx.pki.rsa, fieldName: 'Stamped', subFilter: 'ETSI.CAdES.detached', digest: 'sha384', pss: true, timestampAuthority: fx.pki.tsa, workDir: fx.workDir,
+      signer: fx.pki.rsa,
+      fieldName: 'Stamped',
+      subFilter: 'ETSI.CAdES.detached',
+      digest: 'sha384',
+      pss: true,
+      timestampAuthority: fx.pki.tsa,
+      workDir: fx.workDir,
     });
     const [good] = (await verify(stamped)).signatures;
-    expect(good).toMatchObject({ valid: true, trusted: true, timestamped: true, signedAtSource: 'timestamp', digestAlgorithm: 'SHA-384', signatureAlgorithm: 'RSA-PSS with SHA-384' });
+    expect(good).toMatchObject({
+      valid: true,
+      trusted: true,
+      timestamped: true,
+      signedAtSource: 'timestamp',
+      digestAlgorithm: 'SHA-384',
+      signatureAlgorithm: 'RSA-PSS with SHA-384',
+    });
     expect(good.states).toContain('TIMESTAMP_VALID');
     expect(good.timestamp).toMatchObject({ valid: true, authority: 'Test TSA (Verify Tests)', imprintMatches: true });
     expect(good.signedAt).toBe(good.timestamp?.genTime);
     expect(pdfsigVerify(fx.pki.nssDir, stamped, fx.workDir)[0].signatureValidation).toBe('Signature is Valid.');
 
     const misstamped = await opensslSign(fx.form, {
-      signer: fx.pki.rsa, fieldName: 'Misstamped', subFilter: 'ETSI.CAdES.detached', timestampAuthority: fx.pki.tsa, timestampWrongData: true, workDir: fx.workDir,
+      signer: fx.pki.rsa,
+      fieldName: 'Misstamped',
+      subFilter: 'ETSI.CAdES.detached',
+      timestampAuthority: fx.pki.tsa,
+      timestampWrongData: true,
+      workDir: fx.workDir,
     });
     const [bad] = (await verify(misstamped)).signatures;
     expect(bad).toMatchObject({ valid: true, timestamped: false, signedAtSource: 'signature-dictionary' });
@@ -219,17 +266,32 @@ describe('verifyPdf', () => {
   });
 
   it('verifies a document timestamp (/SubFilter /ETSI.RFC3161)', async () => {
-    const pdf = await opensslSign(fx.threeSigned, { fieldName: 'DocTimeStamp', subFilter: 'ETSI.RFC3161', timestampAuthority: fx.pki.tsa, workDir: fx.workDir });
+    const pdf = await opensslSign(fx.threeSigned, {
+      fieldName: 'DocTimeStamp',
+      subFilter: 'ETSI.RFC3161',
+      timestampAuthority: fx.pki.tsa,
+      workDir: fx.workDir,
+    });
     const report = await verify(pdf);
 
     expect(report.valid).toBe(true);
-    expect(report.signatures[3]).toMatchObject({ field: 'DocTimeStamp', valid: true, intact: true, trusted: true, timestamped: true, signer: 'Test TSA (Verify Tests)' });
+    expect(report.signatures[3]).toMatchObject({
+      field: 'DocTimeStamp',
+      valid: true,
+      intact: true,
+      trusted: true,
+      timestamped: true,
+      signer: 'Test TSA (Verify Tests)',
+    });
     expect(report.signatures[3].states).toContain('TIMESTAMP_VALID');
   });
 
   it('says BYTE_RANGE_INVALID when the signed ranges do not start at byte 0, even though the CMS matches them', async () => {
     const pdf = await opensslSign(fx.form, {
-      signer: fx.pki.rsa, fieldName: 'Shifted', subFilter: 'ETSI.CAdES.detached', workDir: fx.workDir,
+      signer: fx.pki.rsa,
+      fieldName: 'Shifted',
+      subFilter: 'ETSI.CAdES.detached',
+      workDir: fx.workDir,
       mutateByteRange: ([, length1, start2, length2]) => [100, length1 - 100, start2, length2],
     });
     const [signature] = (await verify(pdf)).signatures;

@@ -53,7 +53,11 @@ function showProgress() {
 function showBatch(batch) {
   for (const item of batch.items) showItem(item);
   document.body.dataset.state = batch.state;
-  if (batch.state === 'done') progress.textContent = fill(form.dataset.finished, { stamped: batch.counts.stamped, failed: batch.counts.failed + batch.counts.refused });
+  if (batch.state === 'done')
+    progress.textContent = fill(form.dataset.finished, {
+      stamped: batch.counts.stamped,
+      failed: batch.counts.failed + batch.counts.refused,
+    });
   else if (batch.state === 'running') showProgress();
 }
 

@@ -38,7 +38,10 @@ export interface TemplateSummary {
 
 export function checkName(name: string): void {
   if (!TEMPLATE_NAME.test(name)) {
-    throw new DomainError('INVALID_TEMPLATE_NAME', `"${name.slice(0, 80)}" is not a template name (lowercase letters, digits and hyphens, up to 64).`);
+    throw new DomainError(
+      'INVALID_TEMPLATE_NAME',
+      `"${name.slice(0, 80)}" is not a template name (lowercase letters, digits and hyphens, up to 64).`,
+    );
   }
 }
 
@@ -68,16 +71,26 @@ export async function loadTemplate(dir: string, name: string): Promise<LoadedTem
   try {
     docx = await fs.readFile(path.join(dir, `${name}.docx`));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError('TEMPLATE_NOT_FOUND', `There is no template named "${name}".`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new DomainError('TEMPLATE_NOT_FOUND', `There is no template named "${name}".`);
     throw error;
   }
-  const [schema, seals, sample] = await Promise.all(['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))));
-  const trusted = await fs.access(path.join(dir, `${name}.trusted`)).then(() => true, () => false);
+  const [schema, seals, sample] = await Promise.all(
+    ['schema', 'seals', 'sample'].map((kind) => readJson(path.join(dir, `${name}.${kind}.json`))),
+  );
+  const trusted = await fs.access(path.join(dir, `${name}.trusted`)).then(
+    () => true,
+    () => false,
+  );
   return describeTemplate(name, docx, { schema, seals, sample, trusted });
 }
 
 /** A template as the pipeline uses it, from its bytes and the optional parts next to it. */
-export function describeTemplate(name: string, docx: Buffer, parts: { schema?: unknown; seals?: unknown; sample?: unknown; trusted?: boolean }): LoadedTemplate {
+export function describeTemplate(
+  name: string,
+  docx: Buffer,
+  parts: { schema?: unknown; seals?: unknown; sample?: unknown; trusted?: boolean },
+): LoadedTemplate {
   const { schema, seals, sample, trusted } = parts;
   const info = (schema ?? {}) as { title?: unknown; description?: unknown; 'x-verification-mark'?: unknown };
   const mark = info['x-verification-mark'];
@@ -90,7 +103,7 @@ export function describeTemplate(name: string, docx: Buffer, parts: { schema?: u
     ...(Array.isArray(seals) ? { seals: seals as SealInput[] } : {}),
     ...(sample === undefined ? {} : { sample }),
     ...(typeof info.description === 'string' ? { description: info.description } : {}),
-    ...(mark === true || (mark && typeof mark === 'object') ? { verificationMark: mark as true | { shareable?: boolean } } : {}),
+    ...(mark === true || (mark && typeof mark === 'object') ? { verificationMark: mark } : {}),
   };
 }
 
@@ -109,7 +122,10 @@ export function summarizeTemplate(template: LoadedTemplate, size: number, update
 export async function listTemplates(dir: string): Promise<TemplateSummary[]> {
   let names: string[];
   try {
-    names = (await fs.readdir(dir)).filter((file) => file.endsWith('.docx')).map((file) => file.slice(0, -5)).filter((name) => TEMPLATE_NAME.test(name));
+    names = (await fs.readdir(dir))
+      .filter((file) => file.endsWith('.docx'))
+      .map((file) => file.slice(0, -5))
+      .filter((name) => TEMPLATE_NAME.test(name));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -147,7 +163,8 @@ export function checkTemplateUpload(name: string, docx: Buffer, schema?: object)
   checkName(name);
   compileTemplate(docx, { production: true });
   if (schema !== undefined) {
-    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new DomainError('INVALID_SCHEMA', 'The schema must be a JSON object.');
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+      throw new DomainError('INVALID_SCHEMA', 'The schema must be a JSON object.');
     compileTemplateSchema(schema);
   }
 }

@@ -35,9 +35,16 @@ export function templateError(error: unknown): Error {
   const e = error as DocxtemplaterError;
   const nested = e?.properties?.errors ?? [];
   const own = nested.find((inner) => inner instanceof DomainError);
-  if (own) return own as unknown as DomainError;
+  if (own) return own;
   if (!e?.properties) return error instanceof Error ? error : new Error(String(error));
   const details = (nested.length > 0 ? nested : [e]).map(detail);
-  const summary = details.slice(0, 5).map((d) => (d.xtag ? `${d.explanation} (tag "${d.xtag}")` : d.explanation)).join('; ');
-  return new DomainError('TEMPLATE_ERROR', `The template has ${details.length} error(s): ${summary}${details.length > 5 ? '; …' : ''}`, details);
+  const summary = details
+    .slice(0, 5)
+    .map((d) => (d.xtag ? `${d.explanation} (tag "${d.xtag}")` : d.explanation))
+    .join('; ');
+  return new DomainError(
+    'TEMPLATE_ERROR',
+    `The template has ${details.length} error(s): ${summary}${details.length > 5 ? '; …' : ''}`,
+    details,
+  );
 }

@@ -34,9 +34,11 @@ export function toCentimetres(size: unknown, tag: string): number | undefined {
     if (match) cm = Number(match[1]) * CM_PER_UNIT[(match[2] ?? 'cm').toLowerCase()];
   }
   if (cm === undefined || !Number.isFinite(cm) || cm <= 0) {
-    throw new DomainError('TEMPLATE_DATA_INVALID', `The size of the image "${tag}" must be a positive number of centimetres or a length such as "3cm", "25mm" or "120px".`, [
-      { path: tag, message: 'has an unreadable width or height' },
-    ]);
+    throw new DomainError(
+      'TEMPLATE_DATA_INVALID',
+      `The size of the image "${tag}" must be a positive number of centimetres or a length such as "3cm", "25mm" or "120px".`,
+      [{ path: tag, message: 'has an unreadable width or height' }],
+    );
   }
   return Math.min(cm, MAX_CM);
 }
@@ -97,9 +99,14 @@ export class ImageModule {
     return [['%', MODULE]];
   }
 
-  resolve(part: { module?: string; value: string }, options: { scopeManager: { getValueAsync(tag: string, meta: unknown): Promise<unknown> } }) {
+  resolve(
+    part: { module?: string; value: string },
+    options: { scopeManager: { getValueAsync(tag: string, meta: unknown): Promise<unknown> } },
+  ) {
     if (part.module !== MODULE) return null;
-    return options.scopeManager.getValueAsync(part.value, { part }).then((value) => this.load(value as ImageValue | null | undefined, part.value));
+    return options.scopeManager
+      .getValueAsync(part.value, { part })
+      .then((value) => this.load(value as ImageValue | null | undefined, part.value));
   }
 
   render(part: { module?: string; value: string }, options: { scopeManager: { getValue(tag: string, meta: unknown): unknown } }) {
@@ -141,9 +148,11 @@ export class ImageModule {
       ]);
     }
     const { bytes } = await this.loadImage(ref);
-    if (bytes.byteLength > MAX_IMAGE_BYTES) throw new DomainError('IMAGE_TOO_LARGE', `The image "${tag}" is larger than ${MAX_IMAGE_BYTES / 1048576} MiB.`);
+    if (bytes.byteLength > MAX_IMAGE_BYTES)
+      throw new DomainError('IMAGE_TOO_LARGE', `The image "${tag}" is larger than ${MAX_IMAGE_BYTES / 1048576} MiB.`);
     const size = imageSize(bytes);
-    if (!size || size.width === 0 || size.height === 0) throw new DomainError('NOT_AN_IMAGE', `The image "${tag}" is not a PNG or JPEG file.`);
+    if (!size || size.width === 0 || size.height === 0)
+      throw new DomainError('NOT_AN_IMAGE', `The image "${tag}" is not a PNG or JPEG file.`);
     let widthCm = toCentimetres((spec as { width?: unknown }).width, tag);
     let heightCm = toCentimetres((spec as { height?: unknown }).height, tag);
     if (widthCm === undefined && heightCm === undefined) widthCm = DEFAULT_WIDTH_CM;

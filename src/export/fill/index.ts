@@ -43,13 +43,18 @@ function refuseRawXml(doc: Docxtemplater): void {
   for (const [file, templater] of Object.entries(compiled)) {
     const tag = walk(templater.postparsed);
     if (tag !== undefined) {
-      throw new DomainError('TEMPLATE_RAW_XML_REFUSED', `The template uses a raw XML tag {@${tag}} (in ${file}); only templates marked trusted may.`, [{ id: 'raw_xml_refused', xtag: tag, file }]);
+      throw new DomainError(
+        'TEMPLATE_RAW_XML_REFUSED',
+        `The template uses a raw XML tag {@${tag}} (in ${file}); only templates marked trusted may.`,
+        [{ id: 'raw_xml_refused', xtag: tag, file }],
+      );
     }
   }
 }
 
 const RELS = 'word/_rels/document.xml.rels';
-const RELS_EMPTY = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>';
+const RELS_EMPTY =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>';
 const IMAGE_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/image';
 
 /** Opens a template safely: zip-bomb guard (before PizZip reads a byte), then macro and external-link removal. */
@@ -83,8 +88,15 @@ function createTemplater(zip: PizZip, production: boolean, modules: object[]): D
 }
 
 /** Compiles a template without data: syntax errors surface as 422 TEMPLATE_ERROR (used on upload). */
-export function compileTemplate(template: Buffer | Uint8Array, options: { production: boolean; limits?: Partial<ZipLimits>; trusted?: boolean }): void {
-  const doc = createTemplater(openTemplate(template, options.limits), options.production, [new ImageModule(async () => { throw new Error('no data'); })]);
+export function compileTemplate(
+  template: Buffer | Uint8Array,
+  options: { production: boolean; limits?: Partial<ZipLimits>; trusted?: boolean },
+): void {
+  const doc = createTemplater(openTemplate(template, options.limits), options.production, [
+    new ImageModule(async () => {
+      throw new Error('no data');
+    }),
+  ]);
   if (!options.trusted) refuseRawXml(doc);
 }
 
@@ -109,7 +121,7 @@ export async function renderDocx(template: Buffer | Uint8Array, data: unknown, o
   const doc = createTemplater(zip, options.production, [images]);
   if (!options.trusted) refuseRawXml(doc);
   try {
-    await doc.renderAsync((data ?? {}) as object);
+    await doc.renderAsync(data ?? {});
   } catch (error) {
     throw templateError(error);
   }
@@ -124,7 +136,10 @@ function addImageParts(zip: PizZip, images: ReadonlyArray<{ id: string; path: st
   zip.file(RELS, rels.replace('</Relationships>', `${added}</Relationships>`));
   for (const image of images) zip.file(`word/${image.path}`, image.bytes);
   let types = zip.file('[Content_Types].xml')!.asText();
-  for (const [extension, mime] of [['png', 'image/png'], ['jpeg', 'image/jpeg']] as const) {
+  for (const [extension, mime] of [
+    ['png', 'image/png'],
+    ['jpeg', 'image/jpeg'],
+  ] as const) {
     if (images.some((image) => image.extension === extension) && !new RegExp(`Extension="${extension}"`, 'i').test(types)) {
       types = types.replace('<Default ', `<Default Extension="${extension}" ContentType="${mime}"/><Default `);
     }

@@ -121,10 +121,14 @@ function sanitizeContentTypes(zip: PizZip): void {
   const document = parseXml(zip.file('[Content_Types].xml')?.asText() ?? '<Types/>', '[Content_Types].xml');
   const entries = [...elements(document, 'Override'), ...elements(document, 'Default')];
   if (entries.some((entry) => MACRO_TYPE.test((entry.getAttribute('ContentType') ?? '').trim()))) throw notMacro();
-  const main = elements(document, 'Override').find((entry) => (entry.getAttribute('PartName') ?? '').trim().toLowerCase() === '/word/document.xml');
+  const main = elements(document, 'Override').find(
+    (entry) => (entry.getAttribute('PartName') ?? '').trim().toLowerCase() === '/word/document.xml',
+  );
   const mainType = (main?.getAttribute('ContentType') ?? '').trim();
   if (mainType !== DOCUMENT_MAIN && mainType !== TEMPLATE_MAIN) {
-    throw notDocx('The file is a zip package but not a Word document (.docx): word/document.xml is not declared as a WordprocessingML document.');
+    throw notDocx(
+      'The file is a zip package but not a Word document (.docx): word/document.xml is not declared as a WordprocessingML document.',
+    );
   }
   let changed = false;
   for (const entry of entries) {
@@ -222,7 +226,8 @@ function neutraliseFields(document: Document, report: SanitizeReport): boolean {
   // VML images can name their source directly.
   for (const element of Array.from(document.getElementsByTagName('*'))) {
     for (const attribute of Array.from(element.attributes)) {
-      const vmlSource = (attribute.namespaceURI === O_NS && attribute.localName === 'href') || (!attribute.namespaceURI && attribute.localName === 'src');
+      const vmlSource =
+        (attribute.namespaceURI === O_NS && attribute.localName === 'href') || (!attribute.namespaceURI && attribute.localName === 'src');
       if (vmlSource && (OUTSIDE.test(attribute.value) || attribute.value.includes('..'))) {
         element.removeAttributeNode(attribute);
         changed = true;

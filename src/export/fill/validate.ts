@@ -51,5 +51,9 @@ export function validateTemplateData(schema: object, data: unknown): void {
   if (validate(data)) return;
   // `if` only says that a `then`/`else` failed; the failure itself is listed on its own.
   const errors = describeErrors(validate.errors?.filter((error) => error.keyword !== 'if'));
-  throw new DomainError('TEMPLATE_DATA_INVALID', `The form data does not match the template: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  throw new DomainError(
+    'TEMPLATE_DATA_INVALID',
+    `The form data does not match the template: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    errors,
+  );
 }

@@ -30,7 +30,8 @@ const tooLarge = (message: string) => new DomainError('ZIP_TOO_LARGE', message);
  */
 export function guardZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): ZipEntry[] {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length < 22 || buffer.readUInt32LE(0) !== 0x04034b50) throw notDocx('The file is not a Word document (.docx): it is not a zip package.');
+  if (buffer.length < 22 || buffer.readUInt32LE(0) !== 0x04034b50)
+    throw notDocx('The file is not a Word document (.docx): it is not a zip package.');
   const eocd = findEndOfCentralDirectory(buffer);
   if (eocd < 0) throw notDocx('The .docx package is damaged: its zip directory is missing.');
   const count = buffer.readUInt16LE(eocd + 10);
@@ -38,13 +39,15 @@ export function guardZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMI
   const directoryOffset = buffer.readUInt32LE(eocd + 16);
   if (count === 0xffff || directoryOffset === 0xffffffff) throw tooLarge('ZIP64 packages are not accepted as Word templates.');
   if (count > limits.maxEntries) throw tooLarge(`The package has ${count} entries; at most ${limits.maxEntries} are accepted.`);
-  if (directoryOffset + directorySize > buffer.length) throw notDocx('The .docx package is damaged: its zip directory points outside the file.');
+  if (directoryOffset + directorySize > buffer.length)
+    throw notDocx('The .docx package is damaged: its zip directory points outside the file.');
 
   const entries: ZipEntry[] = [];
   let at = directoryOffset;
   let total = 0;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > buffer.length || buffer.readUInt32LE(at) !== 0x02014b50) throw notDocx('The .docx package is damaged: a zip directory entry is unreadable.');
+    if (at + 46 > buffer.length || buffer.readUInt32LE(at) !== 0x02014b50)
+      throw notDocx('The .docx package is damaged: a zip directory entry is unreadable.');
     const method = buffer.readUInt16LE(at + 10);
     const compressedSize = buffer.readUInt32LE(at + 20);
     const uncompressedSize = buffer.readUInt32LE(at + 24);
@@ -55,7 +58,8 @@ export function guardZip(bytes: Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMI
     const name = buffer.toString('utf8', at + 46, at + 46 + nameLength);
     at += 46 + nameLength + extraLength + commentLength;
     total += uncompressedSize;
-    if (total > limits.maxUnzippedBytes) throw tooLarge(`The package expands to more than ${Math.round(limits.maxUnzippedBytes / 1048576)} MiB.`);
+    if (total > limits.maxUnzippedBytes)
+      throw tooLarge(`The package expands to more than ${Math.round(limits.maxUnzippedBytes / 1048576)} MiB.`);
     if (uncompressedSize > 1024 * 1024 && uncompressedSize > compressedSize * limits.maxRatio) {
       throw tooLarge(`The entry ${name.slice(0, 80)} is compressed more than ${limits.maxRatio}:1, which only zip bombs do.`);
     }
@@ -78,7 +82,8 @@ function findEndOfCentralDirectory(buffer: Buffer): number {
 
 function checkActualSize(buffer: Buffer, entry: ZipEntry): void {
   const at = entry.localHeaderOffset;
-  if (at + 30 > buffer.length || buffer.readUInt32LE(at) !== 0x04034b50) throw notDocx(`The .docx package is damaged at ${entry.name.slice(0, 80)}.`);
+  if (at + 30 > buffer.length || buffer.readUInt32LE(at) !== 0x04034b50)
+    throw notDocx(`The .docx package is damaged at ${entry.name.slice(0, 80)}.`);
   const start = at + 30 + buffer.readUInt16LE(at + 26) + buffer.readUInt16LE(at + 28);
   const data = buffer.subarray(start, start + entry.compressedSize);
   if (entry.method === 0) {
@@ -94,5 +99,6 @@ function checkActualSize(buffer: Buffer, entry: ZipEntry): void {
     }
     throw notDocx(`The .docx package is damaged at ${entry.name.slice(0, 80)}.`);
   }
-  if (inflated.length !== entry.uncompressedSize) throw tooLarge(`The entry ${entry.name.slice(0, 80)} does not expand to the size it declares.`);
+  if (inflated.length !== entry.uncompressedSize)
+    throw tooLarge(`The entry ${entry.name.slice(0, 80)} does not expand to the size it declares.`);
 }

@@ -25,7 +25,11 @@ export const notConvertible = (detail?: string) =>
   new OfficeError('CONVERT_FAILED', 'The document could not be converted to PDF: it does not look like a valid Word document.', detail);
 
 export const conversionFailed = (detail?: string) =>
-  new OfficeError('CONVERT_FAILED', 'The document could not be converted to PDF; please check that it is a valid Word document and try again.', detail);
+  new OfficeError(
+    'CONVERT_FAILED',
+    'The document could not be converted to PDF; please check that it is a valid Word document and try again.',
+    detail,
+  );
 
 export const poolClosed = () => new OfficeError('POOL_CLOSED', 'The PDF converter is shutting down; please try again shortly.');
 

@@ -16,7 +16,8 @@ type ConvertWithOptions = (
   callback: (err: NodeJS.ErrnoException | null, data: Buffer) => void,
 ) => void;
 
-let loaded: Promise<(document: Buffer, format: string, filter: string | undefined, options: Record<string, unknown>) => Promise<Buffer>> | undefined;
+let loaded:
+  Promise<(document: Buffer, format: string, filter: string | undefined, options: Record<string, unknown>) => Promise<Buffer>> | undefined;
 
 function libreConvert() {
   loaded ??= import('libreoffice-convert').then((mod) => {
@@ -58,7 +59,9 @@ export class FallbackRunner {
     const profileUrl = await prepareProfile(path.join(this.workDir, `fallback-profile-${this.index}`));
     const wrapper = path.join(this.workDir, `fallback-soffice-${this.index}.sh`);
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    await fs.writeFile(wrapper, `#!/bin/sh\nexec ${quote(soffice)} ${quote(`-env:UserInstallation=${profileUrl}`)} "$@"\n`, { mode: 0o755 });
+    await fs.writeFile(wrapper, `#!/bin/sh\nexec ${quote(soffice)} ${quote(`-env:UserInstallation=${profileUrl}`)} "$@"\n`, {
+      mode: 0o755,
+    });
     this.sofficePaths = [wrapper];
   }
 

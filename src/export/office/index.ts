@@ -191,7 +191,9 @@ class WarmOfficePool implements OfficePool {
 
   convert(docx: Buffer, options?: { timeoutMs?: number }): Promise<Buffer> {
     if (this.closed) return Promise.reject(poolClosed());
-    const input = Buffer.isBuffer(docx) ? docx : Buffer.from((docx as Uint8Array).buffer, (docx as Uint8Array).byteOffset, (docx as Uint8Array).byteLength);
+    const input = Buffer.isBuffer(docx)
+      ? docx
+      : Buffer.from((docx as Uint8Array).buffer, (docx as Uint8Array).byteOffset, (docx as Uint8Array).byteLength);
     if (input.length === 0) return Promise.reject(notConvertible('empty input'));
     const timeoutMs = options?.timeoutMs ?? this.conversionTimeoutMs;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return Promise.reject(new TypeError('convert: timeoutMs must be a positive number'));
@@ -227,7 +229,11 @@ class WarmOfficePool implements OfficePool {
 
   /** Test and diagnostics hook: per worker slot, its state and the pids of its soffice.bin and python converter. */
   processes(): Array<{ worker: number; state: string; soffice?: number; python?: number }> {
-    return this.slots.map((slot) => ({ worker: slot.index, state: slot.worker?.state ?? 'restarting', ...(slot.worker?.processes() ?? {}) }));
+    return this.slots.map((slot) => ({
+      worker: slot.index,
+      state: slot.worker?.state ?? 'restarting',
+      ...(slot.worker?.processes() ?? {}),
+    }));
   }
 
   close(): Promise<void> {
@@ -245,10 +251,12 @@ class WarmOfficePool implements OfficePool {
     // Workers still starting are in `live` too; kill() waits for every child's exit (reaped: no zombies).
     while (this.live.size) {
       const workers = [...this.live];
-      await Promise.all(workers.map(async (worker) => {
-        await worker.kill();
-        this.live.delete(worker);
-      }));
+      await Promise.all(
+        workers.map(async (worker) => {
+          await worker.kill();
+          this.live.delete(worker);
+        }),
+      );
     }
     await fs.rm(this.tmpDir, { recursive: true, force: true }).catch(() => undefined);
     this.log.info({ converted: this.converted, restarts: this.restarts }, 'LibreOffice pool closed');
@@ -297,7 +305,10 @@ class WarmOfficePool implements OfficePool {
       job.resolve(pdf);
     } catch (error) {
       const coded = error instanceof OfficeError ? error : undefined;
-      this.log.warn({ worker: slot.index, code: coded?.code, detail: coded?.detail ?? String(error), ms: Math.round(performance.now() - started) }, 'conversion failed');
+      this.log.warn(
+        { worker: slot.index, code: coded?.code, detail: coded?.detail ?? String(error), ms: Math.round(performance.now() - started) },
+        'conversion failed',
+      );
       job.reject(this.closed ? poolClosed() : error);
     }
     try {
@@ -308,7 +319,8 @@ class WarmOfficePool implements OfficePool {
       else if (worker.conversions >= this.recycleAfter) reason = `recycled after ${worker.conversions} conversions`;
       else {
         const rss = worker.rssMb();
-        if (rss !== undefined && rss > this.maxRssMb) reason = `recycled: soffice.bin uses ${Math.round(rss)} MB (limit ${this.maxRssMb} MB)`;
+        if (rss !== undefined && rss > this.maxRssMb)
+          reason = `recycled: soffice.bin uses ${Math.round(rss)} MB (limit ${this.maxRssMb} MB)`;
       }
       if (reason) void this.replace(slot, reason);
     } finally {
@@ -360,7 +372,10 @@ class WarmOfficePool implements OfficePool {
       if (slot.worker === worker) slot.worker = undefined;
       slot.failures++;
       this.lastStartError = error instanceof Error ? error.message : String(error);
-      this.log.warn({ worker: slot.index, failures: slot.failures, err: error instanceof Error ? error.message : String(error) }, 'LibreOffice worker could not start');
+      this.log.warn(
+        { worker: slot.index, failures: slot.failures, err: error instanceof Error ? error.message : String(error) },
+        'LibreOffice worker could not start',
+      );
       if (this.ready && !this.closed && this.mode === 'pool') this.scheduleRetry(slot);
       return false;
     }

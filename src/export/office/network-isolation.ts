@@ -11,7 +11,10 @@ let probed: string[] | undefined;
  */
 export function networkIsolation(log: Logger): string[] {
   if (probed) return probed;
-  for (const candidate of [['unshare', '-n'], ['unshare', '-rn']]) {
+  for (const candidate of [
+    ['unshare', '-n'],
+    ['unshare', '-rn'],
+  ]) {
     const result = spawnSync(candidate[0], [...candidate.slice(1), 'true'], { timeout: 5000, stdio: 'ignore' });
     if (result.status === 0) return (probed = candidate);
   }

@@ -38,7 +38,8 @@ const SETTINGS: Array<[path: string, name: string, value: string]> = [
 export function registryModifications(): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   const items = SETTINGS.map(
-    ([p, name, value]) => `<item oor:path="${esc(p)}"><prop oor:name="${esc(name)}" oor:op="fuse"><value>${esc(value)}</value></prop></item>`,
+    ([p, name, value]) =>
+      `<item oor:path="${esc(p)}"><prop oor:name="${esc(name)}" oor:op="fuse"><value>${esc(value)}</value></prop></item>`,
   );
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -193,7 +193,9 @@ export class OfficeWorker {
     const uid = process.getuid?.() ?? 0;
     const md5 = createHash('md5').update(Buffer.from(this.config.profileUrl, 'utf16le')).digest();
     const single = `SingleOfficeIPC_${[...md5].map((b) => b.toString(16)).join('')}`;
-    const sockets = ['/tmp', '/var/tmp'].flatMap((dir) => [this.config.pipeName, single].map((name) => path.join(dir, `OSL_PIPE_${uid}_${name}`)));
+    const sockets = ['/tmp', '/var/tmp'].flatMap((dir) =>
+      [this.config.pipeName, single].map((name) => path.join(dir, `OSL_PIPE_${uid}_${name}`)),
+    );
     await Promise.all(sockets.map((socket) => fs.rm(socket, { force: true })));
   }
 
@@ -224,9 +226,10 @@ export class OfficeWorker {
       `--accept=pipe,name=${this.config.pipeName};urp;StarOffice.ComponentContext`,
     ];
     const isolation = this.config.isolation ?? [];
-    this.soffice = isolation.length > 0
-      ? this.spawn('soffice', isolation[0], [...isolation.slice(1), this.config.sofficeBinary, ...args], false)
-      : this.spawn('soffice', this.config.sofficeBinary, args, false);
+    this.soffice =
+      isolation.length > 0
+        ? this.spawn('soffice', isolation[0], [...isolation.slice(1), this.config.sofficeBinary, ...args], false)
+        : this.spawn('soffice', this.config.sofficeBinary, args, false);
   }
 
   private spawnPython(): void {
@@ -242,7 +245,11 @@ export class OfficeWorker {
     const env = { ...process.env };
     delete env.PYTHONHOME;
     delete env.PYTHONPATH;
-    const child = spawn(command, args, { detached: true, stdio: [withStdin ? 'pipe' : 'ignore', label === 'python' ? 'pipe' : 'ignore', 'pipe'], env });
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: [withStdin ? 'pipe' : 'ignore', label === 'python' ? 'pipe' : 'ignore', 'pipe'],
+      env,
+    });
     let resolveExit!: () => void;
     const proc: Proc = { label, child, pid: child.pid, exited: new Promise<void>((resolve) => (resolveExit = resolve)) };
     this.procs.add(proc);

@@ -53,9 +53,16 @@ export async function startConvertWorker(settings: ConvertWorkerSettings): Promi
         return pdf.toString('base64');
       } catch (error) {
         const encoded = encodeFailure(error);
-        log.warn({ jobId: job.id, attempt: job.attemptsMade + 1, err: { message: (error as Error).message, code: (error as { code?: string }).code } }, 'conversion failed');
+        log.warn(
+          {
+            jobId: job.id,
+            attempt: job.attemptsMade + 1,
+            err: { message: (error as Error).message, code: (error as { code?: string }).code },
+          },
+          'conversion failed',
+        );
         if (/does not look like a valid Word document/.test((error as Error).message)) throw new UnrecoverableError(encoded);
-        throw new Error(encoded);
+        throw new Error(encoded, { cause: error });
       }
     },
     {

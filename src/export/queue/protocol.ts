@@ -41,9 +41,16 @@ export function decodeFailure(reason: string | undefined): OfficeError {
     const parsed = JSON.parse(reason ?? '') as { code?: string; message?: string };
     const known: OfficeErrorCode[] = ['CONVERT_FAILED', 'CONVERT_TIMEOUT', 'CONVERT_QUEUE_FULL', 'POOL_CLOSED'];
     const code = known.includes(parsed.code as OfficeErrorCode) ? (parsed.code as OfficeErrorCode) : 'CONVERT_FAILED';
-    return new OfficeError(code === 'POOL_CLOSED' || code === 'CONVERT_QUEUE_FULL' ? 'CONVERT_FAILED' : code, parsed.message ?? 'The document could not be converted to PDF.');
+    return new OfficeError(
+      code === 'POOL_CLOSED' || code === 'CONVERT_QUEUE_FULL' ? 'CONVERT_FAILED' : code,
+      parsed.message ?? 'The document could not be converted to PDF.',
+    );
   } catch {
     // Not ours: BullMQ's own reason (e.g. "job stalled more than allowable limit" after workers died).
-    return new OfficeError('CONVERT_FAILED', 'The PDF converters stopped while converting the document, more often than allowed; please try again.', reason);
+    return new OfficeError(
+      'CONVERT_FAILED',
+      'The PDF converters stopped while converting the document, more often than allowed; please try again.',
+      reason,
+    );
   }
 }

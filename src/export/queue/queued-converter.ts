@@ -41,7 +41,11 @@ export class QueuedConverter implements Converter {
   private closed = false;
 
   constructor(private readonly settings: QueuedConverterSettings) {
-    const connection = { url: settings.redisUrl, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(100 * times, 2000) };
+    const connection = {
+      url: settings.redisUrl,
+      maxRetriesPerRequest: null,
+      retryStrategy: (times: number) => Math.min(100 * times, 2000),
+    };
     this.queue = new Queue(CONVERT_QUEUE, { connection, prefix: bullPrefix(settings.prefix) });
     this.events = new QueueEvents(CONVERT_QUEUE, { connection, prefix: bullPrefix(settings.prefix) });
     this.queue.on('error', (error) => settings.log.warn({ err: { message: error.message } }, 'conversion queue error'));
@@ -65,7 +69,10 @@ export class QueuedConverter implements Converter {
     if (this.closed) throw new OfficeError('POOL_CLOSED', 'The PDF converter is shutting down; please try again shortly.');
     const { queueLimit, conversionTimeoutMs, attempts, log } = this.settings;
     // Redis unreachable: answer 503 (retry later) at once rather than wait out the reconnect.
-    const waiting = await Promise.race([this.waiting(), new Promise<never>((_, reject) => setTimeout(() => reject(queueFull('the conversion queue (Redis) does not answer')), 2000).unref())]);
+    const waiting = await Promise.race([
+      this.waiting(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(queueFull('the conversion queue (Redis) does not answer')), 2000).unref()),
+    ]);
     if (waiting >= queueLimit) throw queueFull(`${queueLimit} conversions already wait for a converter`);
     const timeoutMs = options.timeoutMs ?? conversionTimeoutMs;
     const job = await this.queue.add(
@@ -83,7 +90,7 @@ export class QueuedConverter implements Converter {
     // Queue wait counts once (as long as one conversion), then every attempt and the time to notice a dead worker.
     const deadline = conversionTimeoutMs + attempts * (timeoutMs + LOCK_DURATION_MS + STALLED_INTERVAL_MS + 1000);
     try {
-      const base64 = (await job.waitUntilFinished(this.events, deadline)) as ConvertJobResult;
+      const base64: ConvertJobResult = await job.waitUntilFinished(this.events, deadline);
       this.converted++;
       return Buffer.from(base64, 'base64');
     } catch (error) {
@@ -92,7 +99,10 @@ export class QueuedConverter implements Converter {
         // Nobody converted it in time (no worker, or every worker stuck): take it back so it is not done for nobody.
         await job.remove().catch(() => undefined);
         log.warn({ jobId }, 'conversion job not finished before its deadline');
-        throw new OfficeError('CONVERT_TIMEOUT', `The document could not be converted to PDF within ${Math.round(deadline / 1000)} s; please try again.`);
+        throw new OfficeError(
+          'CONVERT_TIMEOUT',
+          `The document could not be converted to PDF within ${Math.round(deadline / 1000)} s; please try again.`,
+        );
       }
       throw decodeFailure(message);
     } finally {

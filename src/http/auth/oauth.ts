@@ -72,7 +72,14 @@ export class OAuthServer {
 
   issue(client: OAuthClientConfig, scopes: OAuthScope[]): { token: string; expiresIn: number; scopes: OAuthScope[] } {
     const iat = this.now();
-    const claims: AccessTokenClaims = { cid: client.id, scp: scopes, iat, exp: iat + this.ttlSeconds, jti: randomUUID(), sfp: fingerprint(client.secret) };
+    const claims: AccessTokenClaims = {
+      cid: client.id,
+      scp: scopes,
+      iat,
+      exp: iat + this.ttlSeconds,
+      jti: randomUUID(),
+      sfp: fingerprint(client.secret),
+    };
     const signedPart = `${PREFIX}.${Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url')}`;
     return { token: `${signedPart}.${this.mac(signedPart)}`, expiresIn: this.ttlSeconds, scopes };
   }
@@ -130,7 +137,10 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   if (colon < 0) return undefined;
   try {
     // RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
-    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
   } catch {
     return undefined;
   }
@@ -143,16 +153,19 @@ export function oauthRoutes(server: OAuthServer): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     try {
-      if (!req.is('application/x-www-form-urlencoded')) throw tokenError(400, 'invalid_request', 'Send the token request as application/x-www-form-urlencoded.');
+      if (!req.is('application/x-www-form-urlencoded'))
+        throw tokenError(400, 'invalid_request', 'Send the token request as application/x-www-form-urlencoded.');
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const param = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
-      if (param('grant_type') !== 'client_credentials') throw tokenError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
+      const param = (name: string) => (typeof body[name] === 'string' ? body[name] : undefined);
+      if (param('grant_type') !== 'client_credentials')
+        throw tokenError(400, 'unsupported_grant_type', 'Only grant_type=client_credentials is supported.');
       const basic = basicCredentials(req.headers.authorization);
       if (basic && param('client_secret')) throw tokenError(400, 'invalid_request', 'Authenticate the client by one method only.');
       const id = basic?.id ?? param('client_id');
       const secret = basic?.secret ?? param('client_secret');
       const client = id && secret ? server.authenticateClient(id, secret) : undefined;
-      if (!client) throw tokenError(401, 'invalid_client', 'Unknown client or wrong secret.', { 'WWW-Authenticate': 'Basic realm="oauth"' });
+      if (!client)
+        throw tokenError(401, 'invalid_client', 'Unknown client or wrong secret.', { 'WWW-Authenticate': 'Basic realm="oauth"' });
       const requested = param('scope')?.split(' ').filter(Boolean);
       let scopes = client.scopes;
       if (requested && requested.length > 0) {
@@ -163,7 +176,8 @@ export function oauthRoutes(server: OAuthServer): Router {
       const issued = server.issue(client, scopes);
       res.json({ access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scopes.join(' ') });
     } catch (error) {
-      const info = (error as { tokenError?: { status: number; error: TokenError; description: string; headers: Record<string, string> } }).tokenError;
+      const info = (error as { tokenError?: { status: number; error: TokenError; description: string; headers: Record<string, string> } })
+        .tokenError;
       if (!info) throw error;
       for (const [name, value] of Object.entries(info.headers)) res.setHeader(name, value);
       res.status(info.status).json({ error: info.error, error_description: info.description });

@@ -61,7 +61,12 @@ export function credentialsOf(req: Request): CredentialSource {
   const headerTicket = typeof header === 'string' && header ? header : undefined;
   const body = req.body as { ticket?: unknown } | undefined;
   const bodyTicket = body && typeof body === 'object' && typeof body.ticket === 'string' ? body.ticket : undefined;
-  return { method: req.method, uri: req.originalUrl, authorization: req.headers.authorization, ticket: queryTicket ?? headerTicket ?? bodyTicket ?? cookieTicket(req) };
+  return {
+    method: req.method,
+    uri: req.originalUrl,
+    authorization: req.headers.authorization,
+    ticket: queryTicket ?? headerTicket ?? bodyTicket ?? cookieTicket(req),
+  };
 }
 
 export class Authenticator {
@@ -86,7 +91,8 @@ export class Authenticator {
     }
     if (source.ticket !== undefined) {
       const claims = this.ticket(source.ticket);
-      if (claims.jti !== undefined && (await this.revoked?.isRevoked(claims.jti))) throw new DomainError('TICKET_REVOKED', 'The ticket was revoked; ask the form for a new one.');
+      if (claims.jti !== undefined && (await this.revoked?.isRevoked(claims.jti)))
+        throw new DomainError('TICKET_REVOKED', 'The ticket was revoked; ask the form for a new one.');
       return { kind: 'user', claims };
     }
     return null;
@@ -116,14 +122,20 @@ export class Authenticator {
 
 export function requireEngine(principal: Principal | null): void {
   if (!principal) throw unauthorized();
-  if (principal.kind !== 'engine') throw new DomainError('ENGINE_ONLY', 'This call needs an engine credential; a user ticket cannot make it.');
+  if (principal.kind !== 'engine')
+    throw new DomainError('ENGINE_ONLY', 'This call needs an engine credential; a user ticket cannot make it.');
 }
 
 /**
  * Engine credentials, or a ticket for exactly this signature carrying the scope (and, for a ticket
  * bound to one seal, that seal when `sealIndex` is given).
  */
-export function requireSignatureAccess(principal: Principal | null, signatureId: string, scope: TicketScope, sealIndex?: number): Principal {
+export function requireSignatureAccess(
+  principal: Principal | null,
+  signatureId: string,
+  scope: TicketScope,
+  sealIndex?: number,
+): Principal {
   if (!principal) throw unauthorized();
   if (principal.kind === 'engine') return principal;
   if (principal.claims.sid !== signatureId) throw new DomainError('TICKET_SCOPE', 'The ticket is for another signature.');

@@ -46,8 +46,14 @@ export function verifyTicket(secret: string, ticket: string, nowSeconds: number)
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (typeof claims?.sid !== 'string' || typeof claims.account !== 'string' || typeof claims.exp !== 'number' || !Array.isArray(claims.scopes)
-    || (claims.jti !== undefined && typeof claims.jti !== 'string') || (claims.seal !== undefined && !Number.isInteger(claims.seal))) {
+  if (
+    typeof claims?.sid !== 'string' ||
+    typeof claims.account !== 'string' ||
+    typeof claims.exp !== 'number' ||
+    !Array.isArray(claims.scopes) ||
+    (claims.jti !== undefined && typeof claims.jti !== 'string') ||
+    (claims.seal !== undefined && !Number.isInteger(claims.seal))
+  ) {
     return { ok: false, reason: 'malformed' };
   }
   if (claims.exp <= nowSeconds) return { ok: false, reason: 'expired' };

@@ -123,7 +123,9 @@ export function createAppearance(doc: PDFDocument, input: AppearanceInput): { re
       for (const line of block.lines) {
         baseline -= line.size * 1.35;
         const colour = line.grey ? '0.35 0.35 0.35 rg' : '0 0 0 rg';
-        ops.push(`BT ${colour} /F1 ${number(line.size)} Tf ${number(textX)} ${number(baseline + line.size * 0.25)} Td ${font.encodeText(line.text).toString()} Tj ET`);
+        ops.push(
+          `BT ${colour} /F1 ${number(line.size)} Tf ${number(textX)} ${number(baseline + line.size * 0.25)} Td ${font.encodeText(line.text).toString()} Tj ET`,
+        );
       }
     }
   }

@@ -29,7 +29,6 @@ export interface CmsResult {
 
 const subtle = globalThis.crypto.subtle;
 
-
 function parseCertificate(der: Uint8Array): pkijs.Certificate {
   return pkijs.Certificate.fromBER(arrayBuffer(der));
 }

@@ -27,13 +27,15 @@ async function preparePng(bytes: Uint8Array): Promise<PreparedPng> {
   let prepared = cache.get(key);
   if (!prepared) {
     // PngEmbedder decodes the PNG (palette, 16-bit, interlacing, alpha split); its result is reused.
-    prepared = PngEmbedder.for(bytes).then((embedder) => (embedder as unknown as { image: DecodedPng }).image).then((image) => ({
-      width: image.width,
-      height: image.height,
-      bitsPerComponent: image.bitsPerComponent,
-      rgb: deflateSync(image.rgbChannel),
-      alpha: image.alphaChannel ? deflateSync(image.alphaChannel) : undefined,
-    }));
+    prepared = PngEmbedder.for(bytes)
+      .then((embedder) => (embedder as unknown as { image: DecodedPng }).image)
+      .then((image) => ({
+        width: image.width,
+        height: image.height,
+        bitsPerComponent: image.bitsPerComponent,
+        rgb: deflateSync(image.rgbChannel),
+        alpha: image.alphaChannel ? deflateSync(image.alphaChannel) : undefined,
+      }));
     prepared.catch(() => cache.delete(key));
     cache.set(key, prepared);
     if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
@@ -50,7 +52,16 @@ export async function embedSealImage(doc: PDFDocument, image: { bytes: Uint8Arra
   if (image.mime === 'image/jpeg') return (await doc.embedJpg(image.bytes)).ref;
   const png = await preparePng(image.bytes);
   const context = doc.context;
-  const common = { Type: 'XObject', Subtype: 'Image', Width: png.width, Height: png.height, BitsPerComponent: png.bitsPerComponent, Filter: 'FlateDecode' };
-  const smask = png.alpha ? context.register(context.stream(png.alpha, { ...common, ColorSpace: 'DeviceGray', Decode: [0, 1] })) : undefined;
+  const common = {
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: png.width,
+    Height: png.height,
+    BitsPerComponent: png.bitsPerComponent,
+    Filter: 'FlateDecode',
+  };
+  const smask = png.alpha
+    ? context.register(context.stream(png.alpha, { ...common, ColorSpace: 'DeviceGray', Decode: [0, 1] }))
+    : undefined;
   return context.register(context.stream(png.rgb, { ...common, ColorSpace: 'DeviceRGB', ...(smask ? { SMask: smask } : {}) }));
 }

@@ -25,7 +25,6 @@ export { addDocumentTimestamp, addValidationData, type ValidationData } from './
 
 export class SignPdfError extends DomainError<'PDF_UNREADABLE' | 'PDF_ENCRYPTED' | 'PAGE_OUT_OF_RANGE' | 'SIGNATURE_TOO_LARGE'> {}
 
-
 export interface SigningMaterial {
   privateKeyPem: string;
   certificatePem: string;
@@ -71,7 +70,6 @@ export interface SignedPdf {
 }
 
 const BYTE_RANGE_PLACEHOLDER = '**********';
-
 
 /**
  * Applies one seal as one PAdES signature, written as an incremental update: the original bytes are
@@ -136,7 +134,11 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
   const { signedData, algorithm } = await createCms(digest, { certificate: certificateDer, chain: chainDer, key });
   if (options.tsa) addSignatureTimestamp(signedData, await requestTimestamp(signatureValue(signedData), options.tsa));
   const cms = encodeCms(signedData);
-  if (cms.length > reserved) throw new SignPdfError('SIGNATURE_TOO_LARGE', `The signature (${cms.length} bytes) does not fit the ${reserved} bytes reserved for it.`);
+  if (cms.length > reserved)
+    throw new SignPdfError(
+      'SIGNATURE_TOO_LARGE',
+      `The signature (${cms.length} bytes) does not fit the ${reserved} bytes reserved for it.`,
+    );
   const hex = Buffer.from(cms).toString('hex').toUpperCase();
   Buffer.from(bytes.buffer, bytes.byteOffset + contentsStart + 1, hex.length).write(hex, 'latin1');
   if (contentsEnd - contentsStart - 2 !== reserved * 2) throw new Error('Signature placeholder size changed while writing.');
@@ -212,7 +214,12 @@ async function placeWidgets(doc: PDFDocument, image: PDFRef, options: SignPdfOpt
   let commentBlock: { block: CommentBlock; font: PDFFont } | undefined;
   if (options.comment?.trim()) {
     const font = await embedCommentFont(doc);
-    const date = new Intl.DateTimeFormat('zh-CN', { timeZone: options.timeZone ?? 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+    const date = new Intl.DateTimeFormat('zh-CN', {
+      timeZone: options.timeZone ?? 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    })
       .format(signedAt)
       .replace(/\//g, '-');
     const caption = [options.signerName, date].filter(Boolean).join(' ');
@@ -223,7 +230,13 @@ async function placeWidgets(doc: PDFDocument, image: PDFRef, options: SignPdfOpt
     const pageIndex = pageIndexOf(anchor, pageCount);
     const page = doc.getPage(pageIndex);
     const point = anchorToUserSpace(anchor, visibleBox(page));
-    const appearance = createAppearance(doc, { image, sealWidth: 0, sealHeight: 0, comment: { ...block, side: 'right' }, commentOnly: true });
+    const appearance = createAppearance(doc, {
+      image,
+      sealWidth: 0,
+      sealHeight: 0,
+      comment: { ...block, side: 'right' },
+      commentOnly: true,
+    });
     const y1 = point.y - appearance.height / 2;
     return { pageIndex, page, rect: [point.x, y1, point.x + appearance.width, y1 + appearance.height] as Rect, appearance: appearance.ref };
   };
@@ -276,7 +289,9 @@ function addField(doc: PDFDocument, fieldName: string, signatureRef: PDFRef, wid
     AP: { N: widget.appearance },
   });
   if (widgets.length === 1) {
-    const ref = context.register(context.obj({ ...widgetEntries(widgets[0]), FT: 'Sig', T: PDFHexString.fromText(fieldName), V: signatureRef }));
+    const ref = context.register(
+      context.obj({ ...widgetEntries(widgets[0]), FT: 'Sig', T: PDFHexString.fromText(fieldName), V: signatureRef }),
+    );
     addAnnotation(doc, widgets[0].page, ref);
     return ref;
   }
@@ -312,7 +327,10 @@ const latin1 = new TextDecoder('latin1');
  * Finds the placeholders of the new signature dictionary in the update appended after `from`,
  * writes the real /ByteRange (padded to the placeholder's length) and returns it.
  */
-function patchByteRange(bytes: Uint8Array, from: number): { byteRange: [number, number, number, number]; contentsStart: number; contentsEnd: number } {
+function patchByteRange(
+  bytes: Uint8Array,
+  from: number,
+): { byteRange: [number, number, number, number]; contentsStart: number; contentsEnd: number } {
   const text = latin1.decode(bytes.subarray(from));
   const rangeAt = text.indexOf('/ByteRange');
   const open = text.indexOf('[', rangeAt);
@@ -331,4 +349,3 @@ function patchByteRange(bytes: Uint8Array, from: number): { byteRange: [number, 
   Buffer.from(bytes.buffer, bytes.byteOffset + from + open, width).write(written.padEnd(width, ' '), 'latin1');
   return { byteRange, contentsStart, contentsEnd };
 }
-

@@ -28,14 +28,14 @@ export async function addValidationData(pdf: Uint8Array, data: ValidationData): 
   const streams = (items: Uint8Array[]) => items.map((bytes) => context.register(context.flateStream(bytes)));
   const existing = doc.catalog.lookupMaybe(PDFName.of('DSS'), PDFDict);
   const list = (key: string, refs: PDFRef[]) => {
-    const array = (existing?.lookupMaybe(PDFName.of(key), PDFArray) ?? context.obj([])) as PDFArray;
+    const array = existing?.lookupMaybe(PDFName.of(key), PDFArray) ?? context.obj([]);
     for (const ref of refs) array.push(ref);
     return array;
   };
   const certs = streams(data.certificates);
   const ocsps = streams(data.ocsps);
   const crls = streams(data.crls);
-  const vri = (existing?.lookupMaybe(PDFName.of('VRI'), PDFDict) ?? context.obj({})) as PDFDict;
+  const vri = existing?.lookupMaybe(PDFName.of('VRI'), PDFDict) ?? context.obj({});
   const contents = lastSignatureContents(pdf);
   if (contents) {
     const key = createHash('sha1').update(contents).digest('hex').toUpperCase();
@@ -50,18 +50,31 @@ export async function addValidationData(pdf: Uint8Array, data: ValidationData): 
 export async function addDocumentTimestamp(pdf: Uint8Array, tsa: TsaOptions): Promise<Uint8Array> {
   const doc = await load(pdf);
   const context = doc.context;
-  const signature = context.register(context.obj({
-    Type: 'DocTimeStamp',
-    Filter: 'Adobe.PPKLite',
-    SubFilter: 'ETSI.RFC3161',
-    ByteRange: [0, PDFName.of(BYTE_RANGE_PLACEHOLDER), PDFName.of(BYTE_RANGE_PLACEHOLDER), PDFName.of(BYTE_RANGE_PLACEHOLDER)],
-    Contents: PDFHexString.of('0'.repeat(TIMESTAMP_BYTES * 2)),
-  }));
+  const signature = context.register(
+    context.obj({
+      Type: 'DocTimeStamp',
+      Filter: 'Adobe.PPKLite',
+      SubFilter: 'ETSI.RFC3161',
+      ByteRange: [0, PDFName.of(BYTE_RANGE_PLACEHOLDER), PDFName.of(BYTE_RANGE_PLACEHOLDER), PDFName.of(BYTE_RANGE_PLACEHOLDER)],
+      Contents: PDFHexString.of('0'.repeat(TIMESTAMP_BYTES * 2)),
+    }),
+  );
   const page = doc.getPage(0);
   const names = new Set((doc.catalog.getAcroForm()?.getAllFields() ?? []).map(([field]) => field.getPartialName()));
   let n = 1;
   while (names.has(`DocTimeStamp ${n}`)) n++;
-  const widget = context.register(context.obj({ Type: 'Annot', Subtype: 'Widget', FT: 'Sig', T: PDFHexString.fromText(`DocTimeStamp ${n}`), V: signature, Rect: [0, 0, 0, 0], F: 132, P: page.ref }));
+  const widget = context.register(
+    context.obj({
+      Type: 'Annot',
+      Subtype: 'Widget',
+      FT: 'Sig',
+      T: PDFHexString.fromText(`DocTimeStamp ${n}`),
+      V: signature,
+      Rect: [0, 0, 0, 0],
+      F: 132,
+      P: page.ref,
+    }),
+  );
   const annots = page.node.lookupMaybe(PDFName.of('Annots'), PDFArray);
   if (annots) annots.push(widget);
   else page.node.set(PDFName.of('Annots'), context.obj([widget]));
@@ -82,7 +95,10 @@ export async function addDocumentTimestamp(pdf: Uint8Array, tsa: TsaOptions): Pr
   const signed = Buffer.concat([bytes.subarray(0, gapStart), bytes.subarray(gapEnd)]);
   const token = await requestTimestamp(signed, tsa);
   if (token.length > TIMESTAMP_BYTES) throw new Error('The timestamp token does not fit its placeholder.');
-  Buffer.from(bytes.buffer, bytes.byteOffset + gapStart + 1, token.length * 2).write(Buffer.from(token).toString('hex').toUpperCase(), 'latin1');
+  Buffer.from(bytes.buffer, bytes.byteOffset + gapStart + 1, token.length * 2).write(
+    Buffer.from(token).toString('hex').toUpperCase(),
+    'latin1',
+  );
   return bytes;
 }
 

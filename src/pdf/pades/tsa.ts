@@ -21,7 +21,6 @@ export class TsaError extends DomainError<'TSA_FAILED'> {
 
 const SHA256 = '2.16.840.1.101.3.4.2.1';
 
-
 function sameBytes(a: ArrayBuffer | Uint8Array, b: Uint8Array): boolean {
   const left = a instanceof Uint8Array ? a : new Uint8Array(a);
   return left.length === b.length && left.every((byte, i) => byte === b[i]);
@@ -83,7 +82,10 @@ export async function requestTimestamp(signature: Uint8Array, options: TsaOption
   } catch {
     throw new TsaError('The timestamp token from the time-stamping authority is unreadable.');
   }
-  if (tstInfo.messageImprint.hashAlgorithm.algorithmId !== SHA256 || !sameBytes(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView, imprint)) {
+  if (
+    tstInfo.messageImprint.hashAlgorithm.algorithmId !== SHA256 ||
+    !sameBytes(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView, imprint)
+  ) {
     throw new TsaError('The timestamp does not cover this signature (message imprint differs).');
   }
   if (!tstInfo.nonce || !sameBytes(tstInfo.nonce.valueBlock.valueHexView, nonce)) {
@@ -91,4 +93,3 @@ export async function requestTimestamp(signature: Uint8Array, options: TsaOption
   }
   return new Uint8Array(token.toSchema().toBER(false));
 }
-

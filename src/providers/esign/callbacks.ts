@@ -38,7 +38,11 @@ export async function processEsignEvent(event: ProviderEvent, deps: Pick<EventCo
   if (body.action === 'SIGN_FLOW_UPDATE') {
     if (body.accountId && flow.providerRef.accountId && body.accountId !== flow.providerRef.accountId) return 'ignored: another signer';
     const signResult = Number(body.signResult);
-    const status = flowStatusOf(1, signResult === 2 || signResult === 3 || signResult === 4 ? signResult : undefined, body.resultDescription);
+    const status = flowStatusOf(
+      1,
+      signResult === 2 || signResult === 3 || signResult === 4 ? signResult : undefined,
+      body.resultDescription,
+    );
     await deps.settle(flow.id, status);
     return `update → ${status.state}`;
   }
@@ -55,7 +59,11 @@ export async function processEsignEvent(event: ProviderEvent, deps: Pick<EventCo
  * changes nothing), then hands the event to the inbox, which answers at once (e签宝 waits at most
  * 2 s) and applies it; a replayed event (same key) is acknowledged and ignored.
  */
-export function esignCallbackRoutes(credentials: { projectId: string; projectSecret: string }, receive: ReceiveCallback, log: Logger): Router {
+export function esignCallbackRoutes(
+  credentials: { projectId: string; projectSecret: string },
+  receive: ReceiveCallback,
+  log: Logger,
+): Router {
   const router = Router();
   router.post('/callbacks/esign', raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const rawBody = (req as unknown as { rawBody?: Buffer }).rawBody;

@@ -13,7 +13,11 @@ export interface EsignConfig {
 }
 
 export class EsignError extends UpstreamError {
-  constructor(code: string, message: string, readonly errCode?: number) {
+  constructor(
+    code: string,
+    message: string,
+    readonly errCode?: number,
+  ) {
     super(code, message);
     this.name = 'EsignError';
   }
@@ -26,7 +30,15 @@ const MAX_DOWNLOAD = 50 * 1024 * 1024;
  * address, or e签宝 refuses a repeat by its thirdId (and the provider then looks the account up).
  * Creating a document, starting or revoking a flow is never repeated blindly.
  */
-const REPEATABLE = new Set(['/file/uploadurl', '/account/create/person/private', '/account/create/organize/private', '/account/idexchange', '/doc/downloadurl', '/sign/docdetail', '/sign/download']);
+const REPEATABLE = new Set([
+  '/file/uploadurl',
+  '/account/create/person/private',
+  '/account/create/organize/private',
+  '/account/idexchange',
+  '/doc/downloadurl',
+  '/sign/docdetail',
+  '/sign/download',
+]);
 
 /**
  * The e签宝 open API v3 transport: every call is a POST of JSON whose bytes are signed
@@ -52,10 +64,17 @@ export class EsignClient {
 
   async call<T>(path: string, payload: object): Promise<T> {
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
-    const response = await fetchWithRetry(`${this.config.baseUrl}${path}`, () => ({ method: 'POST', headers: this.headers(body), body }), { label: `e签宝 ${path}`, policy: this.retry, idempotent: REPEATABLE.has(path) });
+    const response = await fetchWithRetry(`${this.config.baseUrl}${path}`, () => ({ method: 'POST', headers: this.headers(body), body }), {
+      label: `e签宝 ${path}`,
+      policy: this.retry,
+      idempotent: REPEATABLE.has(path),
+    });
     const bytes = await readLimited(response, 4 * 1024 * 1024, `e签宝 ${path}`);
     if (!verifyEsignSignature(this.config.projectSecret, bytes, response.headers.get('x-timevale-signature'))) {
-      throw new EsignError('ESIGN_BAD_SIGNATURE', `The answer of e签宝 ${path} is not signed with our project secret (HTTP ${response.status}); it was not trusted.`);
+      throw new EsignError(
+        'ESIGN_BAD_SIGNATURE',
+        `The answer of e签宝 ${path} is not signed with our project secret (HTTP ${response.status}); it was not trusted.`,
+      );
     }
     let envelope: { errCode?: number; msg?: string; data?: unknown };
     try {
@@ -64,7 +83,11 @@ export class EsignClient {
       throw new EsignError('ESIGN_BAD_RESPONSE', `e签宝 ${path} answered something that is not JSON.`);
     }
     if (envelope.errCode !== 0) {
-      throw new EsignError('ESIGN_ERROR', `e签宝 ${path} failed: ${envelope.msg ?? 'no message'} (errCode ${envelope.errCode}).`, envelope.errCode);
+      throw new EsignError(
+        'ESIGN_ERROR',
+        `e签宝 ${path} failed: ${envelope.msg ?? 'no message'} (errCode ${envelope.errCode}).`,
+        envelope.errCode,
+      );
     }
     return envelope.data as T;
   }
@@ -79,7 +102,11 @@ export class EsignClient {
       contentMd5,
     });
     this.checkOrigin(uploadUrl, 'upload');
-    const response = await fetchWithRetry(uploadUrl, () => ({ method: 'PUT', headers: { 'Content-MD5': contentMd5, 'Content-Type': 'application/pdf' }, body: Buffer.from(bytes) }), { label: 'e签宝 upload', policy: this.retry });
+    const response = await fetchWithRetry(
+      uploadUrl,
+      () => ({ method: 'PUT', headers: { 'Content-MD5': contentMd5, 'Content-Type': 'application/pdf' }, body: Buffer.from(bytes) }),
+      { label: 'e签宝 upload', policy: this.retry },
+    );
     await response.arrayBuffer().catch(() => undefined);
     if (!response.ok) throw new EsignError('ESIGN_UPLOAD_FAILED', `Uploading the document to e签宝 failed with HTTP ${response.status}.`);
     return fileKey;
@@ -89,7 +116,8 @@ export class EsignClient {
   async download(url: string): Promise<Uint8Array> {
     this.checkOrigin(url, 'download');
     const response = await fetchWithRetry(url, () => ({ method: 'GET' }), { label: 'e签宝 download', policy: this.retry });
-    if (!response.ok) throw new EsignError('ESIGN_DOWNLOAD_FAILED', `Downloading the signed document from e签宝 failed with HTTP ${response.status}.`);
+    if (!response.ok)
+      throw new EsignError('ESIGN_DOWNLOAD_FAILED', `Downloading the signed document from e签宝 failed with HTTP ${response.status}.`);
     return readLimited(response, MAX_DOWNLOAD, 'e签宝 download');
   }
 
@@ -101,6 +129,10 @@ export class EsignClient {
     } catch {
       throw new EsignError('ESIGN_BAD_RESPONSE', `e签宝 gave an invalid ${what} URL.`);
     }
-    if (!allowed.includes(origin)) throw new EsignError('ESIGN_URL_NOT_ALLOWED', `e签宝 gave a ${what} URL on ${origin}, which is not an allowed origin (ESIGN_FILE_ORIGINS).`);
+    if (!allowed.includes(origin))
+      throw new EsignError(
+        'ESIGN_URL_NOT_ALLOWED',
+        `e签宝 gave a ${what} URL on ${origin}, which is not an allowed origin (ESIGN_FILE_ORIGINS).`,
+      );
   }
 }

@@ -9,7 +9,12 @@ export const esign: ProviderModule<EsignConfig> = {
   config(env) {
     const vars = env.group(['ESIGN_BASE_URL', 'ESIGN_PROJECT_ID', 'ESIGN_PROJECT_SECRET'], 'e签宝');
     if (!vars) return null;
-    return { baseUrl: env.url('ESIGN_BASE_URL')!, projectId: vars.ESIGN_PROJECT_ID, projectSecret: vars.ESIGN_PROJECT_SECRET, downloadOrigins: env.origins('ESIGN_FILE_ORIGINS') };
+    return {
+      baseUrl: env.url('ESIGN_BASE_URL')!,
+      projectId: vars.ESIGN_PROJECT_ID,
+      projectSecret: vars.ESIGN_PROJECT_SECRET,
+      downloadOrigins: env.origins('ESIGN_FILE_ORIGINS'),
+    };
   },
   create: (config, { accounts, sealWidth, log }) => ({
     provider: new EsignProvider(new EsignClient(config), accounts, { sealWidth }),

@@ -32,17 +32,36 @@ export async function toDocPosList(pdf: Uint8Array, slot: Seal, docId: string, s
   const doc = await PDFDocument.load(pdf, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
   const pageCount = doc.getPageCount();
   const scale = slot.size ?? sealWidth;
-  if (kind === 'cross-page') return [{ docId, signType: 3, posBeanList: [{ posPage: `1-${pageCount}`, ...(typeof slot.y === 'number' && slot.y > 0 ? { posY: round(doc.getPage(0).getCropBox().height - slot.y) } : {}), scale }] }];
+  if (kind === 'cross-page')
+    return [
+      {
+        docId,
+        signType: 3,
+        posBeanList: [
+          {
+            posPage: `1-${pageCount}`,
+            ...(typeof slot.y === 'number' && slot.y > 0 ? { posY: round(doc.getPage(0).getCropBox().height - slot.y) } : {}),
+            scale,
+          },
+        ],
+      },
+    ];
   if (kind === 'keyword') {
-    const key = slot.placeHolder!.trim();
+    const key = slot.placeHolder.trim();
     const matches = await findText(pdf, key);
     const order = slot.keywordOrder ?? 2;
-    if (matches.length === 1 || (order === 0 && matches.length > 0)) return [{ docId, signType: 1, posBeanList: [{ key, posX: 0, posY: 0, scale }] }];
+    if (matches.length === 1 || (order === 0 && matches.length > 0))
+      return [{ docId, signType: 1, posBeanList: [{ key, posX: 0, posY: 0, scale }] }];
     const chosen = chooseMatches(matches, order, slot.keywordSeq ?? 1);
     if (chosen.length === 0) {
-      throw new DomainError('PLACEHOLDER_NOT_FOUND', `The placeholder "${key}" does not occur in the document (or not keywordSeq times); the seal was not sent.`);
+      throw new DomainError(
+        'PLACEHOLDER_NOT_FOUND',
+        `The placeholder "${key}" does not occur in the document (or not keywordSeq times); the seal was not sent.`,
+      );
     }
-    return [{ docId, signType: 2, posBeanList: chosen.map((m) => ({ posPage: String(m.page + 1), posX: round(m.x), posY: round(m.y), scale })) }];
+    return [
+      { docId, signType: 2, posBeanList: chosen.map((m) => ({ posPage: String(m.page + 1), posX: round(m.x), posY: round(m.y), scale })) },
+    ];
   }
   const pageIndex = slot.page ? slot.page - 1 : pageCount - 1;
   if (pageIndex < 0 || pageIndex >= pageCount) {

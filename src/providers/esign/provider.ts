@@ -62,7 +62,8 @@ export class EsignProvider implements SealProvider {
     const types = slot.permission?.sealTypes ?? [];
     if (types.length === 0) return;
     if (HAND_DRAWN.test(seal.type) && types.some((type) => HAND_DRAWN.test(type))) return;
-    throw new DomainError('PROVIDER_CANNOT_ENFORCE',
+    throw new DomainError(
+      'PROVIDER_CANNOT_ENFORCE',
       `e签宝 cannot restrict the seal to the types ${types.join('、')} (it only tells hand-drawn from template seals, and the signer picks the seal there), so this seal is not sent there.`,
       [{ rule: 'sealTypes', provider: this.name }],
     );
@@ -75,25 +76,33 @@ export class EsignProvider implements SealProvider {
     const { docId } = await this.client.call<{ docId: string }>('/doc/createbyfilekey', { fileKey });
     const docPosList = await toDocPosList(pdf, slot, docId, this.options.sealWidth);
     const autoSign = seal.ownerKind === 'organization' && seal.providerRef.autoSign === true;
-    const started = await this.client.call<{ flowId: string; signUrlList?: Array<{ accountId: string; signUrl: string[] | string }> }>('/sign/start', {
-      businessScene: signature.name || '签署文件',
-      autoInitiate: 1,
-      redirectUrl: request.returnUrl,
-      docList: [{ docId }],
-      recipientList: {
-        signerList: [
-          {
-            accountId: signer.accountId,
-            ...(signer.organizationId ? { authorizationOrgId: signer.organizationId } : {}),
-            signOrder: 1,
-            autoSign: autoSign ? 1 : 0,
-            sealType: HAND_DRAWN.test(seal.type) ? '0' : '1',
-            docPosList,
-          },
-        ],
+    const started = await this.client.call<{ flowId: string; signUrlList?: Array<{ accountId: string; signUrl: string[] | string }> }>(
+      '/sign/start',
+      {
+        businessScene: signature.name || '签署文件',
+        autoInitiate: 1,
+        redirectUrl: request.returnUrl,
+        docList: [{ docId }],
+        recipientList: {
+          signerList: [
+            {
+              accountId: signer.accountId,
+              ...(signer.organizationId ? { authorizationOrgId: signer.organizationId } : {}),
+              signOrder: 1,
+              autoSign: autoSign ? 1 : 0,
+              sealType: HAND_DRAWN.test(seal.type) ? '0' : '1',
+              docPosList,
+            },
+          ],
+        },
       },
-    });
-    const providerRef = { docId, accountId: signer.accountId, ...(signer.organizationId ? { organizationId: signer.organizationId } : {}), autoSign };
+    );
+    const providerRef = {
+      docId,
+      accountId: signer.accountId,
+      ...(signer.organizationId ? { organizationId: signer.organizationId } : {}),
+      autoSign,
+    };
     if (autoSign) return { kind: 'pending', externalId: started.flowId, providerRef };
     const entry = started.signUrlList?.find((item) => item.accountId === signer.accountId) ?? started.signUrlList?.[0];
     const url = Array.isArray(entry?.signUrl) ? entry.signUrl[0] : entry?.signUrl;
@@ -110,7 +119,9 @@ export class EsignProvider implements SealProvider {
 
   async download(flow: ProviderFlow): Promise<Uint8Array> {
     const files = await this.client.call<Array<{ docId: string; docUrl: string }>>('/sign/download', { flowId: flow.externalId });
-    const file = (Array.isArray(files) ? files : []).find((item) => item.docId === flow.providerRef.docId) ?? (Array.isArray(files) ? files[0] : undefined);
+    const file =
+      (Array.isArray(files) ? files : []).find((item) => item.docId === flow.providerRef.docId) ??
+      (Array.isArray(files) ? files[0] : undefined);
     if (!file?.docUrl) throw new EsignError('ESIGN_BAD_RESPONSE', 'e签宝 gave no download address for the signed document.');
     return this.client.download(file.docUrl);
   }
@@ -123,13 +134,19 @@ export class EsignProvider implements SealProvider {
   private async signerFor(account: string, seal: SealRecord): Promise<{ accountId: string; organizationId?: string }> {
     const entry = await this.accounts.get(this.name, account);
     if (!entry) {
-      throw new DomainError('PROVIDER_ACCOUNT_MISSING', `e签宝 needs the identity of ${account}; register it with PUT /provider-accounts/esign/${account}.`);
+      throw new DomainError(
+        'PROVIDER_ACCOUNT_MISSING',
+        `e签宝 needs the identity of ${account}; register it with PUT /provider-accounts/esign/${account}.`,
+      );
     }
     let accountId = entry.externalId;
     if (!accountId) {
       const { profile } = entry;
       if (!profile.idNo || profile.idType === undefined) {
-        throw new DomainError('PROVIDER_ACCOUNT_MISSING', `e签宝 needs the id number and id type of ${account} (PUT /provider-accounts/esign/${account}).`);
+        throw new DomainError(
+          'PROVIDER_ACCOUNT_MISSING',
+          `e签宝 needs the id number and id type of ${account} (PUT /provider-accounts/esign/${account}).`,
+        );
       }
       accountId = await this.createOrFind('/account/create/person/private', account, {
         thirdId: account,

@@ -21,11 +21,24 @@ export interface Envelope {
 export class SpaceSignClient {
   constructor(private readonly config: SpaceSignConfig) {}
 
-  private async call<T>(method: string, path: string, body?: () => BodyInit, options: { contentType?: string; idempotent?: boolean } = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: () => BodyInit,
+    options: { contentType?: string; idempotent?: boolean } = {},
+  ): Promise<T> {
     const { contentType, idempotent } = options;
     const response = await fetchWithRetry(
       `${this.config.baseUrl}${path}`,
-      () => ({ method, headers: { Authorization: `Bearer ${this.config.apiKey}`, Accept: 'application/json', ...(contentType ? { 'Content-Type': contentType } : {}) }, ...(body ? { body: body() } : {}) }),
+      () => ({
+        method,
+        headers: {
+          Authorization: `Bearer ${this.config.apiKey}`,
+          Accept: 'application/json',
+          ...(contentType ? { 'Content-Type': contentType } : {}),
+        },
+        ...(body ? { body: body() } : {}),
+      }),
       { label: `SpaceSign ${path}`, policy: this.config.retry, idempotent },
     );
     const text = (await readLimited(response, 8 * 1024 * 1024, `SpaceSign ${path}`)).toString();
@@ -33,11 +46,17 @@ export class SpaceSignClient {
     try {
       envelope = JSON.parse(text) as typeof envelope;
     } catch {
-      throw new UpstreamError('SPACESIGN_BAD_RESPONSE', `SpaceSign ${path} answered HTTP ${response.status} with something that is not JSON.`);
+      throw new UpstreamError(
+        'SPACESIGN_BAD_RESPONSE',
+        `SpaceSign ${path} answered HTTP ${response.status} with something that is not JSON.`,
+      );
     }
     if (response.status === 401) throw new UpstreamError('SPACESIGN_AUTH_FAILED', 'SpaceSign refused our API key (SPACESIGN_API_KEY).');
     if (envelope.status !== 'success' || envelope.data === undefined) {
-      throw new UpstreamError('SPACESIGN_ERROR', `SpaceSign ${path} failed: ${envelope.error?.message ?? `HTTP ${response.status}`}${envelope.error?.code ? ` (${envelope.error.code})` : ''}.`);
+      throw new UpstreamError(
+        'SPACESIGN_ERROR',
+        `SpaceSign ${path} failed: ${envelope.error?.message ?? `HTTP ${response.status}`}${envelope.error?.code ? ` (${envelope.error.code})` : ''}.`,
+      );
     }
     return envelope.data;
   }
@@ -52,8 +71,18 @@ export class SpaceSignClient {
     return (await this.call<{ id: string }>('POST', '/documents', form)).id;
   }
 
-  async createEnvelope(input: { documentId: string; signer: { email: string; name: string; role: string; order: number }; field: { page: number; x: number; y: number; width: number; height: number }; idempotencyKey: string }): Promise<Envelope> {
-    const body = JSON.stringify({ documentId: input.documentId, signers: [input.signer], fields: [{ type: 'signature', signerEmail: input.signer.email, ...input.field }], externalId: input.idempotencyKey });
+  async createEnvelope(input: {
+    documentId: string;
+    signer: { email: string; name: string; role: string; order: number };
+    field: { page: number; x: number; y: number; width: number; height: number };
+    idempotencyKey: string;
+  }): Promise<Envelope> {
+    const body = JSON.stringify({
+      documentId: input.documentId,
+      signers: [input.signer],
+      fields: [{ type: 'signature', signerEmail: input.signer.email, ...input.field }],
+      externalId: input.idempotencyKey,
+    });
     // externalId is SpaceSign's idempotency key: a repeat answers the envelope it already made.
     return this.call<Envelope>('POST', '/envelopes', () => body, { contentType: 'application/json', idempotent: true });
   }
@@ -71,8 +100,13 @@ export class SpaceSignClient {
   }
 
   async signedPdf(envelopeId: string): Promise<Uint8Array> {
-    const response = await fetchWithRetry(`${this.config.baseUrl}/envelopes/${envelopeId}/documents/signed`, () => ({ headers: { Authorization: `Bearer ${this.config.apiKey}` } }), { label: 'SpaceSign download', policy: this.config.retry });
-    if (!response.ok) throw new UpstreamError('SPACESIGN_ERROR', `Downloading the signed document from SpaceSign failed with HTTP ${response.status}.`);
+    const response = await fetchWithRetry(
+      `${this.config.baseUrl}/envelopes/${envelopeId}/documents/signed`,
+      () => ({ headers: { Authorization: `Bearer ${this.config.apiKey}` } }),
+      { label: 'SpaceSign download', policy: this.config.retry },
+    );
+    if (!response.ok)
+      throw new UpstreamError('SPACESIGN_ERROR', `Downloading the signed document from SpaceSign failed with HTTP ${response.status}.`);
     return readLimited(response, 50 * 1024 * 1024, 'SpaceSign download');
   }
 }

@@ -2,10 +2,23 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { DomainError } from '../../errors.js';
 import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
-import { type FlowStatus, type ProviderCapabilities, type SealProvider, type StampOutcome, type StampRequest, type StatusWord, statusFromWord } from '../provider.js';
+import {
+  type FlowStatus,
+  type ProviderCapabilities,
+  type SealProvider,
+  type StampOutcome,
+  type StampRequest,
+  type StatusWord,
+  statusFromWord,
+} from '../provider.js';
 import type { SpaceSignClient } from './client.js';
 
-const WORDS: Record<string, StatusWord> = { completed: 'signed', declined: ['refused', '签署人已拒签'], voided: ['cancelled', '签署已作废'], expired: ['expired', '签署已过期'] };
+const WORDS: Record<string, StatusWord> = {
+  completed: 'signed',
+  declined: ['refused', '签署人已拒签'],
+  voided: ['cancelled', '签署已作废'],
+  expired: ['expired', '签署已过期'],
+};
 
 export const spaceSignStatusOf = (status: string, reason = ''): FlowStatus => statusFromWord(WORDS, status, reason);
 
@@ -16,7 +29,13 @@ export const spaceSignStatusOf = (status: string, reason = ''): FlowStatus => st
  */
 export class SpaceSignProvider implements SealProvider {
   readonly name = 'spacesign';
-  readonly capabilities: ProviderCapabilities = { mode: 'redirect', placements: ['coordinates', 'keyword'], enforces: ['signers'], comment: false, silent: false };
+  readonly capabilities: ProviderCapabilities = {
+    mode: 'redirect',
+    placements: ['coordinates', 'keyword'],
+    enforces: ['signers'],
+    comment: false,
+    silent: false,
+  };
 
   constructor(
     private readonly client: SpaceSignClient,
@@ -27,11 +46,15 @@ export class SpaceSignProvider implements SealProvider {
   async start(request: StampRequest): Promise<StampOutcome> {
     const entry = await this.accounts.get(this.name, request.user.account);
     if (!entry?.profile.email) {
-      throw new DomainError('PROVIDER_ACCOUNT_MISSING', `SpaceSign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/spacesign/${request.user.account}.`);
+      throw new DomainError(
+        'PROVIDER_ACCOUNT_MISSING',
+        `SpaceSign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/spacesign/${request.user.account}.`,
+      );
     }
     const size = request.slot.size ?? this.options.sealWidth;
     const placement = await resolvePlacement(request.pdf, request.slot, { width: size, height: size });
-    if (placement.kind !== 'anchors' || placement.anchors.length !== 1) throw new DomainError('PROVIDER_CANNOT_PLACE', 'SpaceSign takes one signature field per seal.');
+    if (placement.kind !== 'anchors' || placement.anchors.length !== 1)
+      throw new DomainError('PROVIDER_CANNOT_PLACE', 'SpaceSign takes one signature field per seal.');
     const doc = await PDFDocument.load(request.pdf, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
     const anchor = placement.anchors[0];
     const pageIndex = anchor.page === 'last' ? doc.getPageCount() - 1 : anchor.page;

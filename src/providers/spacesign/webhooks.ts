@@ -19,7 +19,12 @@ export function spaceSignSignature(secret: string, timestamp: number, body: Uint
   return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 }
 
-export function verifySpaceSignWebhook(secret: string, header: string | undefined, body: Uint8Array, nowSeconds = Date.now() / 1000): boolean {
+export function verifySpaceSignWebhook(
+  secret: string,
+  header: string | undefined,
+  body: Uint8Array,
+  nowSeconds = Date.now() / 1000,
+): boolean {
   const parts = Object.fromEntries((header ?? '').split(',').map((part) => part.trim().split('=') as [string, string]));
   const timestamp = Number(parts.t);
   if (!Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > SPACESIGN_TOLERANCE_S || !parts.v1) return false;

@@ -14,13 +14,21 @@ export interface XuperConfig {
 const CREATE_PATH = '/saas/openapi/econtract/v1/signature/create';
 
 /** Builds a multipart/form-data body by hand: its exact bytes are what X_BXEO_CONTENTMD5 covers. */
-function multipart(fields: Record<string, string>, file: { name: string; filename: string; type: string; bytes: Uint8Array }): { body: Buffer; contentType: string } {
+function multipart(
+  fields: Record<string, string>,
+  file: { name: string; filename: string; type: string; bytes: Uint8Array },
+): { body: Buffer; contentType: string } {
   const boundary = `----InfoPlusBoundary${randomBytes(12).toString('hex')}`;
   const parts: Buffer[] = [];
   for (const [name, value] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`, 'utf8'));
   }
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: ${file.type}\r\n\r\n`, 'utf8'));
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: ${file.type}\r\n\r\n`,
+      'utf8',
+    ),
+  );
   parts.push(Buffer.from(file.bytes), Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'));
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
@@ -52,13 +60,25 @@ export class XuperClient {
   }
 
   /** Registers a seal image for an identity (`address`); returns its id and the image xuper keeps (downloaded at once: img_url expires in 2 h). */
-  async createSeal(input: { address: string; kind: 'organization' | 'person'; png: Uint8Array }): Promise<{ signatureId: string; image: Uint8Array }> {
+  async createSeal(input: {
+    address: string;
+    kind: 'organization' | 'person';
+    png: Uint8Array;
+  }): Promise<{ signatureId: string; image: Uint8Array }> {
     const { body, contentType } = multipart(
       { address: input.address, signature_type: input.kind === 'organization' ? '1' : '2' },
       { name: 'signature_img', filename: 'seal.png', type: 'image/png', bytes: input.png },
     );
     // Fresh nonce and timestamp per attempt: a retried request must not look like a replay.
-    const response = await fetchWithRetry(`${this.config.baseUrl}${CREATE_PATH}`, () => ({ method: 'POST', headers: { ...this.headersFor(CREATE_PATH, body), 'Content-Type': contentType }, body: new Uint8Array(body) }), { label: 'xuper signature/create', policy: this.retry });
+    const response = await fetchWithRetry(
+      `${this.config.baseUrl}${CREATE_PATH}`,
+      () => ({
+        method: 'POST',
+        headers: { ...this.headersFor(CREATE_PATH, body), 'Content-Type': contentType },
+        body: new Uint8Array(body),
+      }),
+      { label: 'xuper signature/create', policy: this.retry },
+    );
     const text = (await readLimited(response, 1024 * 1024, 'xuper')).toString();
     let envelope: { code?: number; msg?: string; data?: { signature_id?: string; img_url?: string } };
     try {
@@ -76,9 +96,14 @@ export class XuperClient {
   private async downloadImage(url: string): Promise<Uint8Array> {
     const allowed = this.config.imageOrigins?.length ? this.config.imageOrigins : [new URL(this.config.baseUrl).origin];
     const origin = new URL(url).origin;
-    if (!allowed.includes(origin)) throw new UpstreamError('XUPER_URL_NOT_ALLOWED', `xuper gave an image URL on ${origin}, which is not an allowed origin (XUPER_IMAGE_ORIGINS).`);
+    if (!allowed.includes(origin))
+      throw new UpstreamError(
+        'XUPER_URL_NOT_ALLOWED',
+        `xuper gave an image URL on ${origin}, which is not an allowed origin (XUPER_IMAGE_ORIGINS).`,
+      );
     const response = await fetchWithRetry(url, () => ({ method: 'GET' }), { label: 'xuper image', policy: this.retry });
-    if (!response.ok) throw new UpstreamError('XUPER_IMAGE_FAILED', `Downloading the seal image from xuper failed with HTTP ${response.status}.`);
+    if (!response.ok)
+      throw new UpstreamError('XUPER_IMAGE_FAILED', `Downloading the seal image from xuper failed with HTTP ${response.status}.`);
     const bytes = await readLimited(response, 10 * 1024 * 1024, 'xuper image');
     if (bytes.length < 8 || Buffer.from(bytes.subarray(0, 8)).toString('hex') !== '89504e470d0a1a0a') {
       throw new UpstreamError('XUPER_IMAGE_FAILED', 'The seal image from xuper is not a PNG.');

@@ -8,7 +8,12 @@ export const xuper: ProviderModule<XuperConfig> = {
   config(env) {
     const vars = env.group(['XUPER_BASE_URL', 'XUPER_APP_ID', 'XUPER_SECRET'], 'xuper');
     if (!vars) return null;
-    return { baseUrl: env.url('XUPER_BASE_URL')!, appId: vars.XUPER_APP_ID, secret: vars.XUPER_SECRET, imageOrigins: env.origins('XUPER_IMAGE_ORIGINS') };
+    return {
+      baseUrl: env.url('XUPER_BASE_URL')!,
+      appId: vars.XUPER_APP_ID,
+      secret: vars.XUPER_SECRET,
+      imageOrigins: env.origins('XUPER_IMAGE_ORIGINS'),
+    };
   },
   create: (config) => ({ provider: new XuperProvider(), registrar: new XuperRegistrar(new XuperClient(config)) }),
 };

@@ -10,7 +10,10 @@ export class XuperRegistrar implements SealRegistrar {
   async register(input: Parameters<SealRegistrar['register']>[0]) {
     const address = input.seal.providerOptions?.address;
     if (!address) {
-      throw new DomainError('PROVIDER_ACCOUNT_MISSING', 'A xuper seal needs providerOptions.address: the owner’s identity (address) in xuper.');
+      throw new DomainError(
+        'PROVIDER_ACCOUNT_MISSING',
+        'A xuper seal needs providerOptions.address: the owner’s identity (address) in xuper.',
+      );
     }
     const { signatureId, image } = await this.client.createSeal({ address, kind: input.ownerKind, png: input.png });
     return { providerRef: { signatureId, address }, image };
@@ -24,10 +27,19 @@ export class XuperRegistrar implements SealRegistrar {
  */
 export class XuperProvider implements SealProvider {
   readonly name = 'xuper';
-  readonly capabilities: ProviderCapabilities = { mode: 'redirect', placements: ['coordinates', 'keyword', 'cross-page'], enforces: ['signers', 'sealIds', 'sealTypes'], comment: false, silent: false };
+  readonly capabilities: ProviderCapabilities = {
+    mode: 'redirect',
+    placements: ['coordinates', 'keyword', 'cross-page'],
+    enforces: ['signers', 'sealIds', 'sealTypes'],
+    comment: false,
+    silent: false,
+  };
 
   check(): void {
-    throw new DomainError('PROVIDER_SIGNING_UNSUPPORTED', 'Seals registered at xuper cannot be applied yet: xuper’s contract-signing API is not part of the specification this service implements.');
+    throw new DomainError(
+      'PROVIDER_SIGNING_UNSUPPORTED',
+      'Seals registered at xuper cannot be applied yet: xuper’s contract-signing API is not part of the specification this service implements.',
+    );
   }
 
   async start(): Promise<StampOutcome> {

@@ -25,7 +25,8 @@ export class ZohoTokens {
   constructor(private readonly config: ZohoOAuthConfig) {}
 
   async get(): Promise<string> {
-    if (this.token && Date.now() < this.token.expiresAt - Math.min(EARLY_MS, (this.token.expiresAt - Date.now()) / 2)) return this.token.value;
+    if (this.token && Date.now() < this.token.expiresAt - Math.min(EARLY_MS, (this.token.expiresAt - Date.now()) / 2))
+      return this.token.value;
     this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
     return this.refreshing;
   }
@@ -47,8 +48,16 @@ export class ZohoTokens {
       // A second grant only issues another access token.
       idempotent: true,
     });
-    const body = JSON.parse((await readLimited(response, 64 * 1024, 'Zoho token endpoint')).toString() || '{}') as { access_token?: string; expires_in?: number; error?: string };
-    if (!response.ok || !body.access_token) throw new UpstreamError('ZOHO_AUTH_FAILED', `Zoho refused to issue an access token${body.error ? ` (${body.error})` : ''}; check ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_REFRESH_TOKEN.`);
+    const body = JSON.parse((await readLimited(response, 64 * 1024, 'Zoho token endpoint')).toString() || '{}') as {
+      access_token?: string;
+      expires_in?: number;
+      error?: string;
+    };
+    if (!response.ok || !body.access_token)
+      throw new UpstreamError(
+        'ZOHO_AUTH_FAILED',
+        `Zoho refused to issue an access token${body.error ? ` (${body.error})` : ''}; check ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET and ZOHO_REFRESH_TOKEN.`,
+      );
     this.refreshes++;
     this.token = { value: body.access_token, expiresAt: Date.now() + (Number(body.expires_in) || 3600) * 1000 };
     return body.access_token;

@@ -40,7 +40,11 @@ export class ZohoClient {
   private async raw(method: string, path: string, body?: () => BodyInit): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get();
-      const response = await fetchWithRetry(`${this.config.apiUrl}${path}`, () => ({ method, headers: { Authorization: `Zoho-oauthtoken ${token}` }, ...(body ? { body: body() } : {}) }), { label: `Zoho ${path}`, policy: this.config.retry });
+      const response = await fetchWithRetry(
+        `${this.config.apiUrl}${path}`,
+        () => ({ method, headers: { Authorization: `Zoho-oauthtoken ${token}` }, ...(body ? { body: body() } : {}) }),
+        { label: `Zoho ${path}`, policy: this.config.retry },
+      );
       if (response.status === 401 && attempt === 0) {
         await response.arrayBuffer().catch(() => undefined);
         this.tokens.invalidate(token);
@@ -60,7 +64,8 @@ export class ZohoClient {
       throw new UpstreamError('ZOHO_BAD_RESPONSE', `Zoho ${path} answered HTTP ${response.status} with something that is not JSON.`);
     }
     if (response.status === 401) throw new UpstreamError('ZOHO_AUTH_FAILED', 'Zoho refused our access token twice.');
-    if (parsed.code !== 0) throw new UpstreamError('ZOHO_ERROR', `Zoho ${path} failed: ${parsed.message ?? 'no message'} (code ${parsed.code}).`);
+    if (parsed.code !== 0)
+      throw new UpstreamError('ZOHO_ERROR', `Zoho ${path} failed: ${parsed.message ?? 'no message'} (code ${parsed.code}).`);
     return parsed as T & { code: number };
   }
 
@@ -70,11 +75,23 @@ export class ZohoClient {
     return readLimited(response, 50 * 1024 * 1024, `Zoho ${path}`);
   }
 
-  async createRequest(pdf: Uint8Array, fileName: string, input: { name: string; recipientName: string; recipientEmail: string; expirationDays: number }): Promise<ZohoRequest> {
+  async createRequest(
+    pdf: Uint8Array,
+    fileName: string,
+    input: { name: string; recipientName: string; recipientEmail: string; expirationDays: number },
+  ): Promise<ZohoRequest> {
     const data = {
       requests: {
         request_name: input.name,
-        actions: [{ recipient_name: input.recipientName, recipient_email: input.recipientEmail, action_type: 'SIGN', signing_order: 0, verify_recipient: false }],
+        actions: [
+          {
+            recipient_name: input.recipientName,
+            recipient_email: input.recipientEmail,
+            action_type: 'SIGN',
+            signing_order: 0,
+            verify_recipient: false,
+          },
+        ],
         expiration_days: input.expirationDays,
         is_sequential: true,
       },
@@ -88,9 +105,29 @@ export class ZohoClient {
     return (await this.json<{ requests: ZohoRequest }>('POST', '/requests', form)).requests;
   }
 
-  async addSignatureFields(requestId: string, actionId: string, recipient: { name: string; email: string }, fields: ImageField[]): Promise<ZohoRequest> {
-    const data = { requests: { actions: [{ action_id: actionId, action_type: 'SIGN', recipient_name: recipient.name, recipient_email: recipient.email, signing_order: 0, fields: { image_fields: fields } }] } };
-    return (await this.json<{ requests: ZohoRequest }>('PUT', `/requests/${requestId}`, () => new URLSearchParams({ data: JSON.stringify(data) }))).requests;
+  async addSignatureFields(
+    requestId: string,
+    actionId: string,
+    recipient: { name: string; email: string },
+    fields: ImageField[],
+  ): Promise<ZohoRequest> {
+    const data = {
+      requests: {
+        actions: [
+          {
+            action_id: actionId,
+            action_type: 'SIGN',
+            recipient_name: recipient.name,
+            recipient_email: recipient.email,
+            signing_order: 0,
+            fields: { image_fields: fields },
+          },
+        ],
+      },
+    };
+    return (
+      await this.json<{ requests: ZohoRequest }>('PUT', `/requests/${requestId}`, () => new URLSearchParams({ data: JSON.stringify(data) }))
+    ).requests;
   }
 
   async submit(requestId: string): Promise<ZohoRequest> {
@@ -99,7 +136,12 @@ export class ZohoClient {
 
   /** The signer's signing address (Zoho's embedded signing; `host` is where the page is shown from). */
   async signUrl(requestId: string, actionId: string, host: string): Promise<string> {
-    return (await this.json<{ sign_url: string }>('POST', `/requests/${requestId}/actions/${actionId}/embedtoken?host=${encodeURIComponent(host)}`)).sign_url;
+    return (
+      await this.json<{ sign_url: string }>(
+        'POST',
+        `/requests/${requestId}/actions/${actionId}/embedtoken?host=${encodeURIComponent(host)}`,
+      )
+    ).sign_url;
   }
 
   async get(requestId: string): Promise<ZohoRequest> {

@@ -14,11 +14,15 @@ interface ZohoSettings extends ZohoOAuthConfig {
 export const zoho: ProviderModule<ZohoSettings> = {
   name: 'zoho',
   config(env) {
-    const vars = env.group(['ZOHO_ACCOUNTS_URL', 'ZOHO_API_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'ZOHO_WEBHOOK_TOKEN'], 'Zoho');
+    const vars = env.group(
+      ['ZOHO_ACCOUNTS_URL', 'ZOHO_API_URL', 'ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN', 'ZOHO_WEBHOOK_TOKEN'],
+      'Zoho',
+    );
     if (!vars) return null;
     const accountsUrl = env.url('ZOHO_ACCOUNTS_URL')!;
     const apiUrl = env.url('ZOHO_API_URL')!;
-    if (vars.ZOHO_WEBHOOK_TOKEN.length < 24) env.refuse('ZOHO_WEBHOOK_TOKEN', 'must be at least 24 characters (it is the only secret of the webhook URL)');
+    if (vars.ZOHO_WEBHOOK_TOKEN.length < 24)
+      env.refuse('ZOHO_WEBHOOK_TOKEN', 'must be at least 24 characters (it is the only secret of the webhook URL)');
     return {
       accountsUrl,
       apiUrl,
@@ -32,7 +36,11 @@ export const zoho: ProviderModule<ZohoSettings> = {
   create(config, { accounts, sealWidth, publicUrl }) {
     const client = new ZohoClient({ apiUrl: config.apiUrl }, new ZohoTokens(config));
     return {
-      provider: new ZohoProvider(client, accounts, { sealWidth, host: () => new URL(publicUrl()).origin, expirationDays: config.expirationDays }),
+      provider: new ZohoProvider(client, accounts, {
+        sealWidth,
+        host: () => new URL(publicUrl()).origin,
+        expirationDays: config.expirationDays,
+      }),
       callbacks: { routes: (receive) => zohoWebhookRoutes(config.webhookToken, receive), process: processZohoEvent },
     };
   },

@@ -2,11 +2,24 @@ import { PDFDocument } from '@cantoo/pdf-lib';
 import { DomainError } from '../../errors.js';
 import { anchorFromTopLeft, pageBoxOf, resolvePlacement } from '../../pdf/placement.js';
 import type { ProviderAccountRepository, ProviderFlow } from '../../store/provider-flows.js';
-import { type FlowStatus, type ProviderCapabilities, type SealProvider, type StampOutcome, type StampRequest, type StatusWord, statusFromWord } from '../provider.js';
+import {
+  type FlowStatus,
+  type ProviderCapabilities,
+  type SealProvider,
+  type StampOutcome,
+  type StampRequest,
+  type StatusWord,
+  statusFromWord,
+} from '../provider.js';
 import type { ImageField, ZohoClient } from './client.js';
 
 /** What Zoho's request_status means for the seal. */
-const WORDS: Record<string, StatusWord> = { completed: 'signed', declined: ['refused', '签署人已拒签'], recalled: ['cancelled', '签署请求已撤回'], expired: ['expired', '签署请求已过期'] };
+const WORDS: Record<string, StatusWord> = {
+  completed: 'signed',
+  declined: ['refused', '签署人已拒签'],
+  recalled: ['cancelled', '签署请求已撤回'],
+  expired: ['expired', '签署请求已过期'],
+};
 
 export const zohoStatusOf = (status: string, reason = ''): FlowStatus => statusFromWord(WORDS, status, reason);
 
@@ -18,7 +31,13 @@ export const zohoStatusOf = (status: string, reason = ''): FlowStatus => statusF
  */
 export class ZohoProvider implements SealProvider {
   readonly name = 'zoho';
-  readonly capabilities: ProviderCapabilities = { mode: 'redirect', placements: ['coordinates', 'keyword'], enforces: ['signers'], comment: false, silent: false };
+  readonly capabilities: ProviderCapabilities = {
+    mode: 'redirect',
+    placements: ['coordinates', 'keyword'],
+    enforces: ['signers'],
+    comment: false,
+    silent: false,
+  };
 
   constructor(
     private readonly client: ZohoClient,
@@ -29,7 +48,10 @@ export class ZohoProvider implements SealProvider {
   async start(request: StampRequest): Promise<StampOutcome> {
     const entry = await this.accounts.get(this.name, request.user.account);
     if (!entry?.profile.email) {
-      throw new DomainError('PROVIDER_ACCOUNT_MISSING', `Zoho Sign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/zoho/${request.user.account}.`);
+      throw new DomainError(
+        'PROVIDER_ACCOUNT_MISSING',
+        `Zoho Sign needs the e-mail of ${request.user.account}; register it with PUT /provider-accounts/zoho/${request.user.account}.`,
+      );
     }
     const recipient = { name: entry.profile.name, email: entry.profile.email };
     const size = request.slot.size ?? this.options.sealWidth;
@@ -77,14 +99,19 @@ export class ZohoProvider implements SealProvider {
  * measured from the page's top-left corner to the field's top-left corner, with page_no 0-based. A
  * placeholder is located in our PDF first (Zoho does not search text).
  */
-export async function imageFields(pdf: Uint8Array, slot: StampRequest['slot'], size: number): Promise<(documentId: string) => ImageField[]> {
+export async function imageFields(
+  pdf: Uint8Array,
+  slot: StampRequest['slot'],
+  size: number,
+): Promise<(documentId: string) => ImageField[]> {
   const placement = await resolvePlacement(pdf, slot, { width: size, height: size });
   if (placement.kind !== 'anchors') throw new DomainError('PROVIDER_CANNOT_PLACE', 'Zoho Sign cannot place a cross-page seal.');
   const doc = await PDFDocument.load(pdf, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
   const pageCount = doc.getPageCount();
   const fields = placement.anchors.map((anchor) => {
     const pageIndex = anchor.page === 'last' ? pageCount - 1 : anchor.page;
-    if (pageIndex < 0 || pageIndex >= pageCount) throw new DomainError('PAGE_OUT_OF_RANGE', `The seal is placed on page ${pageIndex + 1}, but the document has ${pageCount} page(s).`);
+    if (pageIndex < 0 || pageIndex >= pageCount)
+      throw new DomainError('PAGE_OUT_OF_RANGE', `The seal is placed on page ${pageIndex + 1}, but the document has ${pageCount} page(s).`);
     const box = doc.getPage(pageIndex).getCropBox();
     // Centre in top-left coordinates.
     const { x: cx, y: cy } = anchorFromTopLeft(anchor, pageBoxOf(box));
@@ -97,5 +124,12 @@ export async function imageFields(pdf: Uint8Array, slot: StampRequest['slot'], s
       abs_height: pct(size, box.height),
     };
   });
-  return (documentId) => fields.map((f) => ({ document_id: documentId, field_name: 'Signature', field_type_name: 'Signature' as const, is_mandatory: true as const, ...f }));
+  return (documentId) =>
+    fields.map((f) => ({
+      document_id: documentId,
+      field_name: 'Signature',
+      field_type_name: 'Signature' as const,
+      is_mandatory: true as const,
+      ...f,
+    }));
 }

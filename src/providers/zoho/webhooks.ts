@@ -31,7 +31,14 @@ export function zohoWebhookRoutes(token: string, receive: ReceiveCallback): Rout
   router.post('/callbacks/zoho/:token', async (req, res) => {
     if (!secretsEqual(String(req.params.token), token)) throw new DomainError('NOT_FOUND', 'Not found.');
     const body = (req.body ?? {}) as ZohoWebhook;
-    const key = [body.requests?.request_id, body.notifications?.operation_type, body.notifications?.performed_at, body.notifications?.action_id].map(String).join('|');
+    const key = [
+      body.requests?.request_id,
+      body.notifications?.operation_type,
+      body.notifications?.performed_at,
+      body.notifications?.action_id,
+    ]
+      .map(String)
+      .join('|');
     await receive(res, key, JSON.stringify(body));
   });
   return router;

@@ -22,7 +22,12 @@ if (form) {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         credentials: 'same-origin',
-        body: JSON.stringify({ sha256: form.dataset.sha256, sealId: data.get('sealId'), comment: data.get('comment') || undefined, mfa: data.get('mfa') || undefined }),
+        body: JSON.stringify({
+          sha256: form.dataset.sha256,
+          sealId: data.get('sealId'),
+          comment: data.get('comment') || undefined,
+          mfa: data.get('mfa') || undefined,
+        }),
       });
       const envelope = await response.json();
       if (envelope.errno !== 0) throw new Error(envelope.error);
@@ -39,7 +44,10 @@ if (form) {
       if (window.opener) {
         // Only to the origin that opened us (allow-listed by the service), never '*'.
         if (form.dataset.openerOrigin) {
-          window.opener.postMessage({ type: 'infoplus-signature:signed', signatureId: form.dataset.signature, seal: Number(form.dataset.seal) }, form.dataset.openerOrigin);
+          window.opener.postMessage(
+            { type: 'infoplus-signature:signed', signatureId: form.dataset.signature, seal: Number(form.dataset.seal) },
+            form.dataset.openerOrigin,
+          );
         }
         setTimeout(() => window.close(), 800);
       } else if (form.dataset.return) {

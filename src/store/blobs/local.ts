@@ -31,7 +31,10 @@ export class LocalBlobStore implements BlobStore {
 
   async putBytes(sha256: string, bytes: Uint8Array): Promise<void> {
     const target = this.pathOf(sha256);
-    const exists = await fsp.stat(target).then((s) => s.size === bytes.byteLength, () => false);
+    const exists = await fsp.stat(target).then(
+      (s) => s.size === bytes.byteLength,
+      () => false,
+    );
     if (!exists) await writeFileDurably(target, bytes);
   }
 

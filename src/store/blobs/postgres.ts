@@ -35,7 +35,7 @@ export class PostgresBlobStore implements BlobStore {
     try {
       await this.write(sha256, size, async function* () {
         const buffer = Buffer.alloc(CHUNK_BYTES);
-        for (let position = 0; position < size; ) {
+        for (let position = 0; position < size;) {
           const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
           if (bytesRead === 0) throw new Error(`temp file ended at ${position} of ${size} bytes`);
           position += bytesRead;
@@ -54,7 +54,8 @@ export class PostgresBlobStore implements BlobStore {
     }
     if (await this.adopt(sha256)) return;
     await this.write(sha256, bytes.byteLength, function* () {
-      for (let offset = 0; offset < bytes.byteLength; offset += CHUNK_BYTES) yield Buffer.from(bytes.subarray(offset, offset + CHUNK_BYTES));
+      for (let offset = 0; offset < bytes.byteLength; offset += CHUNK_BYTES)
+        yield Buffer.from(bytes.subarray(offset, offset + CHUNK_BYTES));
     });
   }
 
@@ -72,7 +73,11 @@ export class PostgresBlobStore implements BlobStore {
       let seq = 0;
       for await (const data of chunks()) {
         // The same content written by two instances at once: the second waits, then finds the rows there.
-        await trx.insertInto('blob_chunks').values({ sha256, seq: seq++, data }).onConflict((oc) => oc.doNothing()).execute();
+        await trx
+          .insertInto('blob_chunks')
+          .values({ sha256, seq: seq++, data })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
       }
       await trx
         .insertInto('blobs')
@@ -83,7 +88,12 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   private async chunk(sha256: string, seq: number): Promise<Buffer> {
-    const row = await this.db.selectFrom('blob_chunks').select('data').where('sha256', '=', sha256).where('seq', '=', seq).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('blob_chunks')
+      .select('data')
+      .where('sha256', '=', sha256)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
     if (!row) throw new Error(`blob ${sha256} lacks chunk ${seq}`);
     return row.data;
   }
@@ -102,11 +112,12 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   stream(sha256: string): Readable {
-    const self = this;
+    const db = this.db;
+    const chunk = (seq: number) => this.chunk(sha256, seq);
     return Readable.from(
       (async function* () {
         // The first chunk and the count in one query; further chunks one by one (never the whole file in memory).
-        const first = await self.db
+        const first = await db
           .selectFrom('blob_chunks')
           .innerJoin('blobs', 'blobs.sha256', 'blob_chunks.sha256')
           .select(['blob_chunks.data', 'blobs.chunks'])
@@ -115,7 +126,7 @@ export class PostgresBlobStore implements BlobStore {
           .executeTakeFirst();
         if (!first) throw Object.assign(new Error(`blob ${sha256} is missing`), { code: 'ENOENT' });
         yield first.data;
-        for (let seq = 1; seq < Number(first.chunks); seq++) yield await self.chunk(sha256, seq);
+        for (let seq = 1; seq < Number(first.chunks); seq++) yield await chunk(seq);
       })(),
       { objectMode: false },
     );
@@ -128,7 +139,9 @@ export class PostgresBlobStore implements BlobStore {
         .where('sha256', '=', sha256)
         .where('last_used', '<', Date.now() - ADOPTION_GRACE_MS)
         .where(({ not, exists, selectFrom }) => not(exists(selectFrom('files').select('files.id').where('files.sha256', '=', sha256))))
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('templates').select('templates.name').where('templates.sha256', '=', sha256))))
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('templates').select('templates.name').where('templates.sha256', '=', sha256))),
+        )
         .executeTakeFirst();
       if (Number(gone.numDeletedRows) > 0) await trx.deleteFrom('blob_chunks').where('sha256', '=', sha256).execute();
     });

@@ -1,5 +1,17 @@
 // Accounts (spec 4.4): persons and organisations with their agent, unique by thirdId.
-import { type Account, hexId, type Handlers, optInt, optText, ORGAN_TYPES, param, PERSON_ID_TYPES, reqText, type SandboxContext, SandboxError } from './state.js';
+import {
+  type Account,
+  hexId,
+  type Handlers,
+  optInt,
+  optText,
+  ORGAN_TYPES,
+  param,
+  PERSON_ID_TYPES,
+  reqText,
+  type SandboxContext,
+  SandboxError,
+} from './state.js';
 
 export function accountHandlers({ accounts }: SandboxContext): Handlers {
   function uniqueThirdId(thirdId: string | undefined): void {

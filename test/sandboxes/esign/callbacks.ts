@@ -38,14 +38,25 @@ export class CallbackSender {
     const url = this.url;
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     const signature = behaviour.badSignature ? hmac(ctx.secret, Buffer.concat([body, Buffer.from(' ')])) : hmac(ctx.secret, body);
-    const headers = { 'Content-Type': 'application/json', 'X-timevale-project-id': ctx.projectId, 'X-timevale-signature': signature, 'X-timevale-signature-algorithm': 'hmac-sha256' };
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-timevale-project-id': ctx.projectId,
+      'X-timevale-signature': signature,
+      'X-timevale-signature-algorithm': 'hmac-sha256',
+    };
     const attempt = async (n: number): Promise<void> => {
       if (ctx.timers.closed) return;
       const controller = new AbortController();
       this.inFlight.add(controller);
       let delivered = false;
       try {
-        const response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual', signal: AbortSignal.any([controller.signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]) });
+        const response = await fetch(url, {
+          method: 'POST',
+          body,
+          headers,
+          redirect: 'manual',
+          signal: AbortSignal.any([controller.signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]),
+        });
         await response.arrayBuffer().catch(() => undefined);
         delivered = response.status >= 200 && response.status < 400;
       } catch {

@@ -31,7 +31,12 @@ export interface Hostility {
   mode: 'none' | 'rewrite' | 'self-signed';
 }
 
-export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, callbacks: CallbackSender, downloadUrl: (docId: string) => string) {
+export function flowEngine(
+  ctx: SandboxContext,
+  authority: SandboxAuthority,
+  callbacks: CallbackSender,
+  downloadUrl: (docId: string) => string,
+) {
   const { accounts, docs, flows } = ctx;
   const later = (ms: number, fn: () => void) => ctx.timers.later(ms, fn);
   const sendCallback = (payload: Json) => callbacks.send(payload);
@@ -93,11 +98,18 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
     if (signer.signStatus === 0) throw new SandboxError(1007, '尚未轮到您签署（顺序签署：请等待前序签署人完成）');
   }
 
-  const docIdsOf = (flow: Flow, signer: Signer) => (signer.docPosList ? flow.docs.map((d) => d.docId).filter((docId) => signer.docPosList!.some((p) => p.docId === docId)) : flow.docs.map((d) => d.docId));
+  const docIdsOf = (flow: Flow, signer: Signer) =>
+    signer.docPosList
+      ? flow.docs.map((d) => d.docId).filter((docId) => signer.docPosList!.some((p) => p.docId === docId))
+      : flow.docs.map((d) => d.docId);
 
   const hostile: Hostility = { mode: 'none' };
   let rogue: Promise<SandboxAuthority> | undefined;
-  async function hostileInput(bytes: Uint8Array, material: Parameters<SandboxAuthority['sign']>[2], account: { accountId: string; name: string; organization: boolean }) {
+  async function hostileInput(
+    bytes: Uint8Array,
+    material: Parameters<SandboxAuthority['sign']>[2],
+    account: { accountId: string; name: string; organization: boolean },
+  ) {
     if (hostile.mode === 'rewrite') {
       const document = await PDFDocument.load(bytes, { updateMetadata: false });
       return { bytes: await document.save({ useObjectStreams: false }), material };
@@ -119,7 +131,10 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
       const handDrawn = signer.sealType === '0';
       const material = {
         key: await authority.keyOf({ accountId: owner.accountId, name: owner.name, organization: Boolean(organization) }),
-        image: await authority.imageOf(handDrawn ? person.name : owner.name, handDrawn ? 'hand-drawn' : organization ? 'official' : 'personal'),
+        image: await authority.imageOf(
+          handDrawn ? person.name : owner.name,
+          handDrawn ? 'hand-drawn' : organization ? 'official' : 'personal',
+        ),
         name: owner.name,
         reason: organization ? `e签宝签署：${flow.businessScene}（经办人：${person.name}）` : `e签宝签署：${flow.businessScene}`,
       };
@@ -130,7 +145,11 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
         try {
           const positions = signer.docPosList?.filter((p) => p.docId === docId);
           const placements = await placementsFor(doc.bytes, positions, doc.firstPageHeight);
-          const input = await hostileInput(doc.bytes, material, { accountId: owner.accountId, name: owner.name, organization: Boolean(organization) });
+          const input = await hostileInput(doc.bytes, material, {
+            accountId: owner.accountId,
+            name: owner.name,
+            organization: Boolean(organization),
+          });
           signed.set(docId, Buffer.from(await authority.sign(input.bytes, placements, input.material)));
         } catch (error) {
           failure = { docId, message: error instanceof SigningFailure ? error.message : `签署失败：${(error as Error).message}` };
@@ -142,14 +161,29 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
       if (failure) {
         signer.signStatus = 3;
         signer.signExplain = failure.message;
-        sendCallback({ action: 'SIGN_FLOW_UPDATE', accountId: signer.accountId, flowId: flow.flowId, docId: failure.docId, signTime: signer.signTime, signResult: 3, resultDescription: failure.message });
+        sendCallback({
+          action: 'SIGN_FLOW_UPDATE',
+          accountId: signer.accountId,
+          flowId: flow.flowId,
+          docId: failure.docId,
+          signTime: signer.signTime,
+          signResult: 3,
+          resultDescription: failure.message,
+        });
         endFlow(flow, 4, failure.message);
         return;
       }
       for (const [docId, bytes] of signed) docs.get(docId)!.bytes = bytes;
       signer.signStatus = 2;
       for (const docId of signed.keys()) {
-        sendCallback({ action: 'SIGN_FLOW_UPDATE', accountId: signer.accountId, flowId: flow.flowId, docId, signTime: signer.signTime, signResult: 2 });
+        sendCallback({
+          action: 'SIGN_FLOW_UPDATE',
+          accountId: signer.accountId,
+          flowId: flow.flowId,
+          docId,
+          signTime: signer.signTime,
+          signResult: 2,
+        });
       }
       if (flow.signers.every((s) => s.signStatus === 2)) endFlow(flow, 2);
       else advance(flow);
@@ -163,7 +197,15 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
       signer.signStatus = 4;
       signer.signExplain = reason.trim() || '签署人拒签';
       signer.signTime = timeText();
-      sendCallback({ action: 'SIGN_FLOW_UPDATE', accountId: signer.accountId, flowId: flow.flowId, docId: docIdsOf(flow, signer)[0], signTime: signer.signTime, signResult: 4, resultDescription: signer.signExplain });
+      sendCallback({
+        action: 'SIGN_FLOW_UPDATE',
+        accountId: signer.accountId,
+        flowId: flow.flowId,
+        docId: docIdsOf(flow, signer)[0],
+        signTime: signer.signTime,
+        signResult: 4,
+        resultDescription: signer.signExplain,
+      });
       endFlow(flow, 4, signer.signExplain);
     });
   }
@@ -217,8 +259,18 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
         const sealType = (optText(s.sealType, `${field}.sealType`) ?? '').replace(/\s/g, '');
         if (!SEAL_TYPES.has(sealType)) throw param(`${field}.sealType 只能是 0、1 或 0,1`);
         optInt(s.certType, `${field}.certType`, [1, 2, 3, 4, 5]);
-        const docPosList = given(s.docPosList) ? list(s.docPosList, `${field}.docPosList`).map((p, j) => docPos(p, `${field}.docPosList[${j}]`)) : undefined;
-        return { accountId, authorizationOrgId, signOrder, autoSign: optInt(s.autoSign, `${field}.autoSign`, [0, 1]) === 1, sealType, docPosList, signStatus: 0 };
+        const docPosList = given(s.docPosList)
+          ? list(s.docPosList, `${field}.docPosList`).map((p, j) => docPos(p, `${field}.docPosList[${j}]`))
+          : undefined;
+        return {
+          accountId,
+          authorizationOrgId,
+          signOrder,
+          autoSign: optInt(s.autoSign, `${field}.autoSign`, [0, 1]) === 1,
+          sealType,
+          docPosList,
+          signStatus: 0,
+        };
       });
       if (new Set(signers.map((s) => s.accountId)).size !== signers.length) throw param('同一签署人在一个流程中只能出现一次');
 
@@ -233,11 +285,18 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
         const beans = list(p.posBeanList, `${field}.posBeanList`).map((b, k): PosBean => {
           const f = `${field}.posBeanList[${k}]`;
           const bean = object(b, f);
-          const parsed: PosBean = { posPage: optText(bean.posPage, `${f}.posPage`), posX: optNumber(bean.posX, `${f}.posX`), posY: optNumber(bean.posY, `${f}.posY`), key: optText(bean.key, `${f}.key`), scale: optNumber(bean.scale, `${f}.scale`) };
+          const parsed: PosBean = {
+            posPage: optText(bean.posPage, `${f}.posPage`),
+            posX: optNumber(bean.posX, `${f}.posX`),
+            posY: optNumber(bean.posY, `${f}.posY`),
+            key: optText(bean.key, `${f}.key`),
+            scale: optNumber(bean.scale, `${f}.scale`),
+          };
           if (parsed.scale !== undefined && !(parsed.scale > 0 && parsed.scale <= 1000)) throw param(`${f}.scale 须在 0–1000 之间`);
           if (signType === 1 && !parsed.key?.trim()) throw param(`${f}.key 关键字定位时不可空`);
           if (signType === 2) {
-            if (parsed.posPage === undefined || parsed.posX === undefined || parsed.posY === undefined) throw param(`${f} 坐标定位时 posPage、posX、posY 必填`);
+            if (parsed.posPage === undefined || parsed.posX === undefined || parsed.posY === undefined)
+              throw param(`${f} 坐标定位时 posPage、posX、posY 必填`);
             const pages = parsePages(parsed.posPage);
             if (!pages) throw param(`${f}.posPage 格式不正确（如 "1-3,5"）`);
             if (pages.some((page) => page > doc.pageCount)) throw param(`${f}.posPage 超出文档页数（${doc.pageCount} 页）`);
@@ -249,10 +308,25 @@ export function flowEngine(ctx: SandboxContext, authority: SandboxAuthority, cal
         return { docId, signType: signType as 1 | 2 | 3, posBeanList: beans };
       }
 
-      const flow: Flow = { flowId: hexId(), businessScene, initiatorAccountId, flowStatus: 0, redirectUrl, docs: flowDocs, signers, signValidity, startTime: timeText() };
+      const flow: Flow = {
+        flowId: hexId(),
+        businessScene,
+        initiatorAccountId,
+        flowStatus: 0,
+        redirectUrl,
+        docs: flowDocs,
+        signers,
+        signValidity,
+        startTime: timeText(),
+      };
       flows.set(flow.flowId, flow);
       if (autoInitiate === 1) start(flow);
-      return { flowId: flow.flowId, signUrlList: signers.filter((s) => !s.autoSign).map((s) => ({ accountId: s.accountId, signUrl: [`${ctx.base}/h5/sign/${flow.flowId}/${s.accountId}`] })) };
+      return {
+        flowId: flow.flowId,
+        signUrlList: signers
+          .filter((s) => !s.autoSign)
+          .map((s) => ({ accountId: s.accountId, signUrl: [`${ctx.base}/h5/sign/${flow.flowId}/${s.accountId}`] })),
+      };
     },
     '/sign/execute': (body) => {
       const flow = flowOf(reqText(body.flowId, 'flowId'));

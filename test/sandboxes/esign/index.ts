@@ -48,7 +48,12 @@ export interface EsignSandbox {
   /** The same as clicking 签署 on the signing page (rejects when it is not this signer's turn). */
   signAs(flowId: string, accountId: string): Promise<void>;
   refuseAs(flowId: string, accountId: string, reason?: string): Promise<void>;
-  flows(): Array<{ flowId: string; flowStatus: number; signers: Array<{ accountId: string; signStatus: number; autoSign: boolean }>; docPosList: unknown[] }>;
+  flows(): Array<{
+    flowId: string;
+    flowStatus: number;
+    signers: Array<{ accountId: string; signStatus: number; autoSign: boolean }>;
+    docPosList: unknown[];
+  }>;
   /** Every accepted API request (authenticated, JSON), in order. */
   requests: Array<{ path: string; body: unknown }>;
   /** The next call of `path` does its work but is answered HTTP `status` (a gateway that lost the answer). */
@@ -61,7 +66,16 @@ const API = '/opentreaty/rest/v3.0';
 export async function startEsignSandbox(options: EsignSandboxOptions): Promise<EsignSandbox> {
   const { projectId, projectSecret: secret } = options;
   if (!projectId || !secret) throw new TypeError('startEsignSandbox needs projectId and projectSecret');
-  const ctx: SandboxContext = { projectId, secret, base: '', accounts: new Map(), uploads: new Map(), docs: new Map(), flows: new Map(), timers: new Timers() };
+  const ctx: SandboxContext = {
+    projectId,
+    secret,
+    base: '',
+    accounts: new Map(),
+    uploads: new Map(),
+    docs: new Map(),
+    flows: new Map(),
+    timers: new Timers(),
+  };
   const authority = await SandboxAuthority.create();
   const callbacks = new CallbackSender(ctx, options.retryIntervalMs ?? 200, options.callbackUrl);
   const downloadUrl = downloadUrlOf(ctx);
@@ -75,7 +89,13 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
     const bytes = Buffer.from(JSON.stringify(envelope), 'utf8');
     res
       .status(status)
-      .set({ 'Content-Type': 'application/json;charset=UTF-8', 'X-timevale-mode': 'package', 'X-timevale-project-id': projectId, 'X-timevale-signature': hmac(secret, bytes), 'X-timevale-signature-algorithm': 'hmac-sha256' })
+      .set({
+        'Content-Type': 'application/json;charset=UTF-8',
+        'X-timevale-mode': 'package',
+        'X-timevale-project-id': projectId,
+        'X-timevale-signature': hmac(secret, bytes),
+        'X-timevale-signature-algorithm': 'hmac-sha256',
+      })
       .end(bytes);
   }
 
@@ -93,7 +113,10 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
       String(req.get('x-timevale-signature-algorithm') ?? '').toLowerCase() === 'hmac-sha256' &&
       sameText(signature, hmac(secret, raw));
     if (!authentic) return answer(res, 401, { errCode: 401, msg: '签名校验失败' });
-    const type = String(req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(req.get('content-type') ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type !== 'application/json') return answer(res, 400, { errCode: 400, msg: 'Content-Type 仅支持 application/json' });
     const path = req.path;
     const handler = Object.hasOwn(handlers, path) ? handlers[path] : undefined;
@@ -104,7 +127,8 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
     } catch {
       return answer(res, 400, { errCode: 400, msg: '请求体不是合法的 JSON' });
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return answer(res, 400, { errCode: 400, msg: '请求体须为 JSON 对象' });
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return answer(res, 400, { errCode: 400, msg: '请求体须为 JSON 对象' });
     requests.push({ path, body });
     try {
       const data = await handler(body as Json);
@@ -117,7 +141,6 @@ export async function startEsignSandbox(options: EsignSandboxOptions): Promise<E
       answer(res, 500, { errCode: 500, msg: `沙箱内部错误：${(error as Error).message}` });
     }
   });
-
 
   fileRoutes(app, ctx);
   signingPageRoutes(app, ctx, engine, downloadUrl);

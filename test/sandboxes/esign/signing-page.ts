@@ -3,7 +3,12 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { flowEngine } from './flows.js';
 import { escapeHtml, FLOW_STATUS_TEXT, type Json, type SandboxContext, SandboxError } from './state.js';
 
-export function signingPageRoutes(app: Express, ctx: SandboxContext, engine: ReturnType<typeof flowEngine>, downloadUrl: (docId: string) => string): void {
+export function signingPageRoutes(
+  app: Express,
+  ctx: SandboxContext,
+  engine: ReturnType<typeof flowEngine>,
+  downloadUrl: (docId: string) => string,
+): void {
   const { flows, accounts } = ctx;
   const { sign, refuse, docIdsOf } = engine;
   const page = (title: string, content: string) =>
@@ -59,10 +64,16 @@ export function signingPageRoutes(app: Express, ctx: SandboxContext, engine: Ret
       else await refuse(flow, signer, String((req.body as Json | undefined)?.reason ?? ''));
     } catch (error) {
       const message = error instanceof SandboxError ? error.message : `出错了：${(error as Error).message}`;
-      return res.status(409).type('html').send(page('无法签署', `<p>${escapeHtml(message)}</p>`));
+      return res
+        .status(409)
+        .type('html')
+        .send(page('无法签署', `<p>${escapeHtml(message)}</p>`));
     }
     if (action === 'sign' && signer.signStatus !== 2) {
-      return res.status(422).type('html').send(page('签署失败', `<p>签署失败：${escapeHtml(signer.signExplain ?? '')}</p>`));
+      return res
+        .status(422)
+        .type('html')
+        .send(page('签署失败', `<p>签署失败：${escapeHtml(signer.signExplain ?? '')}</p>`));
     }
     if (flow.redirectUrl) return res.redirect(303, flow.redirectUrl);
     res.type('html').send(page(action === 'sign' ? '签署完成' : '已拒签', `<p>${action === 'sign' ? '签署完成' : '已拒签'}</p>`));

@@ -48,7 +48,14 @@ export function parsePages(text: string): number[] | undefined {
  */
 export async function placementsFor(pdf: Uint8Array, positions: DocPos[] | undefined, firstPageHeight: number): Promise<Placement[]> {
   if (!positions) {
-    return [{ kind: 'anchors', anchors: [{ page: 'last', x: MARGIN + SEAL_WIDTH / 2, y: MARGIN + SEAL_WIDTH / 2, origin: 'bottom-right' }], width: SEAL_WIDTH, height: SEAL_WIDTH }];
+    return [
+      {
+        kind: 'anchors',
+        anchors: [{ page: 'last', x: MARGIN + SEAL_WIDTH / 2, y: MARGIN + SEAL_WIDTH / 2, origin: 'bottom-right' }],
+        width: SEAL_WIDTH,
+        height: SEAL_WIDTH,
+      },
+    ];
   }
   const placements: Placement[] = [];
   for (const pos of positions) {
@@ -56,17 +63,32 @@ export async function placementsFor(pdf: Uint8Array, positions: DocPos[] | undef
     for (const bean of beans) {
       const size = bean.scale ?? SEAL_WIDTH;
       if (pos.signType === 3) {
-        placements.push({ kind: 'cross-page', width: size, height: size, ...(bean.posY !== undefined ? { yFromTop: firstPageHeight - bean.posY } : {}) });
+        placements.push({
+          kind: 'cross-page',
+          width: size,
+          height: size,
+          ...(bean.posY !== undefined ? { yFromTop: firstPageHeight - bean.posY } : {}),
+        });
       } else if (pos.signType === 1) {
         const key = bean.key ?? '';
         const matches = await findText(pdf, key);
         if (matches.length === 0) throw new SigningFailure(`关键字“${key}”在文档中不存在`);
         const dx = bean.posX ?? 0;
         const dy = bean.posY ?? 0;
-        placements.push({ kind: 'anchors', anchors: matches.map((m) => ({ page: m.page, x: m.x + dx, y: m.y + dy, origin: 'pdf' as const })), width: size, height: size });
+        placements.push({
+          kind: 'anchors',
+          anchors: matches.map((m) => ({ page: m.page, x: m.x + dx, y: m.y + dy, origin: 'pdf' as const })),
+          width: size,
+          height: size,
+        });
       } else {
         const pages = parsePages(bean.posPage ?? '') ?? [];
-        placements.push({ kind: 'anchors', anchors: pages.map((page) => ({ page: page - 1, x: bean.posX ?? 0, y: bean.posY ?? 0, origin: 'pdf' as const })), width: size, height: size });
+        placements.push({
+          kind: 'anchors',
+          anchors: pages.map((page) => ({ page: page - 1, x: bean.posX ?? 0, y: bean.posY ?? 0, origin: 'pdf' as const })),
+          width: size,
+          height: size,
+        });
       }
     }
   }
@@ -75,7 +97,10 @@ export async function placementsFor(pdf: Uint8Array, positions: DocPos[] | undef
 
 /** A hand-drawn-looking signature (sealType "0"): the name in dark ink, slanted, with a flourish. */
 export function handwrittenSvg(name: string): string {
-  const text = [...name].slice(0, 6).join('').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const text = [...name]
+    .slice(0, 6)
+    .join('')
+    .replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
   const size = Math.min(72, Math.floor(170 / Math.max(1, [...name].slice(0, 6).length)));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">
 <g transform="rotate(-8 100 100)" fill="#1f2a44" stroke="#1f2a44">
@@ -92,13 +117,20 @@ export class SandboxAuthority {
   private constructor(readonly ca: CertifiedKey) {}
 
   static async create(): Promise<SandboxAuthority> {
-    return new SandboxAuthority(await createCa({ commonName: 'e签宝 Sandbox CA', organization: 'e签宝 Sandbox', keyAlgorithm: 'ECDSA-P256' }));
+    return new SandboxAuthority(
+      await createCa({ commonName: 'e签宝 Sandbox CA', organization: 'e签宝 Sandbox', keyAlgorithm: 'ECDSA-P256' }),
+    );
   }
 
   keyOf(account: { accountId: string; name: string; organization: boolean }) {
     let key = this.keys.get(account.accountId);
     if (!key) {
-      key = issueSigningCertificate(this.ca, { commonName: account.name, ...(account.organization ? { organization: account.name } : {}), keyAlgorithm: 'ECDSA-P256', validDays: 365 });
+      key = issueSigningCertificate(this.ca, {
+        commonName: account.name,
+        ...(account.organization ? { organization: account.name } : {}),
+        keyAlgorithm: 'ECDSA-P256',
+        validDays: 365,
+      });
       key.catch(() => this.keys.delete(account.accountId));
       this.keys.set(account.accountId, key);
     }
@@ -110,7 +142,12 @@ export class SandboxAuthority {
     const cacheKey = `${kind}|${name}`;
     let image = this.images.get(cacheKey);
     if (!image) {
-      const svg = kind === 'hand-drawn' ? handwrittenSvg(name) : kind === 'official' ? officialSealSvg({ organization: name, kind: '公章' }) : personalSealSvg({ name });
+      const svg =
+        kind === 'hand-drawn'
+          ? handwrittenSvg(name)
+          : kind === 'official'
+            ? officialSealSvg({ organization: name, kind: '公章' })
+            : personalSealSvg({ name });
       image = rasterizeSvg(svg, 400);
       image.catch(() => this.images.delete(cacheKey));
       this.images.set(cacheKey, image);
@@ -119,10 +156,22 @@ export class SandboxAuthority {
   }
 
   /** Applies the placements one after the other, each as its own incremental PAdES signature. */
-  async sign(pdf: Uint8Array, placements: Placement[], signer: { key: CertifiedKey & { chainPem: string[] }; image: Uint8Array; name: string; reason: string }): Promise<Uint8Array> {
+  async sign(
+    pdf: Uint8Array,
+    placements: Placement[],
+    signer: { key: CertifiedKey & { chainPem: string[] }; image: Uint8Array; name: string; reason: string },
+  ): Promise<Uint8Array> {
     let bytes = pdf;
     for (const placement of placements) {
-      bytes = (await signPdf(bytes, signer.key, { placement, image: { bytes: signer.image, mime: 'image/png' }, signerName: signer.name, reason: signer.reason, location: 'e签宝沙箱' })).pdf;
+      bytes = (
+        await signPdf(bytes, signer.key, {
+          placement,
+          image: { bytes: signer.image, mime: 'image/png' },
+          signerName: signer.name,
+          reason: signer.reason,
+          location: 'e签宝沙箱',
+        })
+      ).pdf;
     }
     return bytes;
   }

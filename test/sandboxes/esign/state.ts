@@ -72,7 +72,8 @@ export function timeText(date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export class SandboxError extends Error {
   constructor(
@@ -143,10 +144,13 @@ export class Timers {
 
   later(ms: number, fn: () => void): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      this.pending.delete(timer);
-      if (!this.closed) fn();
-    }, Math.max(0, Math.min(ms, MAX_TIMER)));
+    const timer = setTimeout(
+      () => {
+        this.pending.delete(timer);
+        if (!this.closed) fn();
+      },
+      Math.max(0, Math.min(ms, MAX_TIMER)),
+    );
     this.pending.add(timer);
   }
 

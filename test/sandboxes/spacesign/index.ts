@@ -56,19 +56,40 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
     status: e.status,
     documentId: e.documentId,
     ...(e.declineReason ? { declineReason: e.declineReason } : {}),
-    signers: [{ ...e.signer, status: e.status === 'completed' ? 'signed' : e.status, ...(e.status === 'sent' ? { signingUrl: `${base}/sign/${e.token}` } : {}) }],
+    signers: [
+      {
+        ...e.signer,
+        status: e.status === 'completed' ? 'signed' : e.status,
+        ...(e.status === 'sent' ? { signingUrl: `${base}/sign/${e.token}` } : {}),
+      },
+    ],
   });
 
   function fire(e: Envelope, event: string): void {
     if (webhooks.drop || !webhookUrl) return;
-    const body = JSON.stringify({ id: `evt_${randomBytes(8).toString('hex')}`, event, data: { envelopeId: e.id, status: e.status, ...(e.declineReason ? { reason: e.declineReason } : {}) } });
+    const body = JSON.stringify({
+      id: `evt_${randomBytes(8).toString('hex')}`,
+      event,
+      data: { envelopeId: e.id, status: e.status, ...(e.declineReason ? { reason: e.declineReason } : {}) },
+    });
     for (let i = 0; i < webhooks.repeat; i++) {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        const t = Math.floor(Date.now() / 1000);
-        const v1 = createHmac('sha256', webhooks.forge ? `${options.webhookSecret}-forged` : options.webhookSecret).update(`${t}.${body}`).digest('hex');
-        void fetch(webhookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-spacesign-signature': `t=${t},v1=${v1}` } }).then((r) => r.arrayBuffer()).catch(() => undefined);
-      }, webhooks.delayMs + i * 20);
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          const t = Math.floor(Date.now() / 1000);
+          const v1 = createHmac('sha256', webhooks.forge ? `${options.webhookSecret}-forged` : options.webhookSecret)
+            .update(`${t}.${body}`)
+            .digest('hex');
+          void fetch(webhookUrl, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/json', 'x-spacesign-signature': `t=${t},v1=${v1}` },
+          })
+            .then((r) => r.arrayBuffer())
+            .catch(() => undefined);
+        },
+        webhooks.delayMs + i * 20,
+      );
       timers.add(timer);
     }
   }
@@ -77,7 +98,12 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
     if (e.status !== 'sent') throw new Error(`The envelope is ${e.status}.`);
     const doc = documents.get(e.documentId)!;
     const { page, x, y, width, height } = e.field;
-    doc.pdf = await signer.sign(doc.pdf, { id: e.signer.email, name: e.signer.name }, [{ kind: 'anchors', anchors: [{ page: page - 1, x: x + width / 2, y: y + height / 2, origin: 'top-left' }], width, height }], 'SpaceSign');
+    doc.pdf = await signer.sign(
+      doc.pdf,
+      { id: e.signer.email, name: e.signer.name },
+      [{ kind: 'anchors', anchors: [{ page: page - 1, x: x + width / 2, y: y + height / 2, origin: 'top-left' }], width, height }],
+      'SpaceSign',
+    );
     e.status = 'completed';
     fire(e, 'envelope.completed');
   }
@@ -85,8 +111,10 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
   const app = express();
   app.disable('x-powered-by');
   const api = express.Router();
-  const ok = (res: Response, data: unknown, status = 200) => res.status(status).json({ status: 'success', data, meta: { requestId: randomBytes(6).toString('hex') } });
-  const fail = (res: Response, status: number, code: string, message: string) => res.status(status).json({ status: 'error', error: { code, message }, meta: {} });
+  const ok = (res: Response, data: unknown, status = 200) =>
+    res.status(status).json({ status: 'success', data, meta: { requestId: randomBytes(6).toString('hex') } });
+  const fail = (res: Response, status: number, code: string, message: string) =>
+    res.status(status).json({ status: 'error', error: { code, message }, meta: {} });
   api.use((req, res, next) => {
     if (stats.rateLimitNext > 0) {
       stats.rateLimitNext--;
@@ -116,9 +144,19 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
     const s = signers?.[0];
     const f = fields?.[0];
     if (!documents.has(documentId)) return fail(res, 422, 'invalid_document', 'Unknown documentId');
-    if (!s?.email || !s.name || !s.role || typeof s.order !== 'number') return fail(res, 422, 'invalid_signer', 'signers need email, name, role and order');
-    if (!f || f.type !== 'signature' || !['page', 'x', 'y', 'width', 'height'].every((k) => typeof f[k] === 'number')) return fail(res, 422, 'invalid_field', 'a signature field with page, x, y, width, height is required');
-    const envelope: Envelope = { id: `env_${randomBytes(8).toString('hex')}`, externalId, documentId, status: 'draft', signer: s, field: f, token: randomBytes(16).toString('hex') };
+    if (!s?.email || !s.name || !s.role || typeof s.order !== 'number')
+      return fail(res, 422, 'invalid_signer', 'signers need email, name, role and order');
+    if (!f || f.type !== 'signature' || !['page', 'x', 'y', 'width', 'height'].every((k) => typeof f[k] === 'number'))
+      return fail(res, 422, 'invalid_field', 'a signature field with page, x, y, width, height is required');
+    const envelope: Envelope = {
+      id: `env_${randomBytes(8).toString('hex')}`,
+      externalId,
+      documentId,
+      status: 'draft',
+      signer: s,
+      field: f,
+      token: randomBytes(16).toString('hex'),
+    };
     envelopes.set(envelope.id, envelope);
     ok(res, view(envelope), 201);
   });
@@ -178,8 +216,12 @@ export async function startSpaceSignSandbox(options: SpaceSignSandboxOptions): P
     webhooks,
     setWebhookUrl: (url) => (webhookUrl = url),
     rateLimitNext: (n) => (stats.rateLimitNext = n),
-    get rateLimited() { return stats.rateLimited; },
-    get rejectedKeys() { return stats.rejectedKeys; },
+    get rateLimited() {
+      return stats.rateLimited;
+    },
+    get rejectedKeys() {
+      return stats.rejectedKeys;
+    },
     envelopes: () => [...envelopes.values()].map((e) => ({ id: e.id, status: e.status, field: e.field, signer: e.signer })),
     signAs: async (envelopeId) => sign(must(envelopeId)),
     decline: async (envelopeId, reason) => decline(must(envelopeId), reason),

@@ -51,7 +51,10 @@ function randomId(length: number): string {
 
 class ParamError extends Error {}
 
-function parseMultipart(body: Buffer, contentType: string): Promise<{ fields: Record<string, string>; files: Record<string, { bytes: Buffer; truncated: boolean }> }> {
+function parseMultipart(
+  body: Buffer,
+  contentType: string,
+): Promise<{ fields: Record<string, string>; files: Record<string, { bytes: Buffer; truncated: boolean }> }> {
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = {};
     const files: Record<string, { bytes: Buffer; truncated: boolean }> = {};
@@ -66,7 +69,11 @@ function parseMultipart(body: Buffer, contentType: string): Promise<{ fields: Re
     parser.on('file', (name, stream) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => (files[name] = { bytes: Buffer.concat(chunks), truncated: (stream as unknown as { truncated?: boolean }).truncated === true }));
+      stream.on(
+        'end',
+        () =>
+          (files[name] = { bytes: Buffer.concat(chunks), truncated: (stream as unknown as { truncated?: boolean }).truncated === true }),
+      );
     });
     parser.on('close', () => resolve({ fields, files }));
     parser.on('error', (error: Error) => reject(new ParamError(`malformed multipart body: ${error.message}`)));
@@ -82,7 +89,8 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
   let requests = 0;
   let base = '';
 
-  const imageAuthorization = (key: string, expires: number) => createHmac('sha256', options.secret).update(`img:${key}:${expires}`).digest('hex');
+  const imageAuthorization = (key: string, expires: number) =>
+    createHmac('sha256', options.secret).update(`img:${key}:${expires}`).digest('hex');
   const json = (res: http.ServerResponse, payload: object) => {
     res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' }).end(JSON.stringify(payload));
   };
@@ -100,7 +108,9 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
     req.on('error', () => res.destroy());
     req.on('end', () => {
       if (tooLarge) return fail(res, 4005, `request body larger than ${MAX_BODY} bytes`);
-      handle(req, res, Buffer.concat(chunks)).catch((error: Error) => (res.headersSent ? res.destroy() : fail(res, error instanceof ParamError ? 4005 : 5000, error.message)));
+      handle(req, res, Buffer.concat(chunks)).catch((error: Error) =>
+        res.headersSent ? res.destroy() : fail(res, error instanceof ParamError ? 4005 : 5000, error.message),
+      );
     });
   };
 
@@ -111,7 +121,11 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
       const image = images.get(key);
       const expiresText = url.searchParams.get('expires') ?? '';
       const expires = /^\d+$/.test(expiresText) ? Number(expiresText) : 0;
-      if (!image || !(expires > Date.now() / 1000) || !equal(url.searchParams.get('authorization') ?? '', imageAuthorization(key, expires))) {
+      if (
+        !image ||
+        !(expires > Date.now() / 1000) ||
+        !equal(url.searchParams.get('authorization') ?? '', imageAuthorization(key, expires))
+      ) {
         res.writeHead(403, { 'Content-Type': 'text/plain' }).end('AccessDenied: expired or wrong authorization');
         return;
       }
@@ -141,8 +155,10 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
     const canonical = ['POST', CREATE, appId, nonce, timestamp, contentMd5].join('\n');
     const expected = createHmac('sha256', options.secret).update(canonical, 'utf8').digest('hex');
     if (!equal(header('X_BXEO_SIGN'), expected)) return fail(res, 4001, 'X_BXEO_SIGN does not match');
-    if (!equal(contentMd5, createHash('md5').update(body).digest('hex'))) return fail(res, 4002, 'X_BXEO_CONTENTMD5 does not match the body');
-    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > WINDOW_S) return fail(res, 4003, `X_BXEO_TIMESTAMP is more than ${WINDOW_S} s from now`);
+    if (!equal(contentMd5, createHash('md5').update(body).digest('hex')))
+      return fail(res, 4002, 'X_BXEO_CONTENTMD5 does not match the body');
+    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > WINDOW_S)
+      return fail(res, 4003, `X_BXEO_TIMESTAMP is more than ${WINDOW_S} s from now`);
     const now = Date.now();
     for (const [seen, at] of nonces) if (now - at > NONCE_TTL_MS) nonces.delete(seen);
     if (!nonce || nonce.length > 128) return fail(res, 4004, 'X_BXEO_NONCE is missing or too long');
@@ -165,8 +181,20 @@ export async function startXuperSandbox(options: XuperSandboxOptions): Promise<X
     const key = randomBytes(16).toString('hex');
     const expires = Math.floor(Date.now() / 1000) + IMAGE_TTL_S;
     images.set(key, image.bytes);
-    seals.push({ signature_id: signatureId, address, signature_type: signatureType, imageSha256: createHash('sha256').update(image.bytes).digest('hex') });
-    json(res, { code: 0, msg: 'Success', data: { signature_id: signatureId, img_url: `${base}/img/${key}.png?authorization=${imageAuthorization(key, expires)}&expires=${expires}` } });
+    seals.push({
+      signature_id: signatureId,
+      address,
+      signature_type: signatureType,
+      imageSha256: createHash('sha256').update(image.bytes).digest('hex'),
+    });
+    json(res, {
+      code: 0,
+      msg: 'Success',
+      data: {
+        signature_id: signatureId,
+        img_url: `${base}/img/${key}.png?authorization=${imageAuthorization(key, expires)}&expires=${expires}`,
+      },
+    });
   }
 
   const server = await serve(handler, options);

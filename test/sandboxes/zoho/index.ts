@@ -16,7 +16,14 @@ export interface ZohoSandboxOptions {
   webhookUrl?: string;
 }
 
-interface Field { document_id: string; page_no: number; x_coord: number; y_coord: number; abs_width: number; abs_height: number }
+interface Field {
+  document_id: string;
+  page_no: number;
+  x_coord: number;
+  y_coord: number;
+  abs_width: number;
+  abs_height: number;
+}
 interface ZRequest {
   request_id: string;
   request_name: string;
@@ -71,17 +78,40 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     request_status: r.request_status,
     ...(r.decline_reason ? { decline_reason: r.decline_reason } : {}),
     document_ids: [{ document_id: r.document_id, document_name: `${r.request_name}.pdf` }],
-    actions: [{ action_id: r.action.action_id, action_type: 'SIGN', recipient_name: r.action.recipient_name, recipient_email: r.action.recipient_email, action_status: r.action.action_status, signing_order: 0 }],
+    actions: [
+      {
+        action_id: r.action.action_id,
+        action_type: 'SIGN',
+        recipient_name: r.action.recipient_name,
+        recipient_email: r.action.recipient_email,
+        action_status: r.action.action_status,
+        signing_order: 0,
+      },
+    ],
   });
 
   function fire(r: ZRequest, operation: string, overrides: Partial<ReturnType<typeof view>> = {}): void {
     if (webhooks.drop || !webhookUrl) return;
-    const body = JSON.stringify({ requests: { ...view(r), ...overrides }, notifications: { operation_type: operation, performed_at: Date.now(), action_id: r.action.action_id, performed_by_email: r.action.recipient_email, activity: operation } });
+    const body = JSON.stringify({
+      requests: { ...view(r), ...overrides },
+      notifications: {
+        operation_type: operation,
+        performed_at: Date.now(),
+        action_id: r.action.action_id,
+        performed_by_email: r.action.recipient_email,
+        activity: operation,
+      },
+    });
     for (let i = 0; i < webhooks.repeat; i++) {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        void fetch(webhookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then((res) => res.arrayBuffer()).catch(() => undefined);
-      }, webhooks.delayMs + i * 20);
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          void fetch(webhookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+            .then((res) => res.arrayBuffer())
+            .catch(() => undefined);
+        },
+        webhooks.delayMs + i * 20,
+      );
       timers.add(timer);
     }
   }
@@ -108,7 +138,12 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
   app.disable('x-powered-by');
   app.post('/oauth/v2/token', (req, res) => {
     const q = req.query as Record<string, string>;
-    if (q.grant_type !== 'refresh_token' || q.client_id !== options.clientId || q.client_secret !== options.clientSecret || q.refresh_token !== options.refreshToken) {
+    if (
+      q.grant_type !== 'refresh_token' ||
+      q.client_id !== options.clientId ||
+      q.client_secret !== options.clientSecret ||
+      q.refresh_token !== options.refreshToken
+    ) {
       res.status(400).json({ error: 'invalid_client' });
       return;
     }
@@ -154,8 +189,22 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     }
     const action = data?.actions?.[0];
     if (!file || file.subarray(0, 5).toString() !== '%PDF-') return fail(res, 400, 'file must be a PDF');
-    if (!data.request_name || !action?.recipient_email || !action.recipient_name || action.action_type !== 'SIGN') return fail(res, 400, 'request_name and a SIGN action with recipient_name and recipient_email are required');
-    const r: ZRequest = { request_id: id(), request_name: data.request_name, request_status: 'draft', document_id: id(), pdf: new Uint8Array(file), action: { action_id: id(), recipient_name: action.recipient_name, recipient_email: action.recipient_email, action_status: 'NOACTION', fields: [] } };
+    if (!data.request_name || !action?.recipient_email || !action.recipient_name || action.action_type !== 'SIGN')
+      return fail(res, 400, 'request_name and a SIGN action with recipient_name and recipient_email are required');
+    const r: ZRequest = {
+      request_id: id(),
+      request_name: data.request_name,
+      request_status: 'draft',
+      document_id: id(),
+      pdf: new Uint8Array(file),
+      action: {
+        action_id: id(),
+        recipient_name: action.recipient_name,
+        recipient_email: action.recipient_email,
+        action_status: 'NOACTION',
+        fields: [],
+      },
+    };
     requests.set(r.request_id, r);
     if (stats.lostCreates > 0) {
       stats.lostCreates--;
@@ -172,7 +221,8 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     const fields: Field[] = action.fields?.image_fields ?? [];
     for (const f of fields) {
       if (f.document_id !== r.document_id) return fail(res, 400, 'Unknown document_id');
-      for (const key of ['page_no', 'x_coord', 'y_coord', 'abs_width', 'abs_height'] as const) if (typeof f[key] !== 'number' || f[key] < 0) return fail(res, 400, `${key} must be a number`);
+      for (const key of ['page_no', 'x_coord', 'y_coord', 'abs_width', 'abs_height'] as const)
+        if (typeof f[key] !== 'number' || f[key] < 0) return fail(res, 400, `${key} must be a number`);
       if (f.x_coord + f.abs_width > 100.5 || f.y_coord + f.abs_height > 100.5) return fail(res, 400, 'Field outside the page');
     }
     r.action.fields = fields;
@@ -252,10 +302,17 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     rateLimitNext: (n) => (stats.rateLimitNext = n),
     failCreatesAfterwards: (n) => (stats.lostCreates = n),
     revokeTokens: () => tokens.clear(),
-    get tokensIssued() { return stats.tokensIssued; },
-    get rejectedTokens() { return stats.rejectedTokens; },
-    get rateLimited() { return stats.rateLimited; },
-    requests: () => [...requests.values()].map((r) => ({ request_id: r.request_id, request_status: r.request_status, fields: r.action.fields })),
+    get tokensIssued() {
+      return stats.tokensIssued;
+    },
+    get rejectedTokens() {
+      return stats.rejectedTokens;
+    },
+    get rateLimited() {
+      return stats.rateLimited;
+    },
+    requests: () =>
+      [...requests.values()].map((r) => ({ request_id: r.request_id, request_status: r.request_status, fields: r.action.fields })),
     signAs: async (requestId) => sign(must(requestId)),
     decline: async (requestId, reason) => decline(must(requestId), reason),
     expire: async (requestId) => {

@@ -15,13 +15,23 @@ function withXrefStream(objects: string[], xrefDict: string, xrefData: Buffer): 
     offset += chunk.length;
   }
   const xrefAt = offset;
-  parts.push(latin1(`9 0 obj\n<< ${xrefDict} /Length ${xrefData.length} >>\nstream\n`), xrefData, latin1(`\nendstream\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`));
+  parts.push(
+    latin1(`9 0 obj\n<< ${xrefDict} /Length ${xrefData.length} >>\nstream\n`),
+    xrefData,
+    latin1(`\nendstream\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`),
+  );
   return Buffer.concat(parts);
 }
 
 /** The verifier once looped forever on a TIFF predictor with /Columns 0 (a 168-byte file did it). */
 export function predictorZeroColumns(): Uint8Array {
-  return new Uint8Array(withXrefStream(['1 0 obj<</Type/Catalog>>endobj\n'], '/Type/XRef/Size 10/W[1 1 1]/Root 1 0 R/Filter/FlateDecode/DecodeParms<</Predictor 2/Columns 0>>', deflateSync(Buffer.alloc(3))));
+  return new Uint8Array(
+    withXrefStream(
+      ['1 0 obj<</Type/Catalog>>endobj\n'],
+      '/Type/XRef/Size 10/W[1 1 1]/Root 1 0 R/Filter/FlateDecode/DecodeParms<</Predictor 2/Columns 0>>',
+      deflateSync(Buffer.alloc(3)),
+    ),
+  );
 }
 
 /**
@@ -34,8 +44,15 @@ export function flateBomb(gib = 2): Uint8Array {
   const total = repeats * 16 * 1024 * 1024;
   const adler = Buffer.alloc(4);
   adler.writeUInt32BE((((total % 65521) << 16) | 1) >>> 0);
-  const data = Buffer.concat([Buffer.from([0x78, 0xda]), ...Array.from({ length: repeats }, () => block), Buffer.from([0x03, 0x00]), adler]);
-  return new Uint8Array(withXrefStream(['1 0 obj<</Type/Catalog>>endobj\n'], '/Type/XRef/Size 10/W[1 4 2]/Root 1 0 R/Filter/FlateDecode', data));
+  const data = Buffer.concat([
+    Buffer.from([0x78, 0xda]),
+    ...Array.from({ length: repeats }, () => block),
+    Buffer.from([0x03, 0x00]),
+    adler,
+  ]);
+  return new Uint8Array(
+    withXrefStream(['1 0 obj<</Type/Catalog>>endobj\n'], '/Type/XRef/Size 10/W[1 4 2]/Root 1 0 R/Filter/FlateDecode', data),
+  );
 }
 
 /** A valid one-object PDF followed by `count` more `startxref … %%EOF` markers, each a "revision". */
@@ -59,7 +76,8 @@ export function deepNesting(depth = 200_000): Uint8Array {
 export function prevLoop(): Uint8Array {
   const head = '%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n';
   const first = head.length;
-  const sectionA = (prev: number) => `xref\n0 1\n0000000000 65535 f \ntrailer<</Size 3/Root 1 0 R/Prev ${String(prev).padStart(10, '0')}>>\n`;
+  const sectionA = (prev: number) =>
+    `xref\n0 1\n0000000000 65535 f \ntrailer<</Size 3/Root 1 0 R/Prev ${String(prev).padStart(10, '0')}>>\n`;
   const second = first + sectionA(0).length;
   return new Uint8Array(latin1(head + sectionA(second) + sectionA(first) + `startxref\n${second}\n%%EOF\n`));
 }
@@ -67,7 +85,20 @@ export function prevLoop(): Uint8Array {
 /** An object stream that declares a billion objects, and a cross-reference stream with /W [1 0 0] and /Index [0 1000000000]. */
 export function hugeCounts(): Uint8Array {
   const objStm = `3 0 obj\n<</Type/ObjStm/N 1000000000/First 4/Length 8>>\nstream\n1 0 2 0 \nendstream\nendobj\n`;
-  return new Uint8Array(withXrefStream(['1 0 obj<</Type/Catalog>>endobj\n', objStm], '/Type/XRef/Size 1000000000/W[1 0 0]/Index[0 1000000000]/Root 1 0 R', Buffer.alloc(1000, 2)));
+  return new Uint8Array(
+    withXrefStream(
+      ['1 0 obj<</Type/Catalog>>endobj\n', objStm],
+      '/Type/XRef/Size 1000000000/W[1 0 0]/Index[0 1000000000]/Root 1 0 R',
+      Buffer.alloc(1000, 2),
+    ),
+  );
 }
 
-export const HOSTILE_INPUTS: Record<string, () => Uint8Array> = { predictorZeroColumns, flateBomb: () => flateBomb(2), manyEofMarkers: () => manyEofMarkers(), deepNesting: () => deepNesting(), prevLoop, hugeCounts };
+export const HOSTILE_INPUTS: Record<string, () => Uint8Array> = {
+  predictorZeroColumns,
+  flateBomb: () => flateBomb(2),
+  manyEofMarkers: () => manyEofMarkers(),
+  deepNesting: () => deepNesting(),
+  prevLoop,
+  hugeCounts,
+};

@@ -4,7 +4,11 @@
 import { PDFDocument, PDFRef } from '@cantoo/pdf-lib';
 
 /** Appends an incremental update with whatever `edit` changes (classic cross-reference table). */
-export async function update(pdf: Uint8Array, edit: (doc: PDFDocument) => void | Promise<void>, objectStreams = false): Promise<Uint8Array> {
+export async function update(
+  pdf: Uint8Array,
+  edit: (doc: PDFDocument) => void | Promise<void>,
+  objectStreams = false,
+): Promise<Uint8Array> {
   const doc = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
   await edit(doc);
   return doc.save({ useObjectStreams: objectStreams });
@@ -20,7 +24,11 @@ export interface RawObject {
  * Appends `objects` and a cross-reference table and trailer by hand. `root` defaults to the
  * current catalog; `extraTrailer` is added to the trailer dictionary verbatim.
  */
-export async function appendRaw(pdf: Uint8Array, objects: RawObject[], options: { root?: number; extraTrailer?: string } = {}): Promise<Uint8Array> {
+export async function appendRaw(
+  pdf: Uint8Array,
+  objects: RawObject[],
+  options: { root?: number; extraTrailer?: string } = {},
+): Promise<Uint8Array> {
   const doc = await PDFDocument.load(pdf, { updateMetadata: false });
   const size = Math.max(doc.context.largestObjectNumber + 1, ...objects.map((o) => o.number + 1));
   const root = options.root ?? (doc.context.trailerInfo.Root as PDFRef).objectNumber;
@@ -43,7 +51,9 @@ export async function appendRaw(pdf: Uint8Array, objects: RawObject[], options: 
   const xrefAt = offset;
   let table = 'xref\n';
   for (const [number, at] of [...offsets].sort((a, b) => a[0] - b[0])) table += `${number} 1\n${String(at).padStart(10, '0')} 00000 n \n`;
-  push(`${table}trailer\n<< /Size ${size} /Root ${root} 0 R${info} /Prev ${prev}${options.extraTrailer ?? ''} >>\nstartxref\n${xrefAt}\n%%EOF\n`);
+  push(
+    `${table}trailer\n<< /Size ${size} /Root ${root} 0 R${info} /Prev ${prev}${options.extraTrailer ?? ''} >>\nstartxref\n${xrefAt}\n%%EOF\n`,
+  );
   return new Uint8Array(Buffer.concat(parts));
 }
 
