@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests start real servers, LibreOffice workers and Chromium: generous timeouts, and at most two
@@ -5,8 +6,19 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   // graphql 16 ships CommonJS (main) and ESM (module) builds; Node (and graphql-http, loaded by Node)
   // uses the CommonJS one, so the code under test must too, or schemas come from "another realm".
-  // tsconfigPaths: workspace packages (@infoplus/pdf-verify) from their TypeScript source, not their build.
-  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }], tsconfigPaths: true },
+  // Workspace packages (@infoplus/pdf-verify) from their TypeScript source, not their build (dist/ is
+  // made only by `npm run build`), for test files too (tsconfig paths cover only src/).
+  resolve: {
+    alias: [
+      { find: /^graphql$/, replacement: 'graphql/index.js' },
+      { find: /^@infoplus\/pdf-verify$/, replacement: fileURLToPath(new URL('./packages/pdf-verify/src/index.ts', import.meta.url)) },
+      {
+        find: /^@infoplus\/pdf-verify\/(node|types)$/,
+        replacement: fileURLToPath(new URL('./packages/pdf-verify/src/$1.ts', import.meta.url)),
+      },
+    ],
+    tsconfigPaths: true,
+  },
   test: {
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
