@@ -1,6 +1,6 @@
 // The layer rules of src/ (see ARCHITECTURE.md), checked by `npm run lint` and test/architecture/layers.test.ts.
 // Lower layers never reach up: util → pdf/pki/export → store → domain → orchestration → edge → composition.
-const EDGE = '^src/(http|routes|graphql|push|compose)/|^src/(app|service|main|worker)\\.ts$';
+const EDGE = '^src/(http|routes|graphql|openapi|push)/|^src/(app|service|main|launch|worker)\\.ts$';
 const DOMAIN_AND_BELOW =
   '^src/(util|validation|contract|pdf|pki|export|store|seals|signature|providers|mfa|audit|webhooks|verification|proof|scale|stamping|batch)/|^src/(errors|log)\\.ts$';
 
