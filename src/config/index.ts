@@ -302,16 +302,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (allowInternalRaw && !['true', 'false', '1', '0'].includes(allowInternalRaw))
     throw new ConfigError('WEBHOOK_ALLOW_INTERNAL', `must be true or false, got "${allowInternalRaw}"`);
   const proof: Config['proof'] = {
-    webhookOrigins: list(env, 'WEBHOOK_ORIGINS').map((origin) => {
-      try {
-        const parsed = new URL(origin);
-        if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, ''))
-          throw new Error('not an origin');
-        return parsed.origin;
-      } catch {
-        throw new ConfigError('WEBHOOK_ORIGINS', `must list origins such as https://archive.example.edu.cn, got "${origin}"`);
-      }
-    }),
+    webhookOrigins: origins(env, 'WEBHOOK_ORIGINS', 'https://archive.example.edu.cn'),
     webhookAllowInternal: allowInternalRaw === 'true' || allowInternalRaw === '1',
     webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 10_000, 10, 3_600_000),
     webhookRetryHours: integer(env, 'WEBHOOK_RETRY_HOURS', 24, 24, 720),

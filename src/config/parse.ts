@@ -53,14 +53,14 @@ export function oneOf<T extends string>(env: Env, name: string, values: readonly
 }
 
 /** A comma-separated list of http(s) origins (scheme, host, port; no path). */
-export function origins(env: Env, name: string): string[] {
+export function origins(env: Env, name: string, example = 'https://ocsp.example.com'): string[] {
   return list(env, name).map((origin) => {
     try {
       const parsed = new URL(origin);
       if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
       return parsed.origin;
     } catch {
-      throw new ConfigError(name, `must list origins such as https://ocsp.example.com, got "${origin}"`);
+      throw new ConfigError(name, `must list origins such as ${example}, got "${origin}"`);
     }
   });
 }

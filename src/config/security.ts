@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, type Env, boolean, integer, list } from './parse.js';
+import { ConfigError, type Env, boolean, integer, list, origins } from './parse.js';
 
 /** A rate: `points` requests per `seconds`. */
 export interface RateRule {
@@ -102,20 +102,7 @@ export function loadSecurityConfig(env: Env, production: boolean, providerNames:
     ]),
   ) as SecurityConfig['rateLimits'];
 
-  const frameOrigins = (env.FRAME_ORIGINS ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean)
-    .map((origin) => {
-      try {
-        const parsed = new URL(origin);
-        if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, ''))
-          throw new Error('not an origin');
-        return parsed.origin;
-      } catch {
-        throw new ConfigError('FRAME_ORIGINS', `must list origins such as https://form.example.edu.cn, got "${origin}"`);
-      }
-    });
+  const frameOrigins = origins(env, 'FRAME_ORIGINS', 'https://form.example.edu.cn');
 
   return {
     demo,

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DomainError } from '../errors.js';
+import { Semaphore } from '../util/semaphore.js';
 
 const CACHE_LIMIT = 64;
 
@@ -15,13 +16,15 @@ const CACHE_LIMIT = 64;
 export class PagePreviewer {
   private readonly cache = new Map<string, Buffer>();
   private readonly inFlight = new Map<string, Promise<Buffer>>();
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly slots: Semaphore;
 
-  constructor(
-    private readonly concurrency = 2,
-    private readonly queueLimit = 16,
-  ) {}
+  constructor(concurrency = 2, queueLimit = 16) {
+    this.slots = new Semaphore(
+      concurrency,
+      queueLimit,
+      () => new DomainError('PREVIEW_BUSY', 'Too many previews are being rendered; try again shortly.'),
+    );
+  }
 
   async render(pdf: Uint8Array, key: string, page: number, dpi = 80): Promise<Buffer> {
     const cacheKey = `${key}#${page}@${dpi}`;
@@ -33,30 +36,12 @@ export class PagePreviewer {
     }
     const shared = this.inFlight.get(cacheKey);
     if (shared) return shared;
-    const rendering = this.withSlot(() => this.renderUncached(pdf, cacheKey, page, dpi));
+    const rendering = this.slots.run(() => this.renderUncached(pdf, cacheKey, page, dpi));
     this.inFlight.set(cacheKey, rendering);
     try {
       return await rendering;
     } finally {
       this.inFlight.delete(cacheKey);
-    }
-  }
-
-  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queueLimit)
-        throw new DomainError('PREVIEW_BUSY', 'Too many previews are being rendered; try again shortly.');
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else {
-      this.running++;
-    }
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next)
-        next(); // the slot passes on
-      else this.running--;
     }
   }
 
