@@ -44,7 +44,7 @@ describe.each(['in-process', 'http'] as const)('stamping with the %s engine clie
   it('refuses a document URI outside the engine like the HTTP client does', async () => {
     const engine = (service.stamps as any).engine;
     await expect(engine.downloadFile('http://example.org/file/2b7e1f1c-4a36-4f8e-9a5b-0d3c2e1f4a5b')).rejects.toMatchObject({
-      ecode: 'URI_NOT_ALLOWED',
+      code: 'URI_NOT_ALLOWED',
     });
   });
 });

@@ -63,7 +63,12 @@ describe('a batch interrupted by a crash', () => {
       done = (await resumed.json(`/batches/${batch.id}`)).body.entities[0];
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(done.counts).toMatchObject({ total: ITEMS, stamped: ITEMS, failed: 0, refused: 0 });
+    expect(done.counts, JSON.stringify(done.items.filter((item: any) => item.state !== 'stamped').slice(0, 3))).toMatchObject({
+      total: ITEMS,
+      stamped: ITEMS,
+      failed: 0,
+      refused: 0,
+    });
 
     const nss = nssDbTrusting([await (await resumed.api('/ca.pem')).text()]);
     for (const item of done.items) {

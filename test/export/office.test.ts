@@ -127,11 +127,15 @@ describe('LibreOffice pool', () => {
     // default 30 s start bound can pass, and the pool would quietly fall back. These tests are about
     // the warm pool, so they wait longer for it and refuse the fallback.
     const warm = { startTimeoutMs: 150_000, fallback: false, logger } as const;
+    // Name the cause when a worker cannot start (the pool logs it as a warning).
+    const explain = (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${warnings.join('')}`, { cause: error });
+    };
     [pool, small, recycling] = await Promise.all([
       createOfficePool({ ...warm, workers: 2, workDir: path.join(dir, 'a') }),
       createOfficePool({ ...warm, workers: 1, queueLimit: 1, conversionTimeoutMs: 3000, workDir: path.join(dir, 'b') }),
       createOfficePool({ ...warm, workers: 1, recycleAfter: 2, workDir: path.join(dir, 'c') }),
-    ]);
+    ]).catch(explain);
   }, 200_000);
 
   afterAll(async () => {

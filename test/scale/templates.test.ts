@@ -69,9 +69,9 @@ describe.each(['sqlite', 'postgres'] as const)('the stored template catalogue on
     expect(loaded.schema).toEqual(noticeSchema);
     expect((await catalogue.list()).map((t) => t.name)).toEqual([SHIPPED, 'notice']);
     expect(fs.readdirSync(templatesDir).sort()).toEqual(snapshot);
-    await expect(catalogue.load('no-such-template')).rejects.toMatchObject({ ecode: 'TEMPLATE_NOT_FOUND' });
-    await expect(catalogue.save('Bad_Name', Buffer.from(docxOf(['x'])))).rejects.toMatchObject({ ecode: 'INVALID_TEMPLATE_NAME' });
-    await expect(catalogue.save('broken', Buffer.from(docxOf(['{unclosed'])))).rejects.toMatchObject({ ecode: 'TEMPLATE_ERROR' });
+    await expect(catalogue.load('no-such-template')).rejects.toMatchObject({ code: 'TEMPLATE_NOT_FOUND' });
+    await expect(catalogue.save('Bad_Name', Buffer.from(docxOf(['x'])))).rejects.toMatchObject({ code: 'INVALID_TEMPLATE_NAME' });
+    await expect(catalogue.save('broken', Buffer.from(docxOf(['{unclosed'])))).rejects.toMatchObject({ code: 'TEMPLATE_ERROR' });
   });
 
   it('an upload over a shipped template replaces its document and keeps its schema, seals, sample and trust', async () => {

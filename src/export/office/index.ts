@@ -160,11 +160,13 @@ class WarmOfficePool implements OfficePool {
     await Promise.all(this.slots.map(async (slot) => (slot.profileUrl = await prepareProfile(slot.profileDir))));
 
     const started = Date.now();
-    const attempts = this.slots.map((slot) => this.startSlot(slot));
-    const anyReady = await new Promise<boolean>((resolve) => {
-      let left = attempts.length;
-      for (const attempt of attempts) void attempt.then((ok) => (ok ? resolve(true) : --left === 0 && resolve(false)));
-    });
+    // A worker that fails at once (a busy machine at boot, a profile still being written) is tried
+    // again until the start bound has passed, before the pool gives up or falls back.
+    let anyReady = await this.firstReady();
+    while (!anyReady && !this.closed && Date.now() - started < this.startTimeoutMs) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      anyReady = await this.firstReady();
+    }
     if (anyReady) {
       this.ready = true;
       for (const slot of this.slots) if (!slot.worker && !slot.retryTimer) this.scheduleRetry(slot);
@@ -187,6 +189,15 @@ class WarmOfficePool implements OfficePool {
       { workers: this.workers, cause: this.lastStartError },
       'No LibreOffice pool worker could start: converting with libreoffice-convert instead, which starts LibreOffice for every document (much slower). Check that soffice.bin and python3-uno are installed.',
     );
+  }
+
+  /** Starts every slot; true as soon as one is ready, false when all failed. */
+  private firstReady(): Promise<boolean> {
+    const attempts = this.slots.map((slot) => this.startSlot(slot));
+    return new Promise<boolean>((resolve) => {
+      let left = attempts.length;
+      for (const attempt of attempts) void attempt.then((ok) => (ok ? resolve(true) : --left === 0 && resolve(false)));
+    });
   }
 
   convert(docx: Buffer, options?: { timeoutMs?: number }): Promise<Buffer> {
