@@ -55,7 +55,8 @@ describe('a batch interrupted by a crash', () => {
     await child.exited;
     expect(before.state).toBe('running');
 
-    resumed = await startTestService({ DEMO_DATA: 'true', BATCH_LEASE_MS: '1000' }, dataDir);
+    // Restarted at the same address, as a real restart is: the stored document URIs name it.
+    resumed = await startTestService({ DEMO_DATA: 'true', BATCH_LEASE_MS: '1000', PORT: new URL(child.url).port }, dataDir);
     const afterCrash = (await resumed.json(`/batches/${batch.id}`)).body.entities[0];
     expect(afterCrash.counts.stamped).toBeLessThan(ITEMS);
     let done: any;
