@@ -307,14 +307,12 @@ export class ProviderAccountRepository {
       .insertInto('provider_accounts')
       .values(row)
       .onConflict((oc) =>
-        oc
-          .columns(['provider', 'account'])
-          .doUpdateSet({
-            profile: row.profile,
-            external_id: row.external_id,
-            organization_external_id: row.organization_external_id,
-            update_time: row.update_time,
-          }),
+        oc.columns(['provider', 'account']).doUpdateSet({
+          profile: row.profile,
+          external_id: row.external_id,
+          organization_external_id: row.organization_external_id,
+          update_time: row.update_time,
+        }),
       )
       .execute();
     return (await this.get(provider, account))!;
