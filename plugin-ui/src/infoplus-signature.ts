@@ -464,19 +464,9 @@ export class InfoplusSignature extends LitElement {
             ? this.indexes(signature).map((index) => this.renderSeal(signature, index))
             : !this.signatureId && this.template && this.createUrl
               ? html`<section class="seal unsigned" part="seal seal-unsigned" data-state="unsigned" data-index=${this.seal ?? '0'}>
-                  <div class="image placeholder" part="image" aria-hidden="true"></div>
-                  <div class="details">
-                    <button
-                      part="button stamp"
-                      class="stamp"
-                      type="button"
-                      @click=${() => this.createAndStamp()}
-                      aria-disabled=${this.busy ? 'true' : 'false'}
-                    >
-                      ${t.stamp}
-                    </button>
-                  </div>
-                </section>`
+                <div class="image placeholder" part="image" aria-hidden="true"></div>
+                <div class="details"><button part="button stamp" class="stamp" type="button" @click=${() => this.createAndStamp()} aria-disabled=${this.busy ? 'true' : 'false'}>${t.stamp}</button></div>
+              </section>`
               : html`<p class="muted">${t.loading}</p>`
         }
         ${this.progress ? html`<p class="progress" part="progress">${this.progress}</p>` : nothing}
@@ -495,44 +485,20 @@ export class InfoplusSignature extends LitElement {
       const last = signature.revisions?.at(-1);
       const canRemove = !this.readonly && slot.signedBy?.account === this.user?.account && last?.sealIndex === index;
       return html`
-        <section
-          class="seal signed"
-          part="seal seal-signed"
-          tabindex="-1"
-          aria-label=${`${t.signed}: ${slot.sealName ?? name}`}
-          data-state="signed"
-          data-index=${index}
-        >
-          <div class="image" part="image">
-            ${slot.image && this.fileUrls.get(slot.image) ? html`<img src=${this.fileUrls.get(slot.image)!} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}
-          </div>
+        <section class="seal signed" part="seal seal-signed" tabindex="-1" aria-label=${`${t.signed}: ${slot.sealName ?? name}`} data-state="signed" data-index=${index}>
+          <div class="image" part="image">${slot.image && this.fileUrls.get(slot.image) ? html`<img src=${this.fileUrls.get(slot.image)!} alt=${slot.sealName ?? t.seal} width="96" height="96" />` : nothing}</div>
           <div class="details">
             <p class="state ok" part="state">${t.signed}</p>
             <dl>
-              <dt>${t.seal}</dt>
-              <dd>${slot.sealName ?? ''}</dd>
-              <dt>${t.signer}</dt>
-              <dd>${slot.signedBy?.name || slot.signedBy?.account || ''}</dd>
-              <dt>${t.time}</dt>
-              <dd>${slot.signedAt ? new Date(slot.signedAt).toLocaleString(this.locale) : ''}</dd>
-              ${
-                slot.comment
-                  ? html`<dt>${t.comment}</dt>
-                      <dd>${slot.comment}</dd>`
-                  : nothing
-              }
+              <dt>${t.seal}</dt><dd>${slot.sealName ?? ''}</dd>
+              <dt>${t.signer}</dt><dd>${slot.signedBy?.name || slot.signedBy?.account || ''}</dd>
+              <dt>${t.time}</dt><dd>${slot.signedAt ? new Date(slot.signedAt).toLocaleString(this.locale) : ''}</dd>
+              ${slot.comment ? html`<dt>${t.comment}</dt><dd>${slot.comment}</dd>` : nothing}
             </dl>
             ${verdict ? this.renderVerdict(verdict) : nothing}
             <div class="actions">
               <a part="button link" href=${this.fileUrls.get(signature.uri) || nothing} target="_blank" rel="noopener">${t.viewPdf}</a>
-              <button
-                part="button"
-                type="button"
-                @click=${() => (this.busy ? undefined : this.verify().catch(() => undefined))}
-                aria-disabled=${this.busy ? 'true' : 'false'}
-              >
-                ${t.verify}
-              </button>
+              <button part="button" type="button" @click=${() => (this.busy ? undefined : this.verify().catch(() => undefined))} aria-disabled=${this.busy ? 'true' : 'false'}>${t.verify}</button>
               ${canRemove ? html`<button part="button danger" class="danger" type="button" @click=${() => this.removeSeal(index)} aria-disabled=${this.busy ? 'true' : 'false'}>${t.remove}</button>` : nothing}
             </div>
           </div>
@@ -557,16 +523,7 @@ export class InfoplusSignature extends LitElement {
           ${state !== 'unsigned' ? html`<p class="state" part="state">${stateText[state] ?? state}${slot.stateReason && state !== 'pending' ? html`：${slot.stateReason}` : nothing}</p>` : nothing}
           ${
             mine && state !== 'pending'
-              ? html`<button
-                  part="button stamp"
-                  class="stamp"
-                  type="button"
-                  aria-label=${t.stampLabel(name)}
-                  @click=${() => this.stamp(index)}
-                  aria-disabled=${this.busy ? 'true' : 'false'}
-                >
-                  ${state === 'unsigned' ? t.stamp : t.retry}
-                </button>`
+              ? html`<button part="button stamp" class="stamp" type="button" aria-label=${t.stampLabel(name)} @click=${() => this.stamp(index)} aria-disabled=${this.busy ? 'true' : 'false'}>${state === 'unsigned' ? t.stamp : t.retry}</button>`
               : state === 'unsigned'
                 ? html`<p class="muted" part="waiting">${waitingFor ? t.waitingFor(waitingFor) : this.user ? t.waiting : t.notYours}</p>`
                 : nothing
@@ -605,10 +562,7 @@ export class InfoplusSignature extends LitElement {
       color: var(--infoplus-signature-color, #1f2328);
       --accent: var(--infoplus-signature-accent, #b42318);
     }
-    .root {
-      display: grid;
-      gap: 0.75rem;
-    }
+    .root { display: grid; gap: 0.75rem; }
     .seal {
       display: flex;
       flex-wrap: wrap;
@@ -620,58 +574,18 @@ export class InfoplusSignature extends LitElement {
       background: var(--infoplus-signature-background, #fff);
       min-width: 0;
     }
-    .image {
-      width: 96px;
-      height: 96px;
-      flex: none;
-    }
-    .image img {
-      width: 96px;
-      height: 96px;
-      object-fit: contain;
-      display: block;
-    }
-    .placeholder {
-      border: 2px dashed #d0d7de;
-      border-radius: 50%;
-      box-sizing: border-box;
-    }
-    .details {
-      flex: 1 1 12rem;
-      min-width: 0;
-    }
-    .name {
-      margin: 0 0 0.5rem;
-      font-weight: 600;
-      overflow-wrap: anywhere;
-    }
-    .state {
-      margin: 0 0 0.25rem;
-      font-weight: 600;
-    }
-    .state.ok {
-      color: #1a7f37;
-    }
-    dl {
-      display: grid;
-      grid-template-columns: auto 1fr;
-      gap: 0.1rem 0.75rem;
-      margin: 0 0 0.5rem;
-    }
-    dt {
-      color: #57606a;
-    }
-    dd {
-      margin: 0;
-      overflow-wrap: anywhere;
-    }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-    }
-    button,
-    a[part~='button'] {
+    .image { width: 96px; height: 96px; flex: none; }
+    .image img { width: 96px; height: 96px; object-fit: contain; display: block; }
+    .placeholder { border: 2px dashed #d0d7de; border-radius: 50%; box-sizing: border-box; }
+    .details { flex: 1 1 12rem; min-width: 0; }
+    .name { margin: 0 0 0.5rem; font-weight: 600; overflow-wrap: anywhere; }
+    .state { margin: 0 0 0.25rem; font-weight: 600; }
+    .state.ok { color: #1a7f37; }
+    dl { display: grid; grid-template-columns: auto 1fr; gap: 0.1rem 0.75rem; margin: 0 0 0.5rem; }
+    dt { color: #57606a; }
+    dd { margin: 0; overflow-wrap: anywhere; }
+    .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+    button, a[part~='button'] {
       font: inherit;
       border-radius: 6px;
       padding: 0.35rem 0.9rem;
@@ -681,62 +595,20 @@ export class InfoplusSignature extends LitElement {
       cursor: pointer;
       text-decoration: none;
     }
-    button.stamp {
-      background: var(--accent);
-      border-color: var(--accent);
-      color: #fff;
-      font-weight: 600;
-    }
-    button.danger {
-      color: #b42318;
-    }
+    button.stamp { background: var(--accent); border-color: var(--accent); color: #fff; font-weight: 600; }
+    button.danger { color: #b42318; }
     /* Busy buttons stay focusable (aria-disabled, not disabled): a disabled button would drop the keyboard focus. */
-    button[aria-disabled='true'] {
-      opacity: 0.6;
-      cursor: progress;
-    }
-    section:focus {
-      outline: none;
-    }
-    section:focus-visible {
-      outline: 3px solid var(--infoplus-signature-focus, #0969da);
-      outline-offset: 2px;
-    }
-    button:focus-visible,
-    a:focus-visible {
-      outline: 3px solid var(--infoplus-signature-focus, #0969da);
-      outline-offset: 2px;
-    }
-    .muted {
-      color: #57606a;
-      margin: 0;
-    }
-    .progress {
-      margin: 0;
-      color: #0969da;
-    }
-    .status {
-      margin: 0;
-      color: #b42318;
-    }
-    .verdict {
-      margin: 0 0 0.5rem;
-      font-weight: 600;
-    }
-    .verdict.ok {
-      color: #1a7f37;
-    }
-    .verdict.bad {
-      color: #b42318;
-    }
-    .live {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
-      white-space: nowrap;
-    }
+    button[aria-disabled='true'] { opacity: 0.6; cursor: progress; }
+    section:focus { outline: none; }
+    section:focus-visible { outline: 3px solid var(--infoplus-signature-focus, #0969da); outline-offset: 2px; }
+    button:focus-visible, a:focus-visible { outline: 3px solid var(--infoplus-signature-focus, #0969da); outline-offset: 2px; }
+    .muted { color: #57606a; margin: 0; }
+    .progress { margin: 0; color: #0969da; }
+    .status { margin: 0; color: #b42318; }
+    .verdict { margin: 0 0 0.5rem; font-weight: 600; }
+    .verdict.ok { color: #1a7f37; }
+    .verdict.bad { color: #b42318; }
+    .live { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   `;
 }
 
