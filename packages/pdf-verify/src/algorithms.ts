@@ -176,7 +176,12 @@ export async function verifySignature(
 
 /** DER `SEQUENCE { r INTEGER, s INTEGER }` → fixed-size r||s. Null when malformed. */
 export function ecdsaDerToRaw(der: Uint8Array, fieldSize: number): Uint8Array<ArrayBuffer> | null {
-  const parsed = asn1js.fromBER(der);
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(der);
+  } catch {
+    return null; // asn1js throws on some malformed primitives instead of reporting offset -1
+  }
   if (parsed.offset === -1 || parsed.offset !== der.length || !(parsed.result instanceof asn1js.Sequence)) return null;
   const integers = parsed.result.valueBlock.value;
   if (integers.length !== 2 || !integers.every((value) => value instanceof asn1js.Integer)) return null;

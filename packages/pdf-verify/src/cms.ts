@@ -66,8 +66,13 @@ export function parseSignedCms(bytes: Uint8Array): SignedCms {
 
 /** Length of the first BER element of `bytes` (the CMS without its zero padding), or undefined. */
 export function berElementLength(bytes: Uint8Array): number | undefined {
-  const asn1 = asn1js.fromBER(bytes);
-  return asn1.offset === -1 ? undefined : asn1.offset;
+  try {
+    const asn1 = asn1js.fromBER(bytes);
+    return asn1.offset === -1 ? undefined : asn1.offset;
+  } catch {
+    // asn1js throws (rather than reporting offset -1) on some malformed primitives, e.g. an odd-length BMPString.
+    return undefined;
+  }
 }
 
 function findSignerCertificate(signerInfo: pkijs.SignerInfo, certificates: pkijs.Certificate[]): pkijs.Certificate | undefined {

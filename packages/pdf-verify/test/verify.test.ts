@@ -315,6 +315,11 @@ describe('verifyPdf', () => {
 
     const unknownSeal = await verify(fx.threeSigned, { expectedCms: [first, new Uint8Array(randomBytes(64))] });
     expect(unknownSeal.matchesRecord).toBe(false);
+
+    // An odd-length BMPString makes asn1js throw instead of reporting a parse failure.
+    const malformedRecord = await verify(fx.threeSigned, { expectedCms: [first, new Uint8Array([0x1e, 0x01, 0x41])] });
+    expect(malformedRecord.matchesRecord).toBe(false);
+    expect(malformedRecord.signatures[0].matchesRecord).toBe(true);
   });
 
   it('reports an unsigned PDF as not valid, with NO_SIGNATURES', async () => {
