@@ -112,20 +112,60 @@ describe('PAdES signing of seals (incremental updates)', () => {
     ]);
   });
 
-  it('writes PAdES-B-B CMS: content-type, message-digest, signing-certificate-v2 and no signing-time', async () => {
-    const signed = await signPdf(agreement, ecdsa, { placement: await place(agreement, {}), image });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cms-'));
-    fs.writeFileSync(path.join(dir, 'sig.der'), signed.cms);
-    const dump = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', path.join(dir, 'sig.der')], {
-      encoding: 'utf8',
-    });
-    fs.rmSync(dir, { recursive: true, force: true });
-    expect(dump).toContain('object: contentType');
-    expect(dump).toContain('object: messageDigest');
-    expect(dump).toMatch(/id-smime-aa-signingCertificateV2|1\.2\.840\.113549\.1\.9\.16\.2\.47/);
-    expect(dump).not.toContain('signingTime');
-    expect(dump).toContain('eContent: <ABSENT>');
-    expect(new TextDecoder('latin1').decode(signed.pdf.subarray(agreement.length))).toContain('/SubFilter /ETSI.CAdES.detached');
+  it('writes PAdES-B-B CMS: content-type, message-digest, signing-certificate-v2 and no signing-time; openssl verifies it', async () => {
+    for (const material of [ecdsa, rsa]) {
+      const signed = await signPdf(agreement, material, { placement: await place(agreement, {}), image });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cms-'));
+      const file = (name: string) => path.join(dir, name);
+      fs.writeFileSync(file('sig.der'), signed.cms);
+      const dump = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', file('sig.der')], { encoding: 'utf8' });
+      expect(dump).toContain('object: contentType');
+      expect(dump).toContain('object: messageDigest');
+      expect(dump).toMatch(/id-smime-aa-signingCertificateV2|1\.2\.840\.113549\.1\.9\.16\.2\.47/);
+      expect(dump).not.toContain('signingTime');
+      expect(dump).toContain('eContent: <ABSENT>');
+      expect(new TextDecoder('latin1').decode(signed.pdf.subarray(agreement.length))).toContain('/SubFilter /ETSI.CAdES.detached');
+
+      // The signed bytes (ByteRange) as detached content: openssl checks the signature, the
+      // message digest and the chain to the CA on its own.
+      const range = /\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/
+        .exec(new TextDecoder('latin1').decode(signed.pdf))!
+        .slice(1)
+        .map(Number);
+      const content = Buffer.concat([
+        signed.pdf.subarray(range[0], range[0] + range[1]),
+        signed.pdf.subarray(range[2], range[2] + range[3]),
+      ]);
+      fs.writeFileSync(file('content.bin'), content);
+      fs.writeFileSync(file('ca.pem'), ca.certificatePem);
+      const args = [
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        file('sig.der'),
+        '-content',
+        file('content.bin'),
+        '-CAfile',
+        file('ca.pem'),
+        '-purpose',
+        'any',
+        '-out',
+        file('out.bin'),
+      ];
+      expect(execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })).toBe('');
+      content[content.length - 1] ^= 1;
+      fs.writeFileSync(file('content.bin'), content);
+      expect(() => execFileSync('openssl', args, { stdio: 'pipe' })).toThrow(/verification failure|digest failure/i);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses signing material whose key does not belong to its certificate', async () => {
+    const mixed = { ...ecdsa, privateKeyPem: rsa.privateKeyPem };
+    await expect(signPdf(agreement, mixed, { placement: await place(agreement, {}), image })).rejects.toThrow(/does not belong/);
   });
 
   it('centres a keyword-placed seal on the placeholder, where poppler finds the text', async () => {

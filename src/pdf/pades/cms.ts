@@ -1,6 +1,6 @@
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { arrayBuffer } from './bytes.js';
+import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { fromPem } from '../../pki/webcrypto.js';
+import { children, oid, readElement, slice, TAG, tlv } from './der.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -10,98 +10,160 @@ const OID = {
   signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
   signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
   sha256: '2.16.840.1.101.3.4.2.1',
+  sha256WithRsa: '1.2.840.113549.1.1.11',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
 };
 
-export interface CmsSigner {
-  /** The signer's certificate, DER. */
-  certificate: Uint8Array;
-  /** Issuer chain (DER), nearest first; embedded so verifiers can build the path. */
-  chain: Uint8Array[];
-  /** A WebCrypto private key (RSASSA-PKCS1-v1_5 or ECDSA) matching the certificate. */
-  key: CryptoKey;
-}
+const NULL = Uint8Array.of(TAG.null, 0);
+const SHA256_ALGORITHM = tlv(TAG.sequence, oid(OID.sha256), NULL);
+const INTEGER_ONE = Uint8Array.of(TAG.integer, 1, 1);
 
-export interface CmsResult {
-  der: Uint8Array;
-  /** `SHA256withRSA` or `SHA256withECDSA`. */
-  algorithm: string;
-}
-
-const subtle = globalThis.crypto.subtle;
-
-function parseCertificate(der: Uint8Array): pkijs.Certificate {
-  return pkijs.Certificate.fromBER(arrayBuffer(der));
+export interface SignerMaterial {
+  privateKeyPem: string;
+  certificatePem: string;
+  /** Issuer chain, nearest first. */
+  chainPem: string[];
 }
 
 /**
- * ESS signing-certificate-v2 (RFC 5035): SHA-256 of the signer certificate plus its issuer and serial,
- * so the signed attributes bind the exact certificate (PAdES requires it).
+ * Everything about a signer that does not depend on the document, worked out once: the key, the
+ * certificates as DER, and the CMS pieces that name the certificate (sid, signing-certificate-v2,
+ * the certificate set). Parsing certificates and importing the key cost more than the signature.
  */
-async function signingCertificateV2(certificate: pkijs.Certificate, der: Uint8Array): Promise<asn1js.Sequence> {
-  const hash = new Uint8Array(await subtle.digest('SHA-256', arrayBuffer(der)));
-  const issuerSerial = new asn1js.Sequence({
-    value: [
-      new asn1js.Sequence({
-        value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [certificate.issuer.toSchema()] })],
-      }),
-      certificate.serialNumber,
-    ],
-  });
-  // hashAlgorithm is omitted: its DEFAULT is SHA-256 and DER forbids encoding a default.
-  const essCertIdV2 = new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: arrayBuffer(hash) }), issuerSerial] });
-  return new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] });
+export interface PreparedSigner {
+  readonly certificateDer: Uint8Array;
+  readonly chainDer: Uint8Array[];
+  /** `SHA256withECDSA` or `SHA256withRSA`. */
+  readonly algorithm: string;
+  readonly key: KeyObject;
+  /** IssuerAndSerialNumber of the signer certificate. */
+  readonly sid: Uint8Array;
+  /** The signing-certificate-v2 attribute (RFC 5035). */
+  readonly signingCertificateAttribute: Uint8Array;
+  /** `certificates [0] IMPLICIT SET OF Certificate`: the signer's first, then its chain. */
+  readonly certificates: Uint8Array;
+  readonly signatureAlgorithm: Uint8Array;
+}
+
+const CACHE_LIMIT = 256;
+const prepared = new Map<string, PreparedSigner>();
+
+/** The prepared form of a seal's signing material; cached by the material's hash (a rekeyed seal is new material). */
+export function prepareSigner(material: SignerMaterial): PreparedSigner {
+  const id = createHash('sha256')
+    .update(material.privateKeyPem)
+    .update('\0')
+    .update(material.certificatePem)
+    .update('\0')
+    .update(material.chainPem.join('\0'))
+    .digest('hex');
+  const hit = prepared.get(id);
+  if (hit) {
+    prepared.delete(id);
+    prepared.set(id, hit);
+    return hit;
+  }
+  const signer = buildSigner(material);
+  prepared.set(id, signer);
+  if (prepared.size > CACHE_LIMIT) prepared.delete(prepared.keys().next().value!);
+  return signer;
+}
+
+function buildSigner(material: SignerMaterial): PreparedSigner {
+  const certificateDer = fromPem(material.certificatePem, 'CERTIFICATE');
+  const chainDer = material.chainPem.map((pem) => fromPem(pem, 'CERTIFICATE'));
+  const key = createPrivateKey(material.privateKeyPem);
+  const spki = (object: KeyObject) => object.export({ type: 'spki', format: 'der' });
+  if (!spki(createPublicKey(key)).equals(spki(createPublicKey(material.certificatePem)))) {
+    throw new Error('The signing key does not belong to the seal certificate.');
+  }
+  const ecdsa = key.asymmetricKeyType === 'ec';
+  if (!ecdsa && key.asymmetricKeyType !== 'rsa') throw new Error(`Unsupported signing key type ${key.asymmetricKeyType}.`);
+
+  // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version, serialNumber, signature, issuer, ... }, ... }
+  const certificate = readElement(certificateDer, 0);
+  const tbs = children(certificateDer, certificate)[0];
+  const fields = children(certificateDer, tbs);
+  const offset = fields[0].tag === TAG.context(0) ? 1 : 0;
+  const serial = slice(certificateDer, fields[offset]);
+  const issuer = slice(certificateDer, fields[offset + 2]);
+
+  const certificateHash = createHash('sha256').update(certificateDer).digest();
+  // ESSCertIDv2 { certHash, issuerSerial { GeneralNames { [4] directoryName }, serial } }; hashAlgorithm
+  // is omitted because its DEFAULT is SHA-256 and DER forbids encoding a default.
+  const issuerSerial = tlv(TAG.sequence, tlv(TAG.sequence, tlv(TAG.context(4), issuer)), serial);
+  const essCertIdV2 = tlv(TAG.sequence, tlv(TAG.octetString, certificateHash), issuerSerial);
+  const signingCertificateAttribute = tlv(
+    TAG.sequence,
+    oid(OID.signingCertificateV2),
+    tlv(TAG.set, tlv(TAG.sequence, tlv(TAG.sequence, essCertIdV2))),
+  );
+  return {
+    certificateDer,
+    chainDer,
+    algorithm: ecdsa ? 'SHA256withECDSA' : 'SHA256withRSA',
+    key,
+    sid: tlv(TAG.sequence, issuer, serial),
+    signingCertificateAttribute,
+    certificates: tlv(TAG.context(0), certificateDer, ...chainDer),
+    signatureAlgorithm: tlv(TAG.sequence, oid(ecdsa ? OID.ecdsaWithSha256 : OID.sha256WithRsa)),
+  };
+}
+
+export interface SignedAttributes {
+  /** The attributes as the SignerInfo carries them (`[0] IMPLICIT`). */
+  attributes: Uint8Array;
+  /** The signature value over their DER `SET OF` encoding. */
+  signature: Uint8Array;
 }
 
 /**
- * A detached CAdES signature (PAdES-B-B) over `digest` (SHA-256 of the PDF's ByteRange): signed
- * attributes content-type, message-digest and signing-certificate-v2, and no signing-time (PAdES
- * puts the claimed time in the signature dictionary's /M instead).
+ * The signed attributes of a detached CAdES signature (PAdES-B-B) over `digest` (SHA-256 of the PDF's
+ * ByteRange) and their signature: content-type, message-digest and signing-certificate-v2, and no
+ * signing-time (PAdES puts the claimed time in the signature dictionary's /M instead). Signing runs
+ * on libuv's thread pool, off the event loop.
  */
-export async function createCms(digest: Uint8Array, signer: CmsSigner): Promise<{ signedData: pkijs.SignedData; algorithm: string }> {
-  const certificate = parseCertificate(signer.certificate);
-  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({
-    type: 0,
-    attributes: [
-      new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
-      new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: arrayBuffer(digest) })] }),
-      new pkijs.Attribute({ type: OID.signingCertificateV2, values: [await signingCertificateV2(certificate, signer.certificate)] }),
-    ],
-  });
-  const signedData = new pkijs.SignedData({
-    version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
-    signerInfos: [
-      new pkijs.SignerInfo({
-        version: 1,
-        sid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
-        signedAttrs,
-      }),
-    ],
-    certificates: [certificate, ...signer.chain.map(parseCertificate)],
-  });
-  await signedData.sign(signer.key, 0, 'SHA-256');
-  const algorithm = signer.key.algorithm.name === 'ECDSA' ? 'SHA256withECDSA' : 'SHA256withRSA';
-  return { signedData, algorithm };
+export async function signAttributes(digest: Uint8Array, signer: PreparedSigner): Promise<SignedAttributes> {
+  // Already in DER order (SET OF sorts by encoding): the three differ first in their length byte.
+  const contents = [
+    tlv(TAG.sequence, oid(OID.contentType), tlv(TAG.set, oid(OID.data))),
+    tlv(TAG.sequence, oid(OID.messageDigest), tlv(TAG.set, tlv(TAG.octetString, digest))),
+    signer.signingCertificateAttribute,
+  ];
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign('sha256', tlv(TAG.set, ...contents), signer.key, (error, value) => (error ? reject(error) : resolve(value))),
+  );
+  return { attributes: tlv(TAG.context(0), ...contents), signature: new Uint8Array(signature) };
 }
 
-/** The signature value of the (only) signer, which an RFC 3161 signature timestamp covers. */
-export function signatureValue(signedData: pkijs.SignedData): Uint8Array {
-  return new Uint8Array(signedData.signerInfos[0].signature.valueBlock.valueHexView);
-}
-
-/** Adds an RFC 3161 timestamp token (a ContentInfo, DER) as the signer's unsigned attribute (PAdES-B-T). */
-export function addSignatureTimestamp(signedData: pkijs.SignedData, token: Uint8Array): void {
-  const parsed = asn1js.fromBER(arrayBuffer(token));
-  if (parsed.offset === -1) throw new Error('The timestamp token is not valid DER.');
-  signedData.signerInfos[0].unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
-    type: 1,
-    attributes: [new pkijs.Attribute({ type: OID.signatureTimeStampToken, values: [parsed.result] })],
-  });
-}
-
-export function encodeCms(signedData: pkijs.SignedData): Uint8Array {
-  const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
-  return new Uint8Array(contentInfo.toSchema().toBER(false));
+/**
+ * The CMS ContentInfo (DER) with one SignerInfo; `timestampToken` (an RFC 3161 token over the
+ * signature value) becomes its signature-time-stamp unsigned attribute (PAdES-B-T).
+ */
+export function assembleCms(signer: PreparedSigner, signed: SignedAttributes, timestampToken?: Uint8Array): Uint8Array {
+  if (timestampToken) readElement(timestampToken, 0); // a truncated token fails here, not in a verifier
+  const unsigned = timestampToken
+    ? [tlv(TAG.context(1), tlv(TAG.sequence, oid(OID.signatureTimeStampToken), tlv(TAG.set, timestampToken)))]
+    : [];
+  const signerInfo = tlv(
+    TAG.sequence,
+    INTEGER_ONE,
+    signer.sid,
+    SHA256_ALGORITHM,
+    signed.attributes,
+    signer.signatureAlgorithm,
+    tlv(TAG.octetString, signed.signature),
+    ...unsigned,
+  );
+  const signedData = tlv(
+    TAG.sequence,
+    INTEGER_ONE,
+    tlv(TAG.set, SHA256_ALGORITHM),
+    tlv(TAG.sequence, oid(OID.data)),
+    signer.certificates,
+    tlv(TAG.set, signerInfo),
+  );
+  return tlv(TAG.sequence, oid(OID.signedData), tlv(TAG.context(0), signedData));
 }
 
 export const CMS_OIDS = OID;

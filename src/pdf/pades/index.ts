@@ -11,12 +11,10 @@ import {
   type PDFFont,
   type PDFPage,
 } from '@cantoo/pdf-lib';
-import { importSigningKey } from '../../pki/certificates.js';
-import { fromPem, x509 } from '../../pki/webcrypto.js';
 import { anchorToUserSpace, pageBoxOf, type Anchor, type PageBox, type Placement } from '../placement.js';
 import { appearanceSize, createAppearance, embedCommentFont, layoutComment, type CommentBlock, type Rect } from './appearance.js';
 import { embedSealImage } from './image.js';
-import { addSignatureTimestamp, createCms, encodeCms, signatureValue } from './cms.js';
+import { assembleCms, prepareSigner, signAttributes, type SignerMaterial } from './cms.js';
 import { requestTimestamp, type TsaOptions } from './tsa.js';
 import { DomainError } from '../../errors.js';
 
@@ -25,12 +23,7 @@ export { addDocumentTimestamp, addValidationData, type ValidationData } from './
 
 export class SignPdfError extends DomainError<'PDF_UNREADABLE' | 'PDF_ENCRYPTED' | 'PAGE_OUT_OF_RANGE' | 'SIGNATURE_TOO_LARGE'> {}
 
-export interface SigningMaterial {
-  privateKeyPem: string;
-  certificatePem: string;
-  /** Issuer chain, nearest first. */
-  chainPem: string[];
-}
+export type SigningMaterial = SignerMaterial;
 
 export interface SignPdfOptions {
   placement: Placement;
@@ -80,16 +73,13 @@ const BYTE_RANGE_PLACEHOLDER = '**********';
 export async function signPdf(input: Uint8Array, material: SigningMaterial, options: SignPdfOptions): Promise<SignedPdf> {
   const signedAt = options.signedAt ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   const doc = await load(input);
-  const certificate = new x509.X509Certificate(material.certificatePem);
-  const key = await importSigningKey(material.privateKeyPem, certificate);
+  const signer = prepareSigner(material);
 
   const fieldName = options.fieldName ?? nextFieldName(doc);
   const image = await embedSealImage(doc, options.image);
   const widgets = await placeWidgets(doc, image, options, signedAt);
 
-  const chainDer = material.chainPem.map((pem) => fromPem(pem, 'CERTIFICATE'));
-  const certificateDer = new Uint8Array(certificate.rawData);
-  const reserved = contentsSize(certificateDer, chainDer, Boolean(options.tsa));
+  const reserved = contentsSize(signer.certificateDer, signer.chainDer, Boolean(options.tsa));
 
   const context = doc.context;
   const signatureDict = context.obj({
@@ -131,9 +121,8 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
   hash.update(bytes.subarray(byteRange[2], byteRange[2] + byteRange[3]));
   const digest = new Uint8Array(hash.digest());
 
-  const { signedData, algorithm } = await createCms(digest, { certificate: certificateDer, chain: chainDer, key });
-  if (options.tsa) addSignatureTimestamp(signedData, await requestTimestamp(signatureValue(signedData), options.tsa));
-  const cms = encodeCms(signedData);
+  const signed = await signAttributes(digest, signer);
+  const cms = assembleCms(signer, signed, options.tsa ? await requestTimestamp(signed.signature, options.tsa) : undefined);
   if (cms.length > reserved)
     throw new SignPdfError(
       'SIGNATURE_TOO_LARGE',
@@ -148,7 +137,7 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
     cms,
     fieldName,
     widgets: widgets.map((widget) => ({ page: widget.pageIndex, rect: widget.rect })),
-    algorithm: `${algorithm}; ${options.tsa ? 'PAdES-B-T' : 'PAdES-B-B'}`,
+    algorithm: `${signer.algorithm}; ${options.tsa ? 'PAdES-B-T' : 'PAdES-B-B'}`,
     signedAt,
   };
 }
