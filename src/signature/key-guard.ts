@@ -26,9 +26,22 @@ function isDerPrivateKey(base64: string): boolean {
   });
 }
 
+/** Certificates already found acceptable: every S2 of a stamped Signature repeats its seals' certificates. */
+const accepted = new Set<string>();
+const ACCEPTED_LIMIT = 1024;
+
 export function checkPublicKeyField(value: string): KeyFieldVerdict {
   const text = value.trim();
-  if (text === '') return { ok: true };
+  if (text === '' || accepted.has(text)) return { ok: true };
+  const verdict = judgePublicKeyField(text);
+  if (verdict.ok) {
+    accepted.add(text);
+    if (accepted.size > ACCEPTED_LIMIT) accepted.delete(accepted.values().next().value!);
+  }
+  return verdict;
+}
+
+function judgePublicKeyField(text: string): KeyFieldVerdict {
   if (PRIVATE_PEM.test(text)) return { ok: false, reason: 'contains a private key; it must carry only the public certificate (PEM)' };
   const compact = text.replace(/\s+/g, '');
   if (/^[A-Za-z0-9+/]+=*$/.test(compact) && isDerPrivateKey(compact)) {

@@ -82,18 +82,18 @@ export interface StampServiceOptions {
   archives?: { track(signatureId: string): Promise<void> };
 }
 
+const shanghaiMinute = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+
 function formatTime(date: Date): string {
-  return new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  })
-    .format(date)
-    .replace(/\//g, '-');
+  return shanghaiMinute.format(date).replace(/\//g, '-');
 }
 
 /**

@@ -20,9 +20,32 @@ export async function openSqlite(dataDir: string): Promise<Db> {
   native.pragma('synchronous = FULL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
   await migrateToLatest(db);
   return db;
+}
+
+const STATEMENT_CACHE_LIMIT = 500;
+
+/**
+ * Kysely prepares every query afresh; compiling the SQL costs SQLite more than running it. Our queries
+ * repeat (parameters are bound, never inlined), so prepared statements are kept by their SQL. Safe
+ * because better-sqlite3 runs each statement to completion synchronously (Kysely never iterates here).
+ */
+function withStatementCache(native: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => native.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = native.prepare(sql);
+        statements.set(sql, statement);
+        if (statements.size > STATEMENT_CACHE_LIMIT) statements.delete(statements.keys().next().value!);
+      }
+      return statement;
+    },
+  };
 }
 
 /** int8 (bigint, count(*)) as a JS number: our epoch-ms times and sizes stay far below 2^53. */
