@@ -63,20 +63,29 @@ export class AuditLog {
   ) {}
 
   /** Appends inside the caller's transaction (the Signature write that caused the event). */
-  async appendIn(trx: Db, signatureId: string, event: AuditEvent): Promise<void> {
+  appendIn(trx: Db, signatureId: string, event: AuditEvent): Promise<void> {
+    return this.appendAllIn(trx, signatureId, [event]);
+  }
+
+  /** Appends several events in order inside the caller's transaction: one head read, one insert, one head write. */
+  async appendAllIn(trx: Db, signatureId: string, events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
     const head = await trx.selectFrom('audit_heads').selectAll().where('signature_id', '=', signatureId).executeTakeFirst();
-    const seq = head ? Number(head.seq) + 1 : 1;
-    const prevHash = head?.hash ?? GENESIS_HASH;
-    const time = event.time ?? Date.now();
-    const actor = event.actor ?? '';
-    const dataText = JSON.stringify(event.data ?? {});
-    const hash = entryHash(signatureId, seq, time, event.type, actor, dataText, prevHash);
-    await trx
-      .insertInto('audit_entries')
-      .values({ signature_id: signatureId, seq, time, type: event.type, actor, data: dataText, prev_hash: prevHash, hash })
-      .execute();
-    if (head) await trx.updateTable('audit_heads').set({ seq, hash }).where('signature_id', '=', signatureId).execute();
-    else await trx.insertInto('audit_heads').values({ signature_id: signatureId, seq, hash }).execute();
+    let seq = head ? Number(head.seq) : 0;
+    let prevHash = head?.hash ?? GENESIS_HASH;
+    const rows = events.map((event) => {
+      seq += 1;
+      const time = event.time ?? Date.now();
+      const actor = event.actor ?? '';
+      const dataText = JSON.stringify(event.data ?? {});
+      const hash = entryHash(signatureId, seq, time, event.type, actor, dataText, prevHash);
+      const row = { signature_id: signatureId, seq, time, type: event.type, actor, data: dataText, prev_hash: prevHash, hash };
+      prevHash = hash;
+      return row;
+    });
+    await trx.insertInto('audit_entries').values(rows).execute();
+    if (head) await trx.updateTable('audit_heads').set({ seq, hash: prevHash }).where('signature_id', '=', signatureId).execute();
+    else await trx.insertInto('audit_heads').values({ signature_id: signatureId, seq, hash: prevHash }).execute();
   }
 
   /**

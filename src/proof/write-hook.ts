@@ -18,7 +18,11 @@ export function proofWriteHook(audit: AuditLog, webhooks: WebhookStore, log: Log
     // whole transaction on an error; SQLite would keep half of the entries).
     await sql`SAVEPOINT proof_audit`.execute(trx);
     try {
-      for (const event of events) await audit.appendIn(trx, id, { type: event.type, actor: event.actor, data: event.data });
+      await audit.appendAllIn(
+        trx,
+        id,
+        events.map((event) => ({ type: event.type, actor: event.actor, data: event.data })),
+      );
       await sql`RELEASE SAVEPOINT proof_audit`.execute(trx);
     } catch (error) {
       await sql`ROLLBACK TO SAVEPOINT proof_audit`.execute(trx);

@@ -34,8 +34,11 @@ export interface SigningMaterial {
  * The seal registry: seals with their owner, holders, image and — for the local signer — a private
  * key (encrypted at rest with the master key, never returned) and X.509 certificate.
  */
+const IMAGE_CACHE_LIMIT = 256;
+
 export class SealRegistry {
-  private readonly pngCache = new Map<string, Uint8Array>();
+  /** Seal images by content digest (stamps read them every time; files never change under their digest). */
+  private readonly imageCache = new Map<string, { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }>();
 
   constructor(
     private readonly repo: SealRepository,
@@ -171,19 +174,21 @@ export class SealRegistry {
     return migrated;
   }
 
-  /** The seal image as PNG (SVG images are rasterised once and cached). */
+  /** The seal image as PNG or JPEG, kept in memory by content (SVG images are rasterised once). */
   async imagePng(seal: SealRecord): Promise<{ bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }> {
     const file = await this.files.get(seal.imageFileId);
     if (!file) throw new DomainError('SEAL_IMAGE_MISSING', `The image of seal ${seal.name} is missing.`);
+    const cached = this.imageCache.get(file.sha256);
+    if (cached) return cached;
+    let image: { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' };
     if (file.mime === ALLOWED_MIME.png || file.mime === ALLOWED_MIME.jpeg) {
-      return { bytes: await this.files.readBytes(file), mime: file.mime };
+      image = { bytes: await this.files.readBytes(file), mime: file.mime };
+    } else {
+      image = { bytes: await rasterizeSvg((await this.files.readBytes(file)).toString('utf8'), 512), mime: 'image/png' };
     }
-    let png = this.pngCache.get(file.sha256);
-    if (!png) {
-      png = await rasterizeSvg((await this.files.readBytes(file)).toString('utf8'), 512);
-      this.pngCache.set(file.sha256, png);
-    }
-    return { bytes: png, mime: 'image/png' };
+    this.imageCache.set(file.sha256, image);
+    if (this.imageCache.size > IMAGE_CACHE_LIMIT) this.imageCache.delete(this.imageCache.keys().next().value!);
+    return image;
   }
 
   /** A stored seal image as PNG (SVG rasterised); JPEG cannot carry a seal's transparency. */

@@ -113,7 +113,7 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
   if ((sigFlags & 3) !== 3) acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(sigFlags | 3));
 
   // Classic cross-reference table: readers and our verifier follow it most reliably in updates.
-  const bytes = await doc.commit({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
+  const bytes = await appendUpdate(doc, input);
   const { byteRange, contentsStart, contentsEnd } = patchByteRange(bytes, input.length);
 
   const hash = createHash('sha256');
@@ -310,7 +310,19 @@ function contentsSize(certificate: Uint8Array, chain: Uint8Array[], timestamped:
   return Math.ceil(estimate / 1024) * 1024;
 }
 
-const latin1 = new TextDecoder('latin1');
+/**
+ * The input followed by the update pdf-lib writes for the objects changed since loading (what
+ * `commit()` does, without re-reading the update as text and snapshotting the document again).
+ */
+async function appendUpdate(doc: PDFDocument, input: Uint8Array): Promise<Uint8Array> {
+  const snapshot = doc.context.snapshot;
+  if (!snapshot) throw new Error('The document was not loaded for an incremental update.');
+  const update = await doc.saveIncremental(snapshot, { useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
+  const bytes = new Uint8Array(input.length + update.length);
+  bytes.set(input);
+  bytes.set(update, input.length);
+  return bytes;
+}
 
 /**
  * Finds the placeholders of the new signature dictionary in the update appended after `from`,
@@ -320,21 +332,35 @@ function patchByteRange(
   bytes: Uint8Array,
   from: number,
 ): { byteRange: [number, number, number, number]; contentsStart: number; contentsEnd: number } {
-  const text = latin1.decode(bytes.subarray(from));
-  const rangeAt = text.indexOf('/ByteRange');
-  const open = text.indexOf('[', rangeAt);
-  const close = text.indexOf(']', open);
-  if (rangeAt < 0 || open < 0 || close < 0 || !text.slice(open, close).includes(BYTE_RANGE_PLACEHOLDER)) {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const rangeAt = buffer.indexOf('/ByteRange', from, 'latin1');
+  const open = rangeAt < 0 ? -1 : buffer.indexOf('[', rangeAt, 'latin1');
+  const close = open < 0 ? -1 : buffer.indexOf(']', open, 'latin1');
+  if (close < 0 || !buffer.toString('latin1', open, close).includes(BYTE_RANGE_PLACEHOLDER)) {
     throw new Error('The signature placeholder (/ByteRange) was not written.');
   }
-  const contentsMatch = /\/Contents\s*<(0+)>/.exec(text);
-  if (!contentsMatch) throw new Error('The signature placeholder (/Contents) was not written.');
-  const contentsStart = from + contentsMatch.index + contentsMatch[0].indexOf('<');
-  const contentsEnd = contentsStart + contentsMatch[1].length + 2;
+  // The page's own /Contents (a reference) may come first: the placeholder is the one holding zeros.
+  let contentsStart = -1;
+  let contentsEnd = -1;
+  for (
+    let at = buffer.indexOf('/Contents', from, 'latin1');
+    at >= 0 && contentsStart < 0;
+    at = buffer.indexOf('/Contents', at + 1, 'latin1')
+  ) {
+    const open = buffer.indexOf('<', at, 'latin1');
+    const close = open < 0 ? -1 : buffer.indexOf('>', open, 'latin1');
+    if (close < 0) break;
+    const between = buffer.toString('latin1', at + '/Contents'.length, open);
+    if (/^\s*$/.test(between) && close - open > 1 && /^0+$/.test(buffer.toString('latin1', open + 1, close))) {
+      contentsStart = open;
+      contentsEnd = close + 1;
+    }
+  }
+  if (contentsStart < 0) throw new Error('The signature placeholder (/Contents) was not written.');
   const byteRange: [number, number, number, number] = [0, contentsStart, contentsEnd, bytes.length - contentsEnd];
   const width = close - open + 1;
   const written = `[${byteRange.join(' ')}]`;
   if (written.length > width) throw new Error('The /ByteRange placeholder is too short.');
-  Buffer.from(bytes.buffer, bytes.byteOffset + from + open, width).write(written.padEnd(width, ' '), 'latin1');
+  buffer.write(written.padEnd(width, ' '), open, width, 'latin1');
   return { byteRange, contentsStart, contentsEnd };
 }
