@@ -6,7 +6,7 @@
 // 2. Verifying the B-T file (revocation not checked) and the B-LTA file with its embedded
 //    revocation data (no network). Target: embedded revocation adds ≤ 5 ms per signature.
 import os from 'node:os';
-import { addDocumentTimestamp, addValidationData, signPdf, type SigningMaterial } from '../src/pdf/pades/index.js';
+import { addLongTermValidation, signPdf, type SigningMaterial } from '../src/pdf/pades/index.js';
 import { requestTimestamp } from '../src/pdf/pades/tsa.js';
 import { registerNodeDigests } from '@infoplus/pdf-verify/node';
 import { verifyPdf } from '@infoplus/pdf-verify';
@@ -86,7 +86,7 @@ try {
   const bt = await median(() => signPdf(form, material, { placement, image, tsa: tsaOptions }));
   const lta = async () => {
     const signed = await signPdf(form, material, { placement, image, tsa: tsaOptions });
-    return addDocumentTimestamp(await addValidationData(signed.pdf, await revocation.validationData(material.certificatePem)), tsaOptions);
+    return addLongTermValidation(signed.pdf, await revocation.validationData(material.certificatePem), tsaOptions);
   };
   const ltaMs = await median(lta);
   const roundTrip = await median(() => requestTimestamp(new Uint8Array(64), tsaOptions));

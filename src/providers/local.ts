@@ -1,4 +1,4 @@
-import { addDocumentTimestamp, addValidationData, signPdf, type ValidationData } from '../pdf/pades/index.js';
+import { addLongTermValidation, signPdf, type ValidationData } from '../pdf/pades/index.js';
 import { DomainError } from '../errors.js';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { SealRegistry } from '../seals/registry.js';
@@ -64,7 +64,7 @@ export class LocalSigner implements SealProvider {
     let algorithm = signed.algorithm;
     if (wantsLtv && this.options.ltv && this.options.tsaUrl) {
       const data = await this.options.ltv.validationData(material.certificatePem, material.chainPem);
-      pdfOut = await addDocumentTimestamp(await addValidationData(pdfOut, data), { url: this.options.tsaUrl });
+      pdfOut = await addLongTermValidation(pdfOut, data, { url: this.options.tsaUrl });
       algorithm = algorithm.replace('PAdES-B-T', 'PAdES-B-LTA');
     }
     return {

@@ -7,6 +7,7 @@ import * as pkijs from 'pkijs';
 import { importSigningKey } from '../pki/index.js';
 import { x509 } from '../pki/webcrypto.js';
 import type { Db } from '../store/db.js';
+import type { ValidationData } from '../pdf/pades/ltv.js';
 import type { BuiltinAuthority } from './authority.js';
 import { DomainError } from '../errors.js';
 
@@ -39,6 +40,9 @@ const HASH_BY_OID: Record<string, string> = {
 const HOUR = 3600 * 1000;
 /** How long a CRL and an OCSP answer stay current (nextUpdate). */
 export const REVOCATION_VALIDITY_MS = 24 * HOUR;
+/** How long one OCSP answer and CRL are embedded in new B-LTA signatures of the same certificate. */
+const VALIDATION_DATA_REUSE_MS = 10 * 60 * 1000;
+const VALIDATION_CACHE_LIMIT = 256;
 const MAX_REQUESTS_PER_OCSP = 10;
 
 export class RevocationError extends DomainError<'CERT_NOT_ISSUED_HERE' | 'ALREADY_REVOKED'> {}
@@ -60,6 +64,8 @@ export function normalizeSerial(hex: string): string {
 
 export class CertificateRevocation {
   private crlCache: { der: Uint8Array; thisUpdate: Date; nextUpdate: Date } | undefined;
+  /** Validation data per certificate (by PEM digest): every B-LTA stamp of a seal embeds the same answers. */
+  private readonly validationCache = new Map<string, { data: ValidationData; serial: string; at: number }>();
 
   constructor(
     private readonly db: Db,
@@ -83,6 +89,7 @@ export class CertificateRevocation {
       .values({ serial, seal_id: sealId, revoked_at: at.getTime(), reason, create_time: Date.now() })
       .execute();
     this.crlCache = undefined;
+    this.validationCache.clear();
     return { serial, sealId, revokedAt: at, reason };
   }
 
@@ -180,12 +187,31 @@ export class CertificateRevocation {
    * What a verifier needs to validate a certificate of ours without asking anyone (for a DSS):
    * the certificate and the CA's, a fresh OCSP response for it, and the CRL.
    */
-  async validationData(certificatePem: string): Promise<{ certificates: Uint8Array[]; ocsps: Uint8Array[]; crls: Uint8Array[] }> {
+  async validationData(certificatePem: string): Promise<ValidationData> {
+    const key = createHash('sha256').update(certificatePem).digest('hex');
+    const cached = this.validationCache.get(key);
+    // A cached "good" answer is reused only while this certificate is still not revoked in the
+    // database (a revocation on any instance is seen at once) and the answer is young.
+    if (cached && cached.at + VALIDATION_DATA_REUSE_MS > Date.now() && (await this.status(cached.serial)).status === 'good') {
+      return cached.data;
+    }
+    this.validationCache.delete(key);
+    const { data, serial, good } = await this.freshValidationData(certificatePem);
+    if (good) {
+      this.validationCache.set(key, { data, serial, at: Date.now() });
+      if (this.validationCache.size > VALIDATION_CACHE_LIMIT) this.validationCache.delete(this.validationCache.keys().next().value!);
+    }
+    return data;
+  }
+
+  private async freshValidationData(certificatePem: string): Promise<{ data: ValidationData; serial: string; good: boolean }> {
     const ca = await this.authority.get();
     const certificate = new x509.X509Certificate(certificatePem);
     const caCertificate = new x509.X509Certificate(ca.certificatePem);
+    const serial = normalizeSerial(certificate.serialNumber);
     const certificates = [new Uint8Array(certificate.rawData), new Uint8Array(caCertificate.rawData)];
-    if (!(await this.issuedHere(certificate))) return { certificates, ocsps: [], crls: [] };
+    if (!(await this.issuedHere(certificate))) return { data: { certificates, ocsps: [], crls: [] }, serial, good: false };
+    const good = (await this.status(serial)).status === 'good';
     const request = new pkijs.OCSPRequest();
     await request.createForCertificate(pkijs.Certificate.fromBER(certificate.rawData), {
       hashAlgorithm: 'SHA-256',
@@ -193,7 +219,11 @@ export class CertificateRevocation {
     });
     const ocsp = await this.ocsp(new Uint8Array(request.toSchema(true).toBER(false)));
     const responder = new x509.X509Certificate((await this.authority.ocspResponder()).certificatePem);
-    return { certificates: [...certificates, new Uint8Array(responder.rawData)], ocsps: [ocsp.der], crls: [(await this.crl()).der] };
+    return {
+      data: { certificates: [...certificates, new Uint8Array(responder.rawData)], ocsps: [ocsp.der], crls: [(await this.crl()).der] },
+      serial,
+      good,
+    };
   }
 
   private matchesIssuer(certId: pkijs.CertID, ca: pkijs.Certificate, hash: string): boolean {

@@ -6,7 +6,7 @@
 // or a concurrent stamp leaves the stored document as it was.
 import * as pkijs from 'pkijs';
 import type { Logger } from 'pino';
-import { addDocumentTimestamp, addValidationData, type ValidationData } from '../pdf/pades/index.js';
+import { addLongTermValidation, type ValidationData } from '../pdf/pades/index.js';
 import type { TsaOptions } from '../pdf/pades/tsa.js';
 import { type SignatureReport, urlsOf, verifyPdf } from '@infoplus/pdf-verify';
 import { x509 } from '../pki/webcrypto.js';
@@ -162,7 +162,7 @@ export class ArchiveRenewal {
 
     const certificates = tokenCertificates(Buffer.from(last.cms!, 'base64'));
     const revocation = (await this.options.tsaRevocationData?.(certificates)) ?? { ocsps: [], crls: [] };
-    const renewed = await addDocumentTimestamp(await addValidationData(pdf, { certificates, ...revocation }), this.options.tsa);
+    const renewed = await addLongTermValidation(pdf, { certificates, ...revocation }, this.options.tsa);
     // Never store a document whose new timestamp does not verify.
     const added = lastDocumentTimestamp((await this.verify(renewed)).signatures);
     if (

@@ -19,7 +19,7 @@ import { requestTimestamp, type TsaOptions } from './tsa.js';
 import { DomainError } from '../../errors.js';
 
 export { TsaError, type TsaOptions } from './tsa.js';
-export { addDocumentTimestamp, addValidationData, type ValidationData } from './ltv.js';
+export { addDocumentTimestamp, addLongTermValidation, addValidationData, type ValidationData } from './ltv.js';
 
 export class SignPdfError extends DomainError<'PDF_UNREADABLE' | 'PDF_ENCRYPTED' | 'PAGE_OUT_OF_RANGE' | 'SIGNATURE_TOO_LARGE'> {}
 

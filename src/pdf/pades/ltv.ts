@@ -15,7 +15,24 @@ const BYTE_RANGE_PLACEHOLDER = '9999999999';
 const TIMESTAMP_BYTES = 12_288;
 
 async function load(pdf: Uint8Array): Promise<PDFDocument> {
-  return PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false, ignoreEncryption: true });
+  return PDFDocument.load(pdf, {
+    forIncrementalUpdate: true,
+    updateMetadata: false,
+    ignoreEncryption: true,
+    parseSpeed: Number.POSITIVE_INFINITY,
+  });
+}
+
+const commit = (doc: PDFDocument) => doc.commit({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
+
+/**
+ * B-LT then B-LTA in one pass over the document: it is parsed once, the DSS is appended as one
+ * incremental update and the document timestamp as the next.
+ */
+export async function addLongTermValidation(pdf: Uint8Array, data: ValidationData, tsa: TsaOptions): Promise<Uint8Array> {
+  const doc = await load(pdf);
+  appendValidationData(doc, pdf, data);
+  return appendDocumentTimestamp(doc, await commit(doc), tsa);
 }
 
 /**
@@ -24,6 +41,11 @@ async function load(pdf: Uint8Array): Promise<PDFDocument> {
  */
 export async function addValidationData(pdf: Uint8Array, data: ValidationData): Promise<Uint8Array> {
   const doc = await load(pdf);
+  appendValidationData(doc, pdf, data);
+  return commit(doc);
+}
+
+function appendValidationData(doc: PDFDocument, pdf: Uint8Array, data: ValidationData): void {
   const context = doc.context;
   const streams = (items: Uint8Array[]) => items.map((bytes) => context.register(context.flateStream(bytes)));
   const existing = doc.catalog.lookupMaybe(PDFName.of('DSS'), PDFDict);
@@ -43,12 +65,15 @@ export async function addValidationData(pdf: Uint8Array, data: ValidationData): 
   }
   const dss = context.obj({ Type: 'DSS', Certs: list('Certs', certs), OCSPs: list('OCSPs', ocsps), CRLs: list('CRLs', crls), VRI: vri });
   doc.catalog.set(PDFName.of('DSS'), context.register(dss));
-  return doc.commit({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
 }
 
 /** Appends a document timestamp (B-LTA): an invisible signature field whose /Contents is a TSA token over the file. */
 export async function addDocumentTimestamp(pdf: Uint8Array, tsa: TsaOptions): Promise<Uint8Array> {
-  const doc = await load(pdf);
+  return appendDocumentTimestamp(await load(pdf), pdf, tsa);
+}
+
+/** The document timestamp as the next update of `doc`, whose bytes so far are `pdf`. */
+async function appendDocumentTimestamp(doc: PDFDocument, pdf: Uint8Array, tsa: TsaOptions): Promise<Uint8Array> {
   const context = doc.context;
   const signature = context.register(
     context.obj({
@@ -80,7 +105,7 @@ export async function addDocumentTimestamp(pdf: Uint8Array, tsa: TsaOptions): Pr
   else page.node.set(PDFName.of('Annots'), context.obj([widget]));
   const form = doc.catalog.getOrCreateAcroForm();
   form.addField(widget);
-  const bytes = await doc.commit({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
+  const bytes = await commit(doc);
 
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + pdf.length, bytes.length - pdf.length).toString('latin1');
   const open = text.indexOf('[', text.indexOf('/ByteRange'));
@@ -104,8 +129,8 @@ export async function addDocumentTimestamp(pdf: Uint8Array, tsa: TsaOptions): Pr
 
 /** The decoded /Contents of the signature in the last incremental update (padding included). */
 function lastSignatureContents(pdf: Uint8Array): Uint8Array | undefined {
-  const tail = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.length).toString('latin1');
-  const at = tail.lastIndexOf('/Contents');
-  const match = at < 0 ? null : /^\/Contents\s*<([0-9A-Fa-f]+)>/.exec(tail.slice(at, at + 200_000));
+  const buffer = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.length);
+  const at = buffer.lastIndexOf('/Contents', undefined, 'latin1');
+  const match = at < 0 ? null : /^\/Contents\s*<([0-9A-Fa-f]+)>/.exec(buffer.toString('latin1', at, Math.min(buffer.length, at + 200_000)));
   return match ? new Uint8Array(Buffer.from(match[1], 'hex')) : undefined;
 }

@@ -2,6 +2,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { arrayBuffer } from './bytes.js';
 import { DomainError } from '../../errors.js';
+import { children, readElement, slice, TAG, type Element } from './der.js';
 
 export interface TsaOptions {
   url: string;
@@ -63,33 +64,70 @@ export async function requestTimestamp(signature: Uint8Array, options: TsaOption
     throw new TsaError(`The time-stamping authority could not be reached: ${(error as Error).message}.`);
   }
 
-  let reply: pkijs.TimeStampResp;
+  const reply = readReply(new Uint8Array(body));
+  if ((reply.status !== 0 && reply.status !== 1) || !reply.token) {
+    throw new TsaError(`The time-stamping authority refused the request (status ${reply.status}${reply.text ? `: ${reply.text}` : ''}).`);
+  }
+  if (reply.imprintAlgorithm !== SHA256 || !sameBytes(reply.imprint, imprint)) {
+    throw new TsaError('The timestamp does not cover this signature (message imprint differs).');
+  }
+  if (!reply.nonce || !sameBytes(reply.nonce, nonce)) {
+    throw new TsaError('The timestamp reply does not carry our nonce.');
+  }
+  return reply.token;
+}
+
+/** The contents of an OCTET STRING, primitive or (BER, as some TSAs and pkijs write eContent) constructed of segments. */
+function octetStringContents(bytes: Uint8Array, element: Element): Uint8Array<ArrayBuffer> {
+  if (element.tag === TAG.octetString) return bytes.slice(element.contentStart, element.end);
+  if (element.tag !== (TAG.octetString | 0x20)) throw new Error('not an OCTET STRING');
+  return new Uint8Array(Buffer.concat(children(bytes, element).map((segment) => octetStringContents(bytes, segment))));
+}
+
+interface Reply {
+  status: number;
+  text?: string;
+  /** The token exactly as the TSA sent it (a ContentInfo, DER). */
+  token?: Uint8Array;
+  imprintAlgorithm?: string;
+  imprint: Uint8Array;
+  nonce?: Uint8Array;
+}
+
+/**
+ * TimeStampResp → status, the token's own bytes and the TSTInfo fields we check. The token is walked
+ * as DER and kept byte for byte (re-encoding it through pkijs cost more than the rest of a seal).
+ */
+function readReply(body: Uint8Array): Reply {
+  let outer: Element[];
   try {
-    reply = pkijs.TimeStampResp.fromBER(body);
+    outer = children(body, readElement(body, 0));
   } catch {
     throw new TsaError('The time-stamping authority answered something that is not a timestamp reply.');
   }
-  const status = reply.status.status;
-  if ((status !== 0 && status !== 1) || !reply.timeStampToken) {
-    const text = reply.status.statusStrings?.map((s) => s.valueBlock.value).join('; ');
-    throw new TsaError(`The time-stamping authority refused the request (status ${status}${text ? `: ${text}` : ''}).`);
-  }
-  const token = reply.timeStampToken;
-  let tstInfo: pkijs.TSTInfo;
+  let status: pkijs.PKIStatusInfo;
   try {
-    const signedData = new pkijs.SignedData({ schema: token.content });
-    tstInfo = pkijs.TSTInfo.fromBER(signedData.encapContentInfo.eContent!.getValue());
+    status = new pkijs.PKIStatusInfo({ schema: asn1js.fromBER(slice(body, outer[0])).result });
+  } catch {
+    throw new TsaError('The time-stamping authority answered something that is not a timestamp reply.');
+  }
+  const text = status.statusStrings?.map((entry) => entry.valueBlock.value).join('; ');
+  if (!outer[1]) return { status: status.status, text, imprint: new Uint8Array() };
+  try {
+    const token = slice(body, outer[1]);
+    // ContentInfo { contentType, [0] SignedData { version, digestAlgorithms, encapContentInfo { eContentType, [0] OCTET STRING } } }
+    const signedData = children(token, children(token, children(token, readElement(token, 0))[1])[0]);
+    const encapsulated = children(token, signedData[2]);
+    const tstInfo = pkijs.TSTInfo.fromBER(octetStringContents(token, children(token, encapsulated[1])[0]));
+    return {
+      status: status.status,
+      text,
+      token: new Uint8Array(token),
+      imprintAlgorithm: tstInfo.messageImprint.hashAlgorithm.algorithmId,
+      imprint: new Uint8Array(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView),
+      nonce: tstInfo.nonce ? new Uint8Array(tstInfo.nonce.valueBlock.valueHexView) : undefined,
+    };
   } catch {
     throw new TsaError('The timestamp token from the time-stamping authority is unreadable.');
   }
-  if (
-    tstInfo.messageImprint.hashAlgorithm.algorithmId !== SHA256 ||
-    !sameBytes(tstInfo.messageImprint.hashedMessage.valueBlock.valueHexView, imprint)
-  ) {
-    throw new TsaError('The timestamp does not cover this signature (message imprint differs).');
-  }
-  if (!tstInfo.nonce || !sameBytes(tstInfo.nonce.valueBlock.valueHexView, nonce)) {
-    throw new TsaError('The timestamp reply does not carry our nonce.');
-  }
-  return new Uint8Array(token.toSchema().toBER(false));
 }
