@@ -1,11 +1,12 @@
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
 import type { Logger } from 'pino';
 import { resolvePlacement } from '../pdf/placement.js';
-import { signPdf } from '../pdf/pades/index.js';
+import { prepareSealImage, prepareSigner, signPdf } from '../pdf/pades/index.js';
 import { verifyPdf } from '@infoplus/pdf-verify';
 import type { SealRegistry } from '../seals/registry.js';
 
 const PLACEHOLDER = '[SEAL]';
+const WARM_SEALS = 64;
 
 /**
  * Runs one throw-away stamp in memory before the first real one: pdfjs (keyword placement), pdf-lib,
@@ -16,13 +17,20 @@ export async function warmStampPath(registry: SealRegistry, log: Logger): Promis
   const started = performance.now();
   const seals = (await registry.list()).filter((seal) => seal.provider === 'local' && !seal.disabled);
   if (seals.length === 0) return 0;
-  const images = await Promise.all(seals.map((seal) => registry.imagePng(seal)));
+  const images = await Promise.all(seals.slice(0, WARM_SEALS).map((seal) => registry.imagePng(seal)));
+  // Each seal's image (decoded, compressed), key and certificate, prepared here instead of in its first stamp.
+  // Bounded like the caches they fill: a registry of thousands of seals warms only the first ones.
+  for (const image of images.slice(0, WARM_SEALS)) await prepareSealImage(image);
+  for (const seal of seals.slice(0, WARM_SEALS)) prepareSigner(await registry.signingMaterial(seal));
   const material = await registry.signingMaterial(seals[0]);
   const doc = await PDFDocument.create();
   const page = doc.addPage([595, 842]);
   page.drawText(PLACEHOLDER, { x: 400, y: 100, size: 12, font: await doc.embedFont(StandardFonts.Helvetica) });
-  const pdf = await doc.save({ useObjectStreams: false });
-  for (let round = 0; round < 2; round++) {
+  // A classic cross-reference table, then cross-reference and object streams (as LibreOffice writes).
+  const pdfs = [await doc.save({ useObjectStreams: false }), await doc.save({ useObjectStreams: true })];
+  for (const pdf of pdfs) {
+    const byCoordinates = await resolvePlacement(pdf, { x: 400, y: 700 }, { width: 119, height: 119 });
+    await signPdf(pdf, material, { placement: byCoordinates, image: images[0], signerName: '预热' });
     const placement = await resolvePlacement(pdf, { placeHolder: PLACEHOLDER }, { width: 119, height: 119 });
     const signed = await signPdf(pdf, material, {
       placement,

@@ -52,6 +52,7 @@ interface Pending {
 
 class DurableWriter {
   private worker: Worker | undefined;
+  private online: Promise<void> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
@@ -65,9 +66,20 @@ class DurableWriter {
     });
   }
 
+  /** Starts the thread now (service start) rather than inside the first write a user waits for. */
+  start(): Promise<void> {
+    this.ensureWorker();
+    return this.online!;
+  }
+
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WRITER_SOURCE, { eval: true });
+    this.online = new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      worker.once('error', reject);
+    });
+    this.online.catch(() => undefined);
     worker.unref();
     worker.on('message', ({ id, message, code }: { id: number; message?: string; code?: string }) => {
       const entry = this.pending.get(id);
@@ -91,6 +103,16 @@ class DurableWriter {
 }
 
 const writer = new DurableWriter();
+let started: Promise<void> | undefined;
+
+/** Starts the durable-write thread ahead of the first write (idempotent). */
+export function startDurableWriter(): Promise<void> {
+  started ??= writer.start().catch((error: unknown) => {
+    started = undefined;
+    throw error;
+  });
+  return started;
+}
 
 /** Writes bytes to `target` atomically: temp file in the same directory, fsync, rename, fsync dir. */
 export async function writeFileDurably(target: string, bytes: Uint8Array): Promise<void> {

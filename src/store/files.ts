@@ -7,6 +7,7 @@ import type { BlobStore } from './blobs/blob-store.js';
 import { LocalBlobStore } from './blobs/local.js';
 import type { FilesTable } from './schema.js';
 import { newId } from '../util/ids.js';
+import { startDurableWriter } from './durable-fs.js';
 import { KeyedQueue } from '../util/keyed-queue.js';
 
 /** A file's metadata, as FileAPI names it. */
@@ -55,6 +56,7 @@ export class FileStore {
   }
 
   async init(): Promise<void> {
+    await startDurableWriter();
     await this.blobs.init();
     await fs.mkdir(this.tempDir, { recursive: true });
     // Leftovers of uploads interrupted by a crash.

@@ -43,6 +43,11 @@ async function preparePng(bytes: Uint8Array): Promise<PreparedPng> {
   return prepared;
 }
 
+/** Decodes and compresses a seal PNG ahead of its first stamp (JPEG needs no preparation). */
+export async function prepareSealImage(image: { bytes: Uint8Array; mime: 'image/png' | 'image/jpeg' }): Promise<void> {
+  if (image.mime === 'image/png') await preparePng(image.bytes);
+}
+
 /**
  * Embeds the seal image as an image XObject (with its transparency as /SMask). Decoding and
  * compressing a seal PNG costs more than the whole signature, so it is done once per image and the

@@ -15,6 +15,9 @@ import { anchorToUserSpace, pageBoxOf, type Anchor, type PageBox, type Placement
 import { appearanceSize, createAppearance, embedCommentFont, layoutComment, type CommentBlock, type Rect } from './appearance.js';
 import { embedSealImage } from './image.js';
 import { assembleCms, prepareSigner, signAttributes, type SignerMaterial } from './cms.js';
+
+export { prepareSigner } from './cms.js';
+export { prepareSealImage } from './image.js';
 import { requestTimestamp, type TsaOptions } from './tsa.js';
 import { DomainError } from '../../errors.js';
 
