@@ -4,7 +4,7 @@
 // FUZZ_SECONDS sets the time (default 60 in CI, 15 elsewhere); FUZZ_SEED the first seed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifyPool } from '../../src/verification/pool.js';
-import { HOSTILE_INPUTS } from '../../packages/pdf-verify/test/attacks/hostile.js';
+import { deepNesting, HOSTILE_INPUTS } from '../../packages/pdf-verify/test/attacks/hostile.js';
 import { buildFixtures, opensslSign, type VerifyFixtures } from '../../packages/pdf-verify/test/fixtures/index.js';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? (process.env.CI ? 60 : 15));
@@ -103,7 +103,7 @@ beforeAll(async () => {
     HOSTILE_INPUTS.predictorZeroColumns(),
     HOSTILE_INPUTS.prevLoop(),
     HOSTILE_INPUTS.hugeCounts(),
-    HOSTILE_INPUTS.deepNesting(2000),
+    deepNesting(2000),
   ];
   pool = new VerifyPool({ workers: 2, timeoutMs: 5000, queueLimit: 64, maxMemoryMb: 512 });
 }, 300_000);
