@@ -1,6 +1,7 @@
 // The layer rules of src/ (see ARCHITECTURE.md), checked by `npm run lint` and test/architecture/layers.test.ts.
 // Lower layers never reach up: util → pdf/pki/export → store → domain → orchestration → edge → composition.
-const EDGE = '^src/(http|routes|graphql|openapi|push)/|^src/(app|service|main|launch|worker)\\.ts$';
+// The edge and the composition root (compose/ holds its composers, which may import everything).
+const EDGE = '^src/(http|routes|graphql|openapi|push|compose)/|^src/(app|service|main|launch|worker)\\.ts$';
 const DOMAIN_AND_BELOW =
   '^src/(util|validation|contract|pdf|pki|export|store|seals|signature|providers|mfa|audit|webhooks|verification|proof|scale|stamping|batch)/|^src/(errors|log)\\.ts$';
 
@@ -61,6 +62,13 @@ module.exports = {
       comment: 'The web component shares the contract with the server, nothing else.',
       from: { path: '^plugin-ui/' },
       to: { path: '^src/', pathNot: '^src/contract/' },
+    },
+    {
+      name: 'composers-serve-the-root',
+      severity: 'error',
+      comment: 'The composers of src/compose/ are called by service.ts (and each other) only; the edge never wires the service.',
+      from: { path: '^src/', pathNot: '^src/compose/|^src/service\\.ts$' },
+      to: { path: '^src/compose/' },
     },
     {
       name: 'entry-points-are-not-imported',

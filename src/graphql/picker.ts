@@ -54,7 +54,7 @@ export interface PickerOptions {
   registry: SealRegistry;
   mfa: SealMfaPolicy;
   /** Origins the chosen seal may be posted to (our own and CORS_ORIGINS); others get our own origin. */
-  allowedOrigins: () => string[];
+  allowedOrigins: readonly string[];
 }
 
 function userOf(req: Request): { account: string; name: string } {
@@ -97,7 +97,7 @@ export function pickerRoutes(options: PickerOptions): Router {
       (seal) => seal.holders.includes(user.account) && !seal.disabled && (types.length === 0 || types.includes(seal.type)),
     );
     const mfaIds = await options.mfa.requiredIds();
-    const allowed = options.allowedOrigins();
+    const allowed = options.allowedOrigins;
     const asked = typeof req.query.origin === 'string' ? req.query.origin : '';
     const origin = allowed.includes(asked) ? asked : allowed[0];
     const option = (seal: SealRecord, i: number) => `

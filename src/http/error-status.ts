@@ -212,7 +212,9 @@ export const ERROR_TABLE = {
   ...withStatus(504, 'UPSTREAM_UNREACHABLE'),
   UPSTREAM_RATE_LIMITED: { status: 503, headers: RETRY_SOON },
   // Busy, shutting down or not set up
-  ...withStatus(503, 'PROVIDER_UNAVAILABLE', 'UI_NOT_BUILT', 'UNHEALTHY', 'NOT_READY'),
+  ...withStatus(503, 'PROVIDER_UNAVAILABLE', 'UI_NOT_BUILT', 'UNHEALTHY'),
+  // Starting (every request until the app is attached), draining, or a probe failing (/readyz)
+  NOT_READY: { status: 503, headers: RETRY_SOON },
   ...withStatus(504, 'CONVERT_TIMEOUT'),
   PREVIEW_BUSY: { status: 503, headers: RETRY_SOON },
   STAMP_BUSY: { status: 503, headers: RETRY_SOON },

@@ -13,7 +13,8 @@ const BY_CALLER: Record<Caller, string[]> = {
   anyone: [],
 };
 const JSON_BODY = ['INVALID_REQUEST', 'MALFORMED_JSON', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
-const EVERY_ROUTE = ['RATE_LIMITED', 'INTERNAL_ERROR'];
+/** NOT_READY: every request meets it while the service starts (src/http/starting.ts). */
+const EVERY_ROUTE = ['RATE_LIMITED', 'INTERNAL_ERROR', 'NOT_READY'];
 
 const SECURITY: Record<Caller, Json[]> = {
   engine: [{ engineBearer: [] }, { engineDigest: [] }],

@@ -26,8 +26,8 @@ export interface ProviderContext {
   accounts: ProviderAccountRepository;
   /** Default seal size in PDF points (SEAL_SIZE_PT). */
   sealWidth: number;
-  /** This service's public base URL (known once it listens). */
-  publicUrl(): string;
+  /** This service's public base URL. */
+  publicUrl: string;
   log: Logger;
 }
 

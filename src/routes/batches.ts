@@ -71,10 +71,10 @@ export interface BatchRouteOptions {
   registry: SealRegistry;
   previews: PagePreviewer;
   tickets: { secret: string; ttlSeconds: number };
-  publicUrl: () => string;
+  publicUrl: string;
   mfa?: MfaGuard;
   frameOrigins?: readonly string[];
-  secureCookies?: () => boolean;
+  secureCookies?: boolean;
 }
 
 /** The account a batch ticket (header, JSON body, the page's cookie, or the page's first URL) speaks for. */
@@ -120,7 +120,7 @@ export function batchRoutes(options: BatchRouteOptions): Router {
       exp,
       jti: randomUUID(),
     });
-    const url = `${options.publicUrl()}/sign-batch/${batch.id}?ticket=${encodeURIComponent(ticket)}`;
+    const url = `${options.publicUrl}/sign-batch/${batch.id}?ticket=${encodeURIComponent(ticket)}`;
     res.json(success([{ ...presentBatch(batch), ticket, url }]));
   });
 
@@ -138,7 +138,7 @@ export function batchRoutes(options: BatchRouteOptions): Router {
       const maxAge = Math.max(1, Math.min(exp - Math.floor(Date.now() / 1000), COOKIE_SECONDS));
       res.append(
         'Set-Cookie',
-        `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign-batch/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`,
+        `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign-batch/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies ? '; Secure' : ''}`,
       );
     }
     const view = await options.batches.view(id);

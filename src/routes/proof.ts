@@ -29,7 +29,7 @@ export interface ProofRouteOptions {
   verifier: PdfVerifier;
   trustAnchors: () => Promise<string[]>;
   audit: AuditLog;
-  publicUrl: () => string;
+  publicUrl: string;
   /** Requests per minute per client address to /v/<code>. */
   codeRateLimit: number;
   /** Largest PDF the page verifies. */
@@ -223,7 +223,7 @@ export function proofRoutes(options: ProofRouteOptions): Router {
       sha256: body.sha256,
       report: body.report,
       generatedAt: new Date(),
-      serviceUrl: options.publicUrl(),
+      serviceUrl: options.publicUrl,
     });
     res.setHeader('Content-Type', 'application/pdf');
     res.setHeader('Content-Disposition', 'attachment; filename="verification-report.pdf"');
@@ -291,7 +291,7 @@ export function proofRoutes(options: ProofRouteOptions): Router {
   const codeView = (code: { code: string; shareable: boolean; createTime: number; withdrawnTime: number | null }) => ({
     code: code.code,
     display: groupedCode(code.code),
-    url: `${options.publicUrl()}/v/${code.code}`,
+    url: `${options.publicUrl}/v/${code.code}`,
     shareable: code.shareable,
     createTime: code.createTime,
     withdrawnTime: code.withdrawnTime,

@@ -42,13 +42,13 @@ export interface SigningRouteOptions {
   previews: PagePreviewer;
   registry: SealRegistry;
   /** Origins a `return` URL may point at (redirect mode). */
-  returnOrigins: () => string[];
+  returnOrigins: readonly string[];
   /** Seals that require a second factor are applied only with the signer's valid one-time code. */
   mfa?: MfaGuard;
   /** Origins that may frame the signing page (FRAME_ORIGINS); none by default. */
   frameOrigins?: readonly string[];
   /** Mark the ticket cookie Secure (the service is reached over https). */
-  secureCookies?: () => boolean;
+  secureCookies?: boolean;
   /** Told each time a user opens the signing page (the audit trail); must not throw or wait. */
   onPageOpened?: (signatureId: string, visit: { account: string; sealIndex: number; ip: string; userAgent: string }) => void;
 }
@@ -110,7 +110,7 @@ export function signingRoutes(options: SigningRouteOptions): Router {
       const maxAge = Math.max(1, Math.min(exp - Math.floor(Date.now() / 1000), COOKIE_SECONDS));
       res.append(
         'Set-Cookie',
-        `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies?.() ? '; Secure' : ''}`,
+        `${TICKET_COOKIE}=${encodeURIComponent(ticket)}; Path=/sign/${id}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${options.secureCookies ? '; Secure' : ''}`,
       );
     }
     options.onPageOpened?.(id, {
@@ -123,10 +123,10 @@ export function signingRoutes(options: SigningRouteOptions): Router {
     const { signature, slot, seals, denial } = await options.stamps.options(id, sealIndex, user);
     // The page binds to the revision it previews: its sha256 goes with the stamp, the preview names it.
     const shown = signature.uri ? sha256Hex(await options.engine.downloadFile(signature.uri)) : '';
-    const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins()) : undefined;
+    const returnUrl = typeof req.query.return === 'string' ? allowedReturn(req.query.return, options.returnOrigins) : undefined;
     // The page that opened this popup, told when the seal is applied — by postMessage to that origin only.
     const openerOrigin =
-      typeof req.query.origin === 'string' && options.returnOrigins().includes(req.query.origin) ? req.query.origin : undefined;
+      typeof req.query.origin === 'string' && options.returnOrigins.includes(req.query.origin) ? req.query.origin : undefined;
     const html = renderSignPage({
       locale,
       strings: stringsFor(locale),
@@ -252,7 +252,7 @@ async function pageCount(pdf: Uint8Array): Promise<number> {
   return doc.getPageCount();
 }
 
-function allowedReturn(raw: string, origins: string[]): string | undefined {
+function allowedReturn(raw: string, origins: readonly string[]): string | undefined {
   try {
     const url = new URL(raw);
     return origins.includes(url.origin) ? url.toString() : undefined;

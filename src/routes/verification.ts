@@ -14,7 +14,7 @@ export interface VerificationOptions {
   engine: EngineApi;
   verifier: PdfVerifier;
   /** How verifications check revocation (mode, allowed OCSP/CRL origins, timeout). */
-  revocation: () => RevocationSettings;
+  revocation: RevocationSettings;
   /** PEM certificates trusted as roots: the built-in CA, configured anchors, provider CAs. */
   trustAnchors: () => Promise<string[]>;
   uploadLimit: number;
@@ -35,7 +35,7 @@ export function verificationRoutes(options: VerificationOptions): Router {
     const report = await options.verifier.verify(pdf, {
       trustAnchorsPem: await options.trustAnchors(),
       expectedCms: expected,
-      revocation: options.revocation(),
+      revocation: options.revocation,
     });
     res.json(success([{ signatureId: id, uri: signature.uri, ...report }]));
   });
@@ -54,7 +54,7 @@ export function verificationRoutes(options: VerificationOptions): Router {
     }
     if (!pdf?.length) throw new DomainError('FILE_EMPTY', 'Send a PDF as the body (application/pdf) or in the multipart field "file".');
     res.json(
-      success([await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), revocation: options.revocation() })]),
+      success([await options.verifier.verify(pdf, { trustAnchorsPem: await options.trustAnchors(), revocation: options.revocation })]),
     );
   });
 

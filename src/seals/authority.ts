@@ -34,13 +34,13 @@ export class BuiltinAuthority {
     private readonly db: Db,
     private readonly masterKey: Buffer,
     private readonly subject: { commonName: string; organization: string },
-    /** The service's public base URL, once known; certificates then name its CRL and OCSP endpoints. */
-    private readonly publicUrl: () => string = () => '',
+    /** The service's public base URL: certificates name its CRL and OCSP endpoints (none without it). */
+    private readonly publicUrl = '',
   ) {}
 
-  /** Where verifiers find this CA's revocation data (undefined until the public URL is known). */
+  /** Where verifiers find this CA's revocation data (undefined without a public URL). */
   revocationUrls(): RevocationUrls | undefined {
-    const base = this.publicUrl().replace(/\/+$/, '');
+    const base = this.publicUrl.replace(/\/+$/, '');
     if (!base) return undefined;
     return { crl: `${base}/ca/crl`, ocsp: `${base}/ca/ocsp`, caIssuers: `${base}/ca.pem` };
   }

@@ -2,9 +2,10 @@ import { isId } from '../util/ids.js';
 
 /** Builds and reads the `uri`s of files in our own store: `<publicUrl>/file/<id>`. */
 export class FileUris {
-  private base = '';
+  private readonly base: string;
 
-  setBase(publicUrl: string): void {
+  /** `publicUrl`: the service's public base URL (known before anything is built: the port is bound first). */
+  constructor(publicUrl: string) {
     this.base = publicUrl.replace(/\/+$/, '');
   }
 

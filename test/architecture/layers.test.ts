@@ -77,7 +77,7 @@ describe('layers', () => {
     expect(unresolved).toEqual([]);
   });
 
-  it('catches a library reaching into HTTP, a store calling the domain, test code in the product, and a folder cycle', () => {
+  it('catches a library reaching into HTTP, a store calling the domain, test code in the product, wiring outside the root, and a folder cycle', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layers-'));
     try {
       const write = (file: string, text: string) => {
@@ -91,14 +91,24 @@ describe('layers', () => {
       write('src/store/seals.ts', "import { z } from '../seals/registry.js';\nexport const y = 1;\nexport const w = z;\n");
       write('test/sandboxes/esign.ts', 'export const sandbox = 1;\n');
       write('src/providers/esign.ts', "import { sandbox } from '../sandboxes/esign.js';\nexport const p = sandbox;\n");
+      write('src/compose/storage.ts', 'export const storage = 1;\n');
+      write('src/stamping/wiring.ts', "import { storage } from '../compose/storage.js';\nexport const s = storage;\n");
+      write('src/routes/wiring.ts', "import { storage } from '../compose/storage.js';\nexport const r = storage;\n");
       const result = cruise(dir, ['src']);
       const rules = new Set(result.summary.violations.map((v) => v.rule.name));
       expect([...rules].sort()).toEqual([
+        'composers-serve-the-root',
         'domain-knows-no-http',
         'libraries-below-the-store',
         'no-circular',
         'no-test-code-in-the-product',
         'store-below-the-domain',
+      ]);
+      const composing = result.summary.violations.filter((v) => v.to === 'src/compose/storage.ts').map((v) => `${v.rule.name}: ${v.from}`);
+      expect(composing.sort()).toEqual([
+        'composers-serve-the-root: src/routes/wiring.ts',
+        'composers-serve-the-root: src/stamping/wiring.ts',
+        'domain-knows-no-http: src/stamping/wiring.ts',
       ]);
       expect(folderCycles(result)).toEqual([['src/seals', 'src/store']]);
     } finally {

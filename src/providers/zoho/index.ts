@@ -38,7 +38,7 @@ export const zoho: ProviderModule<ZohoSettings> = {
     return {
       provider: new ZohoProvider(client, accounts, {
         sealWidth,
-        host: () => new URL(publicUrl()).origin,
+        host: new URL(publicUrl).origin,
         expirationDays: config.expirationDays,
       }),
       callbacks: { routes: (receive) => zohoWebhookRoutes(config.webhookToken, receive), process: processZohoEvent },

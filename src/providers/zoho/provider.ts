@@ -42,7 +42,7 @@ export class ZohoProvider implements SealProvider {
   constructor(
     private readonly client: ZohoClient,
     private readonly accounts: ProviderAccountRepository,
-    private readonly options: { sealWidth: number; host: () => string; expirationDays: number },
+    private readonly options: { sealWidth: number; host: string; expirationDays: number },
   ) {}
 
   async start(request: StampRequest): Promise<StampOutcome> {
@@ -67,7 +67,7 @@ export class ZohoProvider implements SealProvider {
     if (!documentId || !actionId) throw new DomainError('ZOHO_BAD_RESPONSE', 'Zoho created the request without a document or action id.');
     await this.client.addSignatureFields(created.request_id, actionId, recipient, fieldsFor(documentId));
     await this.client.submit(created.request_id);
-    const url = await this.client.signUrl(created.request_id, actionId, this.options.host());
+    const url = await this.client.signUrl(created.request_id, actionId, this.options.host);
     return { kind: 'redirect', url, externalId: created.request_id, providerRef: { requestId: created.request_id, actionId, documentId } };
   }
 
