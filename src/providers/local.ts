@@ -1,4 +1,4 @@
-import { addLongTermValidation, signPdf, type ValidationData } from '../pdf/pades/index.js';
+import { signPdf, type ValidationData } from '../pdf/pades/index.js';
 import { DomainError } from '../errors.js';
 import { resolvePlacement } from '../pdf/placement.js';
 import type { SealRegistry } from '../seals/registry.js';
@@ -51,6 +51,8 @@ export class LocalSigner implements SealProvider {
       );
     }
     const material = await this.registry.signingMaterial(seal);
+    const longTerm =
+      wantsLtv && this.options.ltv ? await this.options.ltv.validationData(material.certificatePem, material.chainPem) : undefined;
     const signed = await signPdf(pdf, material, {
       placement,
       image,
@@ -59,14 +61,10 @@ export class LocalSigner implements SealProvider {
       reason: `${seal.name}（${seal.type}）`,
       signerName: request.user.name || request.user.account,
       tsa: this.options.tsaUrl ? { url: this.options.tsaUrl } : undefined,
+      longTerm,
     });
-    let pdfOut = signed.pdf;
-    let algorithm = signed.algorithm;
-    if (wantsLtv && this.options.ltv && this.options.tsaUrl) {
-      const data = await this.options.ltv.validationData(material.certificatePem, material.chainPem);
-      pdfOut = await addLongTermValidation(pdfOut, data, { url: this.options.tsaUrl });
-      algorithm = algorithm.replace('PAdES-B-T', 'PAdES-B-LTA');
-    }
+    const pdfOut = signed.pdf;
+    const algorithm = signed.algorithm;
     return {
       kind: 'signed',
       pdf: pdfOut,

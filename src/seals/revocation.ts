@@ -192,7 +192,7 @@ export class CertificateRevocation {
     const cached = this.validationCache.get(key);
     // A cached "good" answer is reused only while this certificate is still not revoked in the
     // database (a revocation on any instance is seen at once) and the answer is young.
-    if (cached && cached.at + VALIDATION_DATA_REUSE_MS > Date.now() && (await this.status(cached.serial)).status === 'good') {
+    if (cached && cached.at + VALIDATION_DATA_REUSE_MS > Date.now() && !(await this.isRevoked(cached.serial))) {
       return cached.data;
     }
     this.validationCache.delete(key);
@@ -243,6 +243,11 @@ export class CertificateRevocation {
   }
 
   /** Serials of the certificates the built-in CA issued to seals (current ones and those replaced by a re-key). */
+  private async isRevoked(serial: string): Promise<boolean> {
+    const row = await this.db.selectFrom('certificate_revocations').select('serial').where('serial', '=', serial).executeTakeFirst();
+    return row !== undefined;
+  }
+
   private async issuedSerials(): Promise<Set<string>> {
     const ca = new x509.X509Certificate((await this.authority.get()).certificatePem);
     const rows = await this.db.selectFrom('seals').select('certificate_pem').where('certificate_pem', 'is not', null).execute();

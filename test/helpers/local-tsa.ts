@@ -5,12 +5,14 @@
 // the ESS signing-certificate-v2 attribute (RFC 5816), the request's imprint and nonce, a unique
 // serial, and the TSA certificate when certReq is set. Requests it cannot honour get status
 // rejection with the PKIFailureInfo bit RFC 3161 names (badAlg, badRequest, badDataFormat, unacceptedPolicy).
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash, sign, webcrypto } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { x509 } from '../../src/pki/webcrypto.js';
+import { toPem, x509 } from '../../src/pki/webcrypto.js';
+import { prepareSigner } from '../../src/pdf/pades/cms.js';
+import { children, type Element, oid, readElement, slice, TAG, tlv } from '../../src/pdf/pades/der.js';
 
 const OID = {
   tstInfo: '1.2.840.113549.1.9.16.1.4',
@@ -54,78 +56,90 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     ],
   });
-  const certificate = pkijs.Certificate.fromBER(generated.rawData);
-  const certificateHash = createHash('sha256').update(new Uint8Array(generated.rawData)).digest();
+  const signer = prepareSigner({
+    privateKeyPem: toPem(await crypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'),
+    certificatePem: generated.toString('pem'),
+    chainPem: [],
+  });
   let serial = 0;
 
   const reject = (failure: number, text: string) =>
-    new pkijs.TimeStampResp({
-      status: new pkijs.PKIStatusInfo({
-        status: 2,
-        statusStrings: [new asn1js.Utf8String({ value: text })],
-        failInfo: new asn1js.BitString({ valueHex: bitString(failure), unusedBits: 7 - (failure % 8) }),
-      }),
-    });
+    new Uint8Array(
+      new pkijs.TimeStampResp({
+        status: new pkijs.PKIStatusInfo({
+          status: 2,
+          statusStrings: [new asn1js.Utf8String({ value: text })],
+          failInfo: new asn1js.BitString({ valueHex: bitString(failure), unusedBits: 7 - (failure % 8) }),
+        }),
+      })
+        .toSchema()
+        .toBER(false),
+    );
 
-  async function answer(body: Uint8Array): Promise<pkijs.TimeStampResp> {
-    let request: pkijs.TimeStampReq;
+  async function answer(body: Uint8Array): Promise<Uint8Array> {
+    // TimeStampReq { version, messageImprint { hashAlgorithm, hashedMessage }, reqPolicy?, nonce?, certReq?, extensions [0]? },
+    // walked as DER (the token below is assembled as DER too: pkijs took longer than the signing).
+    let fields: Element[];
+    let imprint: Element[];
+    let algorithm: Uint8Array;
     try {
-      request = pkijs.TimeStampReq.fromBER(body);
+      fields = children(body, readElement(body, 0));
+      imprint = children(body, fields[1]);
+      algorithm = slice(body, children(body, imprint[0])[0]);
+      if (fields[0].tag !== TAG.integer || imprint[1].tag !== TAG.octetString) throw new Error('not a TimeStampReq');
     } catch {
       return reject(FAILURE.badDataFormat, 'not a TimeStampReq');
     }
-    if (request.version !== 1) return reject(FAILURE.badRequest, 'version must be 1');
-    const algorithm = request.messageImprint.hashAlgorithm.algorithmId;
-    const length = DIGEST_LENGTH[algorithm];
+    if (fields[0].end - fields[0].contentStart !== 1 || body[fields[0].contentStart] !== 1)
+      return reject(FAILURE.badRequest, 'version must be 1');
+    const length = Object.entries(DIGEST_LENGTH).find(([dotted]) => Buffer.from(oid(dotted)).equals(algorithm))?.[1];
     if (!length) return reject(FAILURE.badAlg, 'unsupported hash algorithm');
-    if (request.messageImprint.hashedMessage.valueBlock.valueHexView.length !== length)
+    if (imprint[1].end - imprint[1].contentStart !== length)
       return reject(FAILURE.badDataFormat, 'imprint length does not match its algorithm');
-    if (request.reqPolicy && request.reqPolicy !== POLICY) return reject(FAILURE.unacceptedPolicy, 'unknown policy');
-    if (request.extensions?.length) return reject(FAILURE.badRequest, 'no extensions are supported');
+    const optional = fields.slice(2);
+    const policy = optional.find((field) => field.tag === TAG.oid);
+    if (policy && !Buffer.from(oid(POLICY)).equals(slice(body, policy))) return reject(FAILURE.unacceptedPolicy, 'unknown policy');
+    if (optional.some((field) => field.tag === TAG.context(0))) return reject(FAILURE.badRequest, 'no extensions are supported');
+    const nonce = optional.find((field) => field.tag === TAG.integer);
+    const certReqField = optional.find((field) => field.tag === 0x01);
+    const certReq = certReqField !== undefined && body[certReqField.contentStart] !== 0;
 
-    const tstInfo = new pkijs.TSTInfo({
-      version: 1,
-      policy: POLICY,
-      messageImprint: request.messageImprint,
-      serialNumber: new asn1js.Integer({ value: ++serial }),
-      genTime: new Date(Math.floor(Date.now() / 1000) * 1000),
-      accuracy: new pkijs.Accuracy({ seconds: 1 }),
-      ...(request.nonce ? { nonce: request.nonce } : {}),
-    });
-    const content = tstInfo.toSchema().toBER(false);
-    const essCertIdV2 = new asn1js.Sequence({
-      value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: certificateHash })] })] })],
-    });
-    const signedData = new pkijs.SignedData({
-      version: 3,
-      encapContentInfo: new pkijs.EncapsulatedContentInfo({
-        eContentType: OID.tstInfo,
-        eContent: new asn1js.OctetString({ valueHex: content }),
-      }),
-      signerInfos: [
-        new pkijs.SignerInfo({
-          version: 1,
-          sid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
-          signedAttrs: new pkijs.SignedAndUnsignedAttributes({
-            type: 0,
-            attributes: [
-              new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.tstInfo })] }),
-              new pkijs.Attribute({
-                type: OID.messageDigest,
-                values: [new asn1js.OctetString({ valueHex: createHash('sha256').update(new Uint8Array(content)).digest() })],
-              }),
-              new pkijs.Attribute({ type: OID.signingCertificateV2, values: [essCertIdV2] }),
-            ],
-          }),
-        }),
-      ],
-      ...(request.certReq ? { certificates: [certificate] } : {}),
-    });
-    await signedData.sign(keys.privateKey, 0, 'SHA-256');
-    return new pkijs.TimeStampResp({
-      status: new pkijs.PKIStatusInfo({ status: 0 }),
-      timeStampToken: new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }),
-    });
+    const content = tlv(
+      TAG.sequence,
+      Uint8Array.of(TAG.integer, 1, 1),
+      oid(POLICY),
+      slice(body, fields[1]),
+      tlv(TAG.integer, integerBytes(++serial)),
+      tlv(0x18, new TextEncoder().encode(generalizedTime(new Date()))),
+      tlv(TAG.sequence, Uint8Array.of(TAG.integer, 1, 1)),
+      ...(nonce ? [slice(body, nonce)] : []),
+    );
+    const attributes = [
+      tlv(TAG.sequence, oid(OID.contentType), tlv(TAG.set, oid(OID.tstInfo))),
+      tlv(TAG.sequence, oid(OID.messageDigest), tlv(TAG.set, tlv(TAG.octetString, createHash('sha256').update(content).digest()))),
+      signer.signingCertificateAttribute,
+    ];
+    const signature = sign('sha256', tlv(TAG.set, ...attributes), signer.key);
+    const sha256 = tlv(TAG.sequence, oid(OID.sha256));
+    const signerInfo = tlv(
+      TAG.sequence,
+      Uint8Array.of(TAG.integer, 1, 1),
+      signer.sid,
+      sha256,
+      tlv(TAG.context(0), ...attributes),
+      signer.signatureAlgorithm,
+      tlv(TAG.octetString, signature),
+    );
+    const signedData = tlv(
+      TAG.sequence,
+      Uint8Array.of(TAG.integer, 1, 3),
+      tlv(TAG.set, sha256),
+      tlv(TAG.sequence, oid(OID.tstInfo), tlv(TAG.context(0), tlv(TAG.octetString, content))),
+      ...(certReq ? [signer.certificates] : []),
+      tlv(TAG.set, signerInfo),
+    );
+    const token = tlv(TAG.sequence, oid(OID.signedData), tlv(TAG.context(0), signedData));
+    return tlv(TAG.sequence, tlv(TAG.sequence, Uint8Array.of(TAG.integer, 1, 0)), token);
   }
 
   const state = { requests: 0 };
@@ -140,8 +154,7 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
         return;
       }
       answer(new Uint8Array(Buffer.concat(chunks))).then(
-        (response) =>
-          res.writeHead(200, { 'Content-Type': 'application/timestamp-reply' }).end(Buffer.from(response.toSchema().toBER(false))),
+        (response) => res.writeHead(200, { 'Content-Type': 'application/timestamp-reply' }).end(Buffer.from(response)),
         (error) => res.writeHead(500).end(String(error)),
       );
     });
@@ -155,6 +168,19 @@ export async function startLocalTsa(options: { validDays?: number } = {}): Promi
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Minimal two's-complement bytes of a positive integer. */
+function integerBytes(value: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest & 0xff);
+  if (bytes.length === 0 || bytes[0] & 0x80) bytes.unshift(0);
+  return Uint8Array.from(bytes);
+}
+
+/** GeneralizedTime to the second, UTC (YYYYMMDDHHMMSSZ), as RFC 3161 genTime. */
+function generalizedTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace(/[-T:]/g, '')}Z`;
 }
 
 /** A BIT STRING's bytes with bit `n` (0 = most significant of the first byte) set, as PKIFailureInfo is numbered. */

@@ -22,6 +22,7 @@ import { requestTimestamp, type TsaOptions } from './tsa.js';
 import { DomainError } from '../../errors.js';
 
 export { TsaError, type TsaOptions } from './tsa.js';
+import { appendLongTermValidation, type ValidationData } from './ltv.js';
 export { addDocumentTimestamp, addLongTermValidation, addValidationData, type ValidationData } from './ltv.js';
 
 export class SignPdfError extends DomainError<'PDF_UNREADABLE' | 'PDF_ENCRYPTED' | 'PAGE_OUT_OF_RANGE' | 'SIGNATURE_TOO_LARGE'> {}
@@ -45,6 +46,11 @@ export interface SignPdfOptions {
   location?: string;
   /** RFC 3161 TSA: adds a signature timestamp (PAdES-B-T); its failure fails the signing. */
   tsa?: TsaOptions;
+  /**
+   * PAdES B-LTA (needs `tsa`): right after the signature, in the same pass over the document, an
+   * update with the DSS (this validation data) and a document timestamp.
+   */
+  longTerm?: ValidationData;
   /** Claimed signing time (/M); default now. */
   signedAt?: Date;
   /** Time zone for the date in the comment caption. */
@@ -116,7 +122,9 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
   if ((sigFlags & 3) !== 3) acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(sigFlags | 3));
 
   // Classic cross-reference table: readers and our verifier follow it most reliably in updates.
-  const bytes = await appendUpdate(doc, input);
+  // commit() keeps pdf-lib's view of the file current, so a B-LTA update can follow without parsing
+  // the document again; the placeholders are patched in place in the very bytes it holds.
+  const bytes = options.longTerm ? await doc.commit(SAVE) : await appendUpdate(doc, input);
   const { byteRange, contentsStart, contentsEnd } = patchByteRange(bytes, input.length);
 
   const hash = createHash('sha256');
@@ -135,12 +143,13 @@ export async function signPdf(input: Uint8Array, material: SigningMaterial, opti
   Buffer.from(bytes.buffer, bytes.byteOffset + contentsStart + 1, hex.length).write(hex, 'latin1');
   if (contentsEnd - contentsStart - 2 !== reserved * 2) throw new Error('Signature placeholder size changed while writing.');
 
+  const longTerm = options.longTerm && options.tsa ? await appendLongTermValidation(doc, bytes, options.longTerm, options.tsa) : undefined;
   return {
-    pdf: bytes,
+    pdf: longTerm ?? bytes,
     cms,
     fieldName,
     widgets: widgets.map((widget) => ({ page: widget.pageIndex, rect: widget.rect })),
-    algorithm: `${signer.algorithm}; ${options.tsa ? 'PAdES-B-T' : 'PAdES-B-B'}`,
+    algorithm: `${signer.algorithm}; ${longTerm ? 'PAdES-B-LTA' : options.tsa ? 'PAdES-B-T' : 'PAdES-B-B'}`,
     signedAt,
   };
 }
@@ -313,6 +322,8 @@ function contentsSize(certificate: Uint8Array, chain: Uint8Array[], timestamped:
   return Math.ceil(estimate / 1024) * 1024;
 }
 
+const SAVE = { useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY };
+
 /**
  * The input followed by the update pdf-lib writes for the objects changed since loading (what
  * `commit()` does, without re-reading the update as text and snapshotting the document again).
@@ -320,7 +331,7 @@ function contentsSize(certificate: Uint8Array, chain: Uint8Array[], timestamped:
 async function appendUpdate(doc: PDFDocument, input: Uint8Array): Promise<Uint8Array> {
   const snapshot = doc.context.snapshot;
   if (!snapshot) throw new Error('The document was not loaded for an incremental update.');
-  const update = await doc.saveIncremental(snapshot, { useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
+  const update = await doc.saveIncremental(snapshot, SAVE);
   const bytes = new Uint8Array(input.length + update.length);
   bytes.set(input);
   bytes.set(update, input.length);

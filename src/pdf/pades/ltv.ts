@@ -26,11 +26,20 @@ async function load(pdf: Uint8Array): Promise<PDFDocument> {
 const commit = (doc: PDFDocument) => doc.commit({ useObjectStreams: false, objectsPerTick: Number.POSITIVE_INFINITY });
 
 /**
- * B-LT then B-LTA in one pass over the document: it is parsed once, the DSS is appended as one
- * incremental update and the document timestamp as the next.
+ * B-LT then B-LTA in one pass over the document: it is parsed once; the DSS is appended as one
+ * incremental update and the document timestamp (covering it) as the next, the order ETSI EN 319 142-1 describes.
  */
 export async function addLongTermValidation(pdf: Uint8Array, data: ValidationData, tsa: TsaOptions): Promise<Uint8Array> {
-  const doc = await load(pdf);
+  return appendLongTermValidation(await load(pdf), pdf, data, tsa);
+}
+
+/** addLongTermValidation on a document pdf-lib already holds (loaded from, or committed as, `pdf`). */
+export async function appendLongTermValidation(
+  doc: PDFDocument,
+  pdf: Uint8Array,
+  data: ValidationData,
+  tsa: TsaOptions,
+): Promise<Uint8Array> {
   appendValidationData(doc, pdf, data);
   return appendDocumentTimestamp(doc, await commit(doc), tsa);
 }
@@ -47,7 +56,8 @@ export async function addValidationData(pdf: Uint8Array, data: ValidationData): 
 
 function appendValidationData(doc: PDFDocument, pdf: Uint8Array, data: ValidationData): void {
   const context = doc.context;
-  const streams = (items: Uint8Array[]) => items.map((bytes) => context.register(context.flateStream(bytes)));
+  // Uncompressed: DER certificates, OCSP answers and CRLs barely compress, and deflating them cost more than the rest.
+  const streams = (items: Uint8Array[]) => items.map((bytes) => context.register(context.stream(bytes)));
   const existing = doc.catalog.lookupMaybe(PDFName.of('DSS'), PDFDict);
   const list = (key: string, refs: PDFRef[]) => {
     const array = existing?.lookupMaybe(PDFName.of(key), PDFArray) ?? context.obj([]);
