@@ -43,6 +43,7 @@ export const REVOCATION_VALIDITY_MS = 24 * HOUR;
 /** How long one OCSP answer and CRL are embedded in new B-LTA signatures of the same certificate. */
 const VALIDATION_DATA_REUSE_MS = 10 * 60 * 1000;
 const VALIDATION_CACHE_LIMIT = 256;
+const PARSED_CERTIFICATE_LIMIT = 50_000;
 const MAX_REQUESTS_PER_OCSP = 10;
 
 export class RevocationError extends DomainError<'CERT_NOT_ISSUED_HERE' | 'ALREADY_REVOKED'> {}
@@ -66,6 +67,7 @@ export class CertificateRevocation {
   private crlCache: { der: Uint8Array; thisUpdate: Date; nextUpdate: Date } | undefined;
   /** Validation data per certificate (by PEM digest): every B-LTA stamp of a seal embeds the same answers. */
   private readonly validationCache = new Map<string, { data: ValidationData; serial: string; at: number }>();
+  private readonly parsedCertificates = new Map<string, { issuer: string; serial: string }>();
 
   constructor(
     private readonly db: Db,
@@ -253,11 +255,28 @@ export class CertificateRevocation {
     const rows = await this.db.selectFrom('seals').select('certificate_pem').where('certificate_pem', 'is not', null).execute();
     const serials = new Set<string>();
     for (const row of rows) {
-      const certificate = new x509.X509Certificate(row.certificate_pem as string);
-      if (certificate.issuer === ca.subject) serials.add(normalizeSerial(certificate.serialNumber));
+      const serial = this.serialIfIssuedBy(row.certificate_pem as string, ca.subject);
+      if (serial) serials.add(serial);
     }
     for (const row of await this.db.selectFrom('seal_certificates').select('serial').execute()) serials.add(row.serial);
     return serials;
+  }
+
+  /**
+   * The certificate's serial when `issuer` issued it. Parsing is remembered by the PEM's digest: the
+   * public OCSP responder asks this for every seal on every request, and parsing dominated that.
+   */
+  private serialIfIssuedBy(certificatePem: string, issuer: string): string | undefined {
+    const key = createHash('sha256').update(certificatePem).digest('hex');
+    let parsed = this.parsedCertificates.get(key);
+    if (!parsed) {
+      const certificate = new x509.X509Certificate(certificatePem);
+      parsed = { issuer: certificate.issuer, serial: normalizeSerial(certificate.serialNumber) };
+      this.parsedCertificates.set(key, parsed);
+      if (this.parsedCertificates.size > PARSED_CERTIFICATE_LIMIT)
+        this.parsedCertificates.delete(this.parsedCertificates.keys().next().value!);
+    }
+    return parsed.issuer === issuer ? parsed.serial : undefined;
   }
 }
 

@@ -22,7 +22,11 @@ export async function startChildService(env: Record<string, string>, timeoutMs =
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in time:\n${output}`)), timeoutMs);
+    // A child that did not start in time is killed here: the caller never gets it to clean up.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`service did not start in time:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
       if (match) {

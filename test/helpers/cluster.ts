@@ -108,7 +108,11 @@ export async function startChildWorker(env: Record<string, string>, timeoutMs = 
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in time:\n${output}`)), timeoutMs);
+    // A child that did not start in time is killed here: the caller never gets it to clean up.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start in time:\n${output}`));
+    }, timeoutMs);
     const check = () => {
       if (/converter worker .* ready/.test(output)) {
         clearTimeout(timer);
