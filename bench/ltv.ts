@@ -14,6 +14,7 @@ import { createCa, issueSigningCertificate } from '../src/pki/index.js';
 import { CertificateRevocation } from '../src/seals/revocation.js';
 import type { BuiltinAuthority } from '../src/seals/authority.js';
 import { issueOcspResponderCertificate } from '../src/pki/index.js';
+import { insertCertificateOnlySeal } from '../test/helpers/seal-row.js';
 import { openSqlite } from '../src/store/db.js';
 import { officialSealSvg, rasterizeSvg } from '../src/seals/seal-image.js';
 import { startLocalTsa } from '../test/helpers/local-tsa.js';
@@ -48,26 +49,7 @@ try {
     keyAlgorithm: 'ECDSA-P256',
     validDays: 30,
   });
-  await db
-    .insertInto('seals')
-    .values({
-      id: 'bench',
-      name: 'b',
-      type: '公章',
-      owner_kind: 'organization',
-      owner: 'b',
-      holders: '[]',
-      image_file_id: 'x',
-      provider: 'local',
-      certificate_pem: material.certificatePem,
-      chain_pem: '[]',
-      key_algorithm: 'ECDSA-P256',
-      encrypted_key: null,
-      provider_ref: '{}',
-      disabled: 0,
-      create_time: Date.now(),
-    } as never)
-    .execute();
+  await insertCertificateOnlySeal(db, 'bench', material.certificatePem);
   const image = { bytes: await rasterizeSvg(officialSealSvg({ organization: '示范大学', kind: '公章' }), 400), mime: 'image/png' as const };
   const doc = await PDFDocument.create();
   doc

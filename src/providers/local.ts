@@ -63,13 +63,11 @@ export class LocalSigner implements SealProvider {
       tsa: this.options.tsaUrl ? { url: this.options.tsaUrl } : undefined,
       longTerm,
     });
-    const pdfOut = signed.pdf;
-    const algorithm = signed.algorithm;
     return {
       kind: 'signed',
-      pdf: pdfOut,
+      pdf: signed.pdf,
       cms: signed.cms,
-      algorithm,
+      algorithm: signed.algorithm,
       signedAt: signed.signedAt,
       fieldName: signed.fieldName,
       certificatePem: material.certificatePem,

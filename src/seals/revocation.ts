@@ -213,7 +213,7 @@ export class CertificateRevocation {
     const serial = normalizeSerial(certificate.serialNumber);
     const certificates = [new Uint8Array(certificate.rawData), new Uint8Array(caCertificate.rawData)];
     if (!(await this.issuedHere(certificate))) return { data: { certificates, ocsps: [], crls: [] }, serial, good: false };
-    const good = (await this.status(serial)).status === 'good';
+    const good = !(await this.isRevoked(serial));
     const request = new pkijs.OCSPRequest();
     await request.createForCertificate(pkijs.Certificate.fromBER(certificate.rawData), {
       hashAlgorithm: 'SHA-256',

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningService, startService } from '../../src/service.js';
-import { ENGINE_KEY, tempDataDir } from '../helpers/service.js';
+import { ENGINE_KEY, tempDataDir, testServiceEnv } from '../helpers/service.js';
 
 interface Answer {
   status: number;
@@ -57,16 +57,7 @@ describe('start-up', () => {
   const configFor = (env: Record<string, string> = {}) => {
     const dataDir = tempDataDir();
     dataDirs.push(dataDir);
-    return loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      ENGINE_KEYS: ENGINE_KEY,
-      LOG_LEVEL: 'silent',
-      OFFICE_START: 'lazy',
-      OFFICE_WORKERS: '1',
-      ...env,
-    });
+    return loadConfig(testServiceEnv(dataDir, env));
   };
 
   it('answers 503 NOT_READY with Retry-After while wiring, then serves at the real port it named from the start', async () => {

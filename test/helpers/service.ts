@@ -24,6 +24,20 @@ export function tempDataDir(prefix = 'sigsvc-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** The environment a test service starts with: ephemeral port, quiet, lazy one-worker LibreOffice pool. */
+export function testServiceEnv(dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    ENGINE_KEYS: ENGINE_KEY,
+    LOG_LEVEL: 'silent',
+    OFFICE_START: 'lazy',
+    OFFICE_WORKERS: '1',
+    ...env,
+  };
+}
+
 /**
  * Starts the real service in this process on an ephemeral port with a fresh data directory;
  * `ESIGN_SANDBOX: 'true'` composes it with the local e签宝 sandbox (as `npm run dev:sandbox` does).
@@ -32,17 +46,7 @@ export async function startTestService(env: Record<string, string> = {}, dataDir
   // TEST_DATABASE=postgres runs any test file against a fresh PostgreSQL database instead of SQLite.
   const database = process.env.TEST_DATABASE === 'postgres' && !env.DATABASE_URL ? await createTestDatabase() : null;
   const pgEnv: Record<string, string> = database ? { DATABASE_URL: database.url, ...SHARED_SECRETS } : {};
-  const fullEnv = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    ENGINE_KEYS: ENGINE_KEY,
-    LOG_LEVEL: 'silent',
-    OFFICE_START: 'lazy',
-    OFFICE_WORKERS: '1',
-    ...pgEnv,
-    ...env,
-  };
+  const fullEnv = testServiceEnv(dataDir, { ...pgEnv, ...env });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const running: RunningService & { esignSandbox?: EsignSandbox } =
     env.ESIGN_SANDBOX === 'true'

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, issueOcspResponderCertificate, issueSigningCertificate, type IssuedCertificate } from '../../src/pki/index.js';
 import type { BuiltinAuthority } from '../../src/seals/authority.js';
 import { CertificateRevocation } from '../../src/seals/revocation.js';
+import { insertCertificateOnlySeal } from '../helpers/seal-row.js';
 import { type Db, openSqlite } from '../../src/store/db.js';
 
 describe('validation data for B-LTA stamps', () => {
@@ -51,26 +52,7 @@ describe('validation data for B-LTA stamps', () => {
     const responder = await issueOcspResponderCertificate(ca, 30);
     const authority = { get: async () => ca, ocspResponder: async () => responder } as unknown as BuiltinAuthority;
     seal = await issueSigningCertificate(ca, { commonName: '示范大学', keyAlgorithm: 'ECDSA-P256', validDays: 30 });
-    await db
-      .insertInto('seals')
-      .values({
-        id: 'seal-1',
-        name: '示范大学公章',
-        type: '公章',
-        owner_kind: 'organization',
-        owner: '示范大学',
-        holders: '[]',
-        image_file_id: 'none',
-        provider: 'local',
-        certificate_pem: seal.certificatePem,
-        chain_pem: '[]',
-        key_algorithm: 'ECDSA-P256',
-        encrypted_key: null,
-        provider_ref: '{}',
-        disabled: 0,
-        create_time: Date.now(),
-      } as never)
-      .execute();
+    await insertCertificateOnlySeal(db, 'seal-1', seal.certificatePem);
     instanceA = new CertificateRevocation(db, authority);
     instanceB = new CertificateRevocation(db, authority);
   });

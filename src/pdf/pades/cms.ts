@@ -15,6 +15,10 @@ const OID = {
 };
 
 const NULL = Uint8Array.of(TAG.null, 0);
+const CONTENT_TYPE_DATA = tlv(TAG.sequence, oid(OID.contentType), tlv(TAG.set, oid(OID.data)));
+const MESSAGE_DIGEST = oid(OID.messageDigest);
+const DATA = tlv(TAG.sequence, oid(OID.data));
+const SIGNED_DATA = oid(OID.signedData);
 const SHA256_ALGORITHM = tlv(TAG.sequence, oid(OID.sha256), NULL);
 const INTEGER_ONE = Uint8Array.of(TAG.integer, 1, 1);
 
@@ -126,8 +130,8 @@ export interface SignedAttributes {
 export async function signAttributes(digest: Uint8Array, signer: PreparedSigner): Promise<SignedAttributes> {
   // Already in DER order (SET OF sorts by encoding): the three differ first in their length byte.
   const contents = [
-    tlv(TAG.sequence, oid(OID.contentType), tlv(TAG.set, oid(OID.data))),
-    tlv(TAG.sequence, oid(OID.messageDigest), tlv(TAG.set, tlv(TAG.octetString, digest))),
+    CONTENT_TYPE_DATA,
+    tlv(TAG.sequence, MESSAGE_DIGEST, tlv(TAG.set, tlv(TAG.octetString, digest))),
     signer.signingCertificateAttribute,
   ];
   const signature = await new Promise<Buffer>((resolve, reject) =>
@@ -155,15 +159,8 @@ export function assembleCms(signer: PreparedSigner, signed: SignedAttributes, ti
     tlv(TAG.octetString, signed.signature),
     ...unsigned,
   );
-  const signedData = tlv(
-    TAG.sequence,
-    INTEGER_ONE,
-    tlv(TAG.set, SHA256_ALGORITHM),
-    tlv(TAG.sequence, oid(OID.data)),
-    signer.certificates,
-    tlv(TAG.set, signerInfo),
-  );
-  return tlv(TAG.sequence, oid(OID.signedData), tlv(TAG.context(0), signedData));
+  const signedData = tlv(TAG.sequence, INTEGER_ONE, tlv(TAG.set, SHA256_ALGORITHM), DATA, signer.certificates, tlv(TAG.set, signerInfo));
+  return tlv(TAG.sequence, SIGNED_DATA, tlv(TAG.context(0), signedData));
 }
 
 export const CMS_OIDS = OID;
