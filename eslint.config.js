@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const typeAware = ['src/**/*.ts', 'plugin-ui/src/**/*.ts', 'packages/*/src/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'plugin-ui/dist/**', 'packages/*/dist/**', '**/*.d.ts', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'plugin-ui/dist/**', 'packages/*/dist/**', '**/*.d.ts', 'coverage/**', 'tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

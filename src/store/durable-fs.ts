@@ -19,7 +19,31 @@ const WRITER_SOURCE = `
 const fs = require('node:fs');
 const path = require('node:path');
 const { parentPort } = require('node:worker_threads');
-parentPort.on('message', ({ id, target, temp, bytes }) => {
+function syncData(file) {
+  let fd;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    // Gone: SQLite removes its WAL only after checkpointing it into the (synced) database file.
+    if (error && error.code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+parentPort.on('message', ({ id, target, temp, bytes, sync }) => {
+  if (sync) {
+    try {
+      syncData(sync);
+      parentPort.postMessage({ id });
+    } catch (error) {
+      parentPort.postMessage({ id, message: String(error && error.message), code: error && error.code });
+    }
+    return;
+  }
   const dir = path.dirname(target);
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -57,12 +81,20 @@ class DurableWriter {
   private nextId = 1;
 
   write(target: string, temp: string, bytes: Uint8Array): Promise<void> {
+    return this.post({ target, temp, bytes });
+  }
+
+  syncData(file: string): Promise<void> {
+    return this.post({ sync: file });
+  }
+
+  private post(job: { target: string; temp: string; bytes: Uint8Array } | { sync: string }): Promise<void> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, target, temp, bytes });
+      worker.postMessage({ id, ...job });
     });
   }
 
@@ -119,4 +151,9 @@ export async function writeFileDurably(target: string, bytes: Uint8Array): Promi
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
   await writer.write(target, temp, bytes);
+}
+
+/** fdatasyncs an existing file on the writer thread (the event loop never waits on the disk); a missing file is a no-op. */
+export function syncFileData(file: string): Promise<void> {
+  return writer.syncData(file);
 }
