@@ -34,7 +34,24 @@ function syncData(file) {
     fs.closeSync(fd);
   }
 }
-parentPort.on('message', ({ id, target, temp, bytes, sync }) => {
+function sameSize(file, size) {
+  try {
+    return fs.statSync(file).size === size;
+  } catch {
+    return false;
+  }
+}
+function syncDirectory(dir) {
+  const fd = fs.openSync(dir, 'r');
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+}
+// mkdir -p made 'created' and everything below it down to 'dir': each new entry is durable only once
+// the directory holding it is synced ('dir' itself is synced after the rename).
+function syncNewDirs(created, dir) {
+  syncDirectory(path.dirname(created));
+  for (let d = path.dirname(dir); d.length >= created.length && d.startsWith(created); d = path.dirname(d)) syncDirectory(d);
+}
+parentPort.on('message', ({ id, target, temp, bytes, sync, keepExisting }) => {
   if (sync) {
     try {
       syncData(sync);
@@ -46,7 +63,12 @@ parentPort.on('message', ({ id, target, temp, bytes, sync }) => {
   }
   const dir = path.dirname(target);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    if (keepExisting && sameSize(target, bytes.length)) {
+      parentPort.postMessage({ id });
+      return;
+    }
+    const created = fs.mkdirSync(dir, { recursive: true });
+    if (created) syncNewDirs(created, dir);
     const fd = fs.openSync(temp, 'w', 0o600);
     try {
       for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at);
@@ -80,15 +102,15 @@ class DurableWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  write(target: string, temp: string, bytes: Uint8Array): Promise<void> {
-    return this.post({ target, temp, bytes });
+  write(target: string, temp: string, bytes: Uint8Array, keepExisting: boolean): Promise<void> {
+    return this.post({ target, temp, bytes, keepExisting });
   }
 
   syncData(file: string): Promise<void> {
     return this.post({ sync: file });
   }
 
-  private post(job: { target: string; temp: string; bytes: Uint8Array } | { sync: string }): Promise<void> {
+  private post(job: { target: string; temp: string; bytes: Uint8Array; keepExisting: boolean } | { sync: string }): Promise<void> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
@@ -146,11 +168,15 @@ export function startDurableWriter(): Promise<void> {
   return started;
 }
 
-/** Writes bytes to `target` atomically: temp file in the same directory, fsync, rename, fsync dir. */
-export async function writeFileDurably(target: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes bytes to `target` atomically: temp file in the same directory, fsync, rename, fsync dir (and
+ * the parents of directories it had to create). `keepExisting`: a file already there with the same
+ * size is kept (content-addressed blobs), checked on the writer thread in the same job.
+ */
+export async function writeFileDurably(target: string, bytes: Uint8Array, options: { keepExisting?: boolean } = {}): Promise<void> {
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`);
-  await writer.write(target, temp, bytes);
+  await writer.write(target, temp, bytes, options.keepExisting ?? false);
 }
 
 /** fdatasyncs an existing file on the writer thread (the event loop never waits on the disk); a missing file is a no-op. */

@@ -14,8 +14,15 @@ export class LocalBlobStore implements BlobStore {
     this.dir = path.join(dataDir, 'blobs');
   }
 
+  /** Makes the 256 fan-out directories once, so no blob write has to create (and sync) a directory. */
   async init(): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
+    const present = new Set(await fsp.readdir(this.dir));
+    const missing = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).filter((name) => !present.has(name));
+    if (missing.length === 0) return;
+    await Promise.all(missing.map((name) => fsp.mkdir(path.join(this.dir, name), { recursive: true })));
+    await syncDir(this.dir);
+    await syncDir(path.dirname(this.dir));
   }
 
   private pathOf(sha256: string): string {
@@ -30,12 +37,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async putBytes(sha256: string, bytes: Uint8Array): Promise<void> {
-    const target = this.pathOf(sha256);
-    const exists = await fsp.stat(target).then(
-      (s) => s.size === bytes.byteLength,
-      () => false,
-    );
-    if (!exists) await writeFileDurably(target, bytes);
+    await writeFileDurably(this.pathOf(sha256), bytes, { keepExisting: true });
   }
 
   read(sha256: string): Promise<Buffer> {
