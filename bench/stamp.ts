@@ -22,22 +22,36 @@ const AGREEMENT = [
 const SLOT = { x: 420, y: 700 };
 
 const form = sofficePdf(docxOf(AGREEMENT));
+/** The first stamp after a start is one sample of a noisy thing (cold caches, idle threads waking): median of this many starts. */
+const FIRST_STAMP_STARTS = 3;
+
 // The service runs in its own process (as in production): this process is only the stampers' side.
-const child = fork(new URL('./stamp-service.ts', import.meta.url).pathname, {
-  execArgv: ['--import', 'tsx'],
-  env: { ...process.env, BENCH_KEY: KEY },
-});
-const replies: Array<(message: FromService) => void> = [];
-child.on('message', (message: FromService) => replies.shift()?.(message));
-const reply = () => new Promise<FromService>((resolve) => replies.push(resolve));
-const ask = (message: ToService) => {
-  const answer = reply();
-  child.send(message);
-  return answer;
-};
-const ready = (await reply()) as Extract<FromService, { type: 'ready' }>;
-const service = { url: ready.url };
-const startMs = ready.startMs;
+async function startServiceChild() {
+  const child = fork(new URL('./stamp-service.ts', import.meta.url).pathname, {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_KEY: KEY },
+  });
+  const replies: Array<(message: FromService) => void> = [];
+  child.on('message', (message: FromService) => replies.shift()?.(message));
+  const reply = () => new Promise<FromService>((resolve) => replies.push(resolve));
+  const ready = (await reply()) as Extract<FromService, { type: 'ready' }>;
+  return {
+    url: ready.url,
+    startMs: ready.startMs,
+    ask(message: ToService) {
+      const answer = reply();
+      child.send(message);
+      return answer;
+    },
+    async stop() {
+      child.send({ type: 'stop' } satisfies ToService);
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+let service = await startServiceChild();
+const startMs = service.startMs;
 const api = async (pathname: string, init: RequestInit = {}, auth = true) => {
   const headers = new Headers(init.headers);
   if (auth) headers.set('authorization', `Bearer ${KEY}`);
@@ -47,10 +61,26 @@ const api = async (pathname: string, init: RequestInit = {}, auth = true) => {
   if (body.errno !== 0) throw new Error(`${pathname}: ${JSON.stringify(body)}`);
   return body.entities;
 };
-const form_ = new FormData();
-form_.append('file', new Blob([form]), 'agreement.pdf');
-const fileId = (await api('/file', { method: 'PUT', body: form_ }))[0].id;
-const seal = (await api('/seals')).find((entry: any) => entry.name === '示范大学公章');
+async function uploadForm(): Promise<string> {
+  const upload = new FormData();
+  upload.append('file', new Blob([form]), 'agreement.pdf');
+  return (await api('/file', { method: 'PUT', body: upload }))[0].id;
+}
+const agreementSeal = async () => (await api('/seals')).find((entry: any) => entry.name === '示范大学公章');
+
+// The first stamp after each of a few fresh starts (the service idle meanwhile, as after a deploy).
+const firsts: number[] = [];
+let fileId = '';
+let seal: any;
+for (let start = 0; start < FIRST_STAMP_STARTS - 1; start++) {
+  fileId = await uploadForm();
+  seal = await agreementSeal();
+  firsts.push(await stamp(await prepare()));
+  await service.stop();
+  service = await startServiceChild();
+}
+fileId = await uploadForm();
+seal = await agreementSeal();
 
 interface Prepared {
   id: string;
@@ -105,11 +135,13 @@ async function run(count: number, concurrency: number) {
   return { throughput: count / seconds, p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
 }
 
-const first = await stamp(await prepare());
+firsts.push(await stamp(await prepare()));
+firsts.sort((a, b) => a - b);
+const first = firsts[firsts.length >> 1];
 
 // Signer only, in the service's process: placement + appearance + PAdES with the seal's own key and image.
 const signer = (
-  (await ask({ type: 'measure-signer', pdf: Buffer.from(form).toString('base64'), sealId: seal.id, slot: SLOT })) as Extract<
+  (await service.ask({ type: 'measure-signer', pdf: Buffer.from(form).toString('base64'), sealId: seal.id, slot: SLOT })) as Extract<
     FromService,
     { type: 'signer' }
   >
@@ -174,7 +206,9 @@ console.log(
 console.log('| case | result | target |');
 console.log('|---|---:|---|');
 console.log(`| signer only (placement + PAdES), p50 | ${signer.toFixed(1)} ms | |`);
-console.log(`| first stamp after start | ${first.toFixed(1)} ms | ≤ 2× steady p50 (${(first / c1.p50).toFixed(2)}×) |`);
+console.log(
+  `| first stamp after start, median of ${FIRST_STAMP_STARTS} starts (${firsts.map((ms) => ms.toFixed(0)).join(', ')}) | ${first.toFixed(1)} ms | ≤ 2× steady p50 (${(first / c1.p50).toFixed(2)}×) |`,
+);
 console.log(
   `| concurrency 1: p50 / p99 | ${c1.p50.toFixed(1)} / ${c1.p99.toFixed(1)} ms | p50 ≤ 15 ms, ≤ 2× signer (${(c1.p50 / signer).toFixed(2)}×) |`,
 );
@@ -182,6 +216,5 @@ console.log(`| concurrency 1: throughput | ${c1.throughput.toFixed(1)} stamps/s 
 console.log(`| concurrency 8: throughput | ${c8.throughput.toFixed(1)} stamps/s | ≥ 80/s |`);
 console.log(`| concurrency 8: p50 / p99 | ${c8.p50.toFixed(1)} / ${c8.p99.toFixed(1)} ms | p99 ≤ 150 ms |`);
 console.log(`| 200-document batch | ${batchSeconds.toFixed(2)} s, ${valid}/200 verified valid | ≤ 5 s, all valid |`);
-child.send({ type: 'stop' } satisfies ToService);
-await new Promise((resolve) => child.once('exit', resolve));
+await service.stop();
 process.exit(0);

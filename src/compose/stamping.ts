@@ -3,6 +3,7 @@ import { BatchService } from '../batch/service.js';
 import { BatchRepository } from '../batch/store.js';
 import type { Config } from '../config/index.js';
 import { DomainError } from '../errors.js';
+import { rehearseStamping } from './rehearsal.js';
 import { PgAdvisoryLeadership, SoleLeadership } from '../scale/leadership.js';
 import { ARCHIVE_RENEWAL_LOCK, ArchiveRenewal, fetchAllowedCrls } from '../stamping/archive-renewal.js';
 import { EngineClient } from '../stamping/engine-client.js';
@@ -105,7 +106,15 @@ export async function composeStamping(
     },
     mfa,
   );
-  if (config.stamping.warmUp)
+  if (config.stamping.warmUp) {
     await warmStampPath(registry, logger).catch((error) => logger.warn({ err: error }, 'warming the stamp path failed'));
+    await rehearseStamping({
+      registry,
+      tempDir: files.tempDir,
+      masterKey: parts.storage.keys.masterKey,
+      sealSizePt: config.sealSizePt,
+      logger,
+    }).catch((error) => logger.warn({ err: error }, 'rehearsing the stamp path failed'));
+  }
   return { engine, archives, stamps, fileSigner, batches, previews: new PagePreviewer(config.security.previewConcurrency) };
 }

@@ -11,8 +11,8 @@ import { projectRoot } from '../util/project-root.js';
 const PLACEHOLDER = '[SEAL]';
 const WARM_SEALS = 64;
 /** A form as our exporter writes it (LibreOffice: xref and object streams, a subset CJK font, indirect stream lengths). */
-const EXPORTED_FORM = path.join(projectRoot(), 'src', 'stamping', 'assets', 'warm-up.pdf');
-const EXPORTED_KEYWORD = '【学院盖章】';
+export const EXPORTED_FORM = path.join(projectRoot(), 'src', 'stamping', 'assets', 'warm-up.pdf');
+export const EXPORTED_FORM_KEYWORD = '【学院盖章】';
 /** V8 optimises a function after it has run a few times; one pass leaves the first real stamp half-compiled. */
 const ROUNDS = 4;
 
@@ -33,7 +33,7 @@ export async function warmStampPath(registry: SealRegistry, log: Logger): Promis
   for (const seal of seals.slice(0, WARM_SEALS)) prepareSigner(await registry.signingMaterial(seal));
   const material = await registry.signingMaterial(seals[0]);
   const documents = [
-    { pdf: new Uint8Array(await fs.readFile(EXPORTED_FORM)), keyword: EXPORTED_KEYWORD },
+    { pdf: new Uint8Array(await fs.readFile(EXPORTED_FORM)), keyword: EXPORTED_FORM_KEYWORD },
     ...(await builtDocuments()).map((pdf) => ({ pdf, keyword: PLACEHOLDER })),
   ];
   for (let round = 0; round < ROUNDS; round++) {

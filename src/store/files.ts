@@ -60,7 +60,7 @@ export class FileStore {
     await this.blobs.init();
     await fs.mkdir(this.tempDir, { recursive: true });
     // Leftovers of uploads interrupted by a crash.
-    for (const entry of await fs.readdir(this.tempDir)) await fs.rm(path.join(this.tempDir, entry), { force: true });
+    for (const entry of await fs.readdir(this.tempDir)) await fs.rm(path.join(this.tempDir, entry), { recursive: true, force: true });
   }
 
   /** Adopts an already-written, fsynced temp file (from an upload) as a new file. */
