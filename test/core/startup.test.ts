@@ -2,6 +2,9 @@
 // request and upgrade meets 503 NOT_READY until the app is attached, and a failed start frees the port.
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import SqliteDatabase from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -113,5 +116,33 @@ describe('start-up', () => {
     const probe = net.createServer();
     await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(port, '127.0.0.1', resolve));
     await new Promise((resolve) => probe.close(resolve));
+  });
+
+  it('rehearses two real stamps before serving and leaves nothing of them in the store, the audit trail or the outbox', async () => {
+    const config = configFor({ DEMO_DATA: 'true' });
+    const lines: any[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+    });
+    service = await startService(config, createLogger('info', sink));
+    const rehearsed = lines.find((line) => line.msg === 'stamp path rehearsed');
+    expect(rehearsed?.ms).toBeGreaterThan(0);
+    // Nothing is logged of the rehearsal's stamps themselves.
+    expect(lines.filter((line) => line.msg === 'seal applied')).toEqual([]);
+    expect(fs.readdirSync(path.join(config.dataDir, 'tmp'))).toEqual([]);
+    await service.close();
+    service = undefined;
+    const db = new SqliteDatabase(path.join(config.dataDir, 'signature.db'), { readonly: true });
+    try {
+      const count = (table: string) => (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+      expect(count('signatures')).toBe(0);
+      expect(count('audit_entries')).toBe(0);
+      expect(count('webhook_events')).toBe(0);
+      // The seeded seals' images only: no rehearsal PDF.
+      expect(db.prepare(`select count(*) as n from files where mime = 'application/pdf'`).get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
   });
 });
