@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { DomainError, invalidRequest, notFound, type FieldError } from '../errors.js';
 import { newId } from '../util/ids.js';
-import type { FileStore } from '../store/files.js';
+import type { FileStore, StoredFile } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import type { SignatureRecord, SignatureRepository } from '../store/signatures.js';
 import { checkPublicKeyField } from './key-guard.js';
@@ -87,8 +87,12 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
     return presented;
   }
 
-  /** S2: stores the given Signature (whole, or only the changed seals with their `index`). */
-  async update(id: string, patch: SignaturePatch, cause = 's2'): Promise<Signature> {
+  /**
+   * S2: stores the given Signature (whole, or only the changed seals with their `index`). `newFile`: a
+   * file stored just now whose row is not written yet (FileStore.putBytesWith); its row goes into this
+   * update's commit, so the patch's `uri` may name it.
+   */
+  async update(id: string, patch: SignaturePatch, cause = 's2', newFile?: StoredFile): Promise<Signature> {
     return this.queue.run(id, async () => {
       const record = await this.repo.get(id);
       if (!record) throw notFound('signature', id);
@@ -98,8 +102,14 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
           `The Signature is at version ${record.version}, the update was made against version ${patch.version}.`,
         );
       }
-      const next = await this.merge(record.signature, patch);
-      const written = await this.repo.replace(next, record.version, this.referencedFiles(next), { before: record.signature, cause });
+      const next = await this.merge(record.signature, patch, newFile);
+      const written = await this.repo.replace(
+        next,
+        record.version,
+        this.referencedFiles(next),
+        { before: record.signature, cause },
+        newFile ? [newFile] : [],
+      );
       if (!written) throw new DomainError('VERSION_CONFLICT', 'The Signature was changed concurrently; fetch it again and retry.');
       const presented = this.presentRecord(written);
       this.emit('change', { signature: presented, cause });
@@ -107,7 +117,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
     });
   }
 
-  private async merge(current: Signature, patch: SignaturePatch): Promise<Signature> {
+  private async merge(current: Signature, patch: SignaturePatch, newFile?: StoredFile): Promise<Signature> {
     if (patch.id !== undefined && patch.id !== current.id) {
       throw new DomainError('ID_MISMATCH', `The body's id ${patch.id} is not the id in the path (${current.id}).`);
     }
@@ -125,7 +135,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
         if (!fileId) {
           throw invalidRequest([{ path: '$.uri', message: "must be the uri of a PDF in this service's file store (…/file/<id>)" }]);
         }
-        const file = await this.files.get(fileId);
+        const file = newFile?.id === fileId ? newFile : await this.files.get(fileId);
         if (!file) throw invalidRequest([{ path: '$.uri', message: `names file ${fileId}, which does not exist` }]);
         if (file.mime !== 'application/pdf') throw invalidRequest([{ path: '$.uri', message: `names a ${file.mime} file, not a PDF` }]);
         next.uri = this.uris.forFile(fileId);

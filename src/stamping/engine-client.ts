@@ -8,6 +8,36 @@ export interface EngineApi {
   /** Downloads a PDF named by a Signature's `uri`; only URIs under the engine's base URL are fetched. */
   downloadFile(uri: string): Promise<Uint8Array>;
   uploadFile(bytes: Uint8Array, name: string): Promise<Pick<FileInfo, 'id' | 'uri'>>;
+  /**
+   * A new PDF revision and the S2 that names it, as one write where the engine can (in-process: the
+   * file's row goes into the S2's commit); `patchFor` builds the S2 from the stored revision.
+   */
+  commitRevision?(
+    signatureId: string,
+    pdf: Uint8Array,
+    name: string,
+    patchFor: (revision: Revision) => SignaturePatch,
+  ): Promise<CommittedRevision>;
+}
+
+export type Revision = Pick<FileInfo, 'id' | 'uri'>;
+
+export interface CommittedRevision {
+  revision: Revision;
+  signature: Signature;
+}
+
+/** Uploads the revision and writes the S2 naming it: in one commit where the engine offers that, else FileAPI then S2. */
+export async function commitRevision(
+  engine: EngineApi,
+  signatureId: string,
+  pdf: Uint8Array,
+  name: string,
+  patchFor: (revision: Revision) => SignaturePatch,
+): Promise<CommittedRevision> {
+  if (engine.commitRevision) return engine.commitRevision(signatureId, pdf, name, patchFor);
+  const revision = await engine.uploadFile(pdf, name);
+  return { revision, signature: await engine.putSignature(signatureId, patchFor(revision)) };
 }
 
 /** The InfoPlus response envelope the engine answers with. */

@@ -4,7 +4,7 @@ import { type Signature, type SignaturePatch, validateSignaturePatch } from '../
 import type { FileUris } from '../store/file-uri.js';
 import type { FileStore } from '../store/files.js';
 import { sniffMime } from '../store/sniff.js';
-import { type EngineApi, EngineApiError } from './engine-client.js';
+import { type CommittedRevision, type EngineApi, EngineApiError, type Revision } from './engine-client.js';
 
 /** The engine's refusals as the HTTP client would report them, so the broker cannot tell the transports apart. */
 async function asEngine<T>(call: () => Promise<T>): Promise<T> {
@@ -15,6 +15,12 @@ async function asEngine<T>(call: () => Promise<T>): Promise<T> {
     if (error instanceof DomainError) throw new EngineApiError(error.code, error.message, 400, error.details);
     throw error;
   }
+}
+
+async function acceptedMime(bytes: Uint8Array): Promise<string> {
+  const mime = await sniffMime(bytes);
+  if (!mime) throw new EngineApiError('UNSUPPORTED_FILE_TYPE', 'The file is not one of the accepted types.', 415);
+  return mime;
 }
 
 /**
@@ -46,9 +52,21 @@ export class InProcessEngine implements EngineApi {
   }
 
   async uploadFile(bytes: Uint8Array, name: string): Promise<{ id: string; uri: string }> {
-    const mime = await sniffMime(bytes);
-    if (!mime) throw new EngineApiError('UNSUPPORTED_FILE_TYPE', 'The file is not one of the accepted types.', 415);
-    const stored = await this.files.putBytes(bytes, { name, mime });
+    const stored = await this.files.putBytes(bytes, { name, mime: await acceptedMime(bytes) });
     return { id: stored.id, uri: this.uris.forFile(stored.id) };
+  }
+
+  /** The revision's file row goes into the S2's own commit (its bytes are durable before): one commit, not two. */
+  async commitRevision(
+    signatureId: string,
+    pdf: Uint8Array,
+    name: string,
+    patchFor: (revision: Revision) => SignaturePatch,
+  ): Promise<CommittedRevision> {
+    return this.files.putBytesWith(pdf, { name, mime: await acceptedMime(pdf) }, async (file) => {
+      const revision = { id: file.id, uri: this.uris.forFile(file.id) };
+      const patch = validateSignaturePatch(structuredClone(patchFor(revision)));
+      return { revision, signature: await asEngine(() => this.signatures.update(signatureId, patch, 's2', file)) };
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type { Signature, SignaturePatch } from '../signature/schema.js';
-import type { EngineApi } from './engine-client.js';
+import { type CommittedRevision, commitRevision, type EngineApi, type Revision } from './engine-client.js';
 
 /**
  * An engine client that remembers the bytes of files it just wrote or read (FileAPI files never change
@@ -40,6 +40,17 @@ export class RecentFilesEngine implements EngineApi {
     const stored = await this.inner.uploadFile(bytes, name);
     this.remember(keyOf(stored.uri), bytes);
     return stored;
+  }
+
+  async commitRevision(
+    signatureId: string,
+    pdf: Uint8Array,
+    name: string,
+    patchFor: (revision: Revision) => SignaturePatch,
+  ): Promise<CommittedRevision> {
+    const committed = await commitRevision(this.inner, signatureId, pdf, name, patchFor);
+    this.remember(keyOf(committed.revision.uri), pdf);
+    return committed;
   }
 
   private remember(key: string, bytes: Uint8Array): void {

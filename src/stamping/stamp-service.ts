@@ -11,7 +11,7 @@ import { allowedSeals, checkPermission, checkSigner } from '../seals/permission.
 import type { SealRegistry } from '../seals/registry.js';
 import type { Seal, Signature } from '../signature/schema.js';
 import type { SealRecord } from '../store/seals.js';
-import { type EngineApi, EngineApiError } from './engine-client.js';
+import { commitRevision, type EngineApi, EngineApiError } from './engine-client.js';
 
 export interface StampUser {
   account: string;
@@ -194,33 +194,39 @@ export class StampService {
     if (outcome.kind !== 'signed')
       throw new DomainError('PROVIDER_MODE_MISMATCH', `The provider ${provider.name} did not sign synchronously.`);
 
-    const revision = await this.engine.uploadFile(outcome.pdf, signature.name || 'document.pdf');
     const imageFile = await this.sealImageFile(seal);
     const signedAt = outcome.signedAt.toISOString();
-    const updated = await this.engine.putSignature(signatureId, {
-      version: signature.version,
-      uri: revision.uri,
-      seals: [
-        {
-          index: sealIndex,
-          signature: Buffer.from(outcome.cms).toString('base64'),
-          algorithm: outcome.algorithm,
-          privateKey: outcome.certificatePem,
-          image: imageFile.uri,
-          description: `${seal.name}（${seal.type}），${user.name || user.account}，${formatTime(outcome.signedAt)}${comment ? `，${comment}` : ''}`,
-          sealId: seal.id,
-          sealName: seal.name,
-          sealType: seal.type,
-          signedAt,
-          provider: provider.name,
-          ...(comment ? { comment } : {}),
-          state: 'signed',
-          fieldName: outcome.fieldName,
-          revision: revision.id,
-          signedBy: { account: user.account, name: user.name },
-        },
-      ],
-    });
+    // The new revision and the S2 naming it: one commit when the engine is this process.
+    const { signature: updated } = await commitRevision(
+      this.engine,
+      signatureId,
+      outcome.pdf,
+      signature.name || 'document.pdf',
+      (revision) => ({
+        version: signature.version,
+        uri: revision.uri,
+        seals: [
+          {
+            index: sealIndex,
+            signature: Buffer.from(outcome.cms).toString('base64'),
+            algorithm: outcome.algorithm,
+            privateKey: outcome.certificatePem,
+            image: imageFile.uri,
+            description: `${seal.name}（${seal.type}），${user.name || user.account}，${formatTime(outcome.signedAt)}${comment ? `，${comment}` : ''}`,
+            sealId: seal.id,
+            sealName: seal.name,
+            sealType: seal.type,
+            signedAt,
+            provider: provider.name,
+            ...(comment ? { comment } : {}),
+            state: 'signed',
+            fieldName: outcome.fieldName,
+            revision: revision.id,
+            signedBy: { account: user.account, name: user.name },
+          },
+        ],
+      }),
+    );
     this.log.info({ signatureId, sealIndex, sealId: seal.id, account: user.account, provider: provider.name }, 'seal applied');
     if (outcome.algorithm.includes('PAdES-B-LTA')) {
       await this.settings.archives

@@ -24,6 +24,20 @@ export interface StoredFile {
 
 export type DeleteOutcome = 'deleted' | 'not-found' | 'in-use';
 
+/** The row of a file's metadata (the inverse of toStoredFile). */
+export function fileRow(file: StoredFile): FilesTable {
+  return {
+    id: file.id,
+    sha256: file.sha256,
+    name: file.name,
+    size: file.size,
+    mime: file.mime,
+    create_time: file.createTime,
+    last_modified: file.lastModified,
+    tags: JSON.stringify(file.tags),
+  };
+}
+
 function toStoredFile(row: FilesTable): StoredFile {
   return {
     id: row.id,
@@ -34,6 +48,20 @@ function toStoredFile(row: FilesTable): StoredFile {
     createTime: Number(row.create_time),
     lastModified: Number(row.last_modified),
     tags: JSON.parse(row.tags) as string[],
+  };
+}
+
+function newFile(meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): StoredFile {
+  const now = Date.now();
+  return {
+    id: newId(),
+    sha256: meta.sha256,
+    name: meta.name,
+    size: meta.size,
+    mime: meta.mime,
+    createTime: now,
+    lastModified: now,
+    tags: meta.tags ?? [],
   };
 }
 
@@ -83,20 +111,24 @@ export class FileStore {
     });
   }
 
+  /**
+   * Stores bytes produced by the service and hands the new file to `commit`, which inserts its row
+   * (`fileRow`) in the transaction of the write that first references it: one commit instead of two.
+   * The blob is durable before; while `commit` runs no delete of the same content can remove it.
+   * A `commit` that fails or rolls back leaves no row (the content-addressed blob may stay).
+   */
+  async putBytesWith<T>(bytes: Uint8Array, meta: { name: string; mime: string }, commit: (file: StoredFile) => Promise<T>): Promise<T> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return this.digestQueue.run(sha256, async () => {
+      await this.blobs.putBytes(sha256, bytes);
+      return commit(newFile({ ...meta, sha256, size: bytes.byteLength }));
+    });
+  }
+
   private async insertRow(meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): Promise<StoredFile> {
-    const now = Date.now();
-    const row: FilesTable = {
-      id: newId(),
-      sha256: meta.sha256,
-      name: meta.name,
-      size: meta.size,
-      mime: meta.mime,
-      create_time: now,
-      last_modified: now,
-      tags: JSON.stringify(meta.tags ?? []),
-    };
-    await this.db.insertInto('files').values(row).execute();
-    return toStoredFile(row);
+    const file = newFile(meta);
+    await this.db.insertInto('files').values(fileRow(file)).execute();
+    return file;
   }
 
   async get(id: string): Promise<StoredFile | undefined> {

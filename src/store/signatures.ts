@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { type Db, isPostgres } from './db.js';
 import type { Signature } from '../contract/index.js';
+import { fileRow, type StoredFile } from './files.js';
 
 export interface SignatureRecord {
   signature: Signature;
@@ -53,12 +54,16 @@ export class SignatureRepository {
     return { signature, version: 1, updateTime: now };
   }
 
-  /** Writes a new body if the stored version is still `expectedVersion`; undefined on a lost race. */
+  /**
+   * Writes a new body if the stored version is still `expectedVersion`; undefined on a lost race.
+   * `newFiles`: rows of files this write is the first to reference, inserted in the same commit.
+   */
   async replace(
     signature: Signature,
     expectedVersion: number,
     fileIds: string[],
     change: { before?: Signature; cause: string } = { cause: 's2' },
+    newFiles: StoredFile[] = [],
   ): Promise<SignatureRecord | undefined> {
     const now = Date.now();
     const written = await this.db.transaction().execute(async (trx) => {
@@ -69,6 +74,7 @@ export class SignatureRepository {
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
+      if (newFiles.length > 0) await trx.insertInto('files').values(newFiles.map(fileRow)).execute();
       await this.addReferences(trx, signature.id, fileIds);
       await this.writeHook?.(trx, { before: change.before, after: signature, version: expectedVersion + 1, cause: change.cause });
       return true;
