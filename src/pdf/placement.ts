@@ -137,11 +137,33 @@ type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 let pdfjs: Promise<PdfJs> | undefined;
 const require = createRequire(import.meta.url);
 
+/**
+ * pdf.js and its worker, loaded once. They ship ~80 MB of source maps: with source maps on
+ * (`--enable-source-maps`, tsx) Node would keep them parsed for the life of the process, and every
+ * major garbage collection would mark them (30 ms pauses inside stamps). Stack traces inside pdf.js
+ * are not worth that, so they load with source maps off. The worker module is handed to pdf.js
+ * directly (its in-process "fake worker" looks for `globalThis.pdfjsWorker`), so it loads here too.
+ */
 function loadPdfJs(): Promise<PdfJs> {
-  return (pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs').then((module) => {
+  return (pdfjs ??= withoutSourceMaps(async () => {
+    const [module, worker] = await Promise.all([
+      import('pdfjs-dist/legacy/build/pdf.mjs'),
+      import('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+    ]);
+    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
     module.GlobalWorkerOptions.workerSrc = pathToFileURL(require.resolve('pdfjs-dist/legacy/build/pdf.worker.mjs')).href;
     return module;
   }));
+}
+
+async function withoutSourceMaps<T>(load: () => Promise<T>): Promise<T> {
+  const enabled = process.sourceMapsEnabled;
+  if (enabled) process.setSourceMapsEnabled(false);
+  try {
+    return await load();
+  } finally {
+    if (enabled) process.setSourceMapsEnabled(true);
+  }
 }
 
 /**
