@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { DomainError, invalidRequest, notFound, type FieldError } from '../errors.js';
 import { newId } from '../util/ids.js';
-import type { FileStore, StoredFile } from '../store/files.js';
+import type { FileStore, NewFile, StoredFile } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import type { SignatureRecord, SignatureRepository } from '../store/signatures.js';
 import { checkPublicKeyField } from './key-guard.js';
@@ -89,10 +89,11 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
 
   /**
    * S2: stores the given Signature (whole, or only the changed seals with their `index`). `newFile`: a
-   * file stored just now whose row is not written yet (FileStore.putBytesWith); its row goes into this
-   * update's commit, so the patch's `uri` may name it.
+   * file being stored now whose row is not written yet (FileStore.putBytesWith); the update is prepared
+   * while its bytes are written, and its row goes into this update's commit once they are on disk, so
+   * the patch's `uri` may name it.
    */
-  async update(id: string, patch: SignaturePatch, cause = 's2', newFile?: StoredFile): Promise<Signature> {
+  async update(id: string, patch: SignaturePatch, cause = 's2', newFile?: NewFile): Promise<Signature> {
     return this.queue.run(id, async () => {
       const record = await this.repo.get(id);
       if (!record) throw notFound('signature', id);
@@ -103,12 +104,13 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
         );
       }
       const next = await this.merge(record.signature, patch, newFile);
+      if (newFile) await newFile.stored;
       const written = await this.repo.replace(
         next,
         record.version,
         this.referencedFiles(next),
         { before: record.signature, cause },
-        newFile ? [newFile] : [],
+        newFile ? [fileOf(newFile)] : [],
       );
       if (!written) throw new DomainError('VERSION_CONFLICT', 'The Signature was changed concurrently; fetch it again and retry.');
       const presented = this.presentRecord(written);
@@ -117,7 +119,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
     });
   }
 
-  private async merge(current: Signature, patch: SignaturePatch, newFile?: StoredFile): Promise<Signature> {
+  private async merge(current: Signature, patch: SignaturePatch, newFile?: NewFile): Promise<Signature> {
     if (patch.id !== undefined && patch.id !== current.id) {
       throw new DomainError('ID_MISMATCH', `The body's id ${patch.id} is not the id in the path (${current.id}).`);
     }
@@ -135,7 +137,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
         if (!fileId) {
           throw invalidRequest([{ path: '$.uri', message: "must be the uri of a PDF in this service's file store (…/file/<id>)" }]);
         }
-        const file = newFile?.id === fileId ? newFile : await this.files.get(fileId);
+        const file = newFile?.id === fileId ? fileOf(newFile) : await this.files.get(fileId);
         if (!file) throw invalidRequest([{ path: '$.uri', message: `names file ${fileId}, which does not exist` }]);
         if (file.mime !== 'application/pdf') throw invalidRequest([{ path: '$.uri', message: `names a ${file.mime} file, not a PDF` }]);
         next.uri = this.uris.forFile(fileId);
@@ -222,4 +224,9 @@ function nextRevisions(chain: Revision[], fileId: string, uri: string, sealIndex
 function changedSealIndex(before: Seal[], after: Seal[]): number | undefined {
   const changed = after.map((seal, i) => (seal.signature && seal.signature !== before[i]?.signature ? i : -1)).filter((i) => i >= 0);
   return changed.length === 1 ? changed[0] : undefined;
+}
+
+function fileOf(file: NewFile): StoredFile {
+  const { stored: _stored, ...metadata } = file;
+  return metadata;
 }

@@ -22,6 +22,11 @@ export interface StoredFile {
   tags: string[];
 }
 
+/** A file whose row is not written yet; its bytes are durable once `stored` resolves. */
+export interface NewFile extends StoredFile {
+  stored: Promise<void>;
+}
+
 export type DeleteOutcome = 'deleted' | 'not-found' | 'in-use';
 
 /** The row of a file's metadata (the inverse of toStoredFile). */
@@ -114,14 +119,21 @@ export class FileStore {
   /**
    * Stores bytes produced by the service and hands the new file to `commit`, which inserts its row
    * (`fileRow`) in the transaction of the write that first references it: one commit instead of two.
-   * The blob is durable before; while `commit` runs no delete of the same content can remove it.
-   * A `commit` that fails or rolls back leaves no row (the content-addressed blob may stay).
+   * The blob is being written meanwhile: `commit` may prepare its write but must await `stored` before
+   * the row goes in (a row never names a blob that is not on disk). While `commit` runs no delete of
+   * the same content can remove the blob. A `commit` that fails or rolls back leaves no row (the
+   * content-addressed blob may stay).
    */
-  async putBytesWith<T>(bytes: Uint8Array, meta: { name: string; mime: string }, commit: (file: StoredFile) => Promise<T>): Promise<T> {
+  async putBytesWith<T>(bytes: Uint8Array, meta: { name: string; mime: string }, commit: (file: NewFile) => Promise<T>): Promise<T> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     return this.digestQueue.run(sha256, async () => {
-      await this.blobs.putBytes(sha256, bytes);
-      return commit(newFile({ ...meta, sha256, size: bytes.byteLength }));
+      const stored = this.blobs.putBytes(sha256, bytes);
+      stored.catch(() => undefined); // awaited by commit, and below
+      try {
+        return await commit({ ...newFile({ ...meta, sha256, size: bytes.byteLength }), stored });
+      } finally {
+        await stored.catch(() => undefined);
+      }
     });
   }
 

@@ -74,7 +74,11 @@ export class SignatureRepository {
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
-      if (newFiles.length > 0) await trx.insertInto('files').values(newFiles.map(fileRow)).execute();
+      if (newFiles.length > 0)
+        await trx
+          .insertInto('files')
+          .values(newFiles.map((file) => fileRow(file)))
+          .execute();
       await this.addReferences(trx, signature.id, fileIds);
       await this.writeHook?.(trx, { before: change.before, after: signature, version: expectedVersion + 1, cause: change.cause });
       return true;
