@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { KeyedQueue } from '../util/keyed-queue.js';
 import { DomainError, invalidRequest, notFound, type FieldError } from '../errors.js';
 import { newId } from '../util/ids.js';
-import type { FileStore, NewFile, StoredFile } from '../store/files.js';
+import { type FileStore, type NewFile, storedFileOf } from '../store/files.js';
 import type { FileUris } from '../store/file-uri.js';
 import type { SignatureRecord, SignatureRepository } from '../store/signatures.js';
 import { checkPublicKeyField } from './key-guard.js';
@@ -110,7 +110,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
         record.version,
         this.referencedFiles(next),
         { before: record.signature, cause },
-        newFile ? [fileOf(newFile)] : [],
+        newFile ? [storedFileOf(newFile)] : [],
       );
       if (!written) throw new DomainError('VERSION_CONFLICT', 'The Signature was changed concurrently; fetch it again and retry.');
       const presented = this.presentRecord(written);
@@ -137,7 +137,7 @@ export class SignatureService extends EventEmitter<{ change: [SignatureChange] }
         if (!fileId) {
           throw invalidRequest([{ path: '$.uri', message: "must be the uri of a PDF in this service's file store (…/file/<id>)" }]);
         }
-        const file = newFile?.id === fileId ? fileOf(newFile) : await this.files.get(fileId);
+        const file = newFile?.id === fileId ? storedFileOf(newFile) : await this.files.get(fileId);
         if (!file) throw invalidRequest([{ path: '$.uri', message: `names file ${fileId}, which does not exist` }]);
         if (file.mime !== 'application/pdf') throw invalidRequest([{ path: '$.uri', message: `names a ${file.mime} file, not a PDF` }]);
         next.uri = this.uris.forFile(fileId);
@@ -224,9 +224,4 @@ function nextRevisions(chain: Revision[], fileId: string, uri: string, sealIndex
 function changedSealIndex(before: Seal[], after: Seal[]): number | undefined {
   const changed = after.map((seal, i) => (seal.signature && seal.signature !== before[i]?.signature ? i : -1)).filter((i) => i >= 0);
   return changed.length === 1 ? changed[0] : undefined;
-}
-
-function fileOf(file: NewFile): StoredFile {
-  const { stored: _stored, ...metadata } = file;
-  return metadata;
 }

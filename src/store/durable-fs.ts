@@ -84,12 +84,7 @@ parentPort.on('message', ({ id, target, temp, bytes, sync, keepExisting }) => {
       fs.closeSync(fd);
     }
     fs.renameSync(temp, target);
-    const dirFd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
+    syncDirectory(dir);
     parentPort.postMessage({ id });
   } catch (error) {
     try { fs.rmSync(temp, { force: true }); } catch {}

@@ -27,6 +27,12 @@ export interface NewFile extends StoredFile {
   stored: Promise<void>;
 }
 
+/** A new file's metadata, without the pending write. */
+export function storedFileOf(file: NewFile): StoredFile {
+  const { stored: _stored, ...metadata } = file;
+  return metadata;
+}
+
 export type DeleteOutcome = 'deleted' | 'not-found' | 'in-use';
 
 /** The row of a file's metadata (the inverse of toStoredFile). */
@@ -109,10 +115,11 @@ export class FileStore {
 
   /** Stores bytes produced by the service itself (rendered or signed PDFs, seal images). */
   async putBytes(bytes: Uint8Array, meta: { name: string; mime: string }): Promise<StoredFile> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    return this.digestQueue.run(sha256, async () => {
-      await this.blobs.putBytes(sha256, bytes);
-      return this.insertRow({ ...meta, sha256, size: bytes.byteLength });
+    return this.putBytesWith(bytes, meta, async (file) => {
+      await file.stored;
+      const metadata = storedFileOf(file);
+      await this.db.insertInto('files').values(fileRow(metadata)).execute();
+      return metadata;
     });
   }
 
