@@ -239,7 +239,15 @@ describe('singleton leadership on PostgreSQL', () => {
       expect(await first.acquire()).toBe('held');
       // The leader's session disappears as if its process died.
       const admin = await openPostgres(database.url);
-      await sql`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and objid = ${key}`.execute(admin);
+      const leaderLock = sql`from pg_locks where locktype = 'advisory' and objid = ${key}
+        and database = (select oid from pg_database where datname = current_database())`;
+      await sql`select pg_terminate_backend(pid) ${leaderLock}`.execute(admin);
+      // pg_terminate_backend only signals the backend; the lock goes when it has exited.
+      const deadline = Date.now() + 5000;
+      while ((await sql<{ n: number }>`select count(*)::int as n ${leaderLock}`.execute(admin)).rows[0]!.n > 0) {
+        if (Date.now() > deadline) throw new Error('the terminated leader still holds the lock after 5 s');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await admin.destroy();
       expect(await second.acquire()).toBe('gained');
       expect(await first.acquire()).toBe('no');
