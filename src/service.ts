@@ -14,6 +14,7 @@ import { composeStorage, type Storage } from './compose/storage.js';
 import { composeVerification, type Verification } from './compose/verification.js';
 import type { Config } from './config/index.js';
 import { createLogger } from './log.js';
+import { collectGarbage } from './util/collect-garbage.js';
 
 /** A started service: where it listens, the parts callers (launch.ts, tests, benches) use, and close(). */
 export interface RunningService
@@ -65,6 +66,7 @@ export async function startService(
     const lifecycle = composeLifecycle(config, { bound, engineSide, stamping, flows, resources });
     const app = await composeHttp(config, logger, { bound, storage, engineSide, seals, verification, stamping, flows, exports, lifecycle });
     await options.beforeAttach?.(bound);
+    if (config.stamping.warmUp) collectGarbage();
     bound.attach(app, engineSide.hub);
     lifecycle.start();
     return {

@@ -6,6 +6,7 @@ import { resolvePlacement } from '../pdf/placement.js';
 import { prepareSealImage, prepareSigner, signPdf } from '../pdf/pades/index.js';
 import { verifyPdf } from '@infoplus/pdf-verify';
 import type { SealRegistry } from '../seals/registry.js';
+import { checkPublicKeyField } from '../signature/key-guard.js';
 import { projectRoot } from '../util/project-root.js';
 
 const PLACEHOLDER = '[SEAL]';
@@ -30,7 +31,12 @@ export async function warmStampPath(registry: SealRegistry, log: Logger): Promis
   // Each seal's image (decoded, compressed), key and certificate, prepared here instead of in its first stamp.
   // Bounded like the caches they fill: a registry of thousands of seals warms only the first ones.
   for (const image of images.slice(0, WARM_SEALS)) await prepareSealImage(image);
-  for (const seal of seals.slice(0, WARM_SEALS)) prepareSigner(await registry.signingMaterial(seal));
+  for (const seal of seals.slice(0, WARM_SEALS)) {
+    const material = await registry.signingMaterial(seal);
+    prepareSigner(material);
+    // The S2 of a stamp carries the certificate; the Signature service checks it once per certificate.
+    checkPublicKeyField(material.certificatePem);
+  }
   const material = await registry.signingMaterial(seals[0]);
   const documents = [
     { pdf: new Uint8Array(await fs.readFile(EXPORTED_FORM)), keyword: EXPORTED_FORM_KEYWORD },
