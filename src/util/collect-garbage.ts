@@ -17,7 +17,12 @@ export function collectGarbage(): void {
     if (exposed) collect = exposed;
     else {
       v8.setFlagsFromString('--expose-gc');
-      collect = vm.runInNewContext('gc') as CollectGarbage;
+      try {
+        collect = vm.runInNewContext('gc') as CollectGarbage;
+      } finally {
+        // Contexts made later (a library's sandbox) must not get a `gc` anyone could call.
+        v8.setFlagsFromString('--no-expose-gc');
+      }
     }
   }
   // A plain gc() is the memory-reducing kind: it also drops compiled code and shrinks the heap, which

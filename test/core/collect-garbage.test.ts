@@ -1,4 +1,5 @@
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../src/util/collect-garbage.js';
 
@@ -15,5 +16,6 @@ describe('the end-of-start-up collection', () => {
     expect(youngBytes()).toBeLessThan(512 * 1024);
     expect(kept.length).toBeGreaterThan(0);
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+    expect(vm.runInNewContext('typeof gc')).toBe('undefined');
   });
 });
