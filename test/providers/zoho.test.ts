@@ -12,6 +12,8 @@ import { type TestService, jsonInit, startTestService, tempDataDir, uploadFile }
 import { sleep, until } from '../helpers/poll.js';
 
 const WEBHOOK_TOKEN = 'zoho-webhook-path-token-0123456789abcdef';
+/** Short-lived access tokens, so the flows below meet a token refresh. */
+const TOKEN_LIFETIME_S = 2;
 
 describe('Zoho Sign provider against the sandbox', () => {
   let sandbox: Awaited<ReturnType<typeof startZohoSandbox>>;
@@ -31,7 +33,7 @@ describe('Zoho Sign provider against the sandbox', () => {
       clientId: 'client-1',
       clientSecret: 'client-secret-1',
       refreshToken: 'refresh-1',
-      tokenLifetimeSeconds: 2,
+      tokenLifetimeSeconds: TOKEN_LIFETIME_S,
     });
     const anchors = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zoho-ca-')), 'ca.pem');
     fs.writeFileSync(anchors, sandbox.caPem);
@@ -90,7 +92,10 @@ describe('Zoho Sign provider against the sandbox', () => {
     return { signature, ticket, signUrl: started.body.entities[1]?.signUrl as string, requestId: sandbox.requests().at(-1)!.request_id };
   };
   const s1 = async (id: string) => (await service.json(`/signature/${id}`)).body.entities[0];
-  const reset = () => Object.assign(sandbox.webhooks, { repeat: 1, delayMs: 0, drop: false, forge: false });
+  const reset = () => {
+    Object.assign(sandbox.webhooks, { repeat: 1, delayMs: 0, drop: false, forge: false });
+    sandbox.setTokenLifetime(TOKEN_LIFETIME_S);
+  };
 
   it('signs end to end through the signing page, refreshing the token mid-flow; verified by pdfsig and our verifier', async () => {
     reset();
@@ -121,6 +126,10 @@ describe('Zoho Sign provider against the sandbox', () => {
 
   it('treats webhooks as hints: a forged one changes nothing, a duplicated one applies once, a wrong path is 404', async () => {
     reset();
+    // The service must still hold an unexpired token when Zoho revokes it below: with the 2-s tokens
+    // of the first test a slow machine lets it expire first, and the service refreshes without a 401.
+    sandbox.setTokenLifetime(3600);
+    sandbox.revokeTokens();
     const { signature, requestId } = await start();
     await sandbox.forgeCompleted(requestId);
     await sleep(600);

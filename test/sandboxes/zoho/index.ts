@@ -48,6 +48,8 @@ export interface ZohoSandbox {
   failCreatesAfterwards(n: number): void;
   /** Invalidates every access token issued so far (the next call with one gets 401). */
   revokeTokens(): void;
+  /** How long access tokens issued from now on live. */
+  setTokenLifetime(seconds: number): void;
   tokensIssued: number;
   rejectedTokens: number;
   rateLimited: number;
@@ -65,6 +67,7 @@ const id = () => String(2000000000000 + Math.floor(Math.random() * 1e12));
 export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<ZohoSandbox> {
   const signer = await SandboxSigner.create('Zoho Sign');
   const tokens = new Map<string, number>();
+  let tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
   const requests = new Map<string, ZRequest>();
   const webhooks = newWebhookBehaviour();
   const stats = { tokensIssued: 0, rejectedTokens: 0, rateLimited: 0, rateLimitNext: 0, lostCreates: 0 };
@@ -148,7 +151,7 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
       return;
     }
     const token = `1000.${randomBytes(16).toString('hex')}`;
-    const lifetime = options.tokenLifetimeSeconds ?? 3600;
+    const lifetime = tokenLifetimeSeconds;
     tokens.set(token, Date.now() + lifetime * 1000);
     stats.tokensIssued++;
     res.json({ access_token: token, expires_in: lifetime, api_domain: base, token_type: 'Bearer' });
@@ -302,6 +305,9 @@ export async function startZohoSandbox(options: ZohoSandboxOptions): Promise<Zoh
     rateLimitNext: (n) => (stats.rateLimitNext = n),
     failCreatesAfterwards: (n) => (stats.lostCreates = n),
     revokeTokens: () => tokens.clear(),
+    setTokenLifetime: (seconds) => {
+      tokenLifetimeSeconds = seconds;
+    },
     get tokensIssued() {
       return stats.tokensIssued;
     },
