@@ -31,13 +31,15 @@ export async function warmStampPath(registry: SealRegistry, log: Logger): Promis
   // Each seal's image (decoded, compressed), key and certificate, prepared here instead of in its first stamp.
   // Bounded like the caches they fill: a registry of thousands of seals warms only the first ones.
   for (const image of images.slice(0, WARM_SEALS)) await prepareSealImage(image);
+  const materials = [];
   for (const seal of seals.slice(0, WARM_SEALS)) {
-    const material = await registry.signingMaterial(seal);
-    prepareSigner(material);
+    const sealMaterial = await registry.signingMaterial(seal);
+    prepareSigner(sealMaterial);
     // The S2 of a stamp carries the certificate; the Signature service checks it once per certificate.
-    checkPublicKeyField(material.certificatePem);
+    checkPublicKeyField(sealMaterial.certificatePem);
+    materials.push(sealMaterial);
   }
-  const material = await registry.signingMaterial(seals[0]);
+  const material = materials[0];
   const documents = [
     { pdf: new Uint8Array(await fs.readFile(EXPORTED_FORM)), keyword: EXPORTED_FORM_KEYWORD },
     ...(await builtDocuments()).map((pdf) => ({ pdf, keyword: PLACEHOLDER })),

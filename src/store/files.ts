@@ -117,9 +117,7 @@ export class FileStore {
   async putBytes(bytes: Uint8Array, meta: { name: string; mime: string }): Promise<StoredFile> {
     return this.putBytesWith(bytes, meta, async (file) => {
       await file.stored;
-      const metadata = storedFileOf(file);
-      await this.db.insertInto('files').values(fileRow(metadata)).execute();
-      return metadata;
+      return this.insert(storedFileOf(file));
     });
   }
 
@@ -144,8 +142,11 @@ export class FileStore {
     });
   }
 
-  private async insertRow(meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): Promise<StoredFile> {
-    const file = newFile(meta);
+  private insertRow(meta: { name: string; mime: string; sha256: string; size: number; tags?: string[] }): Promise<StoredFile> {
+    return this.insert(newFile(meta));
+  }
+
+  private async insert(file: StoredFile): Promise<StoredFile> {
     await this.db.insertInto('files').values(fileRow(file)).execute();
     return file;
   }

@@ -74,11 +74,7 @@ export class SignatureRepository {
         .where('version', '=', expectedVersion)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
-      if (newFiles.length > 0)
-        await trx
-          .insertInto('files')
-          .values(newFiles.map((file) => fileRow(file)))
-          .execute();
+      if (newFiles.length > 0) await trx.insertInto('files').values(newFiles.map(fileRow)).execute();
       await this.addReferences(trx, signature.id, fileIds);
       await this.writeHook?.(trx, { before: change.before, after: signature, version: expectedVersion + 1, cause: change.cause });
       return true;
